@@ -1,0 +1,116 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("airlock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_warn(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->verbosity < 0)
+		return;
+	fflush(stdout);
+	fputs("airlock: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_code(al_err err)
+{
+	switch (err) {
+	case AL_OK: return EXIT_OK;
+	case AL_EVERIFY:
+	case AL_ESTALE:
+	case AL_EREFUSED: return EXIT_NO;
+	case AL_EUSAGE: return EXIT_USAGE;
+	default: return EXIT_FAILURE_;
+	}
+}
+
+int cli_fail(struct cli *cli, const struct al_diag *d)
+{
+	(void)cli;
+	cli_error("%s", d->msg[0] ? d->msg : al_strerror(d->code));
+	return cli_exit_code(d->code ? d->code : AL_EINTERNAL);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	const struct cli_command *c = cli_find(cmd);
+	va_list ap;
+
+	fputs("airlock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c) {
+		const char *nl = strchr(c->usage, '\n');
+		fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
+		/* further usage lines ("       airlock ...") follow the first */
+		while (nl && !strncmp(nl + 1, "       airlock", 14)) {
+			const char *next = strchr(nl + 1, '\n');
+			fprintf(stderr, "%.*s\n", next ? (int)(next - nl - 1) : (int)strlen(nl + 1), nl + 1);
+			nl = next;
+		}
+	}
+	return EXIT_USAGE;
+}
+
+void cli_json(json_t *obj)
+{
+	if (!obj)
+		return;
+	json_dumpf(obj, stdout, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(obj);
+}
+
+int cli_open_store(struct cli *cli, struct al_store **out, unsigned flags)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	char *dir = al_store_default_dir(cli->store_dir);
+	al_err err;
+
+	if (!dir) {
+		cli_error("no store location: set --store, AIRLOCK_STORE or HOME");
+		return EXIT_USAGE;
+	}
+	err = al_store_open(out, dir, flags, &d);
+	free(dir);
+	return err ? cli_fail(cli, &d) : EXIT_OK;
+}
+
+const char *cli_human_size(unsigned long long n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", n);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}

@@ -1,0 +1,51 @@
+#include "config.h"
+
+#include <getopt.h>
+
+#include "cli.h"
+
+int cmd_info(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	struct al_store_info info;
+	char size[32];
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_print_help(cli_find("info"), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("info", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage("info", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
+		return rc;
+	if (al_store_info(s, &info, &d)) {
+		rc = cli_fail(cli, &d);
+		goto out;
+	}
+	if (cli->json) {
+		cli_json(json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I}", "event", "info",
+		                   "version", al_version(), "store", al_store_dir(s), "schema",
+		                   info.schema_version, "blobs", (json_int_t)info.blobs, "bytes",
+		                   (json_int_t)info.bytes, "referenced", (json_int_t)info.referenced,
+		                   "bundles", (json_int_t)info.bundles, "imports",
+		                   (json_int_t)info.imports));
+	} else {
+		printf("airlock %s\n", al_version());
+		printf("store:      %s\n", al_store_dir(s));
+		printf("schema:     %d\n", info.schema_version);
+		printf("blobs:      %llu (%s)\n", (unsigned long long)info.blobs,
+		       cli_human_size(info.bytes, size, sizeof(size)));
+		printf("referenced: %llu\n", (unsigned long long)info.referenced);
+		printf("bundles:    %llu\n", (unsigned long long)info.bundles);
+		printf("imports:    %llu\n", (unsigned long long)info.imports);
+	}
+out:
+	al_store_free(s);
+	return rc;
+}

@@ -1,0 +1,172 @@
+/*
+ * main.c: global options and the dispatch table. To add a command: write
+ * cmd/NAME.c with cmd_NAME(), declare it in cli.h, add a row below, document
+ * it in man/airlock.1, and test it in tests/cli/.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const struct cli_command cli_commands[] = {
+	{ "init", cmd_init, "create a store",
+	  "usage: airlock init\n"
+	  "\n"
+	  "Create the store (see --store) if it does not exist. Other commands that\n"
+	  "write create it too.\n" },
+	{ "validate", cmd_validate, "check a manifest",
+	  "usage: airlock validate [-f FILE]\n"
+	  "\n"
+	  "Check an airlock.yaml manifest and report every problem as\n"
+	  "FILE:LINE:COL: KEY.PATH: message. Exit 0 when valid, 1 when not.\n"
+	  "\n"
+	  "  -f, --file FILE   the manifest (default: airlock.yaml)\n" },
+	{ "info", cmd_info, "show the store's location and contents",
+	  "usage: airlock info\n"
+	  "\n"
+	  "Print the store's directory, schema version and what it holds.\n" },
+	{ "store", cmd_store, "check or clean the store",
+	  "usage: airlock store verify [-j N]\n"
+	  "       airlock store gc [-n]\n"
+	  "\n"
+	  "verify  rehash every blob (N threads, default one per core); report\n"
+	  "        missing, corrupt, stray and unreferenced blobs; exit 1 when a\n"
+	  "        blob is missing or corrupt.\n"
+	  "gc      remove blobs that nothing references and leftovers of\n"
+	  "        interrupted work; -n only reports what it would remove.\n" },
+	{ "help", cmd_help, "show help for a command",
+	  "usage: airlock help [COMMAND]\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char main_usage[] =
+	"usage: airlock [--store DIR] [-v|-q] [--json] COMMAND [ARGS]\n"
+	"\n"
+	"Build offline mirrors of Python wheels and Hugging Face models for\n"
+	"air-gapped networks.\n"
+	"\n"
+	"Global options:\n"
+	"  --store DIR   the store (default: $AIRLOCK_STORE, $XDG_DATA_HOME/airlock,\n"
+	"                ~/.local/share/airlock)\n"
+	"  -v, --verbose more detail;  -q, --quiet  errors only\n"
+	"  --json        one JSON object per event or result on stdout\n"
+	"  -h, --help    this help;    --version    print the version\n"
+	"\n"
+	"Commands:\n";
+
+static void print_main_help(FILE *out)
+{
+	const struct cli_command *c;
+
+	fputs(main_usage, out);
+	for (c = cli_commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nSee 'airlock help COMMAND' or man airlock.\n", out);
+}
+
+const struct cli_command *cli_find(const char *name)
+{
+	const struct cli_command *c;
+
+	for (c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void cli_print_help(const struct cli_command *c, FILE *out)
+{
+	fputs(c->usage, out);
+}
+
+int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cli_usage("help", "too many arguments");
+	if (!(c = cli_find(argv[1]))) {
+		cli_error("'%s' is not an airlock command; see 'airlock --help'", argv[1]);
+		return EXIT_USAGE;
+	}
+	cli_print_help(c, stdout);
+	return EXIT_OK;
+}
+
+/* Exit 0 only when everything written to stdout reached it: a full disk or
+ * a closed pipe is an error (as git's run_builtin does). */
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			cli_error("write error on standard output: %s", strerror(errno));
+		return rc ? rc : EXIT_FAILURE_;
+	}
+	if (fclose(stdout) != 0) {
+		cli_error("write error on standard output: %s", strerror(errno));
+		return rc ? rc : EXIT_FAILURE_;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { 0 };
+	const struct cli_command *c;
+	int opt;
+
+	cli.tty = isatty(STDERR_FILENO);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': cli.store_dir = optarg; break;
+		case 'v': cli.verbosity++; break;
+		case 'q': cli.verbosity = -1; break;
+		case 'j': cli.json = true; break;
+		case 'h':
+			print_main_help(stdout);
+			return finish_stdout(EXIT_OK);
+		case 'V':
+			printf("airlock %s\n", al_version());
+			return finish_stdout(EXIT_OK);
+		default:
+			if (optopt)
+				cli_error("unknown option '-%c'", optopt);
+			else
+				cli_error("unknown option '%s'", argv[optind - 1]);
+			fputs("usage: airlock [--store DIR] [-v|-q] [--json] COMMAND [ARGS]\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_main_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (!(c = cli_find(argv[optind]))) {
+		cli_error("'%s' is not an airlock command; see 'airlock --help'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	argv += optind;
+	argc -= optind;
+	optind = 0; /* reset getopt for the command (GNU: 0 reinitialises) */
+	return finish_stdout(c->fn(&cli, argc, argv));
+}

@@ -1,0 +1,20 @@
+/*
+ * store-internal.h: what other lib/ modules may use of the store beyond the
+ * public API: its database connection and the writer lock.
+ */
+#ifndef AL_STORE_INTERNAL_H
+#define AL_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "airlock.h"
+
+sqlite3 *al_store_db(struct al_store *s);
+/* STORE/tmp, for partial files that must end up on the store's file system. */
+const char *al_store_tmpdir(const struct al_store *s);
+/* Record a blob whose file is already in place (used after a rename done
+ * by a caller that verified it, e.g. import). */
+al_err al_store_record(struct al_store *s, const char *sha256_hex, uint64_t size,
+                       struct al_diag *d);
+
+#endif

@@ -1,0 +1,77 @@
+#!/bin/sh
+# The command line itself: help, version, usage errors, exit codes, stdout checks.
+. "$(dirname "$0")/lib.sh"
+
+run "$AIRLOCK" --version
+is "$status" 0 "--version exits 0"
+like "$out" '^airlock [0-9]+\.[0-9]+' "--version prints the version"
+
+run "$AIRLOCK" --help
+is "$status" 0 "--help exits 0"
+like "$out" 'usage: airlock' "--help prints usage"
+like "$out" 'validate' "--help lists commands"
+
+run "$AIRLOCK"
+is "$status" 2 "no command is a usage error (exit 2)"
+
+run "$AIRLOCK" frobnicate
+is "$status" 2 "an unknown command exits 2"
+like "$err" "'frobnicate' is not an airlock command" "and is named"
+
+run "$AIRLOCK" --frob info
+is "$status" 2 "an unknown global option exits 2"
+like "$err" "unknown option '--frob'" "and is named"
+
+run "$AIRLOCK" info --frob
+is "$status" 2 "an unknown command option exits 2"
+like "$err" "unknown option '--frob'" "and is named"
+
+run "$AIRLOCK" help store
+is "$status" 0 "help COMMAND exits 0"
+like "$out" 'airlock store verify' "and shows the command's usage"
+
+run "$AIRLOCK" help nope
+is "$status" 2 "help for an unknown command exits 2"
+
+for c in init validate info store; do
+	run "$AIRLOCK" "$c" --help
+	is "$status" 0 "$c --help exits 0"
+done
+
+run "$AIRLOCK" info
+is "$status" 3 "info without a store is a failure (exit 3)"
+like "$err" "airlock init" "and suggests init"
+
+run "$AIRLOCK" init
+is "$status" 0 "init creates the store"
+ok '[ -f "$AIRLOCK_STORE/airlock.db" ] && [ -d "$AIRLOCK_STORE/blobs/sha256" ] && [ -d "$AIRLOCK_STORE/tmp" ]' \
+	"with its database, blobs/ and tmp/"
+run "$AIRLOCK" init
+is "$status" 0 "init twice is fine"
+
+run "$AIRLOCK" --store "$T/other" init
+is "$status" 0 "--store names another store"
+ok '[ -f "$T/other/airlock.db" ]' "which is created there"
+
+run env -u AIRLOCK_STORE XDG_DATA_HOME="$T/xdg" "$AIRLOCK" init
+ok '[ -f "$T/xdg/airlock/airlock.db" ]' "XDG_DATA_HOME/airlock is the default"
+run env -u AIRLOCK_STORE -u XDG_DATA_HOME HOME="$T/home" "$AIRLOCK" init
+ok '[ -f "$T/home/.local/share/airlock/airlock.db" ]' "then ~/.local/share/airlock"
+
+run "$AIRLOCK" --json info
+is "$status" 0 "info --json"
+run "$PYTHON3" -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["schema"] >= 1 and d["blobs"] == 0' "$out"
+is "$status" 0 "info --json prints one JSON object"
+
+# A full disk on stdout is an error, not exit 0.
+if [ -w /dev/full ]; then
+	"$AIRLOCK" --help >/dev/full 2>"$T/err"
+	st=$?
+	is "$st" 3 "a write error on stdout exits 3"
+	like "$(cat "$T/err")" "write error" "and says so"
+else
+	skip "no /dev/full"
+	skip "no /dev/full"
+fi
+
+finish
