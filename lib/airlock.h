@@ -229,6 +229,60 @@ void al_lock_sort(struct al_lock *l);
 /* ---- the Hub ------------------------------------------------------------ */
 
 /* ---- media -------------------------------------------------------------- */
+/* lib/media.c: export on the connected side, verify and import on the other. */
+
+struct al_signer;
+struct al_verifier;
+
+struct al_export_opts {
+	const char *out_dir;        /* created; must not exist or be empty */
+	const char *const *bundles; /* NULL/0: every bundle in the store */
+	size_t nbundles;
+	const char *since;          /* a media directory or a recorded export id, or NULL */
+	uint64_t volume_size;       /* bytes per volume; 0: one volume */
+	const struct al_signer *signer;
+};
+
+struct al_media_summary {
+	char id[33];                /* media id */
+	char key_id[17];
+	int64_t seq;
+	char *bundles;              /* comma-separated (malloc'd; free with al_media_summary_release) */
+	uint64_t objects, bytes;    /* in this media's volumes */
+	uint64_t total_objects, total_bytes; /* of the complete state it describes */
+	unsigned volumes;
+	bool delta;
+	bool already;               /* import: this media was imported before (no-op) */
+	uint64_t reused;            /* import: objects the store already had */
+};
+void al_media_summary_release(struct al_media_summary *s);
+
+al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
+                       struct al_media_summary *sum, struct al_diag *d);
+
+struct al_import_opts {
+	const char *const *dirs;    /* dirs[0] holds airlock-media.json; volumes may be in any */
+	size_t ndirs;
+	const struct al_verifier *verifier;
+	bool verify_only;           /* check everything, change nothing */
+};
+
+/* Import (or verify) media. Fails closed: signature by a trusted key first,
+ * then rollback and base checks, free space, then every volume streamed
+ * with every entry checked; the store changes only in one transaction at
+ * the end. Every attempt is recorded in the ledger (except verify_only). */
+al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
+                       struct al_media_summary *sum, struct al_diag *d);
+
+/* The ledger: every import attempt. */
+struct al_ledger_entry {
+	int64_t at;
+	const char *media_id, *bundle, *key_id, *reason;
+	int64_t seq;
+	bool accepted;
+};
+al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),
+                      void *ctx, struct al_diag *d);
 
 /* ---- publish and serve --------------------------------------------------- */
 

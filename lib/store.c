@@ -68,6 +68,7 @@ struct al_blob_writer {
 	uint64_t size;
 	int64_t expect_size;
 	char expect[AL_SHA256_HEX];
+	char *stagedir; /* commit into stagedir/<hex>, unrecorded (import) */
 
 	/* the asynchronous part, once started */
 	bool async;
@@ -279,6 +280,85 @@ al_err al_blob_writer_new(struct al_store *s, struct al_blob_writer **out,
 fail:
 	al_buf_release(&path);
 	al_blob_writer_abort(w);
+	return err;
+}
+
+al_err al_blob_writer_new_staged(struct al_store *s, struct al_blob_writer **out,
+                                 const char *stagedir, const char *expect_sha256,
+                                 int64_t expect_size, struct al_diag *d)
+{
+	al_err err = al_blob_writer_new(s, out, expect_sha256, expect_size, d);
+
+	if (err)
+		return err;
+	if (!((*out)->stagedir = al_strdup(stagedir))) {
+		al_blob_writer_abort(*out);
+		*out = NULL;
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	}
+	return AL_OK;
+}
+
+al_err al_store_adopt(struct al_store *s, const char *stagedir, const char *hex, uint64_t size,
+                      struct al_diag *d)
+{
+	struct al_buf src = AL_BUF_INIT, dst = AL_BUF_INIT;
+	al_err err = AL_OK;
+	char *slash;
+
+	if (!al_is_hex(hex, 64))
+		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256", hex);
+	if (al_buf_addf(&src, "%s/%s", stagedir, hex) || blob_path(s, hex, &dst)) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (rename(src.buf, dst.buf) < 0) {
+		if (errno == ENOENT && access(dst.buf, F_OK) == 0 && access(src.buf, F_OK) < 0)
+			goto record; /* moved in by an earlier, interrupted run */
+		if (errno == ENOENT) {
+			slash = strrchr(dst.buf, '/');
+			*slash = '\0';
+			if (mkdir(dst.buf, 0755) < 0 && errno != EEXIST) {
+				err = al_diag_set(d, AL_EIO, "cannot create directory '%s': %s", dst.buf,
+				                  strerror(errno));
+				goto out;
+			}
+			*slash = '/';
+			if (rename(src.buf, dst.buf) == 0)
+				goto record;
+		}
+		err = al_diag_set(d, AL_EIO, "cannot move '%s' into the store: %s", src.buf,
+		                  strerror(errno));
+		goto out;
+	}
+record:
+	err = al_store_record(s, hex, size, d);
+out:
+	al_buf_release(&src);
+	al_buf_release(&dst);
+	return err;
+}
+
+al_err al_store_sync_blobdirs(struct al_store *s, struct al_diag *d)
+{
+	struct al_buf p = AL_BUF_INIT;
+	struct dirent *e;
+	al_err err = AL_OK;
+	DIR *dir = opendir(s->blobdir);
+
+	if (!dir)
+		return al_diag_set(d, AL_EIO, "cannot read '%s': %s", s->blobdir, strerror(errno));
+	while (!err && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		al_buf_reset(&p);
+		if (al_buf_addf(&p, "%s/%s", s->blobdir, e->d_name))
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		else
+			err = al_fsync_dir(p.buf, d);
+	}
+	closedir(dir);
+	al_buf_release(&p);
 	return err;
 }
 
@@ -496,6 +576,7 @@ void al_blob_writer_abort(struct al_blob_writer *w)
 		unlink(w->tmppath);
 	al_hash_release(&w->hash);
 	al_free(w->tmppath);
+	al_free(w->stagedir);
 	al_free(w);
 }
 
@@ -537,11 +618,15 @@ al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_
 		                  hex);
 		goto out;
 	}
-	if ((err = blob_path(s, hex, &dst))) {
+	if (w->stagedir)
+		err = al_buf_addf(&dst, "%s/%s", w->stagedir, hex);
+	else
+		err = blob_path(s, hex, &dst);
+	if (err) {
 		err = al_diag_set(d, err, "out of memory");
 		goto out;
 	}
-	if (al_store_has(s, hex))
+	if (!w->stagedir && al_store_has(s, hex))
 		goto done; /* already stored: the temporary copy goes */
 	if (fsync(w->fd) < 0 || fchmod(w->fd, 0444) < 0) {
 		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot sync '%s': %s",
@@ -565,7 +650,7 @@ al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_
 	*slash = '/';
 	if (err)
 		goto out;
-	if ((err = al_store_record(s, hex, w->size, d)))
+	if (!w->stagedir && (err = al_store_record(s, hex, w->size, d)))
 		goto out;
 done:
 	if (hex_out)

@@ -1,0 +1,991 @@
+/*
+ * import.c: verify and import signed media (the isolated side). The order of
+ * checks, and why the store changes only at the very end, is described at
+ * the top of lib/media.c and in docs/media.md.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "bundle.h"
+#include "db.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "lock.h"
+#include "media.h"
+#include "mem.h"
+#include "store-internal.h"
+
+#define IO_CHUNK ((size_t)256 << 10)
+#define SIG_MAX ((size_t)64 << 10)
+
+struct part {
+	unsigned index;
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	unsigned volume;
+	bool seen;
+};
+
+struct mobject {
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	unsigned volume;     /* whole objects */
+	struct part *parts;  /* split objects */
+	unsigned nparts;
+	bool seen;           /* whole: its entry was read */
+	bool present;        /* the store already has it */
+};
+
+struct mvolume {
+	char name[16];
+	uint64_t size;
+	char hex[AL_SHA256_HEX];
+	char *path;          /* where it was found */
+};
+
+struct import {
+	struct al_store *s;
+	const struct al_import_opts *o;
+	struct al_diag *d;
+	json_t *root;
+	const char *id;
+	int64_t seq;
+	const char *base;
+	char key_id[17];
+	struct al_lock **locks;
+	size_t nlocks;
+	struct mobject *objs;   /* sorted by hex */
+	size_t nobjs;
+	struct mvolume *vols;
+	size_t nvols;
+	char *stage;            /* STORE/tmp/import-<id> */
+	char *parts_dir;        /* stage/parts */
+	char *buf;
+};
+
+static int cmp_obj(const void *a, const void *b)
+{
+	return strcmp(((const struct mobject *)a)->hex, ((const struct mobject *)b)->hex);
+}
+
+static struct mobject *find_obj(struct import *im, const char *hex)
+{
+	struct mobject key;
+
+	if (!al_is_hex(hex, 64))
+		return NULL;
+	memcpy(key.hex, hex, AL_SHA256_HEX);
+	return bsearch(&key, im->objs, im->nobjs, sizeof(key), cmp_obj);
+}
+
+/* ---- the ledger ------------------------------------------------------------------- */
+
+static void ledger(struct import *im, bool accepted, const char *reason)
+{
+	sqlite3 *db = al_store_db(im->s);
+	sqlite3_stmt *st = NULL;
+	struct al_buf bundles = AL_BUF_INIT;
+	size_t i;
+
+	if (im->o->verify_only)
+		return;
+	for (i = 0; i < im->nlocks; i++)
+		al_buf_addf(&bundles, "%s%s", i ? "," : "", im->locks[i]->bundle);
+	if (al_db_prepare(db, &st, "INSERT INTO ledger (at, media_id, bundle, seq, key_id, accepted, "
+	                           "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", NULL) == AL_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+		if (im->id)
+			sqlite3_bind_text(st, 2, im->id, -1, SQLITE_STATIC);
+		if (bundles.len)
+			sqlite3_bind_text(st, 3, bundles.buf, -1, SQLITE_STATIC);
+		if (im->seq)
+			sqlite3_bind_int64(st, 4, im->seq);
+		if (im->key_id[0])
+			sqlite3_bind_text(st, 5, im->key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, accepted);
+		sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+		al_db_run(db, st, NULL);
+	}
+	sqlite3_finalize(st);
+	al_buf_release(&bundles);
+}
+
+al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),
+                      void *ctx, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	bool row;
+	al_err err;
+
+	if ((err = al_db_prepare(db, &st, "SELECT at, media_id, bundle, seq, key_id, accepted, reason "
+	                                  "FROM ledger ORDER BY id", d)))
+		return err;
+	while (!(err = al_db_step(db, st, &row, d)) && row) {
+		struct al_ledger_entry e = {
+			.at = sqlite3_column_int64(st, 0),
+			.media_id = (const char *)sqlite3_column_text(st, 1),
+			.bundle = (const char *)sqlite3_column_text(st, 2),
+			.seq = sqlite3_column_int64(st, 3),
+			.key_id = (const char *)sqlite3_column_text(st, 4),
+			.accepted = sqlite3_column_int(st, 5) != 0,
+			.reason = (const char *)sqlite3_column_text(st, 6),
+		};
+		cb(ctx, &e);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* ---- reading the manifest ---------------------------------------------------------- */
+
+static al_err refuse(struct import *im, al_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static al_err refuse(struct import *im, al_err code, const char *fmt, ...)
+{
+	char msg[AL_DIAG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return al_diag_set(im->d, code, "%s", msg);
+}
+
+static bool valid_volume_name(const char *s, unsigned want)
+{
+	char expect[16];
+
+	snprintf(expect, sizeof(expect), "vol-%04u.tar", want);
+	return !strcmp(s, expect);
+}
+
+/* Parse the (already signature-checked) manifest into objects and volumes,
+ * checking every field; hostile values are refused, not trusted. */
+static al_err parse_manifest(struct import *im)
+{
+	json_t *r = im->root, *v, *contents, *objs, *vols, *base;
+	size_t i, k;
+	al_err err;
+
+	if (!json_is_object(r) ||
+	    !json_is_string(v = json_object_get(r, "format")) ||
+	    strcmp(json_string_value(v), AL_MEDIA_FORMAT))
+		return refuse(im, AL_EUNSUPPORTED, "not %s media (format)", AL_MEDIA_FORMAT);
+	v = json_object_get(r, "id");
+	if (!json_is_string(v) || !al_is_hex(json_string_value(v), 32))
+		return refuse(im, AL_EINVALID, "manifest: bad media id");
+	im->id = json_string_value(v);
+	v = json_object_get(r, "seq");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return refuse(im, AL_EINVALID, "manifest: bad seq");
+	im->seq = json_integer_value(v);
+	base = json_object_get(r, "base");
+	if (base && !json_is_null(base)) {
+		v = json_object_get(base, "id");
+		if (!json_is_string(v) || !al_is_hex(json_string_value(v), 32))
+			return refuse(im, AL_EINVALID, "manifest: bad base id");
+		im->base = json_string_value(v);
+	}
+	contents = json_object_get(r, "contents");
+	if (!json_is_array(contents) || !json_array_size(contents) || json_array_size(contents) > 1000)
+		return refuse(im, AL_EINVALID, "manifest: no contents");
+	if (!(im->locks = al_calloc(json_array_size(contents), sizeof(*im->locks))))
+		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	json_array_foreach(contents, i, v) {
+		if ((err = al_lock_from_json(v, &im->locks[i], im->d)))
+			return al_diag_prefix(im->d, "manifest: ");
+		im->nlocks++;
+		for (k = 0; k < i; k++)
+			if (!strcmp(im->locks[k]->bundle, im->locks[i]->bundle))
+				return refuse(im, AL_EINVALID, "manifest: bundle '%s' twice",
+				              im->locks[i]->bundle);
+	}
+
+	vols = json_object_get(r, "volumes");
+	if (!json_is_array(vols) || !json_array_size(vols) ||
+	    json_array_size(vols) > AL_MEDIA_MAX_VOLUMES)
+		return refuse(im, AL_EINVALID, "manifest: bad volume list");
+	if (!(im->vols = al_calloc(json_array_size(vols), sizeof(*im->vols))))
+		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	json_array_foreach(vols, i, v) {
+		struct mvolume *mv = &im->vols[i];
+		json_t *n = json_object_get(v, "name"), *sz = json_object_get(v, "size"),
+		       *h = json_object_get(v, "sha256");
+		if (!json_is_string(n) || !valid_volume_name(json_string_value(n), (unsigned)i + 1) ||
+		    !json_is_integer(sz) || json_integer_value(sz) < 0 || !json_is_string(h) ||
+		    !al_is_hex(json_string_value(h), 64))
+			return refuse(im, AL_EINVALID, "manifest: bad volume entry %zu", i + 1);
+		snprintf(mv->name, sizeof(mv->name), "%s", json_string_value(n));
+		mv->size = (uint64_t)json_integer_value(sz);
+		memcpy(mv->hex, json_string_value(h), AL_SHA256_HEX);
+		im->nvols++;
+	}
+
+	objs = json_object_get(r, "objects");
+	if (!json_is_array(objs) || json_array_size(objs) > AL_LOCK_MAX_ENTRIES)
+		return refuse(im, AL_EINVALID, "manifest: bad object list");
+	if (!(im->objs = al_calloc(json_array_size(objs) + 1, sizeof(*im->objs))))
+		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	json_array_foreach(objs, i, v) {
+		struct mobject *mo = &im->objs[i];
+		json_t *h = json_object_get(v, "sha256"), *sz = json_object_get(v, "size"),
+		       *vol = json_object_get(v, "volume"), *parts = json_object_get(v, "parts"), *p;
+		uint64_t total = 0;
+		if (!json_is_string(h) || !al_is_hex(json_string_value(h), 64) || !json_is_integer(sz) ||
+		    json_integer_value(sz) < 0)
+			return refuse(im, AL_EINVALID, "manifest: bad object entry %zu", i);
+		memcpy(mo->hex, json_string_value(h), AL_SHA256_HEX);
+		mo->size = (uint64_t)json_integer_value(sz);
+		im->nobjs++;
+		if (i && strcmp(im->objs[i - 1].hex, mo->hex) >= 0)
+			return refuse(im, AL_EINVALID, "manifest: objects not sorted or repeated");
+		if (json_is_integer(vol) && !parts) {
+			if (json_integer_value(vol) < 1 || (size_t)json_integer_value(vol) > im->nvols)
+				return refuse(im, AL_EINVALID, "manifest: object %s: bad volume", mo->hex);
+			mo->volume = (unsigned)json_integer_value(vol);
+			continue;
+		}
+		if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
+			return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
+		if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
+			return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		json_array_foreach(parts, k, p) {
+			struct part *pt = &mo->parts[k];
+			json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
+			       *ps = json_object_get(p, "size"), *pv = json_object_get(p, "volume");
+			if (!json_is_integer(pi) || json_integer_value(pi) != (json_int_t)k + 1 ||
+			    !json_is_string(ph) || !al_is_hex(json_string_value(ph), 64) ||
+			    !json_is_integer(ps) || json_integer_value(ps) <= 0 || !json_is_integer(pv) ||
+			    json_integer_value(pv) < 1 || (size_t)json_integer_value(pv) > im->nvols)
+				return refuse(im, AL_EINVALID, "manifest: object %s: bad part %zu", mo->hex,
+				              k + 1);
+			pt->index = (unsigned)k + 1;
+			memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
+			pt->size = (uint64_t)json_integer_value(ps);
+			pt->volume = (unsigned)json_integer_value(pv);
+			total += pt->size;
+			mo->nparts++;
+		}
+		if (total != mo->size)
+			return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
+	}
+	return AL_OK;
+}
+
+/* The trusted comment must say exactly what the manifest says. */
+static al_err check_comment(struct import *im, const char *tc)
+{
+	struct al_buf want = AL_BUF_INIT;
+	json_t *c = json_object_get(im->root, "contents");
+	size_t i;
+	al_err err = AL_OK;
+
+	al_buf_addf(&want, "airlock-media id=%s seq=%lld bundles=", im->id, (long long)im->seq);
+	json_t *b = json_object_get(im->root, "bundles"), *v;
+	if (!json_is_array(b) || json_array_size(b) != im->nlocks) {
+		err = refuse(im, AL_EVERIFY, "manifest: bundles list does not match its contents");
+		goto out;
+	}
+	json_array_foreach(b, i, v) {
+		if (!json_is_string(v) || strcmp(json_string_value(v), im->locks[i]->bundle)) {
+			err = refuse(im, AL_EVERIFY, "manifest: bundles list does not match its contents");
+			goto out;
+		}
+		al_buf_addf(&want, "%s%s", i ? "," : "", json_string_value(v));
+	}
+	al_buf_addstr(&want, " manifest=");
+	json_array_foreach(c, i, v) {
+		const char *m = json_string_value(json_object_get(v, "manifest_sha256"));
+		al_buf_addf(&want, "%s%s", i ? "," : "", m ? m : "-");
+	}
+	if (strcmp(want.buf, tc))
+		err = refuse(im, AL_EVERIFY, "the signed trusted comment does not match the manifest");
+out:
+	al_buf_release(&want);
+	return err;
+}
+
+/* Every object the contents need is on the media or already in the store. */
+static al_err check_complete(struct import *im)
+{
+	size_t i, k;
+	al_err err = AL_OK;
+
+	for (i = 0; i < im->nobjs; i++)
+		im->objs[i].present = al_store_has(im->s, im->objs[i].hex);
+	for (i = 0; i < im->nlocks && !err; i++) {
+		char **need = NULL;
+		size_t n = 0;
+		if ((err = al_lock_objects(im->locks[i], &need, &n, im->d)))
+			break;
+		for (k = 0; k < n; k++)
+			if (!find_obj(im, need[k]) && !al_store_has(im->s, need[k])) {
+				err = refuse(im, AL_EREFUSED,
+				             im->base ? "object %s is neither on the media nor in the store: "
+				                        "import the base media first"
+				                      : "object %s is neither on the media nor in the store",
+				             need[k]);
+				break;
+			}
+		al_strv_free(need, n);
+	}
+	return err;
+}
+
+/* Only the manifest, its signature and the declared volumes may sit in the
+ * manifest's directory: anything else means the media is not what was signed. */
+static al_err check_directory(struct import *im)
+{
+	const char *dir = im->o->dirs[0];
+	struct dirent *e;
+	DIR *dh = opendir(dir);
+	al_err err = AL_OK;
+	size_t i;
+
+	if (!dh)
+		return al_diag_set(im->d, AL_EIO, "cannot read '%s': %s", dir, strerror(errno));
+	while (!err && (e = readdir(dh))) {
+		bool known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		             !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
+		for (i = 0; !known && i < im->nvols; i++)
+			known = !strcmp(e->d_name, im->vols[i].name);
+		if (!known)
+			err = refuse(im, AL_EREFUSED, "'%s/%s' is not part of the signed media", dir,
+			             e->d_name);
+	}
+	closedir(dh);
+	return err;
+}
+
+static al_err locate_volumes(struct import *im)
+{
+	size_t i, k;
+	struct stat st;
+
+	for (i = 0; i < im->nvols; i++) {
+		for (k = 0; k < im->o->ndirs && !im->vols[i].path; k++) {
+			char *p = al_path_join(im->o->dirs[k], im->vols[i].name);
+			if (!p)
+				return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+			if (lstat(p, &st) == 0) {
+				if (!S_ISREG(st.st_mode)) {
+					al_free(p);
+					return refuse(im, AL_EREFUSED, "'%s/%s' is not a regular file",
+					              im->o->dirs[k], im->vols[i].name);
+				}
+				if ((uint64_t)st.st_size != im->vols[i].size) {
+					al_free(p);
+					return refuse(im, AL_EVERIFY, "%s: %llu bytes, the manifest says %llu",
+					              im->vols[i].name, (unsigned long long)st.st_size,
+					              (unsigned long long)im->vols[i].size);
+				}
+				im->vols[i].path = p;
+			} else {
+				al_free(p);
+			}
+		}
+		if (!im->vols[i].path)
+			return refuse(im, AL_ENOTFOUND, "volume %s not found in the media directories",
+			              im->vols[i].name);
+	}
+	return AL_OK;
+}
+
+/* ---- streaming the volumes ---------------------------------------------------------- */
+
+struct vol_reader {
+	int fd;
+	struct al_hash hash;
+	uint64_t bytes;
+	char *buf;
+};
+
+static la_ssize_t vr_read(struct archive *a, void *ctx, const void **out)
+{
+	struct vol_reader *r = ctx;
+	ssize_t n;
+
+	do
+		n = read(r->fd, r->buf, IO_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	al_hash_update(&r->hash, r->buf, (size_t)n);
+	r->bytes += (uint64_t)n;
+	*out = r->buf;
+	return n;
+}
+
+/* Classify a tar entry name: the object and the part (0 = whole). */
+static struct mobject *entry_object(struct import *im, const char *name, unsigned *part)
+{
+	static const char prefix[] = "objects/sha256/";
+	char hex[AL_SHA256_HEX];
+	const char *p;
+
+	*part = 0;
+	if (strncmp(name, prefix, sizeof(prefix) - 1))
+		return NULL;
+	p = name + sizeof(prefix) - 1;
+	if (strlen(p) < 64)
+		return NULL;
+	memcpy(hex, p, 64);
+	hex[64] = '\0';
+	p += 64;
+	if (*p) {
+		char *end;
+		unsigned long n;
+		if (strncmp(p, ".part-", 6) || strlen(p + 6) != 4)
+			return NULL;
+		n = strtoul(p + 6, &end, 10);
+		if (*end || n == 0)
+			return NULL;
+		*part = (unsigned)n;
+	}
+	return find_obj(im, hex);
+}
+
+/* Discard an entry's data (still read, so the volume hash sees it). */
+static al_err drain(struct import *im, struct archive *a, const char *vol)
+{
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, im->buf, IO_CHUNK);
+		if (n == 0)
+			return AL_OK;
+		if (n < 0)
+			return refuse(im, AL_EVERIFY, "%s: %s", vol, archive_error_string(a));
+	}
+}
+
+/* Copy an entry's data into a verifying sink: a staged blob writer, or (for
+ * verify) just a hash. */
+static al_err take(struct import *im, struct archive *a, const char *vol, const char *name,
+                   const char *dir, const char *hex, uint64_t size)
+{
+	struct al_blob_writer *w = NULL;
+	struct al_hash h;
+	char got[AL_SHA256_HEX];
+	uint64_t total = 0;
+	al_err err = AL_OK;
+	struct al_diag d2 = AL_DIAG_INIT;
+
+	if (im->o->verify_only) {
+		if ((err = al_hash_init(&h, AL_HASH_SHA256, im->d)))
+			return err;
+	} else if ((err = al_blob_writer_new_staged(im->s, &w, dir, hex, (int64_t)size, im->d))) {
+		return err;
+	}
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, im->buf, IO_CHUNK);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
+			goto fail;
+		}
+		total += (uint64_t)n;
+		if (total > size) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
+			goto fail;
+		}
+		if (im->o->verify_only)
+			al_hash_update(&h, im->buf, (size_t)n);
+		else if ((err = al_blob_writer_write(w, im->buf, (size_t)n, im->d)))
+			goto fail;
+	}
+	if (im->o->verify_only) {
+		al_hash_final_hex(&h, got);
+		if (total != size || strcmp(got, hex))
+			return refuse(im, AL_EVERIFY, "%s: %s: %s mismatch", vol, name,
+			              total != size ? "size" : "sha256");
+		return AL_OK;
+	}
+	if ((err = al_blob_writer_commit(w, NULL, &d2))) {
+		if (err == AL_EVERIFY)
+			return refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, d2.msg);
+		*im->d = d2;
+		return err;
+	}
+	return AL_OK;
+fail:
+	if (im->o->verify_only)
+		al_hash_release(&h);
+	al_blob_writer_abort(w);
+	return err;
+}
+
+static bool staged(const char *dir, const char *hex)
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, hex);
+	return access(path, F_OK) == 0;
+}
+
+static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
+{
+	struct vol_reader r = { .fd = -1, .buf = NULL };
+	struct archive *a = NULL;
+	struct archive_entry *ae;
+	char got[AL_SHA256_HEX], marker[4400];
+	al_err err = AL_OK;
+	size_t i, k;
+	int rc;
+
+	snprintf(marker, sizeof(marker), "%s/%s.done", im->stage ? im->stage : "", mv->name);
+	if (!im->o->verify_only && access(marker, F_OK) == 0)
+		return AL_OK; /* verified whole by an interrupted earlier run */
+	if ((err = al_hash_init(&r.hash, AL_HASH_SHA256, im->d)))
+		return err;
+	if (!(r.buf = al_malloc(IO_CHUNK))) {
+		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	r.fd = open(mv->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (r.fd < 0) {
+		err = al_diag_set(im->d, AL_EIO, "cannot open '%s': %s", mv->path, strerror(errno));
+		goto out;
+	}
+	posix_fadvise(r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (!(a = archive_read_new())) {
+		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* tar only: no compression, no other formats; no seek callback, so every
+	 * byte passes through vr_read and into the volume hash. */
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, &r, NULL, vr_read, NULL) != ARCHIVE_OK) {
+		err = refuse(im, AL_EVERIFY, "%s: not a tar volume: %s", mv->name, archive_error_string(a));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ae);
+		struct mobject *mo;
+		unsigned part;
+		uint64_t size;
+
+		if (!name) {
+			err = refuse(im, AL_EVERIFY, "%s: an entry without a name", mv->name);
+			goto out;
+		}
+		if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae) ||
+		    archive_entry_symlink(ae)) {
+			err = refuse(im, AL_EVERIFY, "%s: '%s' is not a regular file", mv->name, name);
+			goto out;
+		}
+		if (!(mo = entry_object(im, name, &part))) {
+			err = refuse(im, AL_EVERIFY, "%s: undeclared entry '%s'", mv->name, name);
+			goto out;
+		}
+		if (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0) {
+			err = refuse(im, AL_EVERIFY, "%s: '%s' has no size", mv->name, name);
+			goto out;
+		}
+		size = (uint64_t)archive_entry_size(ae);
+		if (part == 0) {
+			if (mo->parts || mo->volume != volno || mo->seen) {
+				err = refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
+				             mv->name, name);
+				goto out;
+			}
+			if (size != mo->size) {
+				err = refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
+				             name, (unsigned long long)size, (unsigned long long)mo->size);
+				goto out;
+			}
+			mo->seen = true;
+			if (!im->o->verify_only && (mo->present || staged(im->stage, mo->hex)))
+				err = drain(im, a, mv->name);
+			else
+				err = take(im, a, mv->name, name, im->stage, mo->hex, size);
+		} else {
+			struct part *pt = part <= mo->nparts ? &mo->parts[part - 1] : NULL;
+			if (!pt || pt->volume != volno || pt->seen) {
+				err = refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
+				             mv->name, name);
+				goto out;
+			}
+			if (size != pt->size) {
+				err = refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
+				             name, (unsigned long long)size, (unsigned long long)pt->size);
+				goto out;
+			}
+			pt->seen = true;
+			if (!im->o->verify_only &&
+			    (mo->present || staged(im->stage, mo->hex) || staged(im->parts_dir, pt->hex)))
+				err = drain(im, a, mv->name);
+			else
+				err = take(im, a, mv->name, name, im->parts_dir, pt->hex, size);
+		}
+		if (err)
+			goto out;
+	}
+	if (rc != ARCHIVE_EOF) {
+		err = refuse(im, AL_EVERIFY, "%s: damaged tar: %s", mv->name, archive_error_string(a));
+		goto out;
+	}
+	/* the rest of the file (tar padding) counts towards the volume hash too */
+	for (;;) {
+		ssize_t n = read(r.fd, r.buf, IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		al_hash_update(&r.hash, r.buf, (size_t)n);
+		r.bytes += (uint64_t)n;
+	}
+	for (i = 0; i < im->nobjs; i++) {
+		struct mobject *mo = &im->objs[i];
+		if (!mo->parts && mo->volume == volno && !mo->seen) {
+			err = refuse(im, AL_EVERIFY, "%s: object %s is missing", mv->name, mo->hex);
+			goto out;
+		}
+		for (k = 0; k < mo->nparts; k++)
+			if (mo->parts[k].volume == volno && !mo->parts[k].seen) {
+				err = refuse(im, AL_EVERIFY, "%s: part %u of %s is missing", mv->name,
+				             mo->parts[k].index, mo->hex);
+				goto out;
+			}
+	}
+	al_hash_final_hex(&r.hash, got);
+	if (r.bytes != mv->size || strcmp(got, mv->hex)) {
+		err = refuse(im, AL_EVERIFY, "%s: sha256 mismatch: the volume is not the one signed",
+		             mv->name);
+		goto out;
+	}
+	if (!im->o->verify_only) {
+		int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+out:
+	if (r.fd >= 0)
+		close(r.fd);
+	archive_read_free(a);
+	al_hash_release(&r.hash);
+	al_free(r.buf);
+	return err;
+}
+
+/* Join the parts of split objects into staged whole objects. */
+static al_err reassemble(struct import *im)
+{
+	size_t i, k;
+	al_err err = AL_OK;
+
+	for (i = 0; i < im->nobjs && !err; i++) {
+		struct mobject *mo = &im->objs[i];
+		struct al_blob_writer *w = NULL;
+		if (!mo->nparts || mo->present || staged(im->stage, mo->hex))
+			continue;
+		if ((err = al_blob_writer_new_staged(im->s, &w, im->stage, mo->hex, (int64_t)mo->size,
+		                                     im->d)))
+			break;
+		for (k = 0; k < mo->nparts && !err; k++) {
+			char *p = al_path_join(im->parts_dir, mo->parts[k].hex);
+			int fd = p ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+			ssize_t n;
+			al_free(p);
+			if (fd < 0) {
+				err = al_diag_set(im->d, AL_EIO, "part %zu of %s is not staged", k + 1, mo->hex);
+				break;
+			}
+			while ((n = read(fd, im->buf, IO_CHUNK)) > 0)
+				if ((err = al_blob_writer_write(w, im->buf, (size_t)n, im->d)))
+					break;
+			if (n < 0 && !err)
+				err = al_diag_set(im->d, AL_EIO, "cannot read a staged part: %s",
+				                  strerror(errno));
+			close(fd);
+		}
+		if (err) {
+			al_blob_writer_abort(w);
+			break;
+		}
+		if ((err = al_blob_writer_commit(w, NULL, im->d)))
+			err = refuse(im, AL_EVERIFY, "object %s: reassembled parts do not match: %s", mo->hex,
+			             im->d->msg);
+	}
+	return err;
+}
+
+static void remove_tree(const char *path)
+{
+	struct dirent *e;
+	DIR *dh = opendir(path);
+
+	if (dh) {
+		while ((e = readdir(dh))) {
+			char *p;
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if ((p = al_path_join(path, e->d_name))) {
+				if (unlink(p) < 0 && errno == EISDIR)
+					remove_tree(p);
+				else if (errno == EISDIR || errno == EPERM)
+					remove_tree(p);
+				al_free(p);
+			}
+		}
+		closedir(dh);
+	}
+	rmdir(path);
+}
+
+/* ---- the transaction ------------------------------------------------------------------ */
+
+static al_err commit_import(struct import *im, const char *manifest_text)
+{
+	sqlite3 *db = al_store_db(im->s);
+	sqlite3_stmt *st = NULL;
+	struct al_buf bundles = AL_BUF_INIT;
+	al_err err;
+	size_t i;
+
+	if ((err = al_db_begin(db, im->d)))
+		return err;
+	for (i = 0; i < im->nobjs; i++) {
+		struct mobject *mo = &im->objs[i];
+		if (mo->present || al_store_has(im->s, mo->hex))
+			continue;
+		if ((err = al_store_adopt(im->s, im->stage, mo->hex, mo->size, im->d)))
+			goto fail;
+	}
+	for (i = 0; i < im->nlocks; i++) {
+		if ((err = al_bundle_put(im->s, im->locks[i], im->d)))
+			goto fail;
+		al_buf_addf(&bundles, "%s%s", i ? "," : "", im->locks[i]->bundle);
+	}
+	if ((err = al_db_prepare(db, &st, "INSERT INTO imports (media_id, bundle, seq, base, "
+	                                  "manifest_sha256, key_id, imported, media) VALUES "
+	                                  "(?, ?, ?, ?, ?, ?, ?, ?)", im->d)))
+		goto fail;
+	sqlite3_bind_text(st, 1, im->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bundles.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, im->seq);
+	if (im->base)
+		sqlite3_bind_text(st, 4, im->base, -1, SQLITE_STATIC);
+	if (im->locks[0]->manifest_sha256)
+		sqlite3_bind_text(st, 5, im->locks[0]->manifest_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, im->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 8, manifest_text, -1, SQLITE_STATIC);
+	if ((err = al_db_run(db, st, im->d)))
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* imports.bundle holds the comma-joined list; rollback checks use seq per bundle name */
+	if ((err = al_db_commit(db, im->d)))
+		goto fail;
+	al_buf_release(&bundles);
+	return al_store_sync_blobdirs(im->s, im->d);
+fail:
+	sqlite3_finalize(st);
+	al_db_rollback(db);
+	al_buf_release(&bundles);
+	return err;
+}
+
+/* The highest seq imported for a bundle (imports.bundle is a comma-joined list). */
+static int64_t last_seq(struct import *im, const char *bundle)
+{
+	sqlite3 *db = al_store_db(im->s);
+	sqlite3_stmt *st = NULL;
+	int64_t best = 0;
+	bool row;
+
+	if (al_db_prepare(db, &st, "SELECT bundle, seq FROM imports", NULL))
+		return INT64_MAX; /* fail closed */
+	while (!al_db_step(db, st, &row, NULL) && row) {
+		const char *list = (const char *)sqlite3_column_text(st, 0), *p = list;
+		size_t n = strlen(bundle);
+		while (p && *p) {
+			size_t len = strcspn(p, ",");
+			if (len == n && !strncmp(p, bundle, n) && sqlite3_column_int64(st, 1) > best)
+				best = sqlite3_column_int64(st, 1);
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	sqlite3_finalize(st);
+	return best;
+}
+
+al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
+                       struct al_media_summary *sum, struct al_diag *d)
+{
+	struct import im = { .s = s, .o = o, .d = d };
+	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT, sig = AL_BUF_INIT, list = AL_BUF_INIT;
+	char *tc = NULL;
+	json_error_t jerr;
+	unsigned long long free_bytes = 0, need = 0;
+	bool staging_made = false, keep_stage = false;
+	size_t i;
+	al_err err;
+	int64_t one;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!o->ndirs || !o->verifier)
+		return al_diag_set(d, AL_EUSAGE, "import needs a media directory and trusted keys");
+
+	/* 1. the signature, before anything else is interpreted */
+	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_MANIFEST)) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = al_buf_read_file(&text, path.buf, AL_MEDIA_MANIFEST_MAX, d)))
+		goto refused;
+	al_buf_reset(&path);
+	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
+	if ((err = al_buf_read_file(&sig, path.buf, SIG_MAX, d)))
+		goto refused;
+	if ((err = o->verifier->verify(o->verifier->ctx, text.buf, text.len, sig.buf, sig.len, &tc,
+	                               im.key_id, d))) {
+		if (err != AL_ENOMEM)
+			err = AL_EVERIFY;
+		al_diag_prefix(d, "signature: ");
+		goto refused;
+	}
+	snprintf(sum->key_id, sizeof(sum->key_id), "%s", im.key_id);
+
+	/* 2. the manifest, now known to come from a trusted key */
+	if (!(im.root = json_loadb(text.buf, text.len, JSON_REJECT_DUPLICATES, &jerr))) {
+		err = refuse(&im, AL_EVERIFY, "manifest: bad JSON: %s", jerr.text);
+		goto refused;
+	}
+	if ((err = parse_manifest(&im)) || (err = check_comment(&im, tc)))
+		goto refused;
+	memcpy(sum->id, im.id, 33);
+	sum->seq = im.seq;
+	for (i = 0; i < im.nlocks; i++)
+		al_buf_addf(&list, "%s%s", i ? "," : "", im.locks[i]->bundle);
+	sum->bundles = al_strdup(list.buf);
+	sum->delta = im.base != NULL;
+	sum->volumes = (unsigned)im.nvols;
+	for (i = 0; i < im.nobjs; i++) {
+		sum->objects++;
+		sum->bytes += im.objs[i].size;
+	}
+
+	/* 3. replay, rollback, base */
+	if (!al_db_query_int(al_store_db(s), &one, NULL, "SELECT 1 FROM imports WHERE media_id = ?",
+	                     im.id, (char *)NULL)) {
+		sum->already = true;
+		if (!o->verify_only)
+			ledger(&im, true, "already imported: nothing to do");
+		err = AL_OK;
+		goto out;
+	}
+	for (i = 0; i < im.nlocks; i++) {
+		int64_t last = last_seq(&im, im.locks[i]->bundle);
+		if (im.seq <= last) {
+			err = refuse(&im, AL_EREFUSED, "rollback: bundle '%s' media seq %lld is not newer "
+			             "than the last import (seq %lld)", im.locks[i]->bundle,
+			             (long long)im.seq, (long long)last);
+			goto refused;
+		}
+	}
+	if (im.base && al_db_query_int(al_store_db(s), &one, NULL,
+	                               "SELECT 1 FROM imports WHERE media_id = ?", im.base, (char *)NULL)) {
+		err = refuse(&im, AL_EREFUSED, "this is a delta against media %s, which was never "
+		             "imported here: import the base first", im.base);
+		goto refused;
+	}
+	if ((err = check_complete(&im)) || (err = check_directory(&im)) ||
+	    (err = locate_volumes(&im)))
+		goto refused;
+
+	/* 4. free space (split objects are staged twice: parts and whole) */
+	for (i = 0; i < im.nobjs; i++)
+		if (!im.objs[i].present)
+			need += im.objs[i].size * (im.objs[i].nparts ? 2 : 1);
+	if (!o->verify_only) {
+		if ((err = al_free_space(al_store_dir(s), &free_bytes, d)))
+			goto refused;
+		if (free_bytes < need + (16u << 20)) {
+			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: %llu bytes needed, "
+			             "%llu free", need, free_bytes);
+			goto refused;
+		}
+	}
+
+	/* 5. the volumes */
+	if (!(im.buf = al_malloc(IO_CHUNK))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!o->verify_only) {
+		al_buf_reset(&path);
+		if (al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(s), im.id) ||
+		    !(im.stage = al_strdup(path.buf)) || !(im.parts_dir = al_path_join(im.stage, "parts"))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = al_mkdir_p(im.parts_dir, 0700, d)))
+			goto refused;
+		staging_made = true;
+	}
+	for (i = 0; i < im.nvols; i++)
+		if ((err = read_volume(&im, &im.vols[i], (unsigned)i + 1)))
+			goto refused;
+	if (!o->verify_only && (err = reassemble(&im)))
+		goto refused;
+	for (i = 0; i < im.nobjs; i++)
+		if (im.objs[i].present)
+			sum->reused++;
+	if (o->verify_only)
+		goto out;
+
+	/* 6. one transaction */
+	if ((err = commit_import(&im, text.buf))) {
+		keep_stage = true; /* a database failure, not the media's: a rerun resumes */
+		goto refused;
+	}
+	ledger(&im, true, "imported");
+	goto out;
+refused:
+	if (err == AL_ENOMEM || err == AL_EUSAGE)
+		goto out;
+	ledger(&im, false, d->msg);
+out:
+	if (staging_made && (!keep_stage || !err) && im.stage)
+		remove_tree(im.stage);
+	for (i = 0; i < im.nlocks; i++)
+		al_lock_free(im.locks[i]);
+	al_free(im.locks);
+	for (i = 0; i < im.nobjs; i++)
+		al_free(im.objs[i].parts);
+	al_free(im.objs);
+	for (i = 0; i < im.nvols; i++)
+		al_free(im.vols[i].path);
+	al_free(im.vols);
+	al_free(im.stage);
+	al_free(im.parts_dir);
+	al_free(im.buf);
+	al_free(tc);
+	json_decref(im.root);
+	al_buf_release(&path);
+	al_buf_release(&text);
+	al_buf_release(&sig);
+	al_buf_release(&list);
+	return err;
+}

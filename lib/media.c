@@ -1,0 +1,821 @@
+/*
+ * media.c: export, verify and import of signed media (DESIGN.md section 8,
+ * docs/media.md).
+ *
+ * Export streams objects from the store into pax tar volumes no larger
+ * than the volume size (splitting objects larger than a volume into parts),
+ * hashing every volume and part as it is written, then writes the canonical
+ * JSON manifest and its minisign signature.
+ *
+ * Import fails closed, in this order: the signature by a trusted key (before
+ * any other byte is interpreted), the trusted comment against the manifest,
+ * replay (the same media again is a no-op), rollback (seq must grow), a
+ * delta's base, the completeness of what the media describes, free space;
+ * then each volume is streamed entry by entry: only declared names, regular
+ * files, declared sizes, every object and part hashed while it is written
+ * into a staging directory under STORE/tmp, every volume hashed whole. Only
+ * when everything checked out are the staged objects moved into the store
+ * and recorded, in one transaction. Any refusal removes the staging
+ * directory, so the store is as it was (the ledger records the refusal).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "bundle.h"
+#include "db.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "lock.h"
+#include "media.h"
+#include "mem.h"
+#include "store-internal.h"
+
+#define ENTRY_OVERHEAD 2048   /* ustar header + worst-case pax header, rounded */
+#define VOLUME_TRAILER 11264  /* end-of-archive blocks and slack */
+#define IO_CHUNK ((size_t)256 << 10)
+
+void al_media_summary_release(struct al_media_summary *s)
+{
+	if (s) {
+		al_free(s->bundles);
+		s->bundles = NULL;
+	}
+}
+
+/* One tar entry: a whole object (part 0) or one part of a split object. */
+struct plan_entry {
+	char hex[AL_SHA256_HEX];     /* the object */
+	unsigned part;               /* 0: whole; else 1-based part number */
+	uint64_t offset, length;
+	unsigned volume;             /* 1-based */
+	char part_hex[AL_SHA256_HEX];/* sha256 of this part (parts only) */
+};
+
+struct object {
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	unsigned volume;             /* whole objects: its volume; split: 0 */
+	unsigned nparts;
+	bool present;                /* import: the store already has it */
+	bool on_media;               /* import: the media carries it */
+};
+
+struct volume {
+	char name[16];
+	uint64_t size;
+	char hex[AL_SHA256_HEX];
+};
+
+static uint64_t round512(uint64_t n)
+{
+	return (n + 511) & ~(uint64_t)511;
+}
+
+static void entry_name(const struct plan_entry *e, char *buf, size_t len)
+{
+	if (e->part)
+		snprintf(buf, len, "objects/sha256/%s.part-%04u", e->hex, e->part);
+	else
+		snprintf(buf, len, "objects/sha256/%s", e->hex);
+}
+
+static al_err random_id(char out[33], struct al_diag *d)
+{
+	unsigned char b[16];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return al_diag_set(d, AL_EIO, "cannot get random bytes: %s", strerror(errno));
+		got += (size_t)n;
+	}
+	al_hex_encode(b, sizeof(b), out);
+	return AL_OK;
+}
+
+static void iso_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The trusted comment: what `minisign -V` shows an operator, and what import
+ * checks against the manifest. */
+static al_err trusted_comment(struct al_buf *b, const char *id, int64_t seq, json_t *bundles,
+                              json_t *contents)
+{
+	size_t i;
+	json_t *v;
+	al_err err;
+
+	if ((err = al_buf_addf(b, "airlock-media id=%s seq=%lld bundles=", id, (long long)seq)))
+		return err;
+	json_array_foreach(bundles, i, v)
+		if ((err = al_buf_addf(b, "%s%s", i ? "," : "", json_string_value(v))))
+			return err;
+	if ((err = al_buf_addstr(b, " manifest=")))
+		return err;
+	json_array_foreach(contents, i, v) {
+		const char *m = json_string_value(json_object_get(v, "manifest_sha256"));
+		if ((err = al_buf_addf(b, "%s%s", i ? "," : "", m ? m : "-")))
+			return err;
+	}
+	return AL_OK;
+}
+
+/* ---- export -------------------------------------------------------------------- */
+
+struct vol_writer {
+	int fd;
+	struct al_hash hash;
+	uint64_t bytes;
+	int err;
+	const char *path;
+};
+
+static la_ssize_t vw_write(struct archive *a, void *ctx, const void *buf, size_t len)
+{
+	struct vol_writer *w = ctx;
+	const char *p = buf;
+	size_t left = len;
+
+	(void)a;
+	while (left) {
+		ssize_t n = write(w->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			w->err = errno;
+			archive_set_error(a, errno, "cannot write '%s'", w->path);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	al_hash_update(&w->hash, buf, len);
+	w->bytes += len;
+	return (la_ssize_t)len;
+}
+
+static al_err archive_fail(struct archive *a, const char *what, struct al_diag *d)
+{
+	int e = archive_errno(a);
+
+	return al_diag_set(d, e == ENOSPC ? AL_ENOSPACE : AL_EIO, "%s: %s", what,
+	                   archive_error_string(a) ? archive_error_string(a) : "archive error");
+}
+
+/* Write one volume: the entries [first, last) of the plan. */
+static al_err write_volume(struct al_store *s, const char *path, struct plan_entry *plan,
+                           size_t first, size_t last, struct volume *vol, char *buf,
+                           struct al_diag *d)
+{
+	struct vol_writer w = { .fd = -1, .path = path };
+	struct archive *a = NULL;
+	struct archive_entry *ae = NULL;
+	al_err err;
+	size_t i;
+	int bfd = -1;
+
+	if ((err = al_hash_init(&w.hash, AL_HASH_SHA256, d)))
+		return err;
+	w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (w.fd < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!(a = archive_write_new()) || !(ae = archive_entry_new())) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open2(a, &w, NULL, vw_write, NULL, NULL) != ARCHIVE_OK) {
+		err = archive_fail(a, path, d);
+		goto out;
+	}
+	for (i = first; i < last; i++) {
+		struct plan_entry *e = &plan[i];
+		struct al_hash ph;
+		char name[128];
+		uint64_t left = e->length, off = e->offset;
+
+		entry_name(e, name, sizeof(name));
+		archive_entry_clear(ae);
+		archive_entry_set_pathname(ae, name);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0444);
+		archive_entry_set_size(ae, (la_int64_t)e->length);
+		archive_entry_set_mtime(ae, 0, 0);
+		if (archive_write_header(a, ae) != ARCHIVE_OK) {
+			err = archive_fail(a, path, d);
+			goto out;
+		}
+		if ((err = al_store_open_blob(s, e->hex, &bfd, d)))
+			goto out;
+		if (e->part && (err = al_hash_init(&ph, AL_HASH_SHA256, d)))
+			goto out;
+		while (left) {
+			size_t want = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
+			ssize_t n = pread(bfd, buf, want, (off_t)off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (e->part)
+					al_hash_release(&ph);
+				err = al_diag_set(d, AL_EIO, "blob %s: %s", e->hex,
+				                  n < 0 ? strerror(errno) : "shorter than recorded");
+				goto out;
+			}
+			if (e->part)
+				al_hash_update(&ph, buf, (size_t)n);
+			if (archive_write_data(a, buf, (size_t)n) != n) {
+				if (e->part)
+					al_hash_release(&ph);
+				err = archive_fail(a, path, d);
+				goto out;
+			}
+			left -= (uint64_t)n;
+			off += (uint64_t)n;
+		}
+		if (e->part)
+			al_hash_final_hex(&ph, e->part_hex);
+		close(bfd);
+		bfd = -1;
+		if (archive_write_finish_entry(a) != ARCHIVE_OK) {
+			err = archive_fail(a, path, d);
+			goto out;
+		}
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		err = archive_fail(a, path, d);
+		goto out;
+	}
+	if (fsync(w.fd) < 0) {
+		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot sync '%s': %s", path,
+		                  strerror(errno));
+		goto out;
+	}
+	vol->size = w.bytes;
+	al_hash_final_hex(&w.hash, vol->hex);
+out:
+	if (bfd >= 0)
+		close(bfd);
+	if (w.fd >= 0)
+		close(w.fd);
+	archive_entry_free(ae);
+	archive_write_free(a);
+	al_hash_release(&w.hash);
+	return err;
+}
+
+/* Place objects into volumes. Objects are taken in sha256 order; one that
+ * does not fit the current volume starts the next, and one larger than a
+ * whole volume is split into parts that fill volumes. */
+static al_err plan_volumes(struct object *objs, size_t nobjs, uint64_t volume_size,
+                           struct plan_entry **out, size_t *nout, unsigned *nvol, struct al_diag *d)
+{
+	struct plan_entry *plan = NULL;
+	size_t alloc = 0, n = 0, i;
+	uint64_t budget = volume_size ? volume_size - VOLUME_TRAILER : UINT64_MAX;
+	uint64_t used = 0;
+	unsigned vol = 1;
+
+	for (i = 0; i < nobjs; i++) {
+		struct object *o = &objs[i];
+		uint64_t cost = ENTRY_OVERHEAD + round512(o->size), off = 0;
+		unsigned part = 0;
+
+		if (!o->on_media)
+			continue;
+		if (used + cost > budget && cost <= budget) {
+			vol++;
+			used = 0;
+		}
+		if (used + cost <= budget) {
+			if (AL_GROW(plan, alloc, n + 1))
+				goto oom;
+			memset(&plan[n], 0, sizeof(plan[n]));
+			memcpy(plan[n].hex, o->hex, AL_SHA256_HEX);
+			plan[n].length = o->size;
+			plan[n].volume = vol;
+			o->volume = vol;
+			used += cost;
+			n++;
+			continue;
+		}
+		/* split */
+		while (off < o->size) {
+			uint64_t room = budget - used, len;
+			if (room < ENTRY_OVERHEAD + 512 * 16) {
+				vol++;
+				used = 0;
+				continue;
+			}
+			len = (room - ENTRY_OVERHEAD) & ~(uint64_t)511;
+			if (len > o->size - off)
+				len = o->size - off;
+			if (AL_GROW(plan, alloc, n + 1))
+				goto oom;
+			memset(&plan[n], 0, sizeof(plan[n]));
+			memcpy(plan[n].hex, o->hex, AL_SHA256_HEX);
+			plan[n].part = ++part;
+			plan[n].offset = off;
+			plan[n].length = len;
+			plan[n].volume = vol;
+			used += ENTRY_OVERHEAD + round512(len);
+			off += len;
+			n++;
+		}
+		o->nparts = part;
+		o->volume = 0;
+	}
+	if (vol > AL_MEDIA_MAX_VOLUMES) {
+		al_free(plan);
+		return al_diag_set(d, AL_ELIMIT, "the media would need %u volumes (at most %d): "
+		                   "choose a larger --volume-size", vol, AL_MEDIA_MAX_VOLUMES);
+	}
+	*out = plan;
+	*nout = n;
+	*nvol = n ? plan[n - 1].volume : 1;
+	return AL_OK;
+oom:
+	al_free(plan);
+	return al_diag_set(d, AL_ENOMEM, "out of memory");
+}
+
+static int cmp_hex(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The objects of a base: a media directory's complete state, or a recorded export's. */
+static al_err load_base(struct al_store *s, const char *since, char **base_id, char ***objs,
+                        size_t *nobjs, struct al_diag *d)
+{
+	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT;
+	json_t *j = NULL, *v;
+	json_error_t jerr;
+	size_t i, alloc = 0;
+	struct stat st;
+	al_err err = AL_OK;
+
+	*objs = NULL;
+	*nobjs = 0;
+	*base_id = NULL;
+	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
+			return al_diag_set(d, AL_ENOMEM, "out of memory");
+		if ((err = al_buf_read_file(&text, path.buf, AL_MEDIA_MANIFEST_MAX, d)))
+			goto out;
+		if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
+			err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
+			goto out;
+		}
+		v = json_object_get(j, "id");
+		if (!json_is_string(v) || !(*base_id = al_strdup(json_string_value(v)))) {
+			err = al_diag_set(d, AL_EPARSE, "'%s': no media id", path.buf);
+			goto out;
+		}
+		json_array_foreach(json_object_get(j, "contents"), i, v) {
+			struct al_lock *l = NULL;
+			char **o = NULL;
+			size_t n = 0, k;
+			if ((err = al_lock_from_json(v, &l, d)) || (err = al_lock_objects(l, &o, &n, d))) {
+				al_lock_free(l);
+				al_diag_prefix(d, "base '%s': ", since);
+				goto out;
+			}
+			for (k = 0; k < n; k++) {
+				if (AL_GROW(*objs, alloc, *nobjs + 1)) {
+					al_strv_free(o + k, n - k);
+					al_lock_free(l);
+					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					goto out;
+				}
+				(*objs)[(*nobjs)++] = o[k];
+			}
+			al_free(o);
+			al_lock_free(l);
+		}
+	} else {
+		sqlite3 *db = al_store_db(s);
+		sqlite3_stmt *q = NULL;
+		bool row;
+		int64_t one;
+		if (al_db_query_int(db, &one, NULL, "SELECT 1 FROM exports WHERE id = ?", since,
+		                    (char *)NULL)) {
+			err = al_diag_set(d, AL_ENOTFOUND,
+			                  "--since '%s' is neither a media directory nor a recorded export",
+			                  since);
+			goto out;
+		}
+		if (!(*base_id = al_strdup(since))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
+			goto out;
+		sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
+		while (!(err = al_db_step(db, q, &row, d)) && row) {
+			if (AL_GROW(*objs, alloc, *nobjs + 1) ||
+			    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				break;
+			}
+			(*nobjs)++;
+		}
+		sqlite3_finalize(q);
+	}
+	if (!err && *nobjs)
+		qsort(*objs, *nobjs, sizeof(char *), cmp_hex);
+out:
+	if (err) {
+		al_strv_free(*objs, *nobjs);
+		*objs = NULL;
+		*nobjs = 0;
+		al_free(*base_id);
+		*base_id = NULL;
+	}
+	json_decref(j);
+	al_buf_release(&path);
+	al_buf_release(&text);
+	return err;
+}
+
+static al_err record_export(struct al_store *s, const char *id, const char *bundles, int64_t seq,
+                            const char *base, json_t *contents, char **all, size_t nall,
+                            struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	const char *msha = json_string_value(json_object_get(json_array_get(contents, 0),
+	                                                     "manifest_sha256"));
+	al_err err;
+	size_t i;
+
+	if ((err = al_db_begin(db, d)))
+		return err;
+	if ((err = al_db_prepare(db, &st, "INSERT INTO exports (id, bundle, seq, base, manifest_sha256, "
+	                                  "created) VALUES (?, ?, ?, ?, ?, ?)", d)))
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bundles, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	if (base)
+		sqlite3_bind_text(st, 4, base, -1, SQLITE_STATIC);
+	if (msha)
+		sqlite3_bind_text(st, 5, msha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	if ((err = al_db_run(db, st, d)))
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((err = al_db_prepare(db, &st, "INSERT OR IGNORE INTO export_objects (export_id, sha256) "
+	                                  "VALUES (?, ?)", d)))
+		goto fail;
+	for (i = 0; i < nall; i++) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, all[i], -1, SQLITE_STATIC);
+		if ((err = al_db_run(db, st, d)))
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	return al_db_commit(db, d);
+fail:
+	sqlite3_finalize(st);
+	al_db_rollback(db);
+	return err;
+}
+
+/* Remove what export created in out_dir (on failure). */
+static void remove_outputs(const char *dir, unsigned nvol)
+{
+	char path[4200];
+	unsigned v;
+
+	for (v = 1; v <= nvol; v++) {
+		snprintf(path, sizeof(path), "%s/vol-%04u.tar", dir, v);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, AL_MEDIA_MANIFEST);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, AL_MEDIA_SIGNATURE);
+	unlink(path);
+	rmdir(dir);
+}
+
+static al_err prepare_out_dir(const char *dir, struct al_diag *d)
+{
+	DIR *dh;
+	struct dirent *e;
+
+	if (mkdir(dir, 0755) == 0)
+		return AL_OK;
+	if (errno != EEXIST)
+		return al_diag_set(d, AL_EIO, "cannot create '%s': %s", dir, strerror(errno));
+	if (!(dh = opendir(dir)))
+		return al_diag_set(d, AL_EIO, "cannot read '%s': %s", dir, strerror(errno));
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			closedir(dh);
+			return al_diag_set(d, AL_EUSAGE, "'%s' is not empty: export writes new media into "
+			                   "an empty or new directory", dir);
+		}
+	closedir(dh);
+	return AL_OK;
+}
+
+al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
+                       struct al_media_summary *sum, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	char **names = NULL, **all = NULL, **base_objs = NULL, *base_id = NULL, *buf = NULL;
+	size_t nnames = 0, nall = 0, nbase = 0, nplan = 0, i, j;
+	struct object *objs = NULL;
+	struct plan_entry *plan = NULL;
+	struct volume *vols = NULL;
+	unsigned nvol = 0, written = 0;
+	json_t *contents = NULL, *jbundles = NULL, *jobjs = NULL, *jvols = NULL, *root = NULL;
+	struct al_buf joined = AL_BUF_INIT, tc = AL_BUF_INIT, sig = AL_BUF_INIT, path = AL_BUF_INIT;
+	char *text = NULL, created[32];
+	unsigned long long free_bytes = 0, need = 0;
+	int64_t seq = 0, last = 0;
+	bool made_dir = false;
+	al_err err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!o->signer || !o->signer->sign)
+		return al_diag_set(d, AL_EUSAGE, "export needs a signing key");
+	if (o->volume_size && o->volume_size < AL_MEDIA_MIN_VOLUME)
+		return al_diag_set(d, AL_EUSAGE, "volume size must be at least 1 MiB");
+
+	/* the bundles and the complete state they describe */
+	if (o->nbundles) {
+		if (!(names = al_calloc(o->nbundles, sizeof(char *)))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < o->nbundles; i++, nnames++)
+			if (!(names[i] = al_strdup(o->bundles[i]))) {
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+		qsort(names, nnames, sizeof(char *), cmp_hex);
+	} else if ((err = al_bundle_names(s, &names, &nnames, d))) {
+		goto out;
+	}
+	if (!nnames) {
+		err = al_diag_set(d, AL_ENOTFOUND, "the store has no bundles to export: run 'airlock fetch'");
+		goto out;
+	}
+	if (!(contents = json_array()) || !(jbundles = json_array())) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		size_t alloc = 0;
+		for (i = 0; i < nnames; i++) {
+			struct al_lock *l = NULL;
+			json_t *jl = NULL;
+			char **ob = NULL;
+			size_t nob = 0;
+			if ((i && !strcmp(names[i], names[i - 1])))
+				continue;
+			if ((err = al_bundle_get(s, names[i], &l, d)) || (err = al_lock_to_json(l, &jl, d)) ||
+			    (err = al_lock_objects(l, &ob, &nob, d))) {
+				al_lock_free(l);
+				goto out;
+			}
+			al_lock_free(l);
+			json_array_append_new(contents, jl);
+			json_array_append_new(jbundles, json_string(names[i]));
+			if (al_buf_addf(&joined, "%s%s", joined.len ? "," : "", names[i])) {
+				al_strv_free(ob, nob);
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			for (j = 0; j < nob; j++) {
+				if (AL_GROW(all, alloc, nall + 1)) {
+					al_strv_free(ob + j, nob - j);
+					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					goto out;
+				}
+				all[nall++] = ob[j];
+			}
+			al_free(ob);
+		}
+		if (nall)
+			qsort(all, nall, sizeof(char *), cmp_hex);
+		for (i = j = 0; i < nall; i++) {
+			if (j && !strcmp(all[j - 1], all[i])) {
+				al_free(all[i]);
+				continue;
+			}
+			all[j++] = all[i];
+		}
+		nall = j;
+	}
+
+	/* which objects go on the media */
+	if (o->since && (err = load_base(s, o->since, &base_id, &base_objs, &nbase, d)))
+		goto out;
+	if (!(objs = al_calloc(nall + 1, sizeof(*objs)))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nall; i++) {
+		int64_t size;
+		memcpy(objs[i].hex, all[i], AL_SHA256_HEX);
+		if (al_db_query_int(db, &size, NULL, "SELECT size FROM blobs WHERE sha256 = ?", all[i],
+		                    (char *)NULL) || !al_store_has(s, all[i])) {
+			err = al_diag_set(d, AL_ENOTFOUND, "blob %s is missing from the store: run "
+			                  "'airlock fetch' (or 'airlock store verify')", all[i]);
+			goto out;
+		}
+		objs[i].size = (uint64_t)size;
+		sum->total_objects++;
+		sum->total_bytes += (uint64_t)size;
+		objs[i].on_media = !base_objs ||
+		                   !bsearch(&all[i], base_objs, nbase, sizeof(char *), cmp_hex);
+		if (objs[i].on_media) {
+			sum->objects++;
+			sum->bytes += (uint64_t)size;
+		}
+	}
+	if ((err = plan_volumes(objs, nall, o->volume_size, &plan, &nplan, &nvol, d)))
+		goto out;
+
+	/* free space: volumes plus the manifest */
+	for (i = 0; i < nplan; i++)
+		need += ENTRY_OVERHEAD + round512(plan[i].length);
+	need += (unsigned long long)nvol * VOLUME_TRAILER + (1u << 20);
+	{
+		char *slash, *parent = al_strdup(o->out_dir);
+		if (!parent) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		else if (slash)
+			slash[1] = '\0';
+		else
+			strcpy(parent, ".");
+		err = al_free_space(parent, &free_bytes, d);
+		al_free(parent);
+		if (err)
+			goto out;
+		if (free_bytes < need) {
+			err = al_diag_set(d, AL_ENOSPACE, "not enough space for the media in '%s': "
+			                  "%llu bytes needed, %llu free", o->out_dir, need, free_bytes);
+			goto out;
+		}
+	}
+
+	/* identity */
+	if ((err = random_id(sum->id, d)))
+		goto out;
+	al_db_query_int(db, &last, NULL, "SELECT coalesce(max(seq), 0) FROM exports", (char *)NULL);
+	seq = (int64_t)time(NULL);
+	if (seq <= last)
+		seq = last + 1;
+	sum->seq = seq;
+	sum->volumes = nvol;
+	sum->delta = base_id != NULL;
+
+	/* the volumes */
+	if ((err = prepare_out_dir(o->out_dir, d)))
+		goto out;
+	made_dir = true;
+	if (!(buf = al_malloc(IO_CHUNK)) || !(vols = al_calloc(nvol + 1, sizeof(*vols)))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nplan || written < nvol;) {
+		size_t first = i;
+		unsigned v = written + 1;
+		while (i < nplan && plan[i].volume == v)
+			i++;
+		snprintf(vols[written].name, sizeof(vols[written].name), "vol-%04u.tar", v);
+		al_buf_reset(&path);
+		if (al_buf_addf(&path, "%s/%s", o->out_dir, vols[written].name)) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = write_volume(s, path.buf, plan, first, i, &vols[written], buf, d)))
+			goto out;
+		written++;
+		if (o->volume_size && vols[written - 1].size > o->volume_size) {
+			err = al_diag_set(d, AL_EINTERNAL, "volume %s came out larger than the volume size",
+			                  vols[written - 1].name);
+			goto out;
+		}
+	}
+
+	/* the manifest */
+	if (!(jobjs = json_array()) || !(jvols = json_array())) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0, j = 0; i < nall; i++) {
+		json_t *jo;
+		if (!objs[i].on_media)
+			continue;
+		jo = json_pack("{s:s, s:I}", "sha256", objs[i].hex, "size", (json_int_t)objs[i].size);
+		if (!jo)
+			goto oom;
+		if (objs[i].nparts) {
+			json_t *parts = json_array();
+			size_t k;
+			if (!parts)
+				goto oom;
+			for (k = 0; k < nplan; k++)
+				if (plan[k].part && !strcmp(plan[k].hex, objs[i].hex))
+					json_array_append_new(parts, json_pack("{s:I, s:s, s:I, s:I}", "part",
+					                      (json_int_t)plan[k].part, "sha256", plan[k].part_hex,
+					                      "size", (json_int_t)plan[k].length, "volume",
+					                      (json_int_t)plan[k].volume));
+			json_object_set_new(jo, "parts", parts);
+		} else {
+			json_object_set_new(jo, "volume", json_integer(objs[i].volume));
+		}
+		json_array_append_new(jobjs, jo);
+	}
+	for (i = 0; i < nvol; i++)
+		json_array_append_new(jvols, json_pack("{s:s, s:I, s:s}", "name", vols[i].name, "size",
+		                                       (json_int_t)vols[i].size, "sha256", vols[i].hex));
+	iso_time(time(NULL), created);
+	root = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:O, s:O, s:O}", "format", AL_MEDIA_FORMAT,
+	                 "id", sum->id, "seq", (json_int_t)seq, "created", created, "bundles", jbundles,
+	                 "key_id", o->signer->key_id ? o->signer->key_id : "", "contents", contents,
+	                 "objects", jobjs, "volumes", jvols);
+	if (!root)
+		goto oom;
+	json_object_set_new(root, "base", base_id ? json_pack("{s:s}", "id", base_id) : json_null());
+	if (!(text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
+		goto oom;
+	al_buf_reset(&path);
+	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_MANIFEST))
+		goto oom;
+	if ((err = al_write_file_atomic(path.buf, text, strlen(text), 0644, d)))
+		goto out;
+	if (trusted_comment(&tc, sum->id, seq, jbundles, contents))
+		goto oom;
+	if ((err = o->signer->sign(o->signer->ctx, text, strlen(text), tc.buf, &sig, d)))
+		goto out;
+	al_buf_reset(&path);
+	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_SIGNATURE))
+		goto oom;
+	if ((err = al_write_file_atomic(path.buf, sig.buf, sig.len, 0644, d)))
+		goto out;
+	if ((err = record_export(s, sum->id, joined.buf, seq, base_id, contents, all, nall, d)))
+		goto out;
+	snprintf(sum->key_id, sizeof(sum->key_id), "%s", o->signer->key_id ? o->signer->key_id : "");
+	sum->bundles = al_buf_detach(&joined, NULL);
+	goto out;
+oom:
+	err = al_diag_set(d, AL_ENOMEM, "out of memory");
+out:
+	if (err && made_dir)
+		remove_outputs(o->out_dir, nvol);
+	free(text);
+	json_decref(root);
+	json_decref(contents);
+	json_decref(jbundles);
+	json_decref(jobjs);
+	json_decref(jvols);
+	al_strv_free(names, nnames);
+	al_strv_free(all, nall);
+	al_strv_free(base_objs, nbase);
+	al_free(base_id);
+	al_free(objs);
+	al_free(plan);
+	al_free(vols);
+	al_free(buf);
+	al_buf_release(&joined);
+	al_buf_release(&tc);
+	al_buf_release(&sig);
+	al_buf_release(&path);
+	return err;
+}
