@@ -40,6 +40,25 @@ const struct cli_command cli_commands[] = {
 	  "        blob is missing or corrupt.\n"
 	  "gc      remove blobs that nothing references and leftovers of\n"
 	  "        interrupted work; -n only reports what it would remove.\n" },
+	{ "publish", cmd_publish, "lay out the tree pip and model loaders use",
+	  "usage: airlock publish -o DIR [--no-symlinks] [BUNDLE...]\n"
+	  "\n"
+	  "Publish the bundles (default: all in the store) into DIR:\n"
+	  "  wheels/        flat --find-links directory (with PEP 658 .metadata files)\n"
+	  "  simple/        PEP 503 index (and PEP 691 JSON for airlock serve)\n"
+	  "  requirements/  TARGET.txt pinned with --hash, and TARGET.pylock.toml\n"
+	  "  models/ datasets/   plain trees for from_pretrained(DIR/models/org/name)\n"
+	  "  hf/hub/        the Hugging Face cache layout (HF_HUB_CACHE=DIR/hf/hub)\n"
+	  "Files are hard links into the store (copies across file systems). DIR is\n"
+	  "switched atomically to the new tree: readers never see a half-built one.\n"
+	  "\n"
+	  "  -o, --output DIR   the published tree\n"
+	  "  --no-symlinks      real files in hf/hub snapshots instead of symlinks\n" },
+	{ "log", cmd_log, "show the import ledger",
+	  "usage: airlock log\n"
+	  "\n"
+	  "Every media import attempt, accepted or refused, with its media id, bundle,\n"
+	  "seq, signing key and reason.\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: airlock help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },

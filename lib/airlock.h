@@ -285,6 +285,24 @@ al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_
                       void *ctx, struct al_diag *d);
 
 /* ---- publish and serve --------------------------------------------------- */
+/* lib/publish.c */
+
+struct al_publish_opts {
+	const char *out_dir;        /* becomes a symlink to the current generation */
+	const char *const *bundles; /* NULL/0: every bundle in the store */
+	size_t nbundles;
+	bool no_symlinks;           /* hf/hub snapshots as real files (hard links) */
+};
+
+struct al_publish_summary {
+	uint64_t wheels, projects, targets, repos, files, bytes_linked, bytes_copied;
+};
+
+/* Lay out DIR/wheels, DIR/simple, DIR/requirements, DIR/models, DIR/datasets,
+ * DIR/hf/hub and DIR/hf/api for the bundles; readers never see a half-built
+ * tree (DIR is switched atomically to the new generation). */
+al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
+                  struct al_publish_summary *sum, struct al_diag *d);
 
 #ifdef __cplusplus
 }

@@ -222,7 +222,7 @@ static bool safe_name(const char *s)
 {
 	size_t i;
 
-	if (!s || !*s || strlen(s) > 200)
+	if (!s || !*s || strlen(s) > 200 || s[0] == '.' || s[0] == '-' || s[0] == '_')
 		return false;
 	for (i = 0; s[i]; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||

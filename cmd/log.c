@@ -1,0 +1,52 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void print_entry(void *ctx, const struct al_ledger_entry *e)
+{
+	struct cli *cli = ctx;
+	char when[32];
+	time_t t = (time_t)e->at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (cli->json) {
+		cli_json(json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:I, s:s?, s:s}", "event", "ledger", "at",
+		                   when, "accepted", e->accepted, "media_id", e->media_id, "bundle",
+		                   e->bundle, "seq", (json_int_t)e->seq, "key_id", e->key_id, "reason",
+		                   e->reason ? e->reason : ""));
+		return;
+	}
+	printf("%s %-8s media %s bundle %s seq %lld key %s: %s\n", when,
+	       e->accepted ? "accepted" : "REFUSED", e->media_id ? e->media_id : "-",
+	       e->bundle ? e->bundle : "-", (long long)e->seq, e->key_id ? e->key_id : "-",
+	       e->reason ? e->reason : "");
+}
+
+int cmd_log(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_print_help(cli_find("log"), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("log", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage("log", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
+		return rc;
+	if (al_ledger_list(s, print_entry, cli, &d))
+		rc = cli_fail(cli, &d);
+	al_store_free(s);
+	return rc;
+}

@@ -1,0 +1,906 @@
+/*
+ * publish.c: lay out the published tree (DESIGN.md section 9, docs/publish.md).
+ *
+ *   DIR/wheels/<file>                 flat --find-links directory; <file>.metadata sidecars
+ *   DIR/simple/index.html             PEP 503 root; DIR/simple/<name>/index.html and
+ *                                     index.v1_json (PEP 691, for serve's negotiation)
+ *   DIR/requirements/<target>.txt     pinned with --hash, for --require-hashes
+ *   DIR/requirements/<target>.pylock.toml   the same closure, PEP 751
+ *   DIR/models/<repo>/, DIR/datasets/<repo>/  plain trees
+ *   DIR/hf/hub/models--org--name/     the Hub cache layout (HF_HUB_CACHE)
+ *   DIR/hf/api/<type>s/<repo>/        what serve answers the Hub API with
+ *
+ * Files are hard links into the store (copies across file systems). The tree
+ * is built in a new generation directory beside DIR and DIR, a symbolic link,
+ * is switched to it with one rename: readers see the old tree or the new one,
+ * never a mixture.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "bundle.h"
+#include "buf.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "lock.h"
+#include "mem.h"
+#include "store-internal.h"
+
+#define METADATA_MAX ((size_t)16 << 20)
+
+struct pub {
+	struct al_store *s;
+	const struct al_publish_opts *o;
+	struct al_publish_summary *sum;
+	struct al_diag *d;
+	char *gen;          /* the generation being built */
+	struct al_lock **locks;
+	size_t nlocks;
+};
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static al_err parent_dirs(const char *path, struct al_diag *d)
+{
+	char *dir = al_strdup(path), *slash;
+	al_err err = AL_OK;
+
+	if (!dir)
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		err = al_mkdir_p(dir, 0755, d);
+	}
+	al_free(dir);
+	return err;
+}
+
+static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
+{
+	int in = -1, out = -1;
+	al_err err = AL_OK;
+	struct stat st;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &st) < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot open '%s': %s", src, strerror(errno));
+		goto out;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+	if (out < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", dst, strerror(errno));
+		goto out;
+	}
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot copy to '%s': %s",
+			                  dst, n < 0 ? strerror(errno) : "short copy");
+			goto out;
+		}
+		left -= n;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && !err)
+		err = al_diag_set(d, AL_EIO, "cannot write '%s': %s", dst, strerror(errno));
+	if (err)
+		unlink(dst);
+	return err;
+}
+
+/* Put blob hex at gen/rel: a hard link into the store, or a copy. A second
+ * placement of the same content is fine; different content is a conflict. */
+static al_err place_blob(struct pub *p, const char *hex, const char *rel, uint64_t size)
+{
+	struct al_buf dst = AL_BUF_INIT;
+	char *src = NULL;
+	al_err err;
+
+	if (!(src = al_store_blob_path(p->s, hex)) || al_buf_addf(&dst, "%s/%s", p->gen, rel)) {
+		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = parent_dirs(dst.buf, p->d)))
+		goto out;
+	if (link(src, dst.buf) == 0) {
+		p->sum->bytes_linked += size;
+	} else if (errno == EEXIST) {
+		struct stat a, b;
+		if (stat(src, &a) == 0 && stat(dst.buf, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			goto out;
+		err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with different content",
+		                  rel);
+	} else if (errno == EXDEV || errno == EPERM || errno == EMLINK) {
+		if (!(err = copy_file(src, dst.buf, p->d)))
+			p->sum->bytes_copied += size;
+	} else {
+		err = al_diag_set(p->d, AL_EIO, "cannot link '%s': %s", dst.buf, strerror(errno));
+	}
+out:
+	al_free(src);
+	al_buf_release(&dst);
+	return err;
+}
+
+static al_err write_text(struct pub *p, const char *rel, const char *text, size_t len)
+{
+	struct al_buf path = AL_BUF_INIT;
+	al_err err;
+	int fd;
+
+	if (al_buf_addf(&path, "%s/%s", p->gen, rel))
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	if ((err = parent_dirs(path.buf, p->d)))
+		goto out;
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		err = al_diag_set(p->d, AL_EIO, "cannot create '%s': %s", path.buf, strerror(errno));
+		goto out;
+	}
+	err = al_write_all(fd, text, len, path.buf, p->d);
+	if (close(fd) < 0 && !err)
+		err = al_diag_set(p->d, AL_EIO, "cannot write '%s': %s", path.buf, strerror(errno));
+out:
+	al_buf_release(&path);
+	return err;
+}
+
+static al_err html_escape(struct al_buf *b, const char *s)
+{
+	al_err err = AL_OK;
+
+	for (; *s && !err; s++) {
+		switch (*s) {
+		case '&': err = al_buf_addstr(b, "&amp;"); break;
+		case '<': err = al_buf_addstr(b, "&lt;"); break;
+		case '>': err = al_buf_addstr(b, "&gt;"); break;
+		case '"': err = al_buf_addstr(b, "&quot;"); break;
+		case '\'': err = al_buf_addstr(b, "&#39;"); break;
+		default: err = al_buf_addch(b, *s);
+		}
+	}
+	return err;
+}
+
+/* Percent-encode a file name for an href (keep unreserved and '+'... no: '+' too). */
+static al_err url_escape(struct al_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	al_err err = AL_OK;
+
+	for (; *s && !err; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~' || c == '/')
+			err = al_buf_addch(b, (char)c);
+		else
+			err = al_buf_addf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return err;
+}
+
+/* ---- metadata sidecars -------------------------------------------------------------- */
+
+/* The wheel's top-level *.dist-info/METADATA, read with libarchive's zip reader. */
+static al_err extract_metadata(struct pub *p, const char *hex, struct al_buf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	char *path = al_store_blob_path(p->s, hex);
+	al_err err = AL_ENOTFOUND;
+	int rc;
+
+	if (!a || !path) {
+		archive_read_free(a);
+		al_free(path);
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	}
+	archive_read_support_format_zip(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		err = al_diag_set(p->d, AL_EINVALID, "blob %s is not a wheel: %s", hex,
+		                  archive_error_string(a));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ae), *slash;
+		char chunk[65536];
+		la_ssize_t n;
+		if (!name || !(slash = strchr(name, '/')) || strcmp(slash, "/METADATA") ||
+		    (size_t)(slash - name) < 10 || strncmp(slash - 10, ".dist-info", 10))
+			continue;
+		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+			if (out->len + (size_t)n > METADATA_MAX) {
+				err = al_diag_set(p->d, AL_ELIMIT, "blob %s: METADATA too large", hex);
+				goto out;
+			}
+			if (al_buf_add(out, chunk, (size_t)n)) {
+				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		err = n < 0 ? al_diag_set(p->d, AL_EINVALID, "blob %s: %s", hex, archive_error_string(a))
+		            : AL_OK;
+		goto out;
+	}
+	err = al_diag_set(p->d, AL_EINVALID, "wheel blob %s has no .dist-info/METADATA", hex);
+out:
+	archive_read_free(a);
+	al_free(path);
+	return err;
+}
+
+/* Write wheels/<file>.metadata; *sha receives its sha256. */
+static al_err metadata_sidecar(struct pub *p, const struct al_lock_dist *x, char sha[AL_SHA256_HEX])
+{
+	struct al_buf rel = AL_BUF_INIT, meta = AL_BUF_INIT;
+	al_err err;
+
+	if (al_buf_addf(&rel, "wheels/%s.metadata", x->filename))
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	if (x->metadata_sha256) {
+		memcpy(sha, x->metadata_sha256, AL_SHA256_HEX);
+		err = place_blob(p, x->metadata_sha256, rel.buf, 0);
+	} else if (!(err = extract_metadata(p, x->sha256, &meta))) {
+		al_sha256_hex(meta.buf, meta.len, sha);
+		err = write_text(p, rel.buf, meta.buf, meta.len);
+	}
+	al_buf_release(&rel);
+	al_buf_release(&meta);
+	return err;
+}
+
+/* ---- the Python part ------------------------------------------------------------------ */
+
+struct pdist {
+	const struct al_lock_dist *x;
+	char meta[AL_SHA256_HEX]; /* "" for sdists */
+};
+
+static int cmp_pdist(const void *a, const void *b)
+{
+	const struct pdist *x = a, *y = b;
+	int c = strcmp(x->x->name, y->x->name);
+
+	return c ? c : strcmp(x->x->filename, y->x->filename);
+}
+
+static bool is_wheel(const char *f)
+{
+	size_t n = strlen(f);
+	return n > 4 && !strcmp(f + n - 4, ".whl");
+}
+
+static al_err project_page(struct pub *p, struct pdist *v, size_t n)
+{
+	struct al_buf html = AL_BUF_INIT, rel = AL_BUF_INIT, href = AL_BUF_INIT;
+	json_t *files = json_array(), *root = NULL;
+	const char *name = v[0].x->name;
+	char *json = NULL;
+	al_err err = AL_OK;
+	size_t i;
+
+	if (!files)
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	if (al_buf_addstr(&html, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" "
+	                         "content=\"1.1\"><title>Links for ") ||
+	    html_escape(&html, name) || al_buf_addstr(&html, "</title></head>\n<body><h1>Links for ") ||
+	    html_escape(&html, name) || al_buf_addstr(&html, "</h1>\n"))
+		goto oom;
+	for (i = 0; i < n; i++) {
+		const struct al_lock_dist *x = v[i].x;
+		json_t *jf;
+		al_buf_reset(&href);
+		if (al_buf_addstr(&href, "../../wheels/") || url_escape(&href, x->filename))
+			goto oom;
+		if (al_buf_addstr(&html, "<a href=\"") || html_escape(&html, href.buf) ||
+		    al_buf_addf(&html, "#sha256=%s\"", x->sha256))
+			goto oom;
+		if (x->requires_python && (al_buf_addstr(&html, " data-requires-python=\"") ||
+		                           html_escape(&html, x->requires_python) || al_buf_addch(&html, '"')))
+			goto oom;
+		if (v[i].meta[0] && al_buf_addf(&html, " data-core-metadata=\"sha256=%s\" "
+		                                "data-dist-info-metadata=\"sha256=%s\"", v[i].meta, v[i].meta))
+			goto oom;
+		if (al_buf_addch(&html, '>') || html_escape(&html, x->filename) ||
+		    al_buf_addstr(&html, "</a><br/>\n"))
+			goto oom;
+		jf = json_pack("{s:s, s:s, s:{s:s}}", "filename", x->filename, "url", href.buf, "hashes",
+		               "sha256", x->sha256);
+		if (!jf)
+			goto oom;
+		if (x->size >= 0)
+			json_object_set_new(jf, "size", json_integer(x->size));
+		if (x->requires_python)
+			json_object_set_new(jf, "requires-python", json_string(x->requires_python));
+		if (v[i].meta[0])
+			json_object_set_new(jf, "core-metadata", json_pack("{s:s}", "sha256", v[i].meta));
+		json_array_append_new(files, jf);
+	}
+	if (al_buf_addstr(&html, "</body></html>\n"))
+		goto oom;
+	root = json_pack("{s:{s:s}, s:s, s:O}", "meta", "api-version", "1.1", "name", name, "files", files);
+	if (!root || !(json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
+		goto oom;
+	if (al_buf_addf(&rel, "simple/%s/index.html", name))
+		goto oom;
+	if ((err = write_text(p, rel.buf, html.buf, html.len)))
+		goto out;
+	al_buf_reset(&rel);
+	if (al_buf_addf(&rel, "simple/%s/index.v1_json", name))
+		goto oom;
+	err = write_text(p, rel.buf, json, strlen(json));
+	goto out;
+oom:
+	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+out:
+	free(json);
+	json_decref(root);
+	json_decref(files);
+	al_buf_release(&html);
+	al_buf_release(&rel);
+	al_buf_release(&href);
+	return err;
+}
+
+static al_err toml_str(struct al_buf *b, const char *s)
+{
+	al_err err = al_buf_addch(b, '"');
+
+	for (; *s && !err; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			err = al_buf_addf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			err = al_buf_addf(b, "\\u%04x", c);
+		else
+			err = al_buf_addch(b, (char)c);
+	}
+	return err ? err : al_buf_addch(b, '"');
+}
+
+static al_err requirements(struct pub *p, const struct al_lock *l, const struct al_lock_target *t)
+{
+	struct al_buf txt = AL_BUF_INIT, toml = AL_BUF_INIT, rel = AL_BUF_INIT, prefix = AL_BUF_INIT;
+	al_err err = AL_OK;
+	size_t i;
+
+	if (p->nlocks > 1 && al_buf_addf(&prefix, "%s.", l->bundle))
+		goto oom;
+	if (al_buf_addf(&txt, "# %s, target %s (python %s, %s): written by airlock publish.\n"
+	                      "# pip install --no-index --find-links ../wheels --only-binary :all: "
+	                      "--require-hashes -r THIS_FILE\n",
+	                l->bundle, t->name, t->python_version, t->implementation) ||
+	    al_buf_addstr(&toml, "lock-version = \"1.0\"\ncreated-by = \"airlock\"\n"))
+		goto oom;
+	for (i = 0; i < t->ndists; i++) {
+		const struct al_lock_dist *x = &t->dists[i];
+		if (al_buf_addf(&txt, "%s==%s \\\n    --hash=sha256:%s\n", x->name, x->version, x->sha256))
+			goto oom;
+		if (al_buf_addstr(&toml, "\n[[packages]]\nname = ") || toml_str(&toml, x->name) ||
+		    al_buf_addstr(&toml, "\nversion = ") || toml_str(&toml, x->version) ||
+		    al_buf_addch(&toml, '\n'))
+			goto oom;
+		if (x->requires_python && (al_buf_addstr(&toml, "requires-python = ") ||
+		                           toml_str(&toml, x->requires_python) || al_buf_addch(&toml, '\n')))
+			goto oom;
+		al_buf_reset(&rel);
+		if (al_buf_addstr(&toml, is_wheel(x->filename) ? "\n[[packages.wheels]]\nname = "
+		                                               : "\n[packages.sdist]\nname = ") ||
+		    toml_str(&toml, x->filename) || al_buf_addstr(&toml, "\npath = ") ||
+		    al_buf_addf(&rel, "../wheels/%s", x->filename) || toml_str(&toml, rel.buf))
+			goto oom;
+		if (x->size >= 0 && al_buf_addf(&toml, "\nsize = %lld", (long long)x->size))
+			goto oom;
+		if (al_buf_addf(&toml, "\nhashes = {sha256 = \"%s\"}\n", x->sha256))
+			goto oom;
+	}
+	al_buf_reset(&rel);
+	if (al_buf_addf(&rel, "requirements/%s%s.txt", prefix.buf, t->name))
+		goto oom;
+	if ((err = write_text(p, rel.buf, txt.buf, txt.len)))
+		goto out;
+	al_buf_reset(&rel);
+	if (al_buf_addf(&rel, "requirements/%s%s.pylock.toml", prefix.buf, t->name))
+		goto oom;
+	err = write_text(p, rel.buf, toml.buf, toml.len);
+	goto out;
+oom:
+	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+out:
+	al_buf_release(&txt);
+	al_buf_release(&toml);
+	al_buf_release(&rel);
+	al_buf_release(&prefix);
+	return err;
+}
+
+static al_err publish_python(struct pub *p)
+{
+	struct pdist *v = NULL;
+	struct al_buf root = AL_BUF_INIT;
+	size_t n = 0, alloc = 0, i, j, k, start;
+	al_err err = AL_OK;
+
+	for (i = 0; i < p->nlocks; i++)
+		for (j = 0; j < p->locks[i]->ntargets; j++)
+			for (k = 0; k < p->locks[i]->targets[j].ndists; k++) {
+				if (AL_GROW(v, alloc, n + 1)) {
+					err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+					goto out;
+				}
+				memset(&v[n], 0, sizeof(v[n]));
+				v[n++].x = &p->locks[i]->targets[j].dists[k];
+			}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_pdist);
+	/* one entry per file name; the same name must mean the same bytes */
+	for (i = j = 0; i < n; i++) {
+		if (j && !strcmp(v[j - 1].x->filename, v[i].x->filename)) {
+			if (strcmp(v[j - 1].x->sha256, v[i].x->sha256)) {
+				err = al_diag_set(p->d, AL_ECONFLICT, "two bundles pin different files named '%s'",
+				                  v[i].x->filename);
+				goto out;
+			}
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	n = j;
+	for (i = 0; i < n; i++) {
+		struct al_buf rel = AL_BUF_INIT;
+		if (al_buf_addf(&rel, "wheels/%s", v[i].x->filename)) {
+			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		err = place_blob(p, v[i].x->sha256, rel.buf, v[i].x->size > 0 ? (uint64_t)v[i].x->size : 0);
+		al_buf_release(&rel);
+		if (err)
+			goto out;
+		if (is_wheel(v[i].x->filename) && (err = metadata_sidecar(p, v[i].x, v[i].meta)))
+			goto out;
+		p->sum->wheels++;
+	}
+	if (al_buf_addstr(&root, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" "
+	                         "content=\"1.1\"><title>Simple index</title></head>\n<body>\n")) {
+		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i = start) {
+		start = i;
+		while (start < n && !strcmp(v[start].x->name, v[i].x->name))
+			start++;
+		if ((err = project_page(p, v + i, start - i)))
+			goto out;
+		if (al_buf_addstr(&root, "<a href=\"") || html_escape(&root, v[i].x->name) ||
+		    al_buf_addstr(&root, "/\">") || html_escape(&root, v[i].x->name) ||
+		    al_buf_addstr(&root, "</a><br/>\n")) {
+			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		p->sum->projects++;
+	}
+	if (al_buf_addstr(&root, "</body></html>\n")) {
+		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = write_text(p, "simple/index.html", root.buf, root.len)))
+		goto out;
+	for (i = 0; i < p->nlocks; i++)
+		for (j = 0; j < p->locks[i]->ntargets; j++) {
+			if ((err = requirements(p, p->locks[i], &p->locks[i]->targets[j])))
+				goto out;
+			p->sum->targets++;
+		}
+out:
+	al_free(v);
+	al_buf_release(&root);
+	return err;
+}
+
+/* ---- the Hub part -------------------------------------------------------------------------- */
+
+/* The git blob id of a file: sha1("blob <size>\0" + content). */
+static al_err git_sha1_of_blob(struct pub *p, const char *hex, uint64_t size, char out[AL_SHA1_HEX])
+{
+	struct al_hash h;
+	char head[64], *buf = NULL;
+	al_err err;
+	ssize_t n;
+	int fd = -1;
+
+	if ((err = al_store_open_blob(p->s, hex, &fd, p->d)))
+		return err;
+	if ((err = al_hash_init(&h, AL_HASH_SHA1, p->d)))
+		goto out;
+	snprintf(head, sizeof(head), "blob %llu", (unsigned long long)size);
+	al_hash_update(&h, head, strlen(head) + 1);
+	if (!(buf = al_malloc(65536))) {
+		al_hash_release(&h);
+		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((n = read(fd, buf, 65536)) > 0)
+		al_hash_update(&h, buf, (size_t)n);
+	al_hash_final_hex(&h, out);
+out:
+	al_free(buf);
+	close(fd);
+	return err;
+}
+
+/* The git blob id of an LFS pointer file, when the lock has none. */
+static void lfs_pointer_sha1(const struct al_lock_file *f, char out[AL_SHA1_HEX])
+{
+	char ptr[256], head[64];
+	struct al_hash h;
+
+	snprintf(ptr, sizeof(ptr), "version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %lld\n",
+	         f->sha256, (long long)f->size);
+	snprintf(head, sizeof(head), "blob %zu", strlen(ptr));
+	if (al_hash_init(&h, AL_HASH_SHA1, NULL)) {
+		out[0] = '\0';
+		return;
+	}
+	al_hash_update(&h, head, strlen(head) + 1);
+	al_hash_update(&h, ptr, strlen(ptr));
+	al_hash_final_hex(&h, out);
+}
+
+static al_err symlink_rel(struct pub *p, const char *rel_link, const char *target)
+{
+	struct al_buf path = AL_BUF_INIT;
+	al_err err;
+
+	if (al_buf_addf(&path, "%s/%s", p->gen, rel_link))
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0 && errno != EEXIST)
+		err = al_diag_set(p->d, AL_EIO, "cannot create symlink '%s': %s", path.buf,
+		                  strerror(errno));
+	al_buf_release(&path);
+	return err;
+}
+
+static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *api)
+{
+	struct al_buf rel = AL_BUF_INIT, folder = AL_BUF_INIT, target = AL_BUF_INIT;
+	const char *kind = !strcmp(r->type, "dataset") ? "datasets" : "models";
+	json_t *siblings = json_array(), *commits, *refs;
+	al_err err = AL_OK;
+	const char *c;
+	size_t i;
+
+	if (!siblings || al_buf_addf(&folder, "hf/hub/%s--", kind))
+		goto oom;
+	for (c = r->repo; *c; c++)
+		if ((*c == '/' ? al_buf_addstr(&folder, "--") : al_buf_addch(&folder, *c)))
+			goto oom;
+	for (i = 0; i < r->nfiles; i++) {
+		const struct al_lock_file *f = &r->files[i];
+		char etag[AL_SHA256_HEX], blobid[AL_SHA1_HEX];
+		size_t depth = 0;
+		const char *s;
+		json_t *sib;
+
+		/* the plain tree */
+		al_buf_reset(&rel);
+		if (al_buf_addf(&rel, "%s/%s/%s", kind, r->repo, f->path))
+			goto oom;
+		if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+			goto out;
+		/* the cache: blobs/<etag>, snapshots/<commit>/<path> -> ../../blobs/<etag> */
+		if (f->git_sha1)
+			snprintf(blobid, sizeof(blobid), "%s", f->git_sha1);
+		else if (f->lfs)
+			lfs_pointer_sha1(f, blobid);
+		else if ((err = git_sha1_of_blob(p, f->sha256, (uint64_t)f->size, blobid)))
+			goto out;
+		snprintf(etag, sizeof(etag), "%s", f->lfs ? f->sha256 : blobid);
+		al_buf_reset(&rel);
+		if (al_buf_addf(&rel, "%s/blobs/%s", folder.buf, etag))
+			goto oom;
+		if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+			goto out;
+		al_buf_reset(&rel);
+		if (al_buf_addf(&rel, "%s/snapshots/%s/%s", folder.buf, r->commit, f->path))
+			goto oom;
+		if (p->o->no_symlinks) {
+			if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+				goto out;
+		} else {
+			for (s = f->path; *s; s++)
+				depth += *s == '/';
+			al_buf_reset(&target);
+			for (; depth; depth--)
+				if (al_buf_addstr(&target, "../"))
+					goto oom;
+			if (al_buf_addf(&target, "../../blobs/%s", etag))
+				goto oom;
+			if ((err = symlink_rel(p, rel.buf, target.buf)))
+				goto out;
+		}
+		sib = json_pack("{s:s, s:I, s:s}", "rfilename", f->path, "size", (json_int_t)f->size,
+		                "blobId", blobid);
+		if (!sib)
+			goto oom;
+		json_object_set_new(sib, "sha256", json_string(f->sha256));
+		if (f->lfs)
+			json_object_set_new(sib, "lfs", json_pack("{s:s, s:I, s:i}", "sha256", f->sha256,
+			                                          "size", (json_int_t)f->size, "pointerSize",
+			                                          134));
+		json_array_append_new(siblings, sib);
+		p->sum->files++;
+	}
+	/* refs/<revision> holds the commit, no newline (not for a commit asked by id) */
+	if (r->revision && strcmp(r->revision, r->commit)) {
+		al_buf_reset(&rel);
+		if (!al_path_safe(r->revision))
+			goto skip_ref;
+		if (al_buf_addf(&rel, "%s/refs/%s", folder.buf, r->revision))
+			goto oom;
+		if ((err = write_text(p, rel.buf, r->commit, 40)))
+			goto out;
+	}
+skip_ref:
+	/* what serve answers: refs and per-commit siblings */
+	commits = json_object_get(api, "commits");
+	refs = json_object_get(api, "refs");
+	json_object_set_new(commits, r->commit, siblings);
+	siblings = NULL;
+	if (r->revision)
+		json_object_set_new(refs, r->revision, json_string(r->commit));
+	p->sum->repos++;
+	goto out;
+oom:
+	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+out:
+	json_decref(siblings);
+	al_buf_release(&rel);
+	al_buf_release(&folder);
+	al_buf_release(&target);
+	return err;
+}
+
+static al_err publish_hub(struct pub *p)
+{
+	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
+	const char *key;
+	json_t *api;
+	al_err err = AL_OK;
+	size_t i, j;
+
+	if (!apis)
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	for (i = 0; i < p->nlocks && !err; i++)
+		for (j = 0; j < p->locks[i]->nrepos && !err; j++) {
+			const struct al_lock_repo *r = &p->locks[i]->repos[j];
+			struct al_buf k = AL_BUF_INIT;
+			if (al_buf_addf(&k, "%s/%s", r->type, r->repo)) {
+				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+				break;
+			}
+			if (!(api = json_object_get(apis, k.buf))) {
+				api = json_pack("{s:s, s:s, s:{}, s:{}}", "type", r->type, "id", r->repo, "refs",
+				                "commits");
+				json_object_set_new(apis, k.buf, api);
+			}
+			al_buf_release(&k);
+			if (!api)
+				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			else
+				err = publish_repo(p, r, api);
+		}
+	json_object_foreach(apis, key, api) {
+		struct al_buf rel = AL_BUF_INIT;
+		char *text;
+		if (err)
+			break;
+		if (!(text = json_dumps(api, JSON_COMPACT | JSON_SORT_KEYS)) ||
+		    al_buf_addf(&rel, "hf/api/%ss/%s/info.json", json_string_value(json_object_get(api, "type")),
+		                json_string_value(json_object_get(api, "id")))) {
+			free(text);
+			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			break;
+		}
+		err = write_text(p, rel.buf, text, strlen(text));
+		free(text);
+		al_buf_release(&rel);
+	}
+	json_decref(apis);
+	return err;
+}
+
+/* ---- generations and the switch -------------------------------------------------------- */
+
+static void remove_tree(const char *path)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *dh;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if ((dh = opendir(path))) {
+		while ((e = readdir(dh))) {
+			char *c;
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if ((c = al_path_join(path, e->d_name))) {
+				remove_tree(c);
+				al_free(c);
+			}
+		}
+		closedir(dh);
+	}
+	rmdir(path);
+}
+
+/* DIR's parent, DIR's base name, and the generations directory beside it. */
+static al_err split_out(const char *out, char **parent, char **base, char **gens, struct al_diag *d)
+{
+	char *copy = al_strdup(out), *slash;
+	struct al_buf g = AL_BUF_INIT;
+
+	*parent = *base = *gens = NULL;
+	if (!copy)
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	*parent = slash ? (slash == copy ? al_strdup("/") : al_strndup(copy, (size_t)(slash - copy)))
+	                : al_strdup(".");
+	*base = al_strdup(slash ? slash + 1 : copy);
+	al_free(copy);
+	if (!*parent || !*base || !**base || !strcmp(*base, ".") || !strcmp(*base, "..") ||
+	    al_buf_addf(&g, "%s/.%s.airlock", *parent, *base)) {
+		al_free(*parent);
+		al_free(*base);
+		al_buf_release(&g);
+		*parent = *base = NULL;
+		return al_diag_set(d, AL_EUSAGE, "bad output directory '%s'", out);
+	}
+	*gens = al_buf_detach(&g, NULL);
+	return AL_OK;
+}
+
+al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
+                  struct al_publish_summary *sum, struct al_diag *d)
+{
+	struct pub p = { .s = s, .o = o, .sum = sum, .d = d };
+	char *parent = NULL, *base = NULL, *gens = NULL, **names = NULL, genname[64];
+	struct al_buf link_tmp = AL_BUF_INIT, target = AL_BUF_INIT, info = AL_BUF_INIT;
+	size_t nnames = 0, i;
+	struct stat st;
+	al_err err;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((err = split_out(o->out_dir, &parent, &base, &gens, d)))
+		return err;
+	/* DIR must be ours (a symlink into the generations), absent, or an empty directory */
+	if (lstat(o->out_dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			if (rmdir(o->out_dir) < 0) {
+				err = al_diag_set(d, AL_EUSAGE, "'%s' exists and is not an airlock publish tree "
+				                  "(publish replaces it with a link to a generation)", o->out_dir);
+				goto out;
+			}
+		} else if (!S_ISLNK(st.st_mode)) {
+			err = al_diag_set(d, AL_EUSAGE, "'%s' exists and is not a directory", o->out_dir);
+			goto out;
+		}
+	}
+	if (o->nbundles) {
+		for (i = 0; i < o->nbundles; i++) {
+			if (AL_GROW(p.locks, nnames, i + 1)) {
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			p.locks[i] = NULL;
+			if ((err = al_bundle_get(s, o->bundles[i], &p.locks[i], d)))
+				goto out;
+			p.nlocks++;
+		}
+	} else {
+		if ((err = al_bundle_names(s, &names, &nnames, d)))
+			goto out;
+		if (!nnames) {
+			err = al_diag_set(d, AL_ENOTFOUND, "the store has no bundles to publish");
+			goto out;
+		}
+		if (!(p.locks = al_calloc(nnames, sizeof(*p.locks)))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < nnames; i++) {
+			if ((err = al_bundle_get(s, names[i], &p.locks[i], d)))
+				goto out;
+			p.nlocks++;
+		}
+	}
+	if ((err = al_mkdir_p(gens, 0755, d)))
+		goto out;
+	snprintf(genname, sizeof(genname), "gen-%lld-%ld", (long long)time(NULL), (long)getpid());
+	if (!(p.gen = al_path_join(gens, genname))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	remove_tree(p.gen);
+	if ((err = al_mkdir_p(p.gen, 0755, d)))
+		goto out;
+	if ((err = publish_python(&p)) || (err = publish_hub(&p)))
+		goto fail;
+	al_buf_addstr(&info, "{\"bundles\": [");
+	for (i = 0; i < p.nlocks; i++)
+		al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p.locks[i]->bundle);
+	al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname);
+	if ((err = write_text(&p, "airlock-published.json", info.buf, info.len)))
+		goto fail;
+	/* switch: a new symlink renamed over DIR */
+	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
+	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	unlink(link_tmp.buf);
+	if (symlink(target.buf, link_tmp.buf) < 0 || rename(link_tmp.buf, o->out_dir) < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot switch '%s' to the new tree: %s", o->out_dir,
+		                  strerror(errno));
+		unlink(link_tmp.buf);
+		goto fail;
+	}
+	al_fsync_dir(parent, NULL);
+	/* older generations go */
+	{
+		DIR *dh = opendir(gens);
+		struct dirent *e;
+		while (dh && (e = readdir(dh))) {
+			char *c;
+			if (strncmp(e->d_name, "gen-", 4) || !strcmp(e->d_name, genname))
+				continue;
+			if ((c = al_path_join(gens, e->d_name))) {
+				remove_tree(c);
+				al_free(c);
+			}
+		}
+		if (dh)
+			closedir(dh);
+	}
+	goto out;
+fail:
+	if (p.gen)
+		remove_tree(p.gen);
+out:
+	for (i = 0; i < p.nlocks; i++)
+		al_lock_free(p.locks[i]);
+	al_free(p.locks);
+	al_strv_free(names, nnames);
+	al_free(p.gen);
+	al_free(parent);
+	al_free(base);
+	al_free(gens);
+	al_buf_release(&link_tmp);
+	al_buf_release(&target);
+	al_buf_release(&info);
+	return err;
+}
