@@ -62,8 +62,9 @@ def main():
     if mode == "auto":
         mode = "report"
         if args.python_version:
-            out = subprocess.run([args.pip, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+            probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+            out = subprocess.run([args.pip, "-c", probe], stdout=subprocess.PIPE,
+                                 check=True).stdout.decode().strip()
             want = args.python_version
             if "." not in want and len(want) >= 2:
                 want = want[0] + "." + want[1:]

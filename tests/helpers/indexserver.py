@@ -441,9 +441,10 @@ class Handler(BaseHTTPRequestHandler):
             offered = [JSON_TYPE, HTML1_TYPE, HTML_TYPE]
         fmt = query.get("format")
         if fmt:
-            if fmt[0] in offered:
-                return fmt[0]
-            raise HttpError(406, "format '%s' not available" % fmt[0])
+            want = fmt[0].replace(" ", "+")  # a literal '+' arrives as a space
+            if want in offered:
+                return want
+            raise HttpError(406, "format '%s' not available" % want)
         if opts.html_only:
             return HTML_TYPE  # like a static web server: HTML whatever was asked
         t = negotiate(self.headers.get("Accept"), offered)
@@ -538,6 +539,12 @@ def parse_range(header, size):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # clients that hang up (as fault tests make them do) are not errors
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def load_faults(args):
