@@ -161,6 +161,69 @@ al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
 /* ---- the manifest (DESIGN.md section 5) ------------------------------- */
 /* lib/manifest.c */
 
+/* ---- the lock (DESIGN.md section 6) -------------------------------------- */
+/* lib/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
+
+struct al_lock_dist {
+	char *name;            /* PEP 503 normalized project name */
+	char *version;         /* canonical PEP 440 version */
+	char *filename;        /* the wheel (or sdist) file name */
+	char *url;             /* where it was found (credentials never stored) */
+	char *sha256;          /* lowercase hex */
+	int64_t size;          /* bytes, or AL_SIZE_UNKNOWN */
+	char *requires_python; /* may be NULL */
+	char *metadata_sha256; /* the PEP 658 metadata file, may be NULL */
+	char **required_by;    /* "-" for the manifest, else project names; sorted */
+	size_t nrequired_by;
+};
+
+struct al_lock_target {
+	char *name;            /* e.g. "cp311-manylinux_2_28_x86_64" (unique in a lock) */
+	char *python_version;
+	char *implementation;
+	char **platforms;
+	size_t nplatforms;
+	struct al_lock_dist *dists; /* sorted by name */
+	size_t ndists;
+};
+
+struct al_lock_file {
+	char *path;            /* relative, '/'-separated, validated */
+	int64_t size;
+	char *sha256;          /* content sha256 (known for every file once fetched) */
+	char *git_sha1;        /* the git blob id the Hub reports, may be NULL */
+	bool lfs;
+};
+
+struct al_lock_repo {
+	char *type;            /* "model" or "dataset" */
+	char *repo;            /* "org/name" */
+	char *revision;        /* as asked in the manifest */
+	char *commit;          /* 40 hex */
+	struct al_lock_file *files; /* sorted by path */
+	size_t nfiles;
+};
+
+struct al_lock {
+	int version;           /* 1 */
+	char *bundle;
+	char *manifest_sha256;
+	struct al_lock_target *targets; /* sorted by name */
+	size_t ntargets;
+	struct al_lock_repo *repos;     /* sorted by type, then repo */
+	size_t nrepos;
+};
+
+void al_lock_free(struct al_lock *l);
+/* Serialise deterministically (sorted, stable, every string quoted). */
+al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);
+/* Write atomically; *changed tells whether the file's bytes changed. */
+al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed,
+                     struct al_diag *d);
+al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d);
+/* Sort every list into the canonical order. */
+void al_lock_sort(struct al_lock *l);
+
 /* ---- packaging and resolution ------------------------------------------ */
 
 /* ---- the Hub ------------------------------------------------------------ */

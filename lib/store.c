@@ -43,6 +43,23 @@ struct al_store {
 	bool rdonly;
 };
 
+/*
+ * Large blobs are written by a second thread, so that hashing (in the
+ * caller's thread) and copying into the page cache overlap; the writer
+ * thread also starts write-back early (sync_file_range) so that the final
+ * fsync is short. Small blobs never start the thread. The bytes written are
+ * the very bytes hashed: slots are private copies, never the caller's memory.
+ */
+#define WRITER_SLOTS 8
+#define WRITER_SLOT_SIZE ((size_t)256 << 10)
+#define WRITER_ASYNC_AFTER ((uint64_t)1 << 20)
+#define WRITER_SYNC_EVERY ((uint64_t)16 << 20)
+
+struct writer_slot {
+	char *buf;
+	size_t len;
+};
+
 struct al_blob_writer {
 	struct al_store *store;
 	struct al_hash hash;
@@ -51,6 +68,16 @@ struct al_blob_writer {
 	uint64_t size;
 	int64_t expect_size;
 	char expect[AL_SHA256_HEX];
+
+	/* the asynchronous part, once started */
+	bool async;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+	struct writer_slot slots[WRITER_SLOTS];
+	unsigned head, count;  /* producer index, slots in flight */
+	bool closing;
+	int werrno;            /* first write error in the thread */
 };
 
 char *al_store_default_dir(const char *dir)
@@ -260,21 +287,209 @@ uint64_t al_blob_writer_size(const struct al_blob_writer *w)
 	return w->size;
 }
 
-al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t len,
-                            struct al_diag *d)
+static void *writer_thread(void *arg)
+{
+	struct al_blob_writer *w = arg;
+	uint64_t written = 0, synced = 0;
+	unsigned tail = 0;
+
+	for (;;) {
+		struct writer_slot *slot;
+
+		pthread_mutex_lock(&w->mu);
+		while (w->count == 0 && !w->closing)
+			pthread_cond_wait(&w->nonempty, &w->mu);
+		if (w->count == 0) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		slot = &w->slots[tail];
+		pthread_mutex_unlock(&w->mu);
+
+		if (!w->werrno) {
+			const char *p = slot->buf;
+			size_t n = slot->len;
+			while (n) {
+				ssize_t k = write(w->fd, p, n);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k < 0) {
+					w->werrno = errno;
+					break;
+				}
+				p += k;
+				n -= (size_t)k;
+			}
+			written += slot->len;
+			if (written - synced >= WRITER_SYNC_EVERY) {
+				sync_file_range(w->fd, (off64_t)synced, (off64_t)(written - synced),
+				                SYNC_FILE_RANGE_WRITE);
+				synced = written;
+			}
+		}
+		pthread_mutex_lock(&w->mu);
+		tail = (tail + 1) % WRITER_SLOTS;
+		w->count--;
+		pthread_cond_signal(&w->nonfull);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+static al_err writer_start_async(struct al_blob_writer *w, struct al_diag *d)
+{
+	unsigned i;
+
+	for (i = 0; i < WRITER_SLOTS; i++)
+		if (!(w->slots[i].buf = al_malloc(WRITER_SLOT_SIZE)))
+			goto oom;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->nonempty, NULL);
+	pthread_cond_init(&w->nonfull, NULL);
+	if (pthread_create(&w->thread, NULL, writer_thread, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->nonempty);
+		pthread_cond_destroy(&w->nonfull);
+		goto oom;
+	}
+	w->async = true;
+	return AL_OK;
+oom:
+	for (i = 0; i < WRITER_SLOTS; i++) {
+		al_free(w->slots[i].buf);
+		w->slots[i].buf = NULL;
+	}
+	(void)d;
+	return AL_OK; /* not fatal: stay synchronous */
+}
+
+/* Wait for the thread to drain and stop; report its first write error. */
+static al_err writer_stop_async(struct al_blob_writer *w, struct al_diag *d)
+{
+	unsigned i;
+
+	if (!w->async)
+		return AL_OK;
+	pthread_mutex_lock(&w->mu);
+	w->closing = true;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->nonempty);
+	pthread_cond_destroy(&w->nonfull);
+	for (i = 0; i < WRITER_SLOTS; i++)
+		al_free(w->slots[i].buf);
+	w->async = false;
+	if (w->werrno)
+		return al_diag_set(d, w->werrno == ENOSPC || w->werrno == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                   "cannot write '%s': %s", w->tmppath, strerror(w->werrno));
+	return AL_OK;
+}
+
+/* A free slot to fill (blocks while all are in flight). */
+static struct writer_slot *writer_slot_acquire(struct al_blob_writer *w)
+{
+	struct writer_slot *slot;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->count == WRITER_SLOTS)
+		pthread_cond_wait(&w->nonfull, &w->mu);
+	slot = &w->slots[w->head];
+	pthread_mutex_unlock(&w->mu);
+	return slot;
+}
+
+static void writer_slot_submit(struct al_blob_writer *w, size_t len)
+{
+	pthread_mutex_lock(&w->mu);
+	w->slots[w->head].len = len;
+	w->head = (w->head + 1) % WRITER_SLOTS;
+	w->count++;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static al_err writer_check_size(struct al_blob_writer *w, size_t len, struct al_diag *d)
 {
 	if (w->expect_size >= 0 && w->size + len > (uint64_t)w->expect_size)
 		return al_diag_set(d, AL_EVERIFY, "size mismatch: more than the expected %lld bytes",
 		                   (long long)w->expect_size);
+	return AL_OK;
+}
+
+al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t len,
+                            struct al_diag *d)
+{
+	const char *p = buf;
+	al_err err;
+
+	if ((err = writer_check_size(w, len, d)))
+		return err;
+	if (w->werrno)
+		return writer_stop_async(w, d);
 	al_hash_update(&w->hash, buf, len);
 	w->size += len;
-	return al_write_all(w->fd, buf, len, w->tmppath, d);
+	if (!w->async && w->size > WRITER_ASYNC_AFTER)
+		writer_start_async(w, d);
+	if (!w->async)
+		return al_write_all(w->fd, buf, len, w->tmppath, d);
+	while (len) {
+		struct writer_slot *slot = writer_slot_acquire(w);
+		size_t n = len < WRITER_SLOT_SIZE ? len : WRITER_SLOT_SIZE;
+
+		memcpy(slot->buf, p, n);
+		writer_slot_submit(w, n);
+		p += n;
+		len -= n;
+	}
+	return AL_OK;
+}
+
+/* Read fd to EOF into the writer, reading straight into the slots. */
+static al_err writer_read_fd(struct al_blob_writer *w, int fd, struct al_diag *d)
+{
+	char *buf = NULL;
+	al_err err = AL_OK;
+	ssize_t n;
+
+	writer_start_async(w, d);
+	if (!w->async && !(buf = al_malloc(WRITER_SLOT_SIZE)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	for (;;) {
+		struct writer_slot *slot = w->async ? writer_slot_acquire(w) : NULL;
+		char *p = slot ? slot->buf : buf;
+
+		n = read(fd, p, WRITER_SLOT_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = al_diag_set(d, AL_EIO, "read error: %s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((err = writer_check_size(w, (size_t)n, d)))
+			break;
+		al_hash_update(&w->hash, p, (size_t)n);
+		w->size += (uint64_t)n;
+		if (slot) {
+			writer_slot_submit(w, (size_t)n);
+			if (w->werrno)
+				break;
+		} else if ((err = al_write_all(w->fd, p, (size_t)n, w->tmppath, d))) {
+			break;
+		}
+	}
+	al_free(buf);
+	return err;
 }
 
 void al_blob_writer_abort(struct al_blob_writer *w)
 {
 	if (!w)
 		return;
+	writer_stop_async(w, NULL);
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmppath)
@@ -309,6 +524,8 @@ al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_
 	al_err err = AL_OK;
 	char *slash;
 
+	if ((err = writer_stop_async(w, d)))
+		goto out;
 	al_hash_final_hex(&w->hash, hex);
 	if (w->expect_size >= 0 && w->size != (uint64_t)w->expect_size) {
 		err = al_diag_set(d, AL_EVERIFY, "size mismatch: expected %lld bytes, got %llu",
@@ -362,35 +579,16 @@ out:
 al_err al_store_add_fd(struct al_store *s, int fd, const char *expect_sha256, int64_t expect_size,
                        char hex_out[65], struct al_diag *d)
 {
-	static const size_t chunk = 1 << 20;
 	struct al_blob_writer *w = NULL;
-	char *buf;
 	al_err err;
-	ssize_t n;
 
-	if (!(buf = al_malloc(chunk)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	if ((err = al_blob_writer_new(s, &w, expect_sha256, expect_size, d)))
-		goto out;
-	for (;;) {
-		n = read(fd, buf, chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = al_diag_set(d, AL_EIO, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((err = al_blob_writer_write(w, buf, (size_t)n, d)))
-			goto out;
+		return err;
+	if ((err = writer_read_fd(w, fd, d))) {
+		al_blob_writer_abort(w);
+		return err;
 	}
-	err = al_blob_writer_commit(w, hex_out, d);
-	w = NULL;
-out:
-	al_blob_writer_abort(w);
-	al_free(buf);
-	return err;
+	return al_blob_writer_commit(w, hex_out, d);
 }
 
 al_err al_store_add_file(struct al_store *s, const char *path, const char *expect_sha256,
