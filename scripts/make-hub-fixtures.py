@@ -276,16 +276,29 @@ def odd_names():
 		"docs/read me é.txt": "Un fichier avec une espace et un accent : é.\n".encode(),
 		"docs/a+b=c&d.txt": b"plus, equals and ampersand\n",
 		"nested/deeper/still/leaf.json": jdump({"depth": 4}),
-		"empty.txt": b"",
 		"big-text.txt": b"".join(b"line %04d of a text file above the LFS size threshold\n"
 					 % i for i in range(40)),
 	}
 	repo = {
 		"description": "names with space, non-ASCII and reserved characters; deep paths; "
-			       "an empty file; LFS chosen by size threshold",
+			       "LFS chosen by size threshold",
 		"lfs": {"min_size": 1024},
 		"commits": [{"label": "c1", "parent": None, "title": "Odd names",
 			     "date": "2024-08-09T05:00:00.000Z"}],
+		"refs": {"branches": {"main": "c1"}},
+	}
+	return repo, {"c1": files}
+
+
+def empty_file():
+	files = {"README.md": card("empty-file", "Holds a zero-byte file.", []),
+		 "pkg/__init__.py": b""}
+	repo = {
+		"description": "a zero-byte file (Range requests on it answer 416; the JS client "
+			       "cannot fetch it)",
+		"lfs": {"patterns": []},
+		"commits": [{"label": "c1", "parent": None, "title": "Empty file",
+			     "date": "2024-08-10T05:00:00.000Z"}],
 		"refs": {"branches": {"main": "c1"}},
 	}
 	return repo, {"c1": files}
@@ -321,6 +334,7 @@ REPOS = {
 	"models/tiny-org/tiny-bert": tiny_bert,
 	"models/tiny-org/sharded": sharded,
 	"models/tiny-org/odd-names": odd_names,
+	"models/tiny-org/empty-file": empty_file,
 	"models/tiny-org/disabled-model": disabled,
 	"models/tiny-legacy": legacy,
 	"models/gated-org/gated-model": gated,
