@@ -651,26 +651,37 @@ class Handler(BaseHTTPRequestHandler):
 		self.end_headers()
 		if self.command == "HEAD":
 			return
-		if fault is not None and body and fault.take():
+		if fault is not None and body and self.fault_applies(fault, start, len(body), size) \
+				and fault.take():
 			self._fault_used = fault.kind
-			return self.faulty_body(fault, body, start)
+			return self.faulty_body(fault, body, start, size)
 		self.wfile.write(body)
 
-	def faulty_body(self, fault, body, start):
+	@staticmethod
+	def fault_offset(fault, size):
+		if fault.arg is not None:
+			return fault.arg
+		return size // 2 if fault.kind == "wrong-bytes" else 0
+
+	def fault_applies(self, fault, start, n, size):
+		"""Body faults act at an absolute file offset: only when this range covers it."""
+		off = self.fault_offset(fault, size)
+		if fault.kind == "stall":
+			return off < start + n
 		if fault.kind == "wrong-bytes":
-			off = fault.arg if fault.arg is not None else (start + len(body)) // 2
-			if start <= off < start + len(body):
-				b = bytearray(body)
-				b[off - start] ^= 0xFF
-				body = bytes(b)
-			self.wfile.write(body)
+			return start <= off < start + n
+		# a resume that starts at the cut offset is served whole; cut:0 cuts at once
+		return start < off < start + n or off == start == 0
+
+	def faulty_body(self, fault, body, start, size):
+		off = self.fault_offset(fault, size)
+		if fault.kind == "wrong-bytes":
+			b = bytearray(body)
+			b[off - start] ^= 0xFF
+			self.wfile.write(bytes(b))
 			return
-		# cut and stall: bytes up to the absolute file offset, then stop
-		limit = fault.arg if fault.arg is not None else 0
-		keep = max(0, min(len(body), limit - start))
-		if fault.kind == "cut" and keep == len(body):
-			self.wfile.write(body)
-			return
+		# cut and stall: the bytes before the absolute file offset, then stop
+		keep = max(0, off - start)
 		self.wfile.write(body[:keep])
 		self.wfile.flush()
 		if fault.kind == "stall":
