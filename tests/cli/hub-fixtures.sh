@@ -296,6 +296,8 @@ elif [ -f "$HUBJS/node_modules/@huggingface/hub/package.json" ]; then
 	js_ready=yes
 else
 	mkdir -p "$HUBJS"
+	# an in-tree build must not offer the npm folder to git
+	[ -f "$HUBJS/.gitignore" ] || printf '*\n' > "$HUBJS/.gitignore"
 	[ -f "$HUBJS/package.json" ] || printf '{"name":"airlock-hubjs","private":true}\n' > "$HUBJS/package.json"
 	if (cd "$HUBJS" && npm install --no-audit --no-fund --fetch-timeout=30000 --fetch-retries=1 \
 		'@huggingface/hub@^2' > "$T/npm.log" 2>&1); then

@@ -5,6 +5,7 @@
                  [--cdn-allow-auth] [--fault PATTERN=KIND[:ARG][@N]]...
                  [--retry-after S] [--stall-seconds S] [--log FILE]
                  [--token T]... [--limited-token T]... [--timeout S] [--no-stdin]
+    hubserver.py [--root DIR] --list
 
 Listens on 127.0.0.1, port 0. Prints "PORT <n>" as the first line on stdout,
 then "CDN_PORT <m>" (equal to n unless --cdn other-port). Exits when stdin
@@ -741,6 +742,8 @@ def main(argv):
 			help="exit after this many seconds (default 600; 0 = never)")
 	ap.add_argument("--no-stdin", action="store_true",
 			help="do not exit at end of stdin (rely on --timeout)")
+	ap.add_argument("--list", action="store_true",
+			help="print every repo, ref, commit directory and commit id, then exit")
 	args = ap.parse_args(argv[1:])
 	if args.page_size < 1:
 		ap.error("--page-size must be at least 1")
@@ -753,6 +756,15 @@ def main(argv):
 	except (OSError, ValueError, KeyError, hubrepo.RepoError) as e:
 		sys.stderr.write(f"hubserver: cannot load fixtures from '{args.root}': {e}\n")
 		return 2
+	if args.list:
+		for (rtype, rid), repo in sorted(hub.repos.items()):
+			refs = [("heads/" + k, c) for k, c in sorted(repo.branches.items())]
+			refs += [("tags/" + k, c) for k, c in sorted(repo.tags.items())]
+			refs += [("pr/" + k, c) for k, c in sorted(repo.pulls.items())]
+			for name, c in refs:
+				print(f"{rtype}\t{rid}\trefs/{name}\t{c.id}\t"
+				      f"{os.path.relpath(os.path.join(repo.dir, 'commits', c.label))}")
+		return 0
 	blobs = {}
 	for repo in hub.repos.values():
 		for c in repo.commits.values():
