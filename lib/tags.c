@@ -387,7 +387,7 @@ static al_err expand_all(struct al_tagset *ts, const struct al_target_spec *t,
 	return AL_OK;
 }
 
-al_err al_target_marker_env(const struct al_target_spec *t, struct al_marker_env *env,
+al_err al_target_marker_env(const struct al_target_spec *t, struct al_target_env *env,
                             struct al_diag *d)
 {
 	struct plat_info pi;
@@ -431,14 +431,14 @@ al_err al_target_marker_env(const struct al_target_spec *t, struct al_marker_env
 	return AL_OK;
 }
 
-const char *al_marker_env_get(const struct al_marker_env *env, const char *name)
+const char *al_target_env_get(const struct al_target_env *env, const char *name)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 		bool array;
 	} vars[] = {
-#define V(f, a) { #f, offsetof(struct al_marker_env, f), a }
+#define V(f, a) { #f, offsetof(struct al_target_env, f), a }
 		V(python_version, true), V(python_full_version, true),
 		V(implementation_version, true), V(os_name, false), V(sys_platform, false),
 		V(platform_system, false), V(platform_machine, false),

@@ -28,7 +28,7 @@ struct al_target_spec {
 
 /* The PEP 508 marker environment of a target. The const char * members
  * point at static strings. */
-struct al_marker_env {
+struct al_target_env {
 	char python_version[16];         /* "3.11" */
 	char python_full_version[32];    /* "3.11.9"; "3.11.0" when only X.Y is given */
 	char implementation_version[32]; /* CPython: python_full_version; PyPy: "7.3.0" */
@@ -45,13 +45,13 @@ struct al_marker_env {
 /* Fill env for target t. Fails with AL_EINVALID (message names the field)
  * on a bad version, implementation or platform, or when the platforms of
  * one target disagree on the operating system or machine. */
-al_err al_target_marker_env(const struct al_target_spec *t, struct al_marker_env *env,
+al_err al_target_marker_env(const struct al_target_spec *t, struct al_target_env *env,
                             struct al_diag *d);
 
 /* The value of a marker variable by its PEP 508 name ("python_version",
  * ...), or NULL for a name that is not a variable of the environment
  * ("extra" is not: the caller supplies it). */
-const char *al_marker_env_get(const struct al_marker_env *env, const char *name);
+const char *al_target_env_get(const struct al_target_env *env, const char *name);
 
 /* The ordered set of supported tags; rank = position, lower is better. */
 struct al_tagset;

@@ -173,7 +173,7 @@ static void test_tag_files(void)
 static void test_env_file(void)
 {
 	struct al_buf path = AL_BUF_INIT;
-	struct al_marker_env env;
+	struct al_target_env env;
 	struct al_diag d = AL_DIAG_INIT;
 	char line[512], target[512] = "";
 	const char *plats[MAXP];
@@ -207,19 +207,19 @@ static void test_env_file(void)
 		v = strtok_r(NULL, " ", &save);
 		if (!have || !k || !v)
 			continue;
-		is_str(al_marker_env_get(&env, k), strcmp(v, "-") ? v : "", "%s: %s", target, k);
+		is_str(al_target_env_get(&env, k), strcmp(v, "-") ? v : "", "%s: %s", target, k);
 	}
 	if (f)
 		fclose(f);
-	ok(al_marker_env_get(&env, "extra") == NULL, "extra is not part of the environment");
-	ok(al_marker_env_get(&env, "nope") == NULL, "unknown variables are NULL");
+	ok(al_target_env_get(&env, "extra") == NULL, "extra is not part of the environment");
+	ok(al_target_env_get(&env, "nope") == NULL, "unknown variables are NULL");
 	al_buf_release(&path);
 }
 
 static void test_invalid_file(void)
 {
 	struct al_buf path = AL_BUF_INIT;
-	struct al_marker_env env;
+	struct al_target_env env;
 	struct al_tagset *ts = NULL;
 	char line[512];
 	const char *plats[MAXP];
