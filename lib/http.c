@@ -25,7 +25,7 @@
 #include "mem.h"
 
 /* An attempt that delivered this many new bytes before breaking does not
- * count against the attempt limit, up to AL_HTTP_HARD_ATTEMPTS in all. */
+ * count against the attempt limit, up to HARD_ATTEMPTS in all. */
 #define PROGRESS_RESET (1u << 20)
 #define HARD_ATTEMPTS 64
 #define REDIRECT_BODY_MAX (64u << 10)
@@ -604,7 +604,9 @@ static al_err headers_complete(struct xfer *x, struct al_diag *d)
 		/* a fresh body: Range ignored (200), or a sink that cannot resume */
 		sink_restart(x);
 	}
-	if (x->size >= 0 && hd->content_length >= 0 &&
+	/* (a memory sink may get a compressed body: its Content-Length is not
+	 * the size of what we keep) */
+	if (x->size >= 0 && hd->content_length >= 0 && x->sink != SINK_MEMORY &&
 	    (int64_t)x->offset + hd->content_length != x->size)
 		return al_diag_set(d, AL_EVERIFY, "%s: the server sends %lld bytes, expected %lld",
 		                   x->what, (long long)((int64_t)x->offset + hd->content_length),
@@ -1015,9 +1017,8 @@ static void hop_done(struct xfer *x, CURLcode rc)
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->body_capped)) {
 		const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 		if (tls_problem(rc)) {
-			al_buf_addf(&reason, " (the TLS connection failed; CA bundle: %s%s%s%s: set "
-			            "SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT to the CA "
-			            "bundle of your network)",
+			al_buf_addf(&reason, " (CA bundle: %s%s%s%s; to trust another, set "
+			            "SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT to a PEM file)",
 			            h->ca_file ? h->ca_file : "the system default",
 			            h->ca_var ? " (from " : "", h->ca_var ? h->ca_var : "",
 			            h->ca_var ? ")" : "");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """faultserver.py: an HTTP/1.1 test server with fault injection (stdlib only).
 
-Listens on 127.0.0.1, port 0 unless --port; prints the port on the first
+Listens on 127.0.0.1, port 0 unless --port (HTTPS with --tls-cert/--tls-key); prints the port on the first
 line of stdout (and into --port-file when given). It stops by itself after
 --timeout seconds (default 120), and when its stdin is a pipe that closes,
 so it never outlives a test that died.
@@ -228,6 +228,8 @@ def main():
     ap.add_argument("--port-file", help="also write the port here")
     ap.add_argument("--timeout", type=float, default=120.0,
                     help="exit after this many seconds (watchdog)")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="and this key (PEM)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -236,6 +238,11 @@ def main():
     ThreadingHTTPServer.daemon_threads = True
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     port = srv.server_address[1]
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
     def watchdog():
         time.sleep(args.timeout)

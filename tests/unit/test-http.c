@@ -26,7 +26,7 @@ static char base[64];
 static struct al_store *store;
 static struct al_http *h;
 
-static pid_t server_start(int *stdin_fd)
+static pid_t server_start(int *stdin_fd, int *port_out, const char *cert, const char *key)
 {
 	const char *py = getenv("PYTHON3");
 	struct al_buf script = AL_BUF_INIT;
@@ -45,7 +45,11 @@ static pid_t server_start(int *stdin_fd)
 		dup2(out[1], 1);
 		close(in[1]);
 		close(out[0]);
-		execlp(py, py, script.buf, "--timeout", "120", (char *)NULL);
+		if (cert)
+			execlp(py, py, script.buf, "--timeout", "120", "--tls-cert", cert, "--tls-key",
+			       key, (char *)NULL);
+		else
+			execlp(py, py, script.buf, "--timeout", "120", (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -55,7 +59,7 @@ static pid_t server_start(int *stdin_fd)
 	if (!f || !fgets(line, sizeof(line), f))
 		return -1;
 	fclose(f);
-	port = atoi(line);
+	*port_out = atoi(line);
 	*stdin_fd = in[1];
 	return pid;
 }
@@ -252,7 +256,7 @@ int main(void)
 
 	if (!mkdtemp(root))
 		return 1;
-	if ((pid = server_start(&server_in)) < 0 || port <= 0) {
+	if ((pid = server_start(&server_in, &port, NULL, NULL)) < 0 || port <= 0) {
 		printf("1..0 # SKIP cannot start tests/helpers/faultserver.py\n");
 		return 0;
 	}
@@ -535,6 +539,51 @@ int main(void)
 		ok(strstr(d.msg, "SSL_CERT_FILE") != NULL, "naming the variable: %s", d.msg);
 		unsetenv("SSL_CERT_FILE");
 		al_buf_release(&nrc);
+		al_buf_release(&u);
+	}
+
+	/* ---- TLS: a self-signed server, refused, then trusted through a CA file ---- */
+	{
+		struct al_buf cmd = AL_BUF_INIT, cert = AL_BUF_INIT, key = AL_BUF_INIT;
+		struct al_buf u = AL_BUF_INIT;
+		struct al_http *h4 = NULL;
+		struct al_http_opts o4 = AL_HTTP_OPTS_INIT;
+		int tls_in = -1, tls_port = 0;
+		pid_t tls_pid = -1;
+
+		al_buf_addf(&cert, "%s/cert.pem", root);
+		al_buf_addf(&key, "%s/key.pem", root);
+		al_buf_addf(&cmd, "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' "
+		            "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		            ">/dev/null 2>&1", key.buf, cert.buf);
+		if (system(cmd.buf) != 0 ||
+		    (tls_pid = server_start(&tls_in, &tls_port, cert.buf, key.buf)) < 0 ||
+		    tls_port <= 0) {
+			printf("ok %d # SKIP no openssl to make a certificate\n", ++tap_n);
+		} else {
+			al_buf_addf(&u, "https://127.0.0.1:%d/auth", tls_port);
+			o4.no_netrc = true;
+			o4.attempts = 1;
+			al_http_new(&h4, &o4, &d);
+			is_int(al_http_get(h4, u.buf, NULL, 0, &body, &resp, &d), AL_ECRYPTO,
+			       "an unknown certificate is refused");
+			ok(strstr(d.msg, "SSL_CERT_FILE") && strstr(d.msg, "certificate"),
+			   "naming the CA settings: %s", d.msg);
+			al_http_free(h4);
+			h4 = NULL;
+			setenv("SSL_CERT_FILE", cert.buf, 1);
+			is_int(al_http_new(&h4, &o4, &d), AL_OK, "engine with SSL_CERT_FILE");
+			is_int(al_http_get(h4, u.buf, NULL, 0, &body, &resp, &d), AL_OK,
+			       "the certificate is trusted through SSL_CERT_FILE");
+			is_str(body.buf, "authorization: none\n", "and the body arrives");
+			unsetenv("SSL_CERT_FILE");
+			al_http_free(h4);
+			close(tls_in);
+			waitpid(tls_pid, NULL, 0);
+		}
+		al_buf_release(&cmd);
+		al_buf_release(&cert);
+		al_buf_release(&key);
 		al_buf_release(&u);
 	}
 
