@@ -1,0 +1,57 @@
+/*
+ * httphdr-fuzzer.c: libFuzzer harness for lib/httphdr.c. The input is fed
+ * as a whole header block, then to each single-value parser, then (as a C
+ * string) to the URL redactor. Seeds: fixtures/fuzz/httphdr/.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "httphdr.h"
+#include "mem.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data;
+	struct al_http_hdrs h, c;
+	struct al_buf b = AL_BUF_INIT;
+	int64_t x, y, z;
+	const char *e;
+	char *s;
+	int st;
+
+	if (size > (1 << 20))
+		return 0;
+	al_http_hdrs_init(&h);
+	al_http_hdrs_init(&c);
+	al_http_hdrs_parse(&h, p, size, 1700000000, NULL);
+	al_http_hdrs_copy(&c, &h);
+	al_http_hdrs_release(&h);
+	al_http_hdrs_release(&c);
+
+	al_httphdr_status_line(p, size, &st);
+	al_httphdr_uint(p, size, &x);
+	al_httphdr_date(p, size, &x);
+	al_httphdr_retry_after(p, size, 1700000000, &x);
+	if (al_httphdr_content_range(p, size, &x, &y, &z) && x >= 0 && (y < x || (z >= 0 && y >= z)))
+		abort(); /* the parser promised start <= end < total */
+	al_httphdr_link_next(p, size, &b);
+	al_httphdr_ratelimit(p, size, &x, &y);
+	if (al_httphdr_etag_strip(p, size, &e) > size)
+		abort();
+
+	if ((s = al_malloc(size + 1))) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+		al_buf_reset(&b);
+		al_url_redact_buf(&b, s);
+		al_free(s);
+	}
+	al_buf_release(&b);
+	return 0;
+}
