@@ -116,31 +116,43 @@ static bool valid_bundle(const char *s)
 	return true;
 }
 
-static bool valid_repo_part(const char *s, size_t n)
+/* Why a part of a repo id is wrong, or NULL when it is fine. */
+static const char *repo_part_problem(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n < 1 || n > 96)
-		return false;
-	if (s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
-		return false;
+	if (n < 1)
+		return "a part is empty";
+	if (n > 96)
+		return "a part is longer than 96 characters";
 	for (i = 0; i < n; i++) {
 		if (!in_range(s[i], ALNUM "._-"))
-			return false;
+			return "only A-Z a-z 0-9 . _ - and one '/' are allowed";
 		if (i && (s[i] == '.' || s[i] == '-') && s[i - 1] == s[i])
-			return false; /* ".." or "--" */
+			return "'--' and '..' are not allowed";
 	}
-	return true;
+	if (s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
+		return "a part must not start or end with '-' or '.'";
+	return NULL;
+}
+
+/* "name" or "namespace/name": why id is not a repo id, or NULL. */
+static const char *repo_id_problem(const char *id)
+{
+	const char *slash = strchr(id, '/'), *why;
+
+	if (!slash)
+		return repo_part_problem(id, strlen(id));
+	if (strchr(slash + 1, '/'))
+		return "more than one '/'";
+	if ((why = repo_part_problem(id, (size_t)(slash - id))))
+		return why;
+	return repo_part_problem(slash + 1, strlen(slash + 1));
 }
 
 bool al_manifest_valid_repo_id(const char *id)
 {
-	const char *slash = strchr(id, '/');
-
-	if (!slash)
-		return valid_repo_part(id, strlen(id));
-	return valid_repo_part(id, (size_t)(slash - id)) &&
-	       valid_repo_part(slash + 1, strlen(slash + 1));
+	return repo_id_problem(id) == NULL;
 }
 
 /* Digits: at least one, no more than four, no leading zero but for "0". */
@@ -602,6 +614,10 @@ static void f_prereleases(struct mctx *c, const struct al_ynode *v, void *obj)
 {
 	struct al_manifest *m = obj;
 
+	if (v->type == AL_Y_STR && !v->quoted) {
+		problem(c, v, "expected a boolean, got a string; write true or false");
+		return;
+	}
 	if (want_type(c, v, AL_Y_BOOL))
 		m->python.prereleases = v->bval;
 }
@@ -707,14 +723,13 @@ static void f_python(struct mctx *c, const struct al_ynode *v, void *obj)
 static void f_repo(struct mctx *c, const struct al_ynode *v, void *obj)
 {
 	struct al_hub_repo *r = obj;
-	const char *s = want_string(c, v);
+	const char *s = want_string(c, v), *why;
 
 	if (!s)
 		return;
-	if (!al_manifest_valid_repo_id(s)) {
-		problem(c, v, "'%.200s' is not a Hub repo id (\"name\" or \"namespace/name\": "
-		        "1 to 96 of A-Z a-z 0-9 . _ - each, no '--' or '..', not starting or "
-		        "ending with '-' or '.')", s);
+	if ((why = repo_id_problem(s))) {
+		problem(c, v, "'%.200s' is not a Hub repo id (\"name\" or \"namespace/name\"): %s",
+		        s, why);
 		return;
 	}
 	set_str(c, &r->repo, s);

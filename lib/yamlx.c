@@ -568,6 +568,17 @@ static al_err parser_error(struct builder *b, yaml_parser_t *p)
 	case YAML_MEMORY_ERROR:
 		return al_diag_set(b->d, AL_ENOMEM, "%s: out of memory while parsing", b->name);
 	case YAML_READER_ERROR:
+		if (strstr(problem, "UTF-8")) {
+			size_t off = p->problem_offset < b->len ? p->problem_offset : b->len;
+			/* point at the sequence's first byte, not the bad trailing one */
+			for (int back = 0; back < 3 && off > 0 && strstr(problem, "trailing") &&
+			                   ((unsigned char)b->buf[off] & 0xc0) != 0xc0; back++)
+				off--;
+			offset_pos(b->buf, b->len, off, &line, &col);
+			return fail_at(b, AL_EPARSE, line, col,
+			               "invalid UTF-8 at byte 0x%02x (the file must be UTF-8)",
+			               off < b->len ? (unsigned char)b->buf[off] : 0);
+		}
 		offset_pos(b->buf, b->len, p->problem_offset, &line, &col);
 		if (p->problem_value >= 0)
 			return fail_at(b, AL_EPARSE, line, col, "%s (byte 0x%02x)", problem,

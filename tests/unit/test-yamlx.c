@@ -175,12 +175,17 @@ int main(void)
 	             "t.yaml:2:1: syntax error: found character that cannot start any token "
 	             "(tabs are not allowed for indentation)", "tab");
 	expect_error("a: \xff\n", AL_EPARSE,
-	             "t.yaml:1:4: invalid leading UTF-8 octet (byte 0xff)", "bad UTF-8");
+	             "t.yaml:1:4: invalid UTF-8 at byte 0xff (the file must be UTF-8)", "bad UTF-8");
 	expect_error("a: !!int 1\n", AL_EUNSUPPORTED,
 	             "t.yaml:1:4: unsupported tag 'tag:yaml.org,2002:int' (only !!str is allowed)",
 	             "tag");
 	expect_error("[a]: 1\n", AL_EPARSE, "t.yaml:1:1: a mapping key must be a scalar, not a list",
 	             "complex key");
+	expect_error("a: caf\xe9!\n", AL_EPARSE,
+	             "t.yaml:1:7: invalid UTF-8 at byte 0xe9 (the file must be UTF-8)",
+	             "bad UTF-8 sequence");
+	expect_error("a: x\x01\n", AL_EPARSE,
+	             "t.yaml:1:5: control characters are not allowed (byte 0x01)", "control");
 	{
 		struct al_diag d = AL_DIAG_INIT;
 		struct al_ydoc *doc = NULL;
