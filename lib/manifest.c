@@ -236,7 +236,6 @@ static bool valid_python_version(const char *s)
 
 static bool valid_url(const char *s, bool allow_file)
 {
-	size_t n;
 	const char *host;
 
 	if (!strncasecmp(s, "https://", 8))
@@ -244,16 +243,14 @@ static bool valid_url(const char *s, bool allow_file)
 	else if (!strncasecmp(s, "http://", 7))
 		host = s + 7;
 	else if (allow_file && !strncasecmp(s, "file://", 7))
-		return s[7] == '/' && s[8] != '\0';
+		host = NULL;
 	else
 		return false;
-	n = strcspn(host, "/?#");
-	if (!n || host[0] == '@' || host[0] == ':')
-		return false;
-	for (; *s; s++)
-		if (*s == ' ' || *s == '\\')
-			return false;
-	return true;
+	if (host && (strchr("/?#@:", *host)))
+		return false; /* no host (strchr also matches the NUL) */
+	if (!host && (s[7] != '/' || s[8] == '\0'))
+		return false; /* file:///path only */
+	return strcspn(s, " \\") == strlen(s);
 }
 
 static bool valid_env_name(const char *s)
