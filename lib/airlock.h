@@ -190,7 +190,8 @@ struct al_manifest {
 	struct {
 		char *index_url; /* default https://pypi.org/simple/ */
 		struct al_strlist extra_index_urls, find_links, requirements;
-		struct al_strlist requirements_files; /* resolved against the manifest's directory */
+		/* resolved against the manifest's directory */
+		struct al_strlist requirements_files;
 		struct al_strlist constraints, allow_sdist;
 		struct al_target *targets;
 		size_t ntargets;

@@ -633,8 +633,8 @@ static void f_python_version(struct mctx *c, const struct al_ynode *v, void *obj
 	if (!(s = want_string(c, v)))
 		return;
 	if (!valid_python_version(s)) {
-		problem(c, v, "'%.60s' is not a Python version (write \"3\", \"3.11\" or \"3.11.9\")",
-		        s);
+		problem(c, v, "'%.60s' is not a Python version "
+		        "(write \"3\", \"3.11\" or \"3.11.9\")", s);
 		return;
 	}
 	set_str(c, &t->python_version, s);

@@ -348,7 +348,8 @@ static al_err on_scalar(struct builder *b, yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	if (tag && !tag_is(tag, "!") && !tag_is(tag, YAML_STR_TAG))
 		return fail_at(b, AL_EUNSUPPORTED, n->line, n->col,
-		               "unsupported tag '%.60s' (only !!str is allowed)", (const char *)tag);
+		               "unsupported tag '%.60s' (only !!str is allowed)",
+		               (const char *)tag);
 	if (tag || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		n->quoted = true;
 	else
@@ -380,8 +381,8 @@ static al_err on_alias(struct builder *b, yaml_event_t *ev)
 	if (!n) {
 		for (i = 0; i < b->depth; i++)
 			if (b->stack[i].anchor && !strcmp(b->stack[i].anchor, name))
-				return fail_at(b, AL_EPARSE, line, col,
-				               "alias '*%.60s' refers to a node that contains it", name);
+				return fail_at(b, AL_EPARSE, line, col, "alias '*%.60s' refers "
+				               "to a node that contains it", name);
 		return fail_at(b, AL_EPARSE, line, col, "undefined alias '*%.60s'", name);
 	}
 	b->alias_nodes += n->size;

@@ -55,6 +55,49 @@ while read -r verdict name detail; do
 	esac
 done <"$T/results"
 
+# The schema's patterns and airlock's checks agree on values at the edges.
+"$PYTHON3" - "$top_srcdir/schema/airlock.schema.json" "$AIRLOCK" "$T" >"$T/agree" 2>&1 <<'PY'
+import json, os, subprocess, sys
+import jsonschema
+
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+repo = ["gpt2", "org/name", "a/b", "Org_1/my.model-v2", "a.-b", "a__b", "x" * 96,
+        "x" * 96 + "/" + "y" * 96, "", "/a", "a/", "a/b/c", "a..b", "a--b", "-a", "a-", ".a",
+        "a.", "org/.a", "a b", "x" * 97, "caf\u00e9", "a\\b", "a:b"]
+platform = ["manylinux_2_28_x86_64", "manylinux2014_ppc64le", "musllinux_1_2_riscv64",
+            "macosx_10_9_universal2", "macosx_14_0_arm64", "win_arm64", "linux_loongarch64",
+            "manylinux_9999_0_i686", "manylinux_10000_0_i686", "manylinux_02_28_x86_64",
+            "manylinux2010_aarch64", "macosx_14_arm64", "any", "win64", "linux", "manylinux1_i686"]
+version = ["3", "3.11", "3.11.9", "2.7", "3.1000", "3.10000", "3.01", "4", "3.11.9.1", "3."]
+revision = ["main", "v1.0", "refs/pr/1", "refs/convert/parquet", "a" * 40, "a..b", "a b",
+            "-x", "x/", "x.", "a~1", "a//b", "x@{1}", "r" * 255, "r" * 256]
+def manifest(model, target):
+    return {"version": 1, "bundle": "b",
+            "python": {"targets": [target], "requirements": ["x"]},
+            "models": [model]}
+cases = []
+for r in repo:
+    cases.append(("repo " + r, manifest({"repo": r}, {"python-version": "3", "platforms": ["win32"]})))
+for p in platform:
+    cases.append(("platform " + p, manifest({"repo": "a"}, {"python-version": "3", "platforms": [p]})))
+for pv in version:
+    cases.append(("python-version " + pv, manifest({"repo": "a"}, {"python-version": pv, "platforms": ["win32"]})))
+for rev in revision:
+    cases.append(("revision " + rev, manifest({"repo": "a", "revision": rev}, {"python-version": "3", "platforms": ["win32"]})))
+for name, doc in cases:
+    path = os.path.join(sys.argv[3], "agree.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)   # JSON is YAML
+    rc = subprocess.run([sys.argv[2], "validate", "-q", "-f", path],
+                        stderr=subprocess.DEVNULL).returncode
+    schema_ok = not list(v.iter_errors(doc))
+    print("%s\t%s\t%s" % ("agree" if (rc == 0) == schema_ok else "DISAGREE",
+                           "valid" if rc == 0 else "invalid", name[:80]))
+PY
+while IFS="$(printf '\t')" read -r verdict which name; do
+	is "$verdict" agree "schema and airlock agree: $name is $which"
+done <"$T/agree"
+
 n=$(grep -c '^passes valid/' "$T/results")
 ok '[ "$n" -ge 8 ]' "at least 8 valid manifests checked ($n)"
 
