@@ -21,12 +21,15 @@ const struct cli_command cli_commands[] = {
 	  "Create the store (see --store) if it does not exist. Other commands that\n"
 	  "write create it too.\n" },
 	{ "validate", cmd_validate, "check a manifest",
-	  "usage: airlock validate [-f FILE]\n"
+	  "usage: airlock validate [-f FILE] [-q] [--json]\n"
 	  "\n"
 	  "Check an airlock.yaml manifest and report every problem as\n"
-	  "FILE:LINE:COL: KEY.PATH: message. Exit 0 when valid, 1 when not.\n"
+	  "FILE:LINE:COL: KEY.PATH: message. Exit 0 when valid, 1 when not,\n"
+	  "3 when the file cannot be read.\n"
 	  "\n"
-	  "  -f, --file FILE   the manifest (default: airlock.yaml)\n" },
+	  "  -f, --file FILE   the manifest (default: airlock.yaml)\n"
+	  "  -q, --quiet       print nothing when valid\n"
+	  "  --json            print one JSON object with the result\n" },
 	{ "info", cmd_info, "show the store's location and contents",
 	  "usage: airlock info\n"
 	  "\n"

@@ -159,7 +159,72 @@ al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
                    struct al_diag *d);
 
 /* ---- the manifest (DESIGN.md section 5) ------------------------------- */
-/* lib/manifest.c */
+/* lib/manifest.c; the reference is docs/manifest.md. */
+
+struct al_strlist {
+	char **v;
+	size_t n;
+};
+
+struct al_target {
+	char *python_version;  /* "3", "3.11" or "3.11.9" */
+	char *implementation;  /* "cp" (default) or "pp" */
+	struct al_strlist platforms; /* at least one platform tag */
+	int line, col;         /* where the target is written */
+};
+
+/* A Hub repository: an entry of models: or datasets:. */
+struct al_hub_repo {
+	char *repo;            /* "name" or "namespace/name" */
+	char *revision;        /* branch, tag or 40-hex commit; default "main" */
+	struct al_strlist include, exclude; /* glob patterns; empty include: all */
+	int line, col;
+};
+
+struct al_manifest {
+	char *path;            /* as given to al_manifest_load */
+	char *sha256;          /* hex digest of the file's bytes */
+	int version;           /* 1 */
+	char *bundle;
+	bool has_python;
+	struct {
+		char *index_url; /* default https://pypi.org/simple/ */
+		struct al_strlist extra_index_urls, find_links, requirements;
+		/* resolved against the manifest's directory */
+		struct al_strlist requirements_files;
+		struct al_strlist constraints, allow_sdist;
+		struct al_target *targets;
+		size_t ntargets;
+		bool prereleases;
+	} python;
+	struct al_hub_repo *models;
+	size_t nmodels;
+	struct al_hub_repo *datasets;
+	size_t ndatasets;
+	struct {
+		char *endpoint;  /* default https://huggingface.co */
+		char *token_env; /* default HF_TOKEN: the variable holding the token */
+	} hub;
+};
+
+/* Read and check the manifest at path. Stops at the first problem, which d
+ * holds as "FILE:LINE:COL: key.path: message". Errors: AL_ENOTFOUND or
+ * AL_EIO (cannot read), AL_EPARSE (YAML), AL_ELIMIT (a cap), AL_EINVALID. */
+al_err al_manifest_load(struct al_manifest **out, const char *path, struct al_diag *d);
+void al_manifest_free(struct al_manifest *m);
+
+/* Like al_manifest_load, but report every problem to cb (one message each,
+ * in the format above) and count them in *nproblems (may be NULL). d holds
+ * the first. out may be NULL; it is set only when the manifest is valid.
+ * A file that cannot be read is not a problem: cb is not called and the
+ * return is AL_ENOTFOUND or AL_EIO. */
+typedef void (*al_manifest_problem_cb)(void *ctx, const char *msg);
+al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest_problem_cb cb,
+                         void *ctx, unsigned *nproblems, struct al_diag *d);
+
+/* Checks shared with other modules. */
+bool al_manifest_valid_repo_id(const char *id);
+bool al_manifest_valid_platform(const char *tag);
 
 /* ---- the lock (DESIGN.md section 6) -------------------------------------- */
 /* lib/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
