@@ -38,8 +38,8 @@
 #include "lock.h"
 #include "mem.h"
 #include "store-internal.h"
+#include "wheel.h"
 
-#define METADATA_MAX ((size_t)16 << 20)
 
 struct pub {
 	struct al_store *s;
@@ -199,50 +199,14 @@ static al_err url_escape(struct al_buf *b, const char *s)
 
 /* ---- metadata sidecars -------------------------------------------------------------- */
 
-/* The wheel's top-level *.dist-info/METADATA, read with libarchive's zip reader. */
 static al_err extract_metadata(struct pub *p, const char *hex, struct al_buf *out)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
 	char *path = al_store_blob_path(p->s, hex);
-	al_err err = AL_ENOTFOUND;
-	int rc;
+	al_err err;
 
-	if (!a || !path) {
-		archive_read_free(a);
-		al_free(path);
+	if (!path)
 		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
-	}
-	archive_read_support_format_zip(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		err = al_diag_set(p->d, AL_EINVALID, "blob %s is not a wheel: %s", hex,
-		                  archive_error_string(a));
-		goto out;
-	}
-	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(ae), *slash;
-		char chunk[65536];
-		la_ssize_t n;
-		if (!name || !(slash = strchr(name, '/')) || strcmp(slash, "/METADATA") ||
-		    (size_t)(slash - name) < 10 || strncmp(slash - 10, ".dist-info", 10))
-			continue;
-		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			if (out->len + (size_t)n > METADATA_MAX) {
-				err = al_diag_set(p->d, AL_ELIMIT, "blob %s: METADATA too large", hex);
-				goto out;
-			}
-			if (al_buf_add(out, chunk, (size_t)n)) {
-				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
-				goto out;
-			}
-		}
-		err = n < 0 ? al_diag_set(p->d, AL_EINVALID, "blob %s: %s", hex, archive_error_string(a))
-		            : AL_OK;
-		goto out;
-	}
-	err = al_diag_set(p->d, AL_EINVALID, "wheel blob %s has no .dist-info/METADATA", hex);
-out:
-	archive_read_free(a);
+	err = al_wheel_metadata_file(path, out, p->d);
 	al_free(path);
 	return err;
 }
