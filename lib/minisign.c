@@ -163,9 +163,11 @@ static al_err b64_decode(const char *s, size_t n, unsigned char *out, size_t wan
 		return al_diag_set(d, AL_EPARSE,
 		                   "%s: line %u: not %s (%zu base64 characters, expected %zu)",
 		                   what, line, thing, n, enc);
-	if (sodium_base642bin(out, want, s, n, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    got != want)
+	if (sodium_base642bin(out, want, s, n, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return al_diag_set(d, AL_EPARSE, "%s: line %u: not base64", what, line);
+	if (got != want)
+		return al_diag_set(d, AL_EPARSE, "%s: line %u: not %s (%zu bytes, expected %zu)", what,
+		                   line, thing, got, want);
 	return AL_OK;
 }
 
