@@ -25,7 +25,7 @@ static al_err read_key(const char *arg, struct al_mpub **out, struct al_diag *d)
 	struct stat st;
 	size_t n = strlen(arg);
 
-	if (stat(arg, &st) < 0 && errno == ENOENT && n == AL_MS_PUB_B64 && !strchr(arg, '/'))
+	if (stat(arg, &st) < 0 && errno == ENOENT && n == AL_MS_PUB_B64)
 		return al_minisign_pub_parse(out, arg, n, "public key string", d);
 	return al_minisign_pub_read(out, arg, d);
 }
