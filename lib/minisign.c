@@ -44,6 +44,7 @@ struct al_mkey {
 };
 
 #define DEFAULT_SIG_COMMENT "signature from minisign secret key"
+#define AL_MEDIA_SIGNATURE_NAME "airlock-media.json.minisig"
 
 static uint64_t le64_load(const unsigned char *p)
 {
@@ -1140,6 +1141,42 @@ out:
 	al_buf_release(&msg);
 	al_minisign_sig_free(sig);
 	return err;
+}
+
+/* ---- media callbacks ------------------------------------------------------------ */
+
+al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d)
+{
+	if (k->locked)
+		return al_diag_set(d, AL_EUSAGE, "%s is locked: a passphrase is needed", k->what);
+	al_secmem_readonly(k->raw);
+	al_minisign_keyid(k->raw + SK_KEYNUM, out);
+	al_secmem_noaccess(k->raw);
+	return AL_OK;
+}
+
+al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,
+                               const char *trusted_comment, struct al_buf *sig_out,
+                               struct al_diag *d)
+{
+	return al_minisign_sign(ctx, msg, len, trusted_comment, NULL, sig_out, d);
+}
+
+al_err al_minisign_verifier_verify(void *ctx, const void *msg, size_t len, const char *sig,
+                                   size_t siglen, char **trusted_comment, char *key_id,
+                                   struct al_diag *d)
+{
+	const struct al_mkeyring *ring = ctx;
+	struct al_mverified v = { { 0 }, NULL, false };
+	al_err err;
+
+	*trusted_comment = NULL;
+	if ((err = al_minisign_verify(ring->keys, ring->n, msg, len, sig, siglen,
+	                              AL_MEDIA_SIGNATURE_NAME, &v, d)))
+		return err;
+	*trusted_comment = v.trusted_comment;
+	memcpy(key_id, v.key_id, AL_KEYID_LEN);
+	return AL_OK;
 }
 
 /* ---- al_keygen (airlock.h) ---------------------------------------------------- */

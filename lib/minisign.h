@@ -215,4 +215,23 @@ al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd
                              struct al_mverified *out, struct al_diag *d);
 void al_minisign_verified_release(struct al_mverified *v);
 
+/* ---- callbacks for media (lib/media.h's struct al_signer / al_verifier) ---- */
+/* The key id of an unlocked secret key (AL_EUSAGE when locked). */
+al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
+/* al_signer.sign with ctx = the unlocked struct al_mkey: an "ED" signature
+ * with minisign's default untrusted comment. */
+al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,
+                               const char *trusted_comment, struct al_buf *sig_out,
+                               struct al_diag *d);
+/* al_verifier.verify with ctx = a struct al_mkeyring (e.g. from
+ * al_trust_load): *trusted_comment is malloc'd (al_free), key_id gets 17
+ * bytes. AL_EREFUSED for an untrusted key, AL_EVERIFY for a bad signature. */
+struct al_mkeyring {
+	const struct al_mpub *const *keys;
+	size_t n;
+};
+al_err al_minisign_verifier_verify(void *ctx, const void *msg, size_t len, const char *sig,
+                                   size_t siglen, char **trusted_comment, char *key_id,
+                                   struct al_diag *d);
+
 #endif

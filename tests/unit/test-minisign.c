@@ -424,6 +424,33 @@ static void test_round_trips(void)
 	al_buf_release(&data);
 }
 
+static void test_callbacks(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_buf sig = AL_BUF_INIT;
+	struct al_mkey *sk = NULL;
+	struct al_mpub *pk = NULL;
+	const struct al_mpub *keys[1];
+	struct al_mkeyring ring = { keys, 1 };
+	char id[AL_KEYID_LEN], got_id[AL_KEYID_LEN], *tc = NULL;
+
+	al_minisign_keygen(&sk, &pk, &d);
+	keys[0] = pk;
+	is_int(al_minisign_key_keyid(sk, id, &d), AL_OK, "key id of a secret key");
+	is_int(al_minisign_signer_sign(sk, "m", 1, "seq:1", &sig, &d), AL_OK, "signer callback");
+	is_int(al_minisign_verifier_verify(&ring, "m", 1, sig.buf, sig.len, &tc, got_id, &d), AL_OK,
+	       "verifier callback");
+	is_str(tc, "seq:1", "gives the trusted comment");
+	is_str(got_id, id, "and the key id");
+	al_free(tc);
+	is_int(al_minisign_verifier_verify(&ring, "M", 1, sig.buf, sig.len, &tc, got_id, &d),
+	       AL_EVERIFY, "and says no to another message");
+	ok(tc == NULL, "leaving no comment");
+	al_buf_release(&sig);
+	al_minisign_key_free(sk);
+	al_minisign_pub_free(pk);
+}
+
 static void test_secret(void)
 {
 	struct al_diag d = AL_DIAG_INIT;
@@ -462,6 +489,7 @@ int main(void)
 	test_minisign_fixtures();
 	test_truncation();
 	test_round_trips();
+	test_callbacks();
 	test_secret();
 	al_buf_addf(&cmd, "rm -rf '%s'", root);
 	(void)!system(cmd.buf);

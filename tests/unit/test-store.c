@@ -125,7 +125,7 @@ int main(void)
 	/* A second writer process holds the store: gc says busy. */
 	{
 		int pfd[2];
-		pid_t pid;
+		pid_t pid = -1;
 		char c;
 
 		if (pipe(pfd) == 0 && (pid = fork()) == 0) {
