@@ -199,6 +199,19 @@ al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct
 al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
                  char key_id[AL_KEYID_LEN], struct al_diag *d);
 
+/* A minisign secret key, for signing media (export). Its bytes live in
+ * guarded memory. Reading an encrypted key leaves it locked: unlock it with
+ * the passphrase (e.g. al_secret_cstr/al_secret_len of a struct al_secret);
+ * a wrong one is AL_EVERIFY ("wrong passphrase (checksum mismatch)"). */
+struct al_mkey;
+al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_diag *d);
+bool al_minisign_key_locked(const struct al_mkey *k);
+al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passlen,
+                              struct al_diag *d);
+/* The key id of an unlocked key (AL_EUSAGE when locked). */
+al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
+void al_minisign_key_free(struct al_mkey *k);
+
 /* Public keys whose signatures import accepts: the store's trusted_keys
  * table (lib/trust.c). */
 struct al_trusted_key {

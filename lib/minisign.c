@@ -421,17 +421,20 @@ static void key_checksum(const unsigned char *raw, unsigned char chk[AL_MS_CHK_B
 
 /* An Ed25519 secret key is seed | public key: recompute the pair from the
  * seed and compare, so that a corrupt key is found before it signs. */
-static bool key_pair_ok(const unsigned char *raw)
+static al_err check_pair(const unsigned char *raw, const char *what, struct al_diag *d)
 {
 	unsigned char *tmp = al_secmem_alloc(AL_MS_PK_BYTES + AL_MS_SK_BYTES);
 	bool good;
 
 	if (!tmp)
-		return false;
+		return al_diag_set(d, AL_ENOMEM, "out of secure memory");
 	crypto_sign_seed_keypair(tmp, tmp + AL_MS_PK_BYTES, raw + SK_SK);
 	good = al_secmem_equal(tmp + AL_MS_PK_BYTES, raw + SK_SK, AL_MS_SK_BYTES);
 	al_secmem_free(tmp);
-	return good;
+	if (!good)
+		return al_diag_set(d, AL_EVERIFY, "%s: corrupt key (its public half does not match)",
+		                   what);
+	return AL_OK;
 }
 
 al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len, const char *what,
@@ -497,11 +500,8 @@ al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len, 
 				goto out;
 			}
 		}
-		if (!key_pair_ok(k->raw)) {
-			err = al_diag_set(d, AL_EVERIFY,
-			                  "%s: corrupt key (its public half does not match)", what);
+		if ((err = check_pair(k->raw, what, d)))
 			goto out;
-		}
 	} else {
 		err = al_diag_set(d, AL_EUNSUPPORTED, "%s: unsupported key derivation function",
 		                  what);
@@ -606,11 +606,8 @@ al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passle
 		err = al_diag_set(d, AL_EVERIFY, "%s: wrong passphrase (checksum mismatch)", k->what);
 		goto out;
 	}
-	if (!key_pair_ok(tmp)) {
-		err = al_diag_set(d, AL_EVERIFY, "%s: corrupt key (its public half does not match)",
-		                  k->what);
+	if ((err = check_pair(tmp, k->what, d)))
 		goto out;
-	}
 	al_secmem_readwrite(k->raw);
 	memcpy(k->raw, tmp, AL_MS_KEY_BLOB);
 	al_secmem_noaccess(k->raw);

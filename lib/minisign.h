@@ -103,9 +103,8 @@ struct al_mpub {
 	char *comment; /* untrusted comment text of the file (after the prefix), or NULL */
 };
 
-/* A secret key: its SeckeyStruct lives in guarded memory, inaccessible
- * except while in use. Opaque. */
-struct al_mkey;
+/* A secret key (struct al_mkey, airlock.h): its SeckeyStruct lives in
+ * guarded memory, inaccessible except while in use. Opaque. */
 
 /* A parsed signature file. */
 struct al_msig {
@@ -147,21 +146,13 @@ al_err al_minisign_pub_format(const struct al_mpub *pk, struct al_buf *out, stru
 /* A fresh key pair (random keynum). */
 al_err al_minisign_keygen(struct al_mkey **sk, struct al_mpub **pk, struct al_diag *d);
 /* Parse a secret key file. An encrypted key stays locked until
- * al_minisign_key_unlock(). */
+ * al_minisign_key_unlock(). al_minisign_key_read (which reads the file
+ * straight into guarded memory), _locked, _unlock, _keyid and _free are
+ * declared in airlock.h, for cmd/. */
 al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len,
                              const char *what, struct al_diag *d);
-/* Read a secret key file (at most AL_MS_FILE_MAX bytes); the text read is
- * wiped. Warns nothing, but refuses nothing about modes either: the caller
- * may check. */
-al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_diag *d);
-bool al_minisign_key_locked(const struct al_mkey *k);
-/* Decrypt with the passphrase: AL_EVERIFY "wrong passphrase" when the
- * checksum does not match. A no-op for an unlocked key. */
-al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passlen,
-                              struct al_diag *d);
 /* The public key of an unlocked secret key. */
 al_err al_minisign_key_public(const struct al_mkey *k, struct al_mpub **out, struct al_diag *d);
-void al_minisign_key_free(struct al_mkey *k);
 
 #define AL_MS_WRITE_FORCE 0x1 /* replace an existing file, atomically */
 /* Write an unlocked key to path, mode 0600, created with O_EXCL|O_NOFOLLOW
@@ -216,8 +207,6 @@ al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd
 void al_minisign_verified_release(struct al_mverified *v);
 
 /* ---- callbacks for media (lib/media.h's struct al_signer / al_verifier) ---- */
-/* The key id of an unlocked secret key (AL_EUSAGE when locked). */
-al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
 /* al_signer.sign with ctx = the unlocked struct al_mkey: an "ED" signature
  * with minisign's default untrusted comment. */
 al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,
