@@ -43,7 +43,6 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_secret *s = NULL, *again = NULL;
 	const char *file = getenv("AIRLOCK_PASSPHRASE_FILE");
-	char what[64];
 	int fd = -1, rc = EXIT_OK;
 
 	*out = NULL;
@@ -51,13 +50,12 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 		goto fail;
 	if (file && *file) {
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-			cli_error("cannot open the passphrase file '%s' (AIRLOCK_PASSPHRASE_FILE): %s",
-			          file, strerror(errno));
+			cli_error("cannot open the passphrase file '%s' "
+			          "(AIRLOCK_PASSPHRASE_FILE): %s", file, strerror(errno));
 			rc = EXIT_FAILURE_;
 			goto out;
 		}
-		snprintf(what, sizeof(what), "the passphrase file");
-		if (al_secret_read_line(s, fd, what, &d))
+		if (al_secret_read_line(s, fd, "the passphrase file", &d))
 			goto fail;
 	} else if (isatty(STDIN_FILENO)) {
 		if (read_tty(s, "Passphrase: ", &d))

@@ -138,8 +138,9 @@ static al_err expect_end(struct lines *l, const char *what, struct al_diag *d)
 
 	while (next_line(l, &s, &n, &nl)) {
 		if (n)
-			return al_diag_set(d, AL_EPARSE, "%s: line %u: unexpected text after the %s",
-			                   what, l->lineno, l->lineno > 3 ? "signature" : "key");
+			return al_diag_set(d, AL_EPARSE,
+			                   "%s: line %u: unexpected text after the %s", what,
+			                   l->lineno, l->lineno > 3 ? "signature" : "key");
 	}
 	return AL_OK;
 }
@@ -164,11 +165,12 @@ static al_err b64_decode(const char *s, size_t n, unsigned char *out, size_t wan
 		return al_diag_set(d, AL_EPARSE,
 		                   "%s: line %u: not %s (%zu base64 characters, expected %zu)",
 		                   what, line, thing, n, enc);
-	if (sodium_base642bin(out, want, s, n, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (sodium_base642bin(out, want, s, n, NULL, &got, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0)
 		return al_diag_set(d, AL_EPARSE, "%s: line %u: not base64", what, line);
 	if (got != want)
-		return al_diag_set(d, AL_EPARSE, "%s: line %u: not %s (%zu bytes, expected %zu)", what,
-		                   line, thing, got, want);
+		return al_diag_set(d, AL_EPARSE, "%s: line %u: not %s (%zu bytes, expected %zu)",
+		                   what, line, thing, got, want);
 	return AL_OK;
 }
 
@@ -183,8 +185,8 @@ static al_err comment_line(struct lines *l, const char *s, size_t n, const char 
 		return al_diag_set(d, AL_EPARSE, "%s: line %u: expected '%.*s'", what, l->lineno,
 		                   (int)(pl - 1), prefix);
 	if (n > max_line)
-		return al_diag_set(d, AL_ELIMIT, "%s: line %u: longer than %zu bytes", what, l->lineno,
-		                   max_line);
+		return al_diag_set(d, AL_ELIMIT, "%s: line %u: longer than %zu bytes", what,
+		                   l->lineno, max_line);
 	if (memchr(s, '\r', n))
 		return al_diag_set(d, AL_EPARSE, "%s: line %u: stray carriage return", what,
 		                   l->lineno);
@@ -312,7 +314,8 @@ al_err al_minisign_pub_parse(struct al_mpub **out, const void *buf, size_t len, 
 			                  what);
 			goto out;
 		}
-		if ((err = b64_decode(b + i, j - i, blob, sizeof(blob), what, 1, "a public key", d)) ||
+		if ((err = b64_decode(b + i, j - i, blob, sizeof(blob), what, 1, "a public key",
+		                      d)) ||
 		    (err = pub_from_blob(pk, blob, what, 1, d)))
 			goto out;
 		*out = pk;
@@ -366,7 +369,8 @@ void al_minisign_pub_base64(const struct al_mpub *pk, char out[AL_MS_PUB_B64 + 1
 	memcpy(blob, AL_MS_SIGALG, 2);
 	memcpy(blob + 2, pk->keynum, AL_MS_KEYNUM_BYTES);
 	memcpy(blob + 2 + AL_MS_KEYNUM_BYTES, pk->pk, AL_MS_PK_BYTES);
-	sodium_bin2base64(out, AL_MS_PUB_B64 + 1, blob, sizeof(blob), sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(out, AL_MS_PUB_B64 + 1, blob, sizeof(blob),
+	                  sodium_base64_VARIANT_ORIGINAL);
 }
 
 al_err al_minisign_pub_format(const struct al_mpub *pk, struct al_buf *out, struct al_diag *d)
@@ -432,8 +436,8 @@ static al_err check_pair(const unsigned char *raw, const char *what, struct al_d
 	good = al_secmem_equal(tmp + AL_MS_PK_BYTES, raw + SK_SK, AL_MS_SK_BYTES);
 	al_secmem_free(tmp);
 	if (!good)
-		return al_diag_set(d, AL_EVERIFY, "%s: corrupt key (its public half does not match)",
-		                   what);
+		return al_diag_set(d, AL_EVERIFY,
+		                   "%s: corrupt key (its public half does not match)", what);
 	return AL_OK;
 }
 
@@ -495,8 +499,8 @@ al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len, 
 		if (memcmp(k->raw + SK_CHK, zero, sizeof(zero)) != 0) {
 			key_checksum(k->raw, chk);
 			if (!al_secmem_equal(chk, k->raw + SK_CHK, sizeof(chk))) {
-				err = al_diag_set(d, AL_EVERIFY, "%s: checksum mismatch (corrupt key)",
-				                  what);
+				err = al_diag_set(d, AL_EVERIFY,
+				                  "%s: checksum mismatch (corrupt key)", what);
 				goto out;
 			}
 		}
@@ -537,8 +541,8 @@ al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_di
 		goto out;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		err = al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO, "cannot open '%s': %s",
-		                  path, strerror(errno));
+		err = al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO,
+		                  "cannot open '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -582,8 +586,8 @@ al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passle
 
 	if (!k->locked)
 		return AL_OK;
-	if (!(stream = al_secmem_alloc(AL_MS_KEY_SECRET)) || !(tmp = al_secmem_alloc(AL_MS_KEY_BLOB)) ||
-	    !(chk = al_secmem_alloc(AL_MS_CHK_BYTES))) {
+	if (!(stream = al_secmem_alloc(AL_MS_KEY_SECRET)) ||
+	    !(tmp = al_secmem_alloc(AL_MS_KEY_BLOB)) || !(chk = al_secmem_alloc(AL_MS_CHK_BYTES))) {
 		err = al_diag_set(d, AL_ENOMEM, "out of secure memory");
 		goto out;
 	}
@@ -595,15 +599,17 @@ al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passle
 	if (crypto_pwhash_scryptsalsa208sha256(stream, AL_MS_KEY_SECRET, pass, passlen,
 	                                       tmp + SK_SALT, ops, (size_t)mem) != 0) {
 		err = al_diag_set(d, AL_ECRYPTO,
-		                  "%s: key derivation failed (opslimit %" PRIu64 ", memlimit %" PRIu64
-		                  "): out of memory?", k->what, ops, mem);
+		                  "%s: key derivation failed (opslimit %" PRIu64
+		                  ", memlimit %" PRIu64 "): out of memory?",
+		                  k->what, ops, mem);
 		goto out;
 	}
 	for (i = 0; i < AL_MS_KEY_SECRET; i++)
 		tmp[SK_KEYNUM + i] ^= stream[i];
 	key_checksum(tmp, chk);
 	if (!al_secmem_equal(chk, tmp + SK_CHK, AL_MS_CHK_BYTES)) {
-		err = al_diag_set(d, AL_EVERIFY, "%s: wrong passphrase (checksum mismatch)", k->what);
+		err = al_diag_set(d, AL_EVERIFY, "%s: wrong passphrase (checksum mismatch)",
+		                  k->what);
 		goto out;
 	}
 	if ((err = check_pair(tmp, k->what, d)))
@@ -695,9 +701,11 @@ static al_err write_new_file(const char *path, mode_t mode, unsigned flags, cons
 	}
 	if (fd < 0) {
 		if (errno == EEXIST)
-			err = al_diag_set(d, AL_EINVALID, "refusing to overwrite '%s': it exists", path);
+			err = al_diag_set(d, AL_EINVALID, "refusing to overwrite '%s': it exists",
+			                  path);
 		else
-			err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", target, strerror(errno));
+			err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", target,
+			                  strerror(errno));
 		goto out;
 	}
 	created = true;
@@ -716,8 +724,8 @@ static al_err write_new_file(const char *path, mode_t mode, unsigned flags, cons
 	fd = -1;
 	if (flags & AL_MS_WRITE_FORCE) {
 		if (rename(tmp.buf, path) < 0) {
-			err = al_diag_set(d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path,
-			                  strerror(errno));
+			err = al_diag_set(d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf,
+			                  path, strerror(errno));
 			goto out;
 		}
 		created = false;
@@ -753,7 +761,8 @@ static al_err derive(unsigned char *stream, const void *pass, size_t passlen,
 		if (!halve || kdf->opslimit / 2 < crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_MIN ||
 		    kdf->memlimit / 2 < crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_MIN)
 			return al_diag_set(d, AL_ECRYPTO,
-			                   "key derivation failed (memlimit %" PRIu64 "): out of memory?",
+			                   "key derivation failed (memlimit %" PRIu64
+			                   "): out of memory?",
 			                   kdf->memlimit);
 		kdf->opslimit /= 2;
 		kdf->memlimit /= 2;
@@ -775,7 +784,8 @@ al_err al_minisign_key_write(const struct al_mkey *k, const char *path, const vo
 
 	if (k->locked)
 		return al_diag_set(d, AL_EUSAGE, "%s is locked: a passphrase is needed", k->what);
-	if (!(raw = al_secmem_alloc(AL_MS_KEY_BLOB)) || !(stream = al_secmem_alloc(AL_MS_KEY_SECRET)) ||
+	if (!(raw = al_secmem_alloc(AL_MS_KEY_BLOB)) ||
+	    !(stream = al_secmem_alloc(AL_MS_KEY_SECRET)) ||
 	    !(text = al_secmem_alloc(b64len + 1))) {
 		err = al_diag_set(d, AL_ENOMEM, "out of secure memory");
 		goto out;
@@ -1026,8 +1036,8 @@ static al_err find_key(const struct al_mpub *const *keys, size_t n, const struct
 	al_minisign_keyid(sig->keynum, id);
 	if (n == 1 && keys[0]) {
 		al_minisign_keyid(keys[0]->keynum, want);
-		return al_diag_set(d, AL_EREFUSED,
-		                   "%s: signed by key %s, but the public key is %s", what, id, want);
+		return al_diag_set(d, AL_EREFUSED, "%s: signed by key %s, but the public key is %s",
+		                   what, id, want);
 	}
 	return al_diag_set(d, AL_EREFUSED, "%s: signed by key %s, which is not trusted%s", what, id,
 	                   n == 0 ? " (no key is trusted)" : "");
@@ -1050,10 +1060,10 @@ static al_err check(const struct al_mpub *const *keys, size_t nkeys, const struc
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	memcpy(m2, sig->sig, AL_MS_SIG_BYTES);
 	memcpy(m2 + AL_MS_SIG_BYTES, sig->trusted_comment, sig->trusted_comment_len);
-	if (crypto_sign_verify_detached(sig->global_sig, m2, AL_MS_SIG_BYTES + sig->trusted_comment_len,
-	                                key->pk) != 0) {
-		err = al_diag_set(d, AL_EVERIFY, "%s: trusted comment signature verification failed",
-		                  what);
+	if (crypto_sign_verify_detached(sig->global_sig, m2,
+	                                AL_MS_SIG_BYTES + sig->trusted_comment_len, key->pk) != 0) {
+		err = al_diag_set(d, AL_EVERIFY,
+		                  "%s: trusted comment signature verification failed", what);
 		goto out;
 	}
 	if (out) {
@@ -1117,15 +1127,18 @@ al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			err = al_diag_set(d, AL_EIO, "cannot read the message: %s", strerror(errno));
+			err = al_diag_set(d, AL_EIO, "cannot read the message: %s",
+			                  strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		if (msg.len + (size_t)r > AL_MS_LEGACY_MAX) {
-			err = al_diag_set(d, AL_ELIMIT,
-			                  "%s: a legacy (non-prehashed) signature over more than %zu "
-			                  "bytes", what, AL_MS_LEGACY_MAX);
+			err = al_diag_set(
+			        d, AL_ELIMIT,
+			        "%s: a legacy (non-prehashed) signature over more than %zu "
+			        "bytes",
+			        what, AL_MS_LEGACY_MAX);
 			goto out;
 		}
 		if ((err = al_buf_add(&msg, chunk, (size_t)r))) {
@@ -1191,7 +1204,8 @@ al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
 	al_err err;
 
 	if (encrypt && (!pass || al_secret_len(pass) == 0))
-		return al_diag_set(d, AL_EUSAGE, "an empty passphrase (use -W for an unencrypted key)");
+		return al_diag_set(d, AL_EUSAGE,
+		                   "an empty passphrase (use -W for an unencrypted key)");
 	if ((err = al_buf_addf(&skpath, "%s.key", name)) ||
 	    (err = al_buf_addf(&pkpath, "%s.pub", name))) {
 		err = al_diag_set(d, err, "out of memory");
@@ -1199,8 +1213,9 @@ al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
 	}
 	/* Check both before the (slow) key derivation; O_EXCL decides in the end. */
 	if (!wflags && (lstat(skpath.buf, &st) == 0 || lstat(pkpath.buf, &st) == 0)) {
-		err = al_diag_set(d, AL_EINVALID, "refusing to overwrite '%s': it exists (-f replaces "
-		                  "the key pair)", lstat(skpath.buf, &st) == 0 ? skpath.buf : pkpath.buf);
+		err = al_diag_set(d, AL_EINVALID, "refusing to overwrite '%s': it exists "
+		                  "(-f replaces the key pair)",
+		                  lstat(skpath.buf, &st) == 0 ? skpath.buf : pkpath.buf);
 		goto out;
 	}
 	if ((err = al_minisign_keygen(&sk, &pk, d)))

@@ -165,7 +165,8 @@ al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct
 		if (len == s->cap) {
 			c = 0;
 			al_secret_set_len(s, 0);
-			return al_diag_set(d, AL_ELIMIT, "%s is longer than %zu bytes", what, s->cap);
+			return al_diag_set(d, AL_ELIMIT, "%s is longer than %zu bytes", what,
+			                   s->cap);
 		}
 		s->p[len++] = c;
 	}

@@ -50,7 +50,8 @@ al_err al_trust_add(struct al_store *s, const char *key, struct al_trusted_key *
 	if ((err = al_db_begin(db, d)))
 		goto out;
 	in_txn = true;
-	if ((err = al_db_prepare(db, &st, "SELECT public_key FROM trusted_keys WHERE key_id = ?", d)))
+	if ((err = al_db_prepare(db, &st, "SELECT public_key FROM trusted_keys WHERE key_id = ?",
+	                         d)))
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((err = al_db_step(db, st, &row, d)))
@@ -58,17 +59,16 @@ al_err al_trust_add(struct al_store *s, const char *key, struct al_trusted_key *
 	if (row) {
 		const char *have = (const char *)sqlite3_column_text(st, 0);
 		if (!have || strcmp(have, b64) != 0) {
-			err = al_diag_set(d, AL_ECONFLICT,
-			                  "key id %s is already trusted with a different public key "
-			                  "(remove it first)", id);
+			err = al_diag_set(d, AL_ECONFLICT, "key id %s is already trusted with a "
+			                  "different public key (remove it first)", id);
 			goto out;
 		}
 	} else {
 		sqlite3_finalize(st);
 		st = NULL;
-		if ((err = al_db_prepare(db, &st,
-		                         "INSERT INTO trusted_keys (key_id, public_key, comment, added) "
-		                         "VALUES (?, ?, ?, ?)", d)))
+		if ((err = al_db_prepare(db, &st, "INSERT INTO trusted_keys "
+		                         "(key_id, public_key, comment, added) VALUES (?, ?, ?, ?)",
+		                         d)))
 			goto out;
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, b64, -1, SQLITE_STATIC);

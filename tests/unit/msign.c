@@ -107,8 +107,8 @@ int main(int argc, char **argv)
 			perror(argv[1]);
 			goto out;
 		}
-		if (al_minisign_verify_fd((const struct al_mpub *const *)&pk, 1, fd, sig.buf, sig.len,
-		                          argv[2], &v, &d)) {
+		if (al_minisign_verify_fd((const struct al_mpub *const *)&pk, 1, fd, sig.buf,
+		                          sig.len, argv[2], &v, &d)) {
 			close(fd);
 			goto err;
 		}

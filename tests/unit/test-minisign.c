@@ -95,7 +95,8 @@ static void run_cases(void)
 		}
 		if (!ok((int)got == want && strstr(d.msg, want_msg) != NULL, "%s: %s%s%s", file,
 		        result, got ? ": " : "", got ? d.msg : ""))
-			diag("  got %s: '%s'; want %s '%s'", err_names[got], d.msg, result, want_msg);
+			diag("  got %s: '%s'; want %s '%s'", err_names[got], d.msg, result,
+			     want_msg);
 	}
 	al_buf_release(&list);
 	al_buf_release(&data);
@@ -209,8 +210,8 @@ static void test_minisign_fixtures(void)
 	is_int(al_minisign_key_public(k, &derived, &d), AL_OK, "its public key");
 	ok(derived && !memcmp(derived->pk, pk->pk, 32) && !memcmp(derived->keynum, pk->keynum, 8),
 	   "matches key.pub");
-	is_int(al_minisign_sign(k, msg.buf, msg.len, "bundle:fixture\tseq:1", NULL, &mine, &d), AL_OK,
-	       "sign the fixture message");
+	is_int(al_minisign_sign(k, msg.buf, msg.len, "bundle:fixture\tseq:1", NULL, &mine, &d),
+	       AL_OK, "sign the fixture message");
 	is_str(mine.buf, sig.buf, "our signature file equals minisign's byte for byte");
 
 	al_minisign_pub_free(pk);
@@ -288,8 +289,8 @@ static void test_round_trips(void)
 	       "sign a buffer");
 	ok(!strncmp(sig.buf, "untrusted comment: made by test\nRU", 34),
 	   "prehashed: line 2 starts with RU (\"ED\")");
-	is_int(al_minisign_verify(keys, 1, msg, strlen(msg), sig.buf, sig.len, "sig", &v, &d), AL_OK,
-	       "and verify it");
+	is_int(al_minisign_verify(keys, 1, msg, strlen(msg), sig.buf, sig.len, "sig", &v, &d),
+	       AL_OK, "and verify it");
 	is_str(v.trusted_comment, "seq:7", "trusted comment round-trips");
 	al_minisign_verified_release(&v);
 
