@@ -64,5 +64,12 @@ int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_publish(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
+int cmd_trust(struct cli *cli, int argc, char **argv);
+
+/* Read a passphrase into guarded memory: from $AIRLOCK_PASSPHRASE_FILE, else
+ * the terminal (twice when confirm), else the first line of stdin. Returns
+ * an exit code; 0 with *out set. cmd/passphrase.c */
+int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm);
 
 #endif

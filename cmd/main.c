@@ -62,6 +62,25 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "Every media import attempt, accepted or refused, with its media id, bundle,\n"
 	  "seq, signing key and reason.\n" },
+	{ "keygen", cmd_keygen, "create a signing key pair (minisign formats)",
+	  "usage: airlock keygen -o NAME [-W] [-f]\n"
+	  "\n"
+	  "Write NAME.key (mode 0600, encrypted with a passphrase using scrypt) and\n"
+	  "NAME.pub, in minisign's formats. The passphrase comes from the file named\n"
+	  "by $AIRLOCK_PASSPHRASE_FILE, else the terminal (asked twice), else the\n"
+	  "first line of standard input.\n"
+	  "\n"
+	  "  -o, --output NAME   the key pair's path without .key/.pub\n"
+	  "  -W, --unencrypted   no passphrase: the secret key is stored in clear\n"
+	  "  -f, --force         replace existing NAME.key and NAME.pub\n" },
+	{ "trust", cmd_trust, "manage the keys whose media import accepts",
+	  "usage: airlock trust add KEY.pub...\n"
+	  "       airlock trust list\n"
+	  "       airlock trust remove KEYID|KEY.pub...\n"
+	  "\n"
+	  "add     trust a minisign public key (a .pub file or a base64 key string)\n"
+	  "list    print key id, public key, date added and comment of each key\n"
+	  "remove  stop trusting a key, named by key id or by its .pub file\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: airlock help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },

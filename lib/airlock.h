@@ -349,6 +349,75 @@ struct al_ledger_entry {
 al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),
                       void *ctx, struct al_diag *d);
 
+/* Secrets (passphrases) in libsodium guarded memory, wiped when freed.
+ * lib/secmem.c. The buffer holds cap bytes plus a NUL. */
+#define AL_SECRET_MAX 1023 /* the longest passphrase, as minisign's */
+struct al_secret;
+al_err al_secret_new(struct al_secret **out, size_t cap, struct al_diag *d);
+void al_secret_free(struct al_secret *s);
+char *al_secret_data(struct al_secret *s);
+const char *al_secret_cstr(const struct al_secret *s);
+size_t al_secret_len(const struct al_secret *s);
+size_t al_secret_cap(const struct al_secret *s);
+/* Set the length after writing into al_secret_data(); wipes the rest. */
+void al_secret_set_len(struct al_secret *s, size_t len);
+/* Constant-time comparison of the contents. */
+bool al_secret_equal(const struct al_secret *a, const struct al_secret *b);
+/* Read one line from fd (a terminal, pipe or file) into s, without the
+ * '\n' and one '\r' before it, as minisign reads a password. Reads byte by
+ * byte so that nothing after the line is consumed. `what` names the source
+ * in errors ("the passphrase file 'x'"). AL_ELIMIT beyond the capacity;
+ * AL_EINVALID when the source is empty (end of file at once). */
+al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct al_diag *d);
+
+/* Key pairs in minisign's formats (lib/minisign.c, docs/keys.md). */
+#define AL_KEYID_LEN 17 /* 16 uppercase hex digits and a NUL, as minisign prints */
+#define AL_KEYGEN_UNENCRYPTED 0x1    /* -W: no passphrase, kdf "\0\0" */
+#define AL_KEYGEN_FORCE 0x2          /* replace existing files (atomically) */
+#define AL_KEYGEN_KDF_INTERACTIVE 0x4 /* scrypt with 16 MiB instead of 1 GiB */
+/* Write NAME.key (mode 0600, scrypt-encrypted with pass unless
+ * AL_KEYGEN_UNENCRYPTED) and NAME.pub. Without AL_KEYGEN_FORCE an existing
+ * file of either name is an error (AL_EINVALID) and nothing is written. */
+al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
+                 char key_id[AL_KEYID_LEN], struct al_diag *d);
+
+/* A minisign secret key, for signing media (export). Its bytes live in
+ * guarded memory. Reading an encrypted key leaves it locked: unlock it with
+ * the passphrase (e.g. al_secret_cstr/al_secret_len of a struct al_secret);
+ * a wrong one is AL_EVERIFY ("wrong passphrase (checksum mismatch)"). */
+struct al_mkey;
+al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_diag *d);
+bool al_minisign_key_locked(const struct al_mkey *k);
+al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passlen,
+                              struct al_diag *d);
+/* The key id of an unlocked key (AL_EUSAGE when locked). */
+al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
+void al_minisign_key_free(struct al_mkey *k);
+
+/* Public keys whose signatures import accepts: the store's trusted_keys
+ * table (lib/trust.c). */
+struct al_trusted_key {
+	char key_id[AL_KEYID_LEN];
+	char public_key[57];   /* base64, as `minisign -P` takes it */
+	const char *comment;   /* the untrusted comment of the .pub file, or NULL */
+	int64_t added;         /* unix time */
+};
+/* Trust the key in the .pub file at `key` (or, when no such file exists and
+ * `key` is a base64 public key string, that key). Adding a key that is
+ * already trusted changes nothing and sets *added = false; a different key
+ * with the same key id is AL_ECONFLICT. out (may be NULL) receives the key
+ * id, the base64 key and the time; its comment is set to NULL. */
+al_err al_trust_add(struct al_store *s, const char *key, struct al_trusted_key *out,
+                    bool *added, struct al_diag *d);
+/* Call cb for every trusted key, in key id order; a nonzero return stops
+ * the walk and is returned as AL_OK. */
+typedef int (*al_trust_cb)(void *ctx, const struct al_trusted_key *k);
+al_err al_trust_list(struct al_store *s, al_trust_cb cb, void *ctx, struct al_diag *d);
+/* Remove by key id (16 hex digits, any case) or by .pub file. AL_ENOTFOUND
+ * when the key is not trusted. key_id (may be NULL) receives the id. */
+al_err al_trust_remove(struct al_store *s, const char *id_or_path, char key_id[AL_KEYID_LEN],
+                       struct al_diag *d);
+
 /* ---- publish and serve --------------------------------------------------- */
 /* lib/publish.c */
 
