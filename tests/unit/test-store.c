@@ -125,10 +125,12 @@ int main(void)
 	/* A second writer process holds the store: gc says busy. */
 	{
 		int pfd[2];
-		pid_t pid;
+		pid_t pid = -1;
 		char c;
 
-		if (pipe(pfd) == 0 && (pid = fork()) == 0) {
+		if (pipe(pfd) != 0 || (pid = fork()) < 0)
+			return 1;
+		if (pid == 0) {
 			struct al_store *s2 = NULL;
 			al_store_open(&s2, dir.buf, 0, NULL);
 			write(pfd[1], "x", 1);
