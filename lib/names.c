@@ -1,5 +1,5 @@
 /*
- * names.c: PEP 503 name normalization and PEP 508 name validity.
+ * names.c: PEP 503 name normalization and the PEP 508 name check.
  */
 #include "config.h"
 
@@ -18,37 +18,58 @@ static bool is_sep(char c)
 	return c == '-' || c == '_' || c == '.';
 }
 
-char *al_name_normalize(const char *name)
+void al_name_normalize_into(char *out, const char *name, size_t len)
 {
-	size_t i, j = 0, n = strlen(name);
-	char *out = al_malloc(n + 1);
+	size_t i, o = 0;
 
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < len; i++) {
 		char c = name[i];
 
 		if (is_sep(c)) {
-			while (i + 1 < n && is_sep(name[i + 1]))
-				i++;
+			if (o && out[o - 1] == '-')
+				continue;
 			c = '-';
 		} else if (c >= 'A' && c <= 'Z') {
 			c = (char)(c - 'A' + 'a');
 		}
-		out[j++] = c;
+		out[o++] = c;
 	}
-	out[j] = '\0';
+	out[o] = '\0';
+}
+
+char *al_name_normalize(const char *name)
+{
+	size_t len = strlen(name);
+	char *out = al_malloc(len + 1);
+
+	if (out)
+		al_name_normalize_into(out, name, len);
 	return out;
 }
 
 bool al_name_valid(const char *name)
 {
-	size_t i, n = strlen(name);
+	size_t i, len = strlen(name);
 
-	if (n == 0 || !is_alnum(name[0]) || !is_alnum(name[n - 1]))
+	if (!len || !is_alnum(name[0]) || !is_alnum(name[len - 1]))
 		return false;
-	for (i = 1; i + 1 < n; i++)
+	for (i = 1; i + 1 < len; i++)
 		if (!is_alnum(name[i]) && !is_sep(name[i]))
 			return false;
+	return true;
+}
+
+bool al_name_is_normalized(const char *name)
+{
+	const char *p;
+
+	if (!al_name_valid(name))
+		return false;
+	for (p = name; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || *p == '_' || *p == '.')
+			return false;
+		if (*p == '-' && p[1] == '-')
+			return false;
+	}
 	return true;
 }

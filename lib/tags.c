@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "pep508.h"
 #include "tags.h"
 
 #define MAX_EXPANDED_PLATFORMS 4096
@@ -724,4 +725,17 @@ int al_tagset_best_rank(const struct al_tagset *ts, const char *py, const char *
 			break;
 	}
 	return best;
+}
+
+void al_target_env_marker(const struct al_target_env *te, struct al_marker_env *env)
+{
+	int i;
+
+	for (i = 0; i < AL_MV_COUNT; i++)
+		env->values[i] = NULL;
+	for (i = 0; i < AL_MV_COUNT; i++) {
+		if (i == AL_MV_EXTRA)
+			continue;
+		env->values[i] = al_target_env_get(te, al_marker_var_name((enum al_marker_var)i));
+	}
 }

@@ -53,6 +53,11 @@ al_err al_target_marker_env(const struct al_target_spec *t, struct al_target_env
  * ("extra" is not: the caller supplies it). */
 const char *al_target_env_get(const struct al_target_env *env, const char *name);
 
+/* Point a PEP 508 evaluation environment (lib/pep508.h) at te's values;
+ * "extra" is left undefined (the resolver supplies it). te must outlive env. */
+struct al_marker_env;
+void al_target_env_marker(const struct al_target_env *te, struct al_marker_env *env);
+
 /* The ordered set of supported tags; rank = position, lower is better. */
 struct al_tagset;
 
