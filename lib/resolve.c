@@ -311,7 +311,7 @@ static bool has_extra(const struct pkg *p, const char *e)
 
 static al_err add_crit(struct rs *r, const struct al_requirement *req, long parent, bool *changed)
 {
-	size_t pi, i;
+	size_t pi = 0, i;
 	al_err err;
 
 	if ((err = add_pkg(r, req->norm_name, &pi)))
@@ -496,8 +496,7 @@ static void explain_pkg(struct rs *r, size_t pi, const char *headline)
 	for (i = 0; i < r->ncrits; i++) {
 		if (r->crits[i].pkg != pi)
 			continue;
-		al_buf_addf(&b, "    %s%s%s  (required by ", p->name,
-		            r->crits[i].req->specifier && *r->crits[i].req->specifier ? " " : "",
+		al_buf_addf(&b, "    %s%s  (required by ", p->name,
 		            r->crits[i].req->specifier ? r->crits[i].req->specifier : "");
 		describe_parent(r, r->crits[i].parent, &b);
 		al_buf_addstr(&b, ")\n");
