@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,4 +115,46 @@ const char *cli_human_size(unsigned long long n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *name; uint64_t bytes; } presets[] = {
+		{ "cd", 700ull * 1000 * 1000 },           { "dvd", 4700ull * 1000 * 1000 },
+		{ "dvd-dl", 8500ull * 1000 * 1000 },      { "bd", 25000ull * 1000 * 1000 },
+		{ "bd-dl", 50000ull * 1000 * 1000 },      { "fat32", (4ull << 30) - 1 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+	int shift = 0;
+
+	for (i = 0; i < sizeof(presets) / sizeof(*presets); i++)
+		if (!strcasecmp(s, presets[i].name)) {
+			/* leave room for the file system: 1% */
+			*out = presets[i].bytes / 100 * 99;
+			return 0;
+		}
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if ((*end == 'i' || *end == 'I') && shift)
+		end++;
+	if ((*end == 'b' || *end == 'B') && end[1] == '\0')
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
 }

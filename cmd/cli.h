@@ -7,6 +7,7 @@
 #define AIRLOCK_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -64,6 +65,11 @@ int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_publish(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+/* "4G", "700M", "123", "dvd"...: bytes. 0 on success, -1 when not a size. */
+int cli_parse_size(const char *s, uint64_t *out);
 int cmd_keygen(struct cli *cli, int argc, char **argv);
 int cmd_trust(struct cli *cli, int argc, char **argv);
 

@@ -43,6 +43,37 @@ const struct cli_command cli_commands[] = {
 	  "        blob is missing or corrupt.\n"
 	  "gc      remove blobs that nothing references and leftovers of\n"
 	  "        interrupted work; -n only reports what it would remove.\n" },
+	{ "export", cmd_export, "write signed media for the air gap",
+	  "usage: airlock export -o MEDIA --key NAME.key [--since MEDIA|ID] [--volume-size SIZE]\n"
+	  "                      [BUNDLE...]\n"
+	  "\n"
+	  "Write the bundles (default: all in the store) to the directory MEDIA:\n"
+	  "airlock-media.json (what the media holds), its minisign signature\n"
+	  "airlock-media.json.minisig, and vol-0001.tar... holding the objects.\n"
+	  "\n"
+	  "  -o, --output MEDIA   a new or empty directory\n"
+	  "  -k, --key NAME.key   the signing key (minisign format; the passphrase is\n"
+	  "                       read as for keygen)\n"
+	  "  --since MEDIA|ID     a delta: only objects the earlier media lacks\n"
+	  "  --volume-size SIZE   split into volumes of at most SIZE bytes (suffixes\n"
+	  "                       K, M, G, T; or cd, dvd, dvd-dl, bd, bd-dl, fat32);\n"
+	  "                       default: one volume\n" },
+	{ "verify", cmd_verify, "check media without importing it",
+	  "usage: airlock verify [--trust KEY.pub] MEDIA [VOLUME-DIR...]\n"
+	  "\n"
+	  "Check the signature (by a trusted key, or --trust), the manifest and every\n"
+	  "byte of every volume; change nothing. Exit 1 naming the first problem.\n" },
+	{ "import", cmd_import, "verify and import media into the store",
+	  "usage: airlock import [--trust KEY.pub] MEDIA [VOLUME-DIR...]\n"
+	  "\n"
+	  "Verify and import media: the signature by a trusted key first, then that\n"
+	  "its seq is newer than the last import of its bundles (no rollback), that a\n"
+	  "delta's base was imported, free space, and every volume entry by entry.\n"
+	  "The store changes in one transaction at the end, or not at all. Volumes\n"
+	  "may sit in further directories (several disks). Importing the same media\n"
+	  "again does nothing. Every attempt is recorded: see 'airlock log'.\n"
+	  "\n"
+	  "  --trust KEY.pub   also trust this public key for this import\n" },
 	{ "publish", cmd_publish, "lay out the tree pip and model loaders use",
 	  "usage: airlock publish -o DIR [--no-symlinks] [BUNDLE...]\n"
 	  "\n"

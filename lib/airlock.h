@@ -298,6 +298,7 @@ void al_lock_sort(struct al_lock *l);
 
 struct al_signer;
 struct al_verifier;
+struct al_mkey;
 
 struct al_export_opts {
 	const char *out_dir;        /* created; must not exist or be empty */
@@ -305,7 +306,8 @@ struct al_export_opts {
 	size_t nbundles;
 	const char *since;          /* a media directory or a recorded export id, or NULL */
 	uint64_t volume_size;       /* bytes per volume; 0: one volume */
-	const struct al_signer *signer;
+	const struct al_mkey *key;  /* the unlocked signing key (minisign format) */
+	const struct al_signer *signer; /* or another signer (tests); overrides key */
 };
 
 struct al_media_summary {
@@ -328,7 +330,9 @@ al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
 struct al_import_opts {
 	const char *const *dirs;    /* dirs[0] holds airlock-media.json; volumes may be in any */
 	size_t ndirs;
-	const struct al_verifier *verifier;
+	const char *const *trust;   /* extra KEY.pub files trusted for this call */
+	size_t ntrust;
+	const struct al_verifier *verifier; /* NULL: the store's trusted keys and trust[] */
 	bool verify_only;           /* check everything, change nothing */
 };
 

@@ -25,6 +25,8 @@
 #include "hash.h"
 #include "lock.h"
 #include "media.h"
+#include "minisign.h"
+#include "trust.h"
 #include "mem.h"
 #include "store-internal.h"
 
@@ -843,9 +845,40 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	al_err err;
 	int64_t one;
 
+	struct al_mpub **keys = NULL;
+	size_t nkeys = 0;
+	struct al_mkeyring ring = { 0 };
+	struct al_verifier keyring_verifier = { &ring, al_minisign_verifier_verify };
+	struct al_import_opts oo = *o;
+
 	memset(sum, 0, sizeof(*sum));
-	if (!o->ndirs || !o->verifier)
-		return al_diag_set(d, AL_EUSAGE, "import needs a media directory and trusted keys");
+	if (!oo.ndirs)
+		return al_diag_set(d, AL_EUSAGE, "import needs a media directory");
+	if (!oo.verifier) {
+		if ((err = al_trust_load(s, &keys, &nkeys, d)))
+			return err;
+		for (i = 0; i < oo.ntrust; i++) {
+			struct al_mpub *pk = NULL, **grown;
+			if (!(grown = al_reallocarray(keys, nkeys + 1, sizeof(*keys)))) {
+				al_trust_keys_free(keys, nkeys);
+				return al_diag_set(d, AL_ENOMEM, "out of memory");
+			}
+			keys = grown;
+			if ((err = al_minisign_pub_read(&pk, oo.trust[i], d))) {
+				al_trust_keys_free(keys, nkeys);
+				return err;
+			}
+			keys[nkeys++] = pk;
+		}
+		if (!nkeys)
+			return al_diag_set(d, AL_EREFUSED, "no trusted keys: add the exporter's public key "
+			                   "with 'airlock trust add KEY.pub' (or pass --trust KEY.pub)");
+		ring.keys = (const struct al_mpub *const *)keys;
+		ring.n = nkeys;
+		oo.verifier = &keyring_verifier;
+	}
+	o = &oo;
+	im.o = o;
 
 	/* 1. the signature, before anything else is interpreted */
 	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_MANIFEST)) {
@@ -987,5 +1020,6 @@ out:
 	al_buf_release(&text);
 	al_buf_release(&sig);
 	al_buf_release(&list);
+	al_trust_keys_free(keys, nkeys);
 	return err;
 }

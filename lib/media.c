@@ -41,6 +41,7 @@
 #include "hash.h"
 #include "lock.h"
 #include "media.h"
+#include "minisign.h"
 #include "mem.h"
 #include "store-internal.h"
 
@@ -563,7 +564,20 @@ al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
 	bool made_dir = false;
 	al_err err;
 
+	struct al_signer key_signer = { 0 };
+	char key_id[AL_KEYID_LEN];
+	struct al_export_opts oo = *o;
+
 	memset(sum, 0, sizeof(*sum));
+	if (!oo.signer && oo.key) {
+		if ((err = al_minisign_key_keyid(oo.key, key_id, d)))
+			return err;
+		key_signer.ctx = (void *)oo.key;
+		key_signer.key_id = key_id;
+		key_signer.sign = al_minisign_signer_sign;
+		oo.signer = &key_signer;
+	}
+	o = &oo;
 	if (!o->signer || !o->signer->sign)
 		return al_diag_set(d, AL_EUSAGE, "export needs a signing key");
 	if (o->volume_size && o->volume_size < AL_MEDIA_MIN_VOLUME)
