@@ -290,6 +290,42 @@ al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d);
 void al_lock_sort(struct al_lock *l);
 
 /* ---- packaging and resolution ------------------------------------------ */
+/* lib/locker.c: from a manifest to a lock, and from a lock to the store. */
+
+struct al_manifest;
+
+struct al_lock_opts {
+	bool offline;                /* index pages and metadata from the cache only */
+	bool upgrade_all;            /* ignore the previous lock's pins */
+	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
+	size_t nupgrade;
+	unsigned parallel;           /* transfers at once; 0: 8 */
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+/* Resolve every target of the manifest and pin every Hub repo. previous (may
+ * be NULL) supplies pins to keep. */
+al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+                     const struct al_lock_opts *o, struct al_lock **out, struct al_diag *d);
+/* Why a lock no longer matches its manifest (malloc'd), or NULL when it does. */
+char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l);
+
+struct al_fetch_progress {
+	uint64_t files_total, files_done, files_cached;
+	uint64_t bytes_total, bytes_done;
+	const char *current;          /* a file name in flight, may be NULL */
+};
+struct al_fetch_opts {
+	unsigned parallel;            /* 0: 8 */
+	const char *hub_token;        /* may be NULL */
+	void (*progress)(void *ctx, const struct al_fetch_progress *p);
+	void *ctx;
+};
+/* Download every file the lock names that the store lacks, in parallel,
+ * verifying each, then record the bundle (what gc keeps). */
+al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
+                struct al_fetch_progress *result, struct al_diag *d);
 
 /* ---- the Hub ------------------------------------------------------------ */
 

@@ -177,6 +177,10 @@ static al_err get_size(struct jctx *c, json_t *o, const char *key, int64_t *out)
 {
 	json_t *v = json_object_get(o, key);
 
+	if (!v || json_is_null(v)) {
+		*out = -1;
+		return AL_OK;
+	}
 	if (!json_is_integer(v) || json_integer_value(v) < -1) {
 		snprintf(c->where + strlen(c->where), sizeof(c->where) - strlen(c->where), ".%s", key);
 		return bad(c, "expected a size in bytes");

@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
+#include "bundle.h"
+#include "yamlx.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "mem.h"
@@ -303,5 +307,82 @@ al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed, s
 out:
 	al_buf_release(&old);
 	al_free(text);
+	return err;
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+/* The YAML tree as JSON, keys with '-' spelled with '_' (the JSON form). */
+static json_t *y2j(const struct al_ynode *n)
+{
+	json_t *j;
+	size_t i;
+
+	switch (n->type) {
+	case AL_Y_STR: return json_stringn(n->s, n->len);
+	case AL_Y_NULL: return json_null();
+	case AL_Y_BOOL: return json_boolean(n->bval);
+	case AL_Y_INT: return json_integer(n->ival);
+	case AL_Y_FLOAT: return json_stringn(n->s, n->len);
+	case AL_Y_SEQ:
+		if (!(j = json_array()))
+			return NULL;
+		for (i = 0; i < n->n; i++)
+			if (json_array_append_new(j, y2j(n->kids[i]))) {
+				json_decref(j);
+				return NULL;
+			}
+		return j;
+	case AL_Y_MAP:
+		if (!(j = json_object()))
+			return NULL;
+		for (i = 0; i < n->n; i++) {
+			const struct al_ynode *k = AL_YMAP_KEY(n, i);
+			char key[128];
+			size_t c;
+			if (k->len >= sizeof(key)) {
+				json_decref(j);
+				return NULL;
+			}
+			for (c = 0; c < k->len; c++)
+				key[c] = k->s[c] == '-' ? '_' : k->s[c];
+			key[k->len] = '\0';
+			if (json_object_set_new(j, key, y2j(AL_YMAP_VAL(n, i)))) {
+				json_decref(j);
+				return NULL;
+			}
+		}
+		return j;
+	}
+	return NULL;
+}
+
+al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d)
+{
+	struct al_ylimits lim = AL_YLIMITS_DEFAULT;
+	struct al_buf text = AL_BUF_INIT;
+	struct al_ydoc *doc = NULL;
+	json_t *j = NULL;
+	al_err err;
+
+	*out = NULL;
+	lim.max_bytes = AL_LOCK_MAX;
+	lim.max_nodes = 20000000;
+	lim.max_alias_nodes = 0;
+	lim.max_anchors = 0;
+	if ((err = al_buf_read_file(&text, path, AL_LOCK_MAX, d)))
+		return err;
+	if ((err = al_yaml_parse(&doc, path, text.buf, text.len, &lim, d)))
+		goto out;
+	if (!(j = y2j(al_ydoc_root(doc)))) {
+		err = al_diag_set(d, AL_EINVALID, "%s: not a lock file", path);
+		goto out;
+	}
+	if ((err = al_lock_from_json(j, out, d)))
+		al_diag_prefix(d, "%s: ", path);
+out:
+	json_decref(j);
+	al_ydoc_free(doc);
+	al_buf_release(&text);
 	return err;
 }

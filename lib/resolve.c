@@ -660,19 +660,6 @@ static al_err prefetch(struct rs *r)
 	return AL_OK;
 }
 
-static void prefetch_meta(struct rs *r, size_t pi, const size_t *order, size_t n)
-{
-	const struct al_simple_file *f[1];
-	const char *names[1];
-
-	(void)n;
-	if (!r->p->prefetch_metadata || !n)
-		return;
-	names[0] = r->pkgs[pi].name;
-	f[0] = r->pkgs[pi].vers[order[0]].file;
-	r->p->prefetch_metadata(r->p->ctx, names, f, 1);
-}
-
 /* Choose the next project; *pi = SIZE_MAX when everything required is pinned. */
 static al_err choose(struct rs *r, size_t *pi, size_t **order, size_t *norder, bool *yanked)
 {
@@ -680,11 +667,20 @@ static al_err choose(struct rs *r, size_t *pi, size_t **order, size_t *norder, b
 	bool besty = false;
 	al_err err;
 
+	const char **tnames = NULL;
+	const struct al_simple_file **tfiles = NULL;
+	size_t ntops = 0;
+
 	*pi = SIZE_MAX;
 	*order = NULL;
 	*norder = 0;
 	if ((err = prefetch(r)))
 		return err;
+	if (!(tnames = al_calloc(r->npkgs + 1, sizeof(*tnames))) ||
+	    !(tfiles = al_calloc(r->npkgs + 1, sizeof(*tfiles)))) {
+		err = al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		goto fail;
+	}
 	for (i = 0; i < r->npkgs; i++) {
 		struct pkg *p = &r->pkgs[i];
 		size_t *v = NULL, n = 0;
@@ -696,6 +692,10 @@ static al_err choose(struct rs *r, size_t *pi, size_t **order, size_t *norder, b
 		p = &r->pkgs[i];
 		if ((err = viable(r, i, &v, &n, &y)))
 			goto fail;
+		if (n && !p->vers[v[0]].tried_meta && ntops < r->npkgs) {
+			tnames[ntops] = p->name;
+			tfiles[ntops++] = p->vers[v[0]].file;
+		}
 		if (n < bestn || (n == bestn && strcmp(p->name, r->pkgs[best].name) < 0)) {
 			al_free(bestv);
 			best = i;
@@ -706,12 +706,19 @@ static al_err choose(struct rs *r, size_t *pi, size_t **order, size_t *norder, b
 			al_free(v);
 		}
 	}
+	/* the newest candidate of every open project: fetch their metadata at once */
+	if (ntops && r->p->prefetch_metadata)
+		r->p->prefetch_metadata(r->p->ctx, tnames, tfiles, ntops);
+	al_free(tnames);
+	al_free(tfiles);
 	*pi = best;
 	*order = bestv;
 	*norder = bestn == SIZE_MAX ? 0 : bestn;
 	*yanked = besty;
 	return AL_OK;
 fail:
+	al_free(tnames);
+	al_free(tfiles);
 	al_free(bestv);
 	return err;
 }
@@ -768,7 +775,6 @@ static al_err search(struct rs *r)
 			                 : "");
 			r->o->warn(r->o->warn_ctx, msg);
 		}
-		prefetch_meta(r, pi, order, n);
 		if ((err = push_level(r, pi, order, n)))
 			return err;
 	try_level:

@@ -79,6 +79,30 @@ int main(void)
 	ok(changed, "the first write changes the file");
 	is_int(al_lock_write(l, path, &changed, &d), AL_OK, "write again");
 	ok(!changed, "an identical lock leaves the file alone");
+	{
+		struct al_lock *back = NULL;
+		char *c = NULL;
+		size_t nc;
+		/* the sample's hashes are not real: give them real shapes first */
+		is_int(al_lock_load(&back, path, &d), AL_EINVALID, "loading checks hashes");
+		ok(strstr(d.msg, "sha256") != NULL, "and says so: %s", d.msg);
+		al_free(l->targets[0].dists[0].sha256);
+		al_free(l->targets[0].dists[1].sha256);
+		l->targets[0].dists[0].sha256 = al_strdup("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		l->targets[0].dists[1].sha256 = al_strdup("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+		al_free(l->targets[0].dists[1].url);
+		l->targets[0].dists[1].url = al_strdup("http://x/a.whl");
+		al_lock_write(l, path, &changed, &d);
+		is_int(al_lock_load(&back, path, &d), AL_OK, "a written lock loads back");
+		if (d.code)
+			diag("%s", d.msg);
+		al_free(a);
+		al_lock_format(l, &a, &na, &d);
+		ok(back && !al_lock_format(back, &c, &nc, &d) && nc == na && !memcmp(a, c, na),
+		   "and formats to the same bytes");
+		al_free(c);
+		al_lock_free(back);
+	}
 	unlink(path);
 	al_free(a);
 	al_free(b);

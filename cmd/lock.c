@@ -1,0 +1,301 @@
+/* airlock lock and airlock fetch */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct lockargs {
+	const char *manifest, *lock;
+	bool offline, upgrade_all, check, locked;
+	const char *upgrade[64];
+	size_t nupgrade;
+	unsigned jobs;
+};
+
+static void warn_cb(void *ctx, const char *msg)
+{
+	cli_warn(ctx, "%s", msg);
+}
+
+/* The lock file beside the manifest, unless -o says otherwise. */
+static char *default_lock_path(const char *manifest)
+{
+	const char *slash = strrchr(manifest, '/');
+	size_t n = slash ? (size_t)(slash - manifest) + 1 : 0;
+	char *p = malloc(n + sizeof("airlock.lock"));
+
+	if (p) {
+		memcpy(p, manifest, n);
+		strcpy(p + n, "airlock.lock");
+	}
+	return p;
+}
+
+static size_t count_dists(const struct al_lock *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->ntargets; i++)
+		n += l->targets[i].ndists;
+	return n;
+}
+
+/* Load the manifest and the previous lock (which may be absent). */
+static int load(struct cli *cli, struct lockargs *a, struct al_manifest **m, struct al_lock **prev,
+                char **lock_path)
+{
+	struct al_diag d = AL_DIAG_INIT;
+
+	*m = NULL;
+	*prev = NULL;
+	if (!(*lock_path = a->lock ? strdup(a->lock) : default_lock_path(a->manifest))) {
+		cli_error("out of memory");
+		return EXIT_FAILURE_;
+	}
+	if (al_manifest_load(m, a->manifest, &d))
+		return cli_fail(cli, &d);
+	if (access(*lock_path, F_OK) == 0 && al_lock_load(prev, *lock_path, &d))
+		return cli_fail(cli, &d);
+	return EXIT_OK;
+}
+
+static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
+                   const struct al_manifest *m, const struct al_lock *prev, const char *lock_path,
+                   struct al_lock **out)
+{
+	struct al_lock_opts lo = { 0 };
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_lock *l = NULL;
+	bool changed = false;
+
+	lo.offline = a->offline;
+	lo.upgrade_all = a->upgrade_all;
+	lo.upgrade = a->upgrade;
+	lo.nupgrade = a->nupgrade;
+	lo.parallel = a->jobs;
+	lo.warn = warn_cb;
+	lo.ctx = cli;
+	if (al_lock_build(s, m, prev, &lo, &l, &d))
+		return cli_fail(cli, &d);
+	if (a->check) {
+		char *text = NULL, *old = NULL;
+		size_t len = 0, oldlen = 0;
+		bool same = false;
+		if (al_lock_format(l, &text, &len, &d)) {
+			al_lock_free(l);
+			return cli_fail(cli, &d);
+		}
+		if (prev && !al_lock_format(prev, &old, &oldlen, &d))
+			same = oldlen == len && !memcmp(old, text, len);
+		free(text);
+		free(old);
+		al_lock_free(l);
+		if (cli->json)
+			cli_json(json_pack("{s:s, s:s, s:b}", "event", "lock-check", "lock", lock_path,
+			                   "current", same));
+		if (!same) {
+			cli_error("%s is stale: run 'airlock lock'", lock_path);
+			return EXIT_NO;
+		}
+		if (cli->verbosity >= 0 && !cli->json)
+			printf("%s is up to date\n", lock_path);
+		return EXIT_OK;
+	}
+	if (al_lock_write(l, lock_path, &changed, &d)) {
+		al_lock_free(l);
+		return cli_fail(cli, &d);
+	}
+	if (cli->json)
+		cli_json(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "event", "lock", "lock", lock_path,
+		                   "changed", changed, "targets", (json_int_t)l->ntargets, "distributions",
+		                   (json_int_t)count_dists(l), "repos", (json_int_t)l->nrepos));
+	else if (cli->verbosity >= 0)
+		printf("%s %s: %zu distributions for %zu target%s, %zu repos\n", lock_path,
+		       changed ? "written" : "unchanged", count_dists(l), l->ntargets,
+		       l->ntargets == 1 ? "" : "s", l->nrepos);
+	if (out)
+		*out = l;
+	else
+		al_lock_free(l);
+	return EXIT_OK;
+}
+
+static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct lockargs *a)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },      { "file", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' }, { "lock", required_argument, NULL, 'o' },
+		{ "upgrade", no_argument, NULL, 'U' },   { "upgrade-package", required_argument, NULL, 'P' },
+		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
+		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
+		{ 0 } };
+	bool is_lock = !strcmp(cmd, "lock");
+	int opt;
+
+	(void)cli;
+	a->manifest = "airlock.yaml";
+	while ((opt = getopt_long(argc, argv, "hf:o:j:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h': cli_print_help(cli_find(cmd), stdout); return -1;
+		case 'f': a->manifest = optarg; break;
+		case 'o': a->lock = optarg; break;
+		case 'U': if (!is_lock) goto bad; a->upgrade_all = true; break;
+		case 'P':
+			if (!is_lock || a->nupgrade >= 64)
+				goto bad;
+			a->upgrade[a->nupgrade++] = optarg;
+			break;
+		case 'c': if (!is_lock) goto bad; a->check = true; break;
+		case 'O': a->offline = true; break;
+		case 'L': if (is_lock) goto bad; a->locked = true; break;
+		case 'j': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > 256)
+				return cli_usage(cmd, "-j wants a number from 1 to 256, not '%s'", optarg);
+			a->jobs = (unsigned)v;
+			break;
+		}
+		default:
+		bad:
+			return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return EXIT_OK;
+}
+
+int cmd_lock(struct cli *cli, int argc, char **argv)
+{
+	struct lockargs a = { 0 };
+	struct al_manifest *m = NULL;
+	struct al_lock *prev = NULL;
+	struct al_store *s = NULL;
+	char *lock_path = NULL;
+	int rc;
+
+	if ((rc = parse(cli, "lock", argc, argv, &a)))
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
+		goto out;
+	rc = do_lock(cli, s, &a, m, a.upgrade_all ? NULL : prev, lock_path, NULL);
+	if (a.check && prev && a.upgrade_all)
+		rc = do_lock(cli, s, &a, m, prev, lock_path, NULL);
+out:
+	al_store_free(s);
+	al_lock_free(prev);
+	al_manifest_free(m);
+	free(lock_path);
+	return rc;
+}
+
+/* ---- fetch ------------------------------------------------------------------------ */
+
+struct progress_state {
+	struct cli *cli;
+	double last;
+	double start;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ctx, const struct al_fetch_progress *p)
+{
+	struct progress_state *ps = ctx;
+	double t = now_s(), rate;
+	char done[32], total[32], r[32];
+
+	if (t - ps->last < 0.2 && p->files_done < p->files_total)
+		return;
+	ps->last = t;
+	rate = (double)p->bytes_done / (t - ps->start > 0.001 ? t - ps->start : 0.001);
+	if (ps->cli->json) {
+		cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "progress", "files_done",
+		                   (json_int_t)p->files_done, "files_total", (json_int_t)p->files_total,
+		                   "bytes_done", (json_int_t)p->bytes_done, "bytes_total",
+		                   (json_int_t)p->bytes_total));
+		return;
+	}
+	if (!ps->cli->tty || ps->cli->verbosity < 0)
+		return;
+	fprintf(stderr, "\r\033[K[%llu/%llu files] %s / %s  %s/s  %.40s",
+	        (unsigned long long)p->files_done, (unsigned long long)p->files_total,
+	        cli_human_size(p->bytes_done, done, sizeof(done)),
+	        cli_human_size(p->bytes_total, total, sizeof(total)),
+	        cli_human_size((unsigned long long)rate, r, sizeof(r)), p->current ? p->current : "");
+	fflush(stderr);
+}
+
+int cmd_fetch(struct cli *cli, int argc, char **argv)
+{
+	struct lockargs a = { 0 };
+	struct al_manifest *m = NULL;
+	struct al_lock *prev = NULL, *fresh = NULL;
+	const struct al_lock *l;
+	struct al_store *s = NULL;
+	struct al_fetch_opts fo = { 0 };
+	struct al_fetch_progress res;
+	struct progress_state ps = { cli, 0, now_s() };
+	struct al_diag d = AL_DIAG_INIT;
+	char *lock_path = NULL, *why = NULL, size[32];
+	int rc;
+
+	if ((rc = parse(cli, "fetch", argc, argv, &a)))
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
+		goto out;
+	why = prev ? al_lock_stale(m, prev) : NULL;
+	if (a.locked && (!prev || why)) {
+		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,
+		          !prev ? "does not exist" : why);
+		rc = EXIT_NO;
+		goto out;
+	}
+	if (!prev || why) {
+		if (cli->verbosity > 0 && why)
+			cli_warn(cli, "%s: %s; locking again", lock_path, why);
+		if ((rc = do_lock(cli, s, &a, m, prev, lock_path, &fresh)))
+			goto out;
+	}
+	l = fresh ? fresh : prev;
+	fo.parallel = a.jobs;
+	fo.progress = on_progress;
+	fo.ctx = &ps;
+	if (al_fetch(s, l, &fo, &res, &d)) {
+		if (cli->tty && !cli->json && cli->verbosity >= 0)
+			fputc('\n', stderr);
+		rc = cli_fail(cli, &d);
+		goto out;
+	}
+	if (cli->tty && !cli->json && cli->verbosity >= 0)
+		fputs("\r\033[K", stderr);
+	if (cli->json)
+		cli_json(json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}", "event", "fetch", "bundle", l->bundle,
+		                   "files", (json_int_t)res.files_total, "cached",
+		                   (json_int_t)res.files_cached, "bytes", (json_int_t)res.bytes_total,
+		                   "seconds", now_s() - ps.start));
+	else if (cli->verbosity >= 0)
+		printf("fetched %s: %llu files (%llu already in the store), %s in %.1f s\n", l->bundle,
+		       (unsigned long long)res.files_total, (unsigned long long)res.files_cached,
+		       cli_human_size(res.bytes_total, size, sizeof(size)), now_s() - ps.start);
+out:
+	free(why);
+	al_store_free(s);
+	al_lock_free(prev);
+	al_lock_free(fresh);
+	al_manifest_free(m);
+	free(lock_path);
+	return rc;
+}

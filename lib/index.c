@@ -1,0 +1,793 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "db.h"
+#include "hash.h"
+#include "index.h"
+#include "mem.h"
+#include "metadata.h"
+#include "names.h"
+#include "simple.h"
+#include "store-internal.h"
+#include "wheel.h"
+#include "wheelname.h"
+
+#define PAGE_MAX ((size_t)64 << 20)
+#define META_MAX ((size_t)16 << 20)
+
+enum { ST_NEW = 0, ST_FLIGHT, ST_DONE };
+
+struct proj {
+	struct al_index *ix;
+	char *name;
+	int state;
+	size_t src;                 /* which index is being asked */
+	al_err err;
+	struct al_diag diag;
+	struct al_simple_page *page;
+	struct al_buf body;
+	char *url;
+};
+
+struct fmeta {
+	struct al_index *ix;
+	char *name, *url, *filename, *sha256, *meta_url, *meta_sha256;
+	int64_t size;
+	bool sdist;
+	int state;
+	al_err err;
+	struct al_diag diag;
+	struct al_dist_meta *meta;
+	struct al_buf body;
+};
+
+struct al_index {
+	struct al_index_opts o;
+	struct al_provider prov;
+	char **indexes;
+	size_t nindexes;
+	struct proj **projs;
+	size_t nprojs, aprojs;
+	struct fmeta **metas;
+	size_t nmetas, ametas;
+	struct al_simple_page *links; /* every file of the find-links sources */
+	bool links_loaded;
+	al_err links_err;
+	struct al_diag links_diag;
+	unsigned requests, cached;
+};
+
+/* ---- the HTTP cache in the store ------------------------------------------------ */
+
+struct cache_row {
+	char *etag, *last_modified, *content_type, *sha256;
+};
+
+static void cache_row_release(struct cache_row *c)
+{
+	al_free(c->etag);
+	al_free(c->last_modified);
+	al_free(c->content_type);
+	al_free(c->sha256);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? al_strdup((const char *)t) : NULL;
+}
+
+static bool cache_get(struct al_index *ix, const char *url, struct cache_row *row)
+{
+	sqlite3 *db = al_store_db(ix->o.store);
+	sqlite3_stmt *st = NULL;
+	bool found = false, r;
+
+	memset(row, 0, sizeof(*row));
+	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256 FROM http_cache "
+	                           "WHERE url = ?", NULL))
+		return false;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (!al_db_step(db, st, &r, NULL) && r) {
+		row->etag = col(st, 0);
+		row->last_modified = col(st, 1);
+		row->content_type = col(st, 2);
+		row->sha256 = col(st, 3);
+		found = row->sha256 && al_store_has(ix->o.store, row->sha256);
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		cache_row_release(row);
+	return found;
+}
+
+static al_err cache_put(struct al_index *ix, const char *url, const struct al_http_hdrs *h,
+                        const char *sha256, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(ix->o.store);
+	sqlite3_stmt *st = NULL;
+	al_err err;
+
+	if ((err = al_db_prepare(db, &st, "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, "
+	                                  "content_type, sha256, fetched) VALUES (?, ?, ?, ?, ?, ?)", d)))
+		return err;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (h && h->etag)
+		sqlite3_bind_text(st, 2, h->etag, -1, SQLITE_STATIC);
+	if (h && h->last_modified)
+		sqlite3_bind_text(st, 3, h->last_modified, -1, SQLITE_STATIC);
+	if (h && h->content_type)
+		sqlite3_bind_text(st, 4, h->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	err = al_db_run(db, st, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static al_err buf_to_store(struct al_index *ix, const struct al_buf *b, char hex[AL_SHA256_HEX],
+                           struct al_diag *d)
+{
+	struct al_blob_writer *w = NULL;
+	al_err err;
+
+	if ((err = al_blob_writer_new(ix->o.store, &w, NULL, (int64_t)b->len, d)))
+		return err;
+	if ((err = al_blob_writer_write(w, b->buf, b->len, d))) {
+		al_blob_writer_abort(w);
+		return err;
+	}
+	return al_blob_writer_commit(w, hex, d);
+}
+
+static al_err blob_to_buf(struct al_index *ix, const char *hex, size_t max, struct al_buf *b,
+                          struct al_diag *d)
+{
+	char *path = al_store_blob_path(ix->o.store, hex);
+	al_err err;
+
+	if (!path)
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	al_buf_reset(b);
+	err = al_buf_read_file(b, path, max, d);
+	al_free(path);
+	return err;
+}
+
+/* ---- find-links ------------------------------------------------------------------ */
+
+static al_err add_link(struct al_simple_page *pg, size_t *alloc, const char *url, const char *name,
+                       struct al_diag *d)
+{
+	struct al_simple_file *f;
+
+	if (AL_GROW(pg->files, *alloc, pg->nfiles + 1))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	f = &pg->files[pg->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->size = -1;
+	if (!(f->url = al_strdup(url)) || !(f->filename = al_strdup(name))) {
+		al_free(f->url);
+		al_free(f->filename);
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	}
+	pg->nfiles++;
+	return AL_OK;
+}
+
+static al_err load_links(struct al_index *ix, struct al_diag *d)
+{
+	struct al_simple_page *pg;
+	size_t i, alloc = 0;
+	al_err err = AL_OK;
+
+	if (!(pg = al_calloc(1, sizeof(*pg))))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	ix->links = pg;
+	for (i = 0; i < ix->o.nfind && !err; i++) {
+		const char *src = ix->o.find_links[i];
+		if (!strncmp(src, "file://", 7) || src[0] == '/') {
+			const char *dir = src[0] == '/' ? src : src + 7;
+			struct dirent *e;
+			DIR *dh = opendir(dir);
+			if (!dh) {
+				err = al_diag_set(d, AL_ENOTFOUND, "find-links '%s': cannot read: %s", src,
+				                  strerror(errno));
+				break;
+			}
+			while (!err && (e = readdir(dh))) {
+				struct al_buf u = AL_BUF_INIT;
+				if (e->d_name[0] == '.')
+					continue;
+				if (al_buf_addf(&u, "file://%s/%s", dir, e->d_name))
+					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				else
+					err = add_link(pg, &alloc, u.buf, e->d_name, d);
+				al_buf_release(&u);
+			}
+			closedir(dh);
+		} else if (!ix->o.offline) {
+			struct al_buf body = AL_BUF_INIT;
+			struct al_http_resp resp;
+			struct al_simple_page *lp = NULL;
+			enum al_simple_format fmt = AL_SIMPLE_HTML;
+			size_t k;
+			al_http_resp_init(&resp);
+			ix->requests++;
+			err = al_http_get(ix->o.http, src, NULL, PAGE_MAX, &body, &resp, d);
+			if (!err && resp.hdrs.content_type &&
+			    al_simple_format_of(resp.hdrs.content_type, &fmt, NULL))
+				fmt = AL_SIMPLE_HTML;
+			if (!err)
+				err = al_simple_parse(fmt, body.buf, body.len, resp.url ? resp.url : src, &lp, d);
+			for (k = 0; !err && lp && k < lp->nfiles; k++)
+				err = add_link(pg, &alloc, lp->files[k].url, lp->files[k].filename, d);
+			/* keep the hashes the page gave */
+			for (k = 0; !err && lp && k < lp->nfiles; k++) {
+				struct al_simple_file *f = &pg->files[pg->nfiles - lp->nfiles + k];
+				if (lp->files[k].sha256 && !(f->sha256 = al_strdup(lp->files[k].sha256)))
+					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			}
+			al_simple_page_free(lp);
+			al_http_resp_release(&resp);
+			al_buf_release(&body);
+			if (err)
+				al_diag_prefix(d, "find-links '%s': ", src);
+		}
+	}
+	ix->links_loaded = true;
+	return err;
+}
+
+/* Append the find-links files of a project to its page. */
+static al_err merge_links(struct al_index *ix, struct proj *p, struct al_diag *d)
+{
+	size_t i, alloc;
+	al_err err = AL_OK;
+
+	if (!ix->links || !ix->links->nfiles)
+		return AL_OK;
+	if (!p->page && !(p->page = al_calloc(1, sizeof(*p->page))))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	alloc = p->page->nfiles;
+	for (i = 0; i < ix->links->nfiles && !err; i++) {
+		const struct al_simple_file *f = &ix->links->files[i];
+		struct al_wheelname wn = AL_WHEELNAME_INIT;
+		struct al_sdistname sn = { 0 };
+		const char *norm = NULL;
+		if (!al_wheelname_parse(&wn, f->filename, NULL))
+			norm = wn.normalized;
+		else if (!al_sdistname_parse(&sn, f->filename, NULL))
+			norm = sn.normalized;
+		if (norm && !strcmp(norm, p->name)) {
+			err = add_link(p->page, &alloc, f->url, f->filename, d);
+			if (!err && f->sha256 &&
+			    !(p->page->files[p->page->nfiles - 1].sha256 = al_strdup(f->sha256)))
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		}
+		al_wheelname_release(&wn);
+		al_sdistname_release(&sn);
+	}
+	return err;
+}
+
+/* ---- project pages ------------------------------------------------------------------ */
+
+static al_err page_url(struct al_index *ix, struct proj *p, struct al_diag *d)
+{
+	struct al_buf u = AL_BUF_INIT;
+	const char *base = ix->indexes[p->src];
+
+	al_free(p->url);
+	p->url = NULL;
+	if (al_buf_addf(&u, "%s%s%s/", base, base[strlen(base) - 1] == '/' ? "" : "/", p->name))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	p->url = al_buf_detach(&u, NULL);
+	return AL_OK;
+}
+
+static void finish_page(struct proj *p, const char *content_type, const char *base_url)
+{
+	struct al_index *ix = p->ix;
+	enum al_simple_format fmt;
+
+	p->state = ST_DONE;
+	if ((p->err = al_simple_format_of(content_type, &fmt, &p->diag))) {
+		al_diag_prefix(&p->diag, "%s: ", p->url);
+		return;
+	}
+	p->err = al_simple_parse(fmt, p->body.buf, p->body.len, base_url, &p->page, &p->diag);
+	if (!p->err)
+		p->err = merge_links(ix, p, &p->diag);
+	al_buf_release(&p->body);
+}
+
+static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d);
+
+static void page_done(void *ctx, struct al_http_resp *resp)
+{
+	struct proj *p = ctx;
+	struct al_index *ix = p->ix;
+	struct cache_row row;
+	char hex[AL_SHA256_HEX];
+
+	if (resp->not_modified && cache_get(ix, p->url, &row)) {
+		ix->cached++;
+		if ((p->err = blob_to_buf(ix, row.sha256, PAGE_MAX, &p->body, &p->diag)))
+			p->state = ST_DONE;
+		else
+			finish_page(p, row.content_type, resp->url ? resp->url : p->url);
+		cache_row_release(&row);
+		return;
+	}
+	if (resp->err == AL_ENOTFOUND) {
+		if (p->src + 1 < ix->nindexes) {
+			p->src++;
+			p->state = ST_NEW;
+			if ((p->err = start_project(ix, p, &p->diag)))
+				p->state = ST_DONE;
+			return;
+		}
+		p->state = ST_DONE;
+		if (ix->links && ix->links->nfiles && !(p->err = merge_links(ix, p, &p->diag)) && p->page &&
+		    p->page->nfiles)
+			return;
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no index has a project named '%s'", p->name);
+		return;
+	}
+	if (resp->err) {
+		p->state = ST_DONE;
+		p->err = resp->err;
+		p->diag = resp->diag;
+		return;
+	}
+	if ((p->err = buf_to_store(ix, &p->body, hex, &p->diag)) ||
+	    (p->err = cache_put(ix, p->url, &resp->hdrs, hex, &p->diag))) {
+		p->state = ST_DONE;
+		return;
+	}
+	finish_page(p, resp->hdrs.content_type, resp->url ? resp->url : p->url);
+}
+
+static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d)
+{
+	static const char *const headers[] = { "Accept: " AL_SIMPLE_ACCEPT, NULL };
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+	struct cache_row row;
+	bool have;
+	al_err err;
+
+	if ((err = page_url(ix, p, d)))
+		return err;
+	have = cache_get(ix, p->url, &row);
+	if (ix->o.offline) {
+		p->state = ST_DONE;
+		if (!have) {
+			if (p->src + 1 < ix->nindexes) {
+				p->src++;
+				return start_project(ix, p, d);
+			}
+			if (ix->links && (p->err = merge_links(ix, p, &p->diag)) == AL_OK && p->page &&
+			    p->page->nfiles)
+				return AL_OK;
+			p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no cached index page for '%s' "
+			                     "(lock once without --offline)", p->name);
+			return AL_OK;
+		}
+		ix->cached++;
+		if (!(p->err = blob_to_buf(ix, row.sha256, PAGE_MAX, &p->body, &p->diag)))
+			finish_page(p, row.content_type, p->url);
+		cache_row_release(&row);
+		return AL_OK;
+	}
+	req.url = p->url;
+	req.headers = headers;
+	req.body = &p->body;
+	req.max = PAGE_MAX;
+	req.if_none_match = have ? row.etag : NULL;
+	req.if_modified_since = have ? row.last_modified : NULL;
+	req.done = page_done;
+	req.ctx = p;
+	p->state = ST_FLIGHT;
+	ix->requests++;
+	err = al_http_add(ix->o.http, &req, d);
+	if (have)
+		cache_row_release(&row);
+	return err;
+}
+
+static struct proj *find_proj(struct al_index *ix, const char *name, bool create, al_err *err,
+                              struct al_diag *d)
+{
+	struct proj *p;
+	size_t i;
+
+	*err = AL_OK;
+	for (i = 0; i < ix->nprojs; i++)
+		if (!strcmp(ix->projs[i]->name, name))
+			return ix->projs[i];
+	if (!create)
+		return NULL;
+	if (AL_GROW(ix->projs, ix->aprojs, ix->nprojs + 1) || !(p = al_calloc(1, sizeof(*p)))) {
+		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->ix = ix;
+	al_buf_init(&p->body);
+	if (!(p->name = al_strdup(name))) {
+		al_free(p);
+		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	ix->projs[ix->nprojs++] = p;
+	return p;
+}
+
+static void prov_prefetch_projects(void *ctx, const char *const *names, size_t n)
+{
+	struct al_index *ix = ctx;
+	struct al_diag d = AL_DIAG_INIT;
+	size_t i;
+	al_err err;
+
+	if (!ix->links_loaded && (ix->links_err = load_links(ix, &ix->links_diag)))
+		return;
+	for (i = 0; i < n; i++) {
+		struct proj *p = find_proj(ix, names[i], true, &err, &d);
+		if (p && p->state == ST_NEW && (p->err = start_project(ix, p, &p->diag)))
+			p->state = ST_DONE;
+	}
+}
+
+static al_err prov_project(void *ctx, const char *name, const struct al_simple_page **out,
+                           struct al_diag *d)
+{
+	struct al_index *ix = ctx;
+	struct proj *p;
+	al_err err;
+
+	if (!ix->links_loaded && (ix->links_err = load_links(ix, &ix->links_diag))) {
+		*d = ix->links_diag;
+		return ix->links_err;
+	}
+	if (ix->links_err) {
+		*d = ix->links_diag;
+		return ix->links_err;
+	}
+	if (!(p = find_proj(ix, name, true, &err, d)))
+		return err;
+	if (p->state == ST_NEW && (err = start_project(ix, p, &p->diag))) {
+		*d = p->diag;
+		return err;
+	}
+	if (p->state == ST_FLIGHT && (err = al_http_run(ix->o.http, d)))
+		return err;
+	if (p->state != ST_DONE)
+		return al_diag_set(d, AL_EINTERNAL, "index page for '%s' did not complete", name);
+	if (p->err) {
+		*d = p->diag;
+		return p->err;
+	}
+	*out = p->page;
+	return AL_OK;
+}
+
+/* ---- metadata ------------------------------------------------------------------------ */
+
+static al_err meta_from_text(struct fmeta *m, const char *text, size_t len, struct al_diag *d)
+{
+	struct al_metadata md = AL_METADATA_INIT;
+	struct al_dist_meta *dm;
+	al_err err;
+	size_t i;
+
+	if ((err = al_metadata_parse(&md, text, len, d)))
+		return al_diag_prefix(d, "metadata of '%s': ", m->filename);
+	if (m->sdist) {
+		bool dynamic = false;
+		for (i = 0; i < md.ndynamic; i++)
+			dynamic |= !strcasecmp(md.dynamic[i], "Requires-Dist") ||
+			           !strcasecmp(md.dynamic[i], "Requires-Python");
+		if (!md.metadata_version || strtod(md.metadata_version, NULL) < 2.2 || dynamic) {
+			al_metadata_release(&md);
+			return al_diag_set(d, AL_EUNSUPPORTED,
+			                   "sdist '%s' does not declare its dependencies statically "
+			                   "(needs Metadata-Version 2.2+ without Dynamic: Requires-Dist): "
+			                   "it cannot be resolved without building it", m->filename);
+		}
+	}
+	if (!(dm = al_calloc(1, sizeof(*dm)))) {
+		al_metadata_release(&md);
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	}
+	dm->name = md.name;
+	dm->version = md.version;
+	dm->requires_python = md.requires_python;
+	dm->requires_dist = md.requires_dist;
+	dm->nrequires_dist = md.nrequires_dist;
+	md.name = md.version = md.requires_python = NULL;
+	md.requires_dist = NULL;
+	md.nrequires_dist = 0;
+	al_metadata_release(&md);
+	m->meta = dm;
+	return AL_OK;
+}
+
+/* The whole file is in the store: read its METADATA / PKG-INFO. */
+static void meta_from_blob(struct fmeta *m, const char *hex)
+{
+	char *path = al_store_blob_path(m->ix->o.store, hex);
+	struct al_buf b = AL_BUF_INIT;
+
+	m->state = ST_DONE;
+	if (!path) {
+		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		return;
+	}
+	m->err = m->sdist ? al_sdist_pkginfo_file(path, &b, &m->diag)
+	                  : al_wheel_metadata_file(path, &b, &m->diag);
+	if (!m->err)
+		m->err = meta_from_text(m, b.buf, b.len, &m->diag);
+	al_free(path);
+	al_buf_release(&b);
+}
+
+static void sidecar_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fmeta *m = ctx;
+	char hex[AL_SHA256_HEX];
+
+	m->state = ST_DONE;
+	if (resp->err) {
+		m->err = resp->err;
+		m->diag = resp->diag;
+		return;
+	}
+	al_sha256_hex(m->body.buf, m->body.len, hex);
+	if (m->meta_sha256 && strcmp(hex, m->meta_sha256)) {
+		m->err = al_diag_set(&m->diag, AL_EVERIFY, "%s: sha256 mismatch (the index says %s, got %s)",
+		                     m->meta_url, m->meta_sha256, hex);
+		return;
+	}
+	if ((m->err = buf_to_store(m->ix, &m->body, hex, &m->diag)) ||
+	    (m->err = cache_put(m->ix, m->meta_url, &resp->hdrs, hex, &m->diag)))
+		return;
+	if (!(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
+	    !(m->meta->sha256 = al_strdup(hex)))
+		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+	al_buf_release(&m->body);
+}
+
+static void file_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fmeta *m = ctx;
+
+	if (resp->err) {
+		m->state = ST_DONE;
+		m->err = resp->err;
+		m->diag = resp->diag;
+		return;
+	}
+	if ((m->err = cache_put(m->ix, m->url, &resp->hdrs, resp->sha256, &m->diag))) {
+		m->state = ST_DONE;
+		return;
+	}
+	meta_from_blob(m, resp->sha256);
+}
+
+static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
+{
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+	struct cache_row row;
+
+	/* 1. already here: the file itself, or its sidecar */
+	if (m->sha256 && al_store_has(ix->o.store, m->sha256)) {
+		ix->cached++;
+		meta_from_blob(m, m->sha256);
+		return AL_OK;
+	}
+	if (m->meta_url && cache_get(ix, m->meta_url, &row)) {
+		ix->cached++;
+		m->state = ST_DONE;
+		if (!(m->err = blob_to_buf(ix, row.sha256, META_MAX, &m->body, &m->diag)) &&
+		    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
+		    !(m->meta->sha256 = al_strdup(row.sha256)))
+			m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		al_buf_release(&m->body);
+		cache_row_release(&row);
+		return AL_OK;
+	}
+	if (cache_get(ix, m->url, &row)) {
+		ix->cached++;
+		meta_from_blob(m, row.sha256);
+		cache_row_release(&row);
+		return AL_OK;
+	}
+	if (ix->o.offline) {
+		m->state = ST_DONE;
+		m->err = al_diag_set(&m->diag, AL_ENOTFOUND, "no cached metadata for '%s' (lock once "
+		                     "without --offline)", m->filename);
+		return AL_OK;
+	}
+	/* 2. the PEP 658 sidecar, or 3. the whole file into the store */
+	m->state = ST_FLIGHT;
+	ix->requests++;
+	if (m->meta_url) {
+		req.url = m->meta_url;
+		req.body = &m->body;
+		req.max = META_MAX;
+		req.done = sidecar_done;
+	} else {
+		req.url = m->url;
+		req.store = ix->o.store;
+		req.sha256 = m->sha256;
+		req.size = m->size >= 0 ? m->size : AL_SIZE_UNKNOWN;
+		req.done = file_done;
+	}
+	req.ctx = m;
+	return al_http_add(ix->o.http, &req, d);
+}
+
+static struct fmeta *find_meta(struct al_index *ix, const char *name, const struct al_simple_file *f,
+                               al_err *err, struct al_diag *d)
+{
+	struct fmeta *m;
+	size_t i;
+
+	*err = AL_OK;
+	for (i = 0; i < ix->nmetas; i++)
+		if (!strcmp(ix->metas[i]->url, f->url))
+			return ix->metas[i];
+	if (AL_GROW(ix->metas, ix->ametas, ix->nmetas + 1) || !(m = al_calloc(1, sizeof(*m)))) {
+		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	ix->metas[ix->nmetas++] = m;
+	m->ix = ix;
+	al_buf_init(&m->body);
+	m->size = f->size;
+	m->sdist = strlen(f->filename) < 4 || strcmp(f->filename + strlen(f->filename) - 4, ".whl");
+	if (!(m->name = al_strdup(name)) || !(m->url = al_strdup(f->url)) ||
+	    !(m->filename = al_strdup(f->filename)) || (f->sha256 && !(m->sha256 = al_strdup(f->sha256))) ||
+	    (f->metadata_sha256 && !(m->meta_sha256 = al_strdup(f->metadata_sha256)))) {
+		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (f->has_metadata) {
+		struct al_buf u = AL_BUF_INIT;
+		if (al_buf_addf(&u, "%s.metadata", f->url)) {
+			*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			return NULL;
+		}
+		m->meta_url = al_buf_detach(&u, NULL);
+	}
+	return m;
+}
+
+static void prov_prefetch_metadata(void *ctx, const char *const *names,
+                                   const struct al_simple_file *const *files, size_t n)
+{
+	struct al_index *ix = ctx;
+	struct al_diag d = AL_DIAG_INIT;
+	size_t i;
+	al_err err;
+
+	for (i = 0; i < n; i++) {
+		struct fmeta *m = files[i] ? find_meta(ix, names[i], files[i], &err, &d) : NULL;
+		if (m && m->state == ST_NEW && (m->err = start_meta(ix, m, &m->diag)))
+			m->state = ST_DONE;
+	}
+}
+
+static al_err prov_metadata(void *ctx, const char *name, const struct al_simple_file *f,
+                            const struct al_dist_meta **out, struct al_diag *d)
+{
+	struct al_index *ix = ctx;
+	struct fmeta *m;
+	al_err err;
+
+	if (!(m = find_meta(ix, name, f, &err, d)))
+		return err;
+	if (m->state == ST_NEW && (err = start_meta(ix, m, &m->diag))) {
+		*d = m->diag;
+		return err;
+	}
+	if (m->state == ST_FLIGHT && (err = al_http_run(ix->o.http, d)))
+		return err;
+	if (m->err) {
+		*d = m->diag;
+		return m->err;
+	}
+	if (!m->meta)
+		return al_diag_set(d, AL_EINTERNAL, "metadata for '%s' did not complete", f->filename);
+	*out = m->meta;
+	return AL_OK;
+}
+
+/* ---- lifetime ---------------------------------------------------------------------------- */
+
+al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d)
+{
+	struct al_index *ix;
+	size_t i;
+
+	*out = NULL;
+	if (!(ix = al_calloc(1, sizeof(*ix))) ||
+	    !(ix->indexes = al_calloc(o->nextra + 2, sizeof(char *))))
+		goto oom;
+	ix->o = *o;
+	if (o->index_url && !(ix->indexes[ix->nindexes++] = al_strdup(o->index_url)))
+		goto oom;
+	for (i = 0; i < o->nextra; i++)
+		if (!(ix->indexes[ix->nindexes++] = al_strdup(o->extra_index_urls[i])))
+			goto oom;
+	if (!ix->nindexes && !o->nfind) {
+		al_index_free(ix);
+		return al_diag_set(d, AL_EUSAGE, "no index URL and no find-links");
+	}
+	ix->prov.ctx = ix;
+	ix->prov.project = prov_project;
+	ix->prov.metadata = prov_metadata;
+	ix->prov.prefetch_projects = prov_prefetch_projects;
+	ix->prov.prefetch_metadata = prov_prefetch_metadata;
+	*out = ix;
+	return AL_OK;
+oom:
+	al_index_free(ix);
+	return al_diag_set(d, AL_ENOMEM, "out of memory");
+}
+
+const struct al_provider *al_index_provider(struct al_index *ix)
+{
+	return &ix->prov;
+}
+
+void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached)
+{
+	*requests = ix->requests;
+	*cached = ix->cached;
+}
+
+void al_index_free(struct al_index *ix)
+{
+	size_t i;
+
+	if (!ix)
+		return;
+	for (i = 0; ix->indexes && i < ix->nindexes; i++)
+		al_free(ix->indexes[i]);
+	al_free(ix->indexes);
+	for (i = 0; i < ix->nprojs; i++) {
+		al_free(ix->projs[i]->name);
+		al_free(ix->projs[i]->url);
+		al_simple_page_free(ix->projs[i]->page);
+		al_buf_release(&ix->projs[i]->body);
+		al_free(ix->projs[i]);
+	}
+	al_free(ix->projs);
+	for (i = 0; i < ix->nmetas; i++) {
+		struct fmeta *m = ix->metas[i];
+		al_free(m->name);
+		al_free(m->url);
+		al_free(m->filename);
+		al_free(m->sha256);
+		al_free(m->meta_url);
+		al_free(m->meta_sha256);
+		al_dist_meta_free(m->meta);
+		al_buf_release(&m->body);
+		al_free(m);
+	}
+	al_free(ix->metas);
+	al_simple_page_free(ix->links);
+	al_free(ix);
+}

@@ -1,0 +1,116 @@
+#!/bin/sh
+# lock and fetch against the fixture index, checked against pip's answers,
+# then publish and the real pip installs offline.
+. "$(dirname "$0")/lib.sh"
+. "$top_srcdir/tests/helpers/indexserver.sh"
+
+fixture_wheels "$T/wheels" || { echo "Bail out! cannot build fixture wheels"; exit 1; }
+indexserver_start "$FIXTURE_WHEELS" || { echo "Bail out! index server did not start"; exit 1; }
+
+pins() { "$PYTHON3" -c '
+import sys, yaml
+l = yaml.safe_load(open(sys.argv[1]))
+t = [t for t in l["targets"] if t["name"] == sys.argv[2]][0]
+print("\n".join(sorted("%s==%s" % (d["name"], d["version"]) for d in t["distributions"])))' "$@"; }
+
+mkdir -p "$T/proj"
+cat > "$T/proj/airlock.yaml" <<YAML
+version: 1
+bundle: demo
+python:
+  index-url: $INDEX_URL/simple/
+  targets:
+    - python-version: "3.11"
+      platforms: [manylinux_2_28_x86_64]
+    - python-version: "3.12"
+      platforms: [macosx_11_0_arm64]
+  requirements: ["airdemo"]
+YAML
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"
+is "$status" 0 "lock against the fixture index"
+[ "$status" -eq 0 ] || echo "# $err" | head -30
+like "$out" "airlock.lock written: [0-9]+ distributions for 2 targets" "reports what it pinned"
+is "$(pins "$T/proj/airlock.lock" cp311-manylinux_2_28_x86_64)" "$(cat "$top_srcdir/fixtures/wheels/expected/airdemo-cp311-linux.txt")" \
+	"the Linux pins are what pip chooses"
+# pip 23.2.1 evaluates markers for the machine running pip even with
+# --platform, so its answer keeps demo-fast (platform_machine == "x86_64");
+# on an arm64 Mac that marker is false, and airlock leaves it out.
+is "$(pins "$T/proj/airlock.lock" cp312-macosx_11_0_arm64)" "$(grep -v '^demo-fast==' "$top_srcdir/fixtures/wheels/expected/airdemo-cp312-macosx_11_0_arm64.txt")" \
+	"the macOS pins are pip's, with markers evaluated for arm64"
+run "$PYTHON3" -c '
+import sys, yaml
+l = yaml.safe_load(open(sys.argv[1]))
+for t in l["targets"]:
+    for d in t["distributions"]:
+        assert len(d["sha256"]) == 64 and d["url"].startswith("http") and d["required-by"], d
+print("ok")' "$T/proj/airlock.lock"
+is "$out" "ok" "every pin has a url, a sha256 and required-by"
+cp "$T/proj/airlock.lock" "$T/lock1"
+
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"
+like "$out" "unchanged" "locking again changes nothing"
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --check
+is "$status" 0 "lock --check: up to date"
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --offline
+is "$status" 0 "lock --offline works from the cache"
+ok 'cmp -s "$T/proj/airlock.lock" "$T/lock1"' "with the same result"
+
+run "$AIRLOCK" fetch -f "$T/proj/airlock.yaml" --locked
+is "$status" 0 "fetch --locked"
+[ "$status" -eq 0 ] || echo "# $err" | head -30
+like "$out" "fetched demo: [0-9]+ files" "reports the files"
+run "$AIRLOCK" store verify
+is "$status" 0 "the store verifies clean"
+run "$AIRLOCK" fetch -f "$T/proj/airlock.yaml"
+like "$out" "already in the store" "a second fetch downloads nothing"
+
+run "$AIRLOCK" publish -o "$T/pub"
+is "$status" 0 "publish"
+"$PYTHON3" -m venv "$T/venv" >/dev/null 2>&1
+run "$T/venv/bin/pip" install --no-index --find-links "$T/pub/wheels" --only-binary :all: --require-hashes \
+	-r "$T/pub/requirements/cp311-manylinux_2_28_x86_64.txt"
+is "$status" 0 "pip installs the locked closure offline with --require-hashes"
+[ "$status" -eq 0 ] || echo "# $err" | tail -5
+run "$T/venv/bin/python" -c 'import airdemo; print(airdemo.__version__)'
+is "$out" "1.1" "and it imports"
+
+# the manifest changes: the lock is stale
+printf '  constraints: ["demo-core<2"]\n' >> "$T/proj/airlock.yaml"
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --check
+is "$status" 1 "lock --check after a manifest change exits 1"
+run "$AIRLOCK" fetch -f "$T/proj/airlock.yaml" --locked
+is "$status" 1 "fetch --locked refuses a stale lock"
+like "$err" "the manifest changed" "saying why"
+run "$AIRLOCK" fetch -f "$T/proj/airlock.yaml"
+is "$status" 0 "fetch relocks a stale lock"
+like "$(pins "$T/proj/airlock.lock" cp311-manylinux_2_28_x86_64)" "demo-core==1\.1" "honouring the new constraint"
+
+# a conflict is explained
+cat > "$T/proj/bad.yaml" <<YAML
+version: 1
+bundle: bad
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["unsat-top"]
+YAML
+run "$AIRLOCK" lock -f "$T/proj/bad.yaml" -o "$T/bad.lock"
+is "$status" 3 "an unsatisfiable manifest fails"
+like "$err" "no version of unsat-" "naming the project that cannot be satisfied"
+like "$err" "required by unsat-" "and who asked for what"
+ok '[ ! -e "$T/bad.lock" ]' "and writes no lock"
+
+# the larger closure, checked against pip
+cat > "$T/proj/bench.yaml" <<YAML
+version: 1
+bundle: bench
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["benchtop"]
+YAML
+run "$AIRLOCK" lock -f "$T/proj/bench.yaml" -o "$T/bench.lock"
+is "$status" 0 "lock benchtop"
+is "$(pins "$T/bench.lock" cp311-manylinux_2_28_x86_64)" "$(cat "$top_srcdir/fixtures/wheels/expected/benchtop-cp311-linux.txt")" \
+	"54 pins, the same as pip"
+finish
