@@ -374,7 +374,7 @@ al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d)
 		return err;
 	if ((err = al_yaml_parse(&doc, path, text.buf, text.len, &lim, d)))
 		goto out;
-	if (!(j = y2j(al_ydoc_root(doc)))) {
+	if (!al_ydoc_root(doc) || !(j = y2j(al_ydoc_root(doc)))) {
 		err = al_diag_set(d, AL_EINVALID, "%s: not a lock file", path);
 		goto out;
 	}
