@@ -26,6 +26,11 @@
 
 enum { ST_NEW = 0, ST_FLIGHT, ST_DONE };
 
+struct proj;
+struct al_dist_meta;
+static void speculate_page(struct al_index *ix, struct proj *p);
+static void speculate_meta(struct al_index *ix, const struct al_dist_meta *m);
+
 struct proj {
 	struct al_index *ix;
 	char *name;
@@ -36,6 +41,8 @@ struct proj {
 	struct al_simple_page *page;
 	struct al_buf body;
 	char *url;
+	char **hints;               /* requirement strings seen by speculation */
+	size_t nhints, ahints;
 };
 
 struct fmeta {
@@ -64,12 +71,16 @@ struct al_index {
 	al_err links_err;
 	struct al_diag links_diag;
 	unsigned requests, cached;
+	al_pick_fn pick;
+	void *pctx;
 };
 
 /* ---- the HTTP cache in the store ------------------------------------------------ */
 
 struct cache_row {
 	char *etag, *last_modified, *content_type, *sha256;
+	struct al_buf body;          /* inline bodies (pages, metadata) */
+	bool inline_body;
 };
 
 static void cache_row_release(struct cache_row *c)
@@ -78,7 +89,9 @@ static void cache_row_release(struct cache_row *c)
 	al_free(c->last_modified);
 	al_free(c->content_type);
 	al_free(c->sha256);
+	al_buf_release(&c->body);
 	memset(c, 0, sizeof(*c));
+	al_buf_init(&c->body);
 }
 
 static char *col(sqlite3_stmt *st, int i)
@@ -87,6 +100,8 @@ static char *col(sqlite3_stmt *st, int i)
 	return t ? al_strdup((const char *)t) : NULL;
 }
 
+/* A cache entry: either a body kept in the database (checked against its
+ * hash) or the name of a blob in the store. */
 static bool cache_get(struct al_index *ix, const char *url, struct cache_row *row)
 {
 	sqlite3 *db = al_store_db(ix->o.store);
@@ -94,8 +109,9 @@ static bool cache_get(struct al_index *ix, const char *url, struct cache_row *ro
 	bool found = false, r;
 
 	memset(row, 0, sizeof(*row));
-	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256 FROM http_cache "
-	                           "WHERE url = ?", NULL))
+	al_buf_init(&row->body);
+	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256, body "
+	                           "FROM http_cache WHERE url = ?", NULL))
 		return false;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	if (!al_db_step(db, st, &r, NULL) && r) {
@@ -103,7 +119,16 @@ static bool cache_get(struct al_index *ix, const char *url, struct cache_row *ro
 		row->last_modified = col(st, 1);
 		row->content_type = col(st, 2);
 		row->sha256 = col(st, 3);
-		found = row->sha256 && al_store_has(ix->o.store, row->sha256);
+		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
+			char hex[AL_SHA256_HEX];
+			const void *b = sqlite3_column_blob(st, 4);
+			size_t n = (size_t)sqlite3_column_bytes(st, 4);
+			row->inline_body = true;
+			al_sha256_hex(b, n, hex);
+			found = row->sha256 && !strcmp(hex, row->sha256) && !al_buf_add(&row->body, b, n);
+		} else {
+			found = row->sha256 && al_store_has(ix->o.store, row->sha256);
+		}
 	}
 	sqlite3_finalize(st);
 	if (!found)
@@ -111,15 +136,22 @@ static bool cache_get(struct al_index *ix, const char *url, struct cache_row *ro
 	return found;
 }
 
+/* Keep a response: inline when body is given, else as the blob sha256. */
 static al_err cache_put(struct al_index *ix, const char *url, const struct al_http_hdrs *h,
-                        const char *sha256, struct al_diag *d)
+                        const char *sha256, const struct al_buf *body, struct al_diag *d)
 {
 	sqlite3 *db = al_store_db(ix->o.store);
 	sqlite3_stmt *st = NULL;
+	char hex[AL_SHA256_HEX];
 	al_err err;
 
+	if (body) {
+		al_sha256_hex(body->buf, body->len, hex);
+		sha256 = hex;
+	}
 	if ((err = al_db_prepare(db, &st, "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, "
-	                                  "content_type, sha256, fetched) VALUES (?, ?, ?, ?, ?, ?)", d)))
+	                                  "content_type, sha256, fetched, body) "
+	                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", d)))
 		return err;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	if (h && h->etag)
@@ -130,35 +162,26 @@ static al_err cache_put(struct al_index *ix, const char *url, const struct al_ht
 		sqlite3_bind_text(st, 4, h->content_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	if (body)
+		sqlite3_bind_blob(st, 7, body->buf, (int)body->len, SQLITE_STATIC);
 	err = al_db_run(db, st, d);
 	sqlite3_finalize(st);
 	return err;
 }
 
-static al_err buf_to_store(struct al_index *ix, const struct al_buf *b, char hex[AL_SHA256_HEX],
-                           struct al_diag *d)
+/* The body of a cache entry into b. */
+static al_err cache_body(struct al_index *ix, struct cache_row *row, size_t max, struct al_buf *b,
+                         struct al_diag *d)
 {
-	struct al_blob_writer *w = NULL;
+	char *path;
 	al_err err;
 
-	if ((err = al_blob_writer_new(ix->o.store, &w, NULL, (int64_t)b->len, d)))
-		return err;
-	if ((err = al_blob_writer_write(w, b->buf, b->len, d))) {
-		al_blob_writer_abort(w);
-		return err;
-	}
-	return al_blob_writer_commit(w, hex, d);
-}
-
-static al_err blob_to_buf(struct al_index *ix, const char *hex, size_t max, struct al_buf *b,
-                          struct al_diag *d)
-{
-	char *path = al_store_blob_path(ix->o.store, hex);
-	al_err err;
-
-	if (!path)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	al_buf_reset(b);
+	if (row->inline_body)
+		return al_buf_add(b, row->body.buf, row->body.len) ? al_diag_set(d, AL_ENOMEM, "out of memory")
+		                                                    : AL_OK;
+	if (!(path = al_store_blob_path(ix->o.store, row->sha256)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	err = al_buf_read_file(b, path, max, d);
 	al_free(path);
 	return err;
@@ -283,6 +306,10 @@ static al_err merge_links(struct al_index *ix, struct proj *p, struct al_diag *d
 
 /* ---- project pages ------------------------------------------------------------------ */
 
+static void prov_prefetch_metadata(void *ctx, const char *const *names,
+                                   const struct al_simple_file *const *files, size_t n);
+static void prov_prefetch_projects(void *ctx, const char *const *names, size_t n);
+
 static al_err page_url(struct al_index *ix, struct proj *p, struct al_diag *d)
 {
 	struct al_buf u = AL_BUF_INIT;
@@ -310,6 +337,8 @@ static void finish_page(struct proj *p, const char *content_type, const char *ba
 	if (!p->err)
 		p->err = merge_links(ix, p, &p->diag);
 	al_buf_release(&p->body);
+	if (!p->err && p->page)
+		speculate_page(ix, p);
 }
 
 static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d);
@@ -319,11 +348,10 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 	struct proj *p = ctx;
 	struct al_index *ix = p->ix;
 	struct cache_row row;
-	char hex[AL_SHA256_HEX];
 
 	if (resp->not_modified && cache_get(ix, p->url, &row)) {
 		ix->cached++;
-		if ((p->err = blob_to_buf(ix, row.sha256, PAGE_MAX, &p->body, &p->diag)))
+		if ((p->err = cache_body(ix, &row, PAGE_MAX, &p->body, &p->diag)))
 			p->state = ST_DONE;
 		else
 			finish_page(p, row.content_type, resp->url ? resp->url : p->url);
@@ -351,8 +379,7 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		p->diag = resp->diag;
 		return;
 	}
-	if ((p->err = buf_to_store(ix, &p->body, hex, &p->diag)) ||
-	    (p->err = cache_put(ix, p->url, &resp->hdrs, hex, &p->diag))) {
+	if ((p->err = cache_put(ix, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
 		p->state = ST_DONE;
 		return;
 	}
@@ -385,7 +412,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 			return AL_OK;
 		}
 		ix->cached++;
-		if (!(p->err = blob_to_buf(ix, row.sha256, PAGE_MAX, &p->body, &p->diag)))
+		if (!(p->err = cache_body(ix, &row, PAGE_MAX, &p->body, &p->diag)))
 			finish_page(p, row.content_type, p->url);
 		cache_row_release(&row);
 		return AL_OK;
@@ -540,6 +567,8 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 		m->err = meta_from_text(m, b.buf, b.len, &m->diag);
 	al_free(path);
 	al_buf_release(&b);
+	if (!m->err)
+		speculate_meta(m->ix, m->meta);
 }
 
 static void sidecar_done(void *ctx, struct al_http_resp *resp)
@@ -559,13 +588,14 @@ static void sidecar_done(void *ctx, struct al_http_resp *resp)
 		                     m->meta_url, m->meta_sha256, hex);
 		return;
 	}
-	if ((m->err = buf_to_store(m->ix, &m->body, hex, &m->diag)) ||
-	    (m->err = cache_put(m->ix, m->meta_url, &resp->hdrs, hex, &m->diag)))
+	if ((m->err = cache_put(m->ix, m->meta_url, &resp->hdrs, NULL, &m->body, &m->diag)))
 		return;
 	if (!(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 	    !(m->meta->sha256 = al_strdup(hex)))
 		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
 	al_buf_release(&m->body);
+	if (!m->err)
+		speculate_meta(m->ix, m->meta);
 }
 
 static void file_done(void *ctx, struct al_http_resp *resp)
@@ -578,7 +608,7 @@ static void file_done(void *ctx, struct al_http_resp *resp)
 		m->diag = resp->diag;
 		return;
 	}
-	if ((m->err = cache_put(m->ix, m->url, &resp->hdrs, resp->sha256, &m->diag))) {
+	if ((m->err = cache_put(m->ix, m->url, &resp->hdrs, resp->sha256, NULL, &m->diag))) {
 		m->state = ST_DONE;
 		return;
 	}
@@ -599,7 +629,7 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	if (m->meta_url && cache_get(ix, m->meta_url, &row)) {
 		ix->cached++;
 		m->state = ST_DONE;
-		if (!(m->err = blob_to_buf(ix, row.sha256, META_MAX, &m->body, &m->diag)) &&
+		if (!(m->err = cache_body(ix, &row, META_MAX, &m->body, &m->diag)) &&
 		    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 		    !(m->meta->sha256 = al_strdup(row.sha256)))
 			m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
@@ -714,6 +744,62 @@ static al_err prov_metadata(void *ctx, const char *name, const struct al_simple_
 	return AL_OK;
 }
 
+/* ---- speculation: warm the caches while transfers run ------------------------------------ */
+
+static void speculate_page(struct al_index *ix, struct proj *p)
+{
+	const struct al_simple_file *f;
+	const char *name = p->name;
+
+	if (!ix->pick ||
+	    !(f = ix->pick(ix->pctx, p->name, p->page, (const char *const *)p->hints, p->nhints)))
+		return;
+	prov_prefetch_metadata(ix, &name, &f, 1);
+}
+
+static void speculate_meta(struct al_index *ix, const struct al_dist_meta *m)
+{
+	size_t i;
+
+	if (!ix->pick || !m)
+		return;
+	for (i = 0; i < m->nrequires_dist; i++) {
+		const char *s = m->requires_dist[i];
+		size_t n = 0;
+		char name[256];
+		while (s[n] && n < sizeof(name) - 1 &&
+		       ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		        (s[n] >= '0' && s[n] <= '9') || s[n] == '-' || s[n] == '_' || s[n] == '.'))
+			n++;
+		if (!n)
+			continue;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		{
+			char *norm = al_name_normalize(name);
+			const char *nn = norm;
+			struct al_diag d = AL_DIAG_INIT;
+			struct proj *p;
+			al_err err;
+			if (norm && (p = find_proj(ix, norm, true, &err, &d)) && p->state == ST_NEW &&
+			    p->nhints < 64 && !AL_GROW(p->hints, p->ahints, p->nhints + 1) &&
+			    (p->hints[p->nhints] = al_strdup(s)))
+				p->nhints++;
+			if (norm)
+				prov_prefetch_projects(ix, &nn, 1);
+			al_free(norm);
+		}
+	}
+}
+
+static void prov_speculate(void *ctx, al_pick_fn pick, void *pctx)
+{
+	struct al_index *ix = ctx;
+
+	ix->pick = pick;
+	ix->pctx = pctx;
+}
+
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
 al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d)
@@ -740,6 +826,7 @@ al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct
 	ix->prov.metadata = prov_metadata;
 	ix->prov.prefetch_projects = prov_prefetch_projects;
 	ix->prov.prefetch_metadata = prov_prefetch_metadata;
+	ix->prov.speculate = prov_speculate;
 	*out = ix;
 	return AL_OK;
 oom:
@@ -768,6 +855,10 @@ void al_index_free(struct al_index *ix)
 		al_free(ix->indexes[i]);
 	al_free(ix->indexes);
 	for (i = 0; i < ix->nprojs; i++) {
+		size_t k;
+		for (k = 0; k < ix->projs[i]->nhints; k++)
+			al_free(ix->projs[i]->hints[k]);
+		al_free(ix->projs[i]->hints);
 		al_free(ix->projs[i]->name);
 		al_free(ix->projs[i]->url);
 		al_simple_page_free(ix->projs[i]->page);

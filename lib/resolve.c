@@ -805,6 +805,62 @@ static al_err search(struct rs *r)
 	}
 }
 
+/* ---- speculation -------------------------------------------------------------------- */
+
+/* The file the search would most likely try first for a project: the
+ * newest final version with a usable file for the target. */
+static const struct al_simple_file *pick_first(void *ctx, const char *name,
+                                               const struct al_simple_page *page,
+                                               const char *const *hints, size_t nhints)
+{
+	struct rs *r = ctx;
+	const struct al_simple_file *best = NULL;
+	struct al_version bestv = AL_VERSION_INIT;
+	struct al_requirement *reqs = NULL;
+	int bestrank = INT32_MAX;
+	size_t i, k, nreqs = 0;
+
+	/* the specifiers already seen for the project narrow the guess */
+	if (nhints && (reqs = al_calloc(nhints, sizeof(*reqs))))
+		for (i = 0; i < nhints; i++)
+			if (al_requirement_parse(&reqs[nreqs], hints[i], NULL) == AL_OK)
+				nreqs++;
+
+	for (i = 0; i < page->nfiles; i++) {
+		const struct al_simple_file *f = &page->files[i];
+		struct al_wheelname wn = AL_WHEELNAME_INIT;
+		struct al_version v = AL_VERSION_INIT;
+		int rank, c;
+
+		if (f->yanked || f->bad_hash || !python_ok(r, f->requires_python) ||
+		    al_wheelname_parse(&wn, f->filename, NULL))
+			goto next;
+		rank = al_tagset_best_rank(r->ts, wn.py, wn.abi, wn.plat);
+		if (rank < 0 || strcmp(wn.normalized, name) || al_version_parse(&v, wn.version, NULL) ||
+		    (al_version_is_prerelease(&v) && !r->o->prereleases))
+			goto next;
+		for (k = 0; k < nreqs; k++)
+			if (!al_specset_contains(&reqs[k].spec, &v, 1))
+				goto next;
+		c = best ? al_version_cmp(&v, &bestv) : 1;
+		if (c > 0 || (c == 0 && rank < bestrank)) {
+			al_version_release(&bestv);
+			bestv = v;
+			memset(&v, 0, sizeof(v));
+			best = f;
+			bestrank = rank;
+		}
+	next:
+		al_version_release(&v);
+		al_wheelname_release(&wn);
+	}
+	al_version_release(&bestv);
+	for (k = 0; k < nreqs; k++)
+		al_requirement_release(&reqs[k]);
+	al_free(reqs);
+	return best;
+}
+
 /* ---- output ------------------------------------------------------------------------- */
 
 static al_err fill_out(struct rs *r, struct al_lock_target *out)
@@ -884,7 +940,12 @@ al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
 	                      "requirement")) ||
 	    (err = parse_reqs(&r, o->constraints, o->nconstraints, &r.cons, &r.ncons, "constraint")))
 		goto out;
-	if ((err = search(&r)))
+	if (p->speculate)
+		p->speculate(p->ctx, pick_first, &r);
+	err = search(&r);
+	if (p->speculate)
+		p->speculate(p->ctx, NULL, NULL);
+	if (err)
 		goto out;
 	err = fill_out(&r, out);
 	if (!err)

@@ -22,6 +22,12 @@ struct al_dist_meta {
 	char *sha256;            /* of the metadata file, when known (PEP 658 sidecar) */
 };
 
+/* The file the resolver would try first for a project, given requirement
+ * strings already seen for it (hints, may be empty). */
+typedef const struct al_simple_file *(*al_pick_fn)(void *pctx, const char *name,
+                                                   const struct al_simple_page *page,
+                                                   const char *const *hints, size_t nhints);
+
 struct al_provider {
 	void *ctx;
 	/* Every file of a project, from the first index that has it. The page
@@ -36,6 +42,11 @@ struct al_provider {
 	void (*prefetch_projects)(void *ctx, const char *const *names, size_t n);
 	void (*prefetch_metadata)(void *ctx, const char *const *names,
 	                          const struct al_simple_file *const *files, size_t n);
+	/* Optional: let the provider look ahead while transfers run. When a page
+	 * arrives it may ask pick() for the file the resolver would try first and
+	 * fetch its metadata; when metadata arrives it may fetch the pages of the
+	 * projects it requires. Speculation only warms the caches. */
+	void (*speculate)(void *ctx, al_pick_fn pick, void *pctx);
 };
 
 struct al_resolve_opts {

@@ -1050,7 +1050,7 @@ al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out, s
 	if ((err = al_db_prepare(s->db, &sel,
 	                         "SELECT sha256, size FROM blobs WHERE sha256 NOT IN "
 	                         "(SELECT sha256 FROM refs) AND sha256 NOT IN "
-	                         "(SELECT sha256 FROM http_cache WHERE sha256 IS NOT NULL)",
+	                         "(SELECT sha256 FROM http_cache WHERE sha256 IS NOT NULL AND body IS NULL)",
 	                         d)) ||
 	    (err = al_db_prepare(s->db, &del, "DELETE FROM blobs WHERE sha256 = ?", d)))
 		goto rollback;

@@ -1,0 +1,23 @@
+# bench/common.sh: shared set-up for the benchmarks. Source it.
+# Sets top_srcdir, AIRLOCK, T (a temporary directory removed at exit), and
+# helpers to time a command and read its peak RSS.
+set -eu
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+: "${top_builddir:=$top_srcdir}"
+[ -x "$top_builddir/airlock" ] || top_builddir=$top_srcdir/build
+AIRLOCK=${AIRLOCK:-$top_builddir/airlock}
+[ -x "$AIRLOCK" ] || { echo "bench: build airlock first" >&2; exit 3; }
+export top_srcdir top_builddir AIRLOCK
+. "$top_srcdir/tests/cli/lib.sh"
+set +u
+
+# measure NAME CMD...: runs CMD, sets NAME_s (wall seconds) and NAME_kb (peak RSS).
+measure() {
+	_name=$1; shift
+	/usr/bin/time -f '%e %M' -o "$T/.time" "$@" >"$T/.out.$_name" 2>"$T/.err.$_name" || {
+		echo "bench: '$*' failed:" >&2; tail -5 "$T/.err.$_name" >&2; exit 1; }
+	eval "${_name}_s=\$(cut -d' ' -f1 \"\$T/.time\")"
+	eval "${_name}_kb=\$(cut -d' ' -f2 \"\$T/.time\")"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0) a = 0.001; printf "%.1f", b / a }'; }
