@@ -695,7 +695,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Sorted names in a directory of the generation: directories or regular
- * files; none starting with '.'. -1 with errno on failure. */
+ * files, never symbolic links; none starting with '.'. -1 with errno on failure. */
 static int list_dir(struct req *r, const char *rel, bool dirs, char ***out, size_t *nout)
 {
 	char **v = NULL;
@@ -716,7 +716,7 @@ static int list_dir(struct req *r, const char *rel, bool dirs, char ***out, size
 		struct stat st;
 		if (e->d_name[0] == '.')
 			continue;
-		if (fstatat(dirfd(dh), e->d_name, &st, 0) < 0 ||
+		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
 			continue;
 		if (n == LIST_MAX || AL_GROW(v, alloc, n + 1) || !(v[n] = al_strdup(e->d_name))) {
