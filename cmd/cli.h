@@ -79,5 +79,7 @@ int cmd_trust(struct cli *cli, int argc, char **argv);
  * the terminal (twice when confirm), else the first line of stdin. Returns
  * an exit code; 0 with *out set. cmd/passphrase.c */
 int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_env(struct cli *cli, int argc, char **argv);
 
 #endif

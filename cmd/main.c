@@ -112,6 +112,36 @@ const struct cli_command cli_commands[] = {
 	  "\n"
 	  "  -o, --output DIR   the published tree\n"
 	  "  --no-symlinks      real files in hf/hub snapshots instead of symlinks\n" },
+	{ "serve", cmd_serve, "serve a published tree over HTTP (pip index and Hub API)",
+	  "usage: airlock serve --root DIR [--listen ADDR:PORT] [--threads N]\n"
+	  "                     [--access-log FILE|-] [--max-connections N] [--timeout SECONDS]\n"
+	  "\n"
+	  "Serve the tree from 'airlock publish -o DIR', read-only, until SIGINT or\n"
+	  "SIGTERM: /simple/ (PEP 503 HTML and PEP 691 JSON by the Accept header), the\n"
+	  "files under /wheels/, /requirements/, /models/, /datasets/ (with Range), and\n"
+	  "the Hub API that HF_ENDPOINT clients call (/api/models/..., /<repo>/resolve/...).\n"
+	  "A new publish into DIR is picked up by the next request.\n"
+	  "\n"
+	  "  --root DIR            the published tree (required)\n"
+	  "  -l, --listen A:P      address and port (default 127.0.0.1:8080; port 0: any free\n"
+	  "                        port, printed on stderr)\n"
+	  "  -t, --threads N       worker threads (default: one per core)\n"
+	  "  --access-log FILE     one line per request ('-': standard output)\n"
+	  "  --max-connections N   at most N connections at once (default 1024)\n"
+	  "  --timeout SECONDS     drop idle connections after this long (default 30)\n" },
+	{ "env", cmd_env, "print the client settings for a published tree",
+	  "usage: airlock env (--root DIR | --url URL) [--shell sh|fish|pip-conf|json]\n"
+	  "\n"
+	  "Print what pip and Hugging Face clients need to use a published tree:\n"
+	  "with --url (airlock serve): PIP_INDEX_URL, PIP_TRUSTED_HOST (plain http to\n"
+	  "another host), HF_ENDPOINT, HF_HUB_DISABLE_XET; with --root (the tree on\n"
+	  "disk): PIP_NO_INDEX, PIP_FIND_LINKS, HF_HUB_CACHE, HF_HUB_OFFLINE.\n"
+	  "  eval \"$(airlock env --url http://mirror:8080)\"\n"
+	  "\n"
+	  "  --shell sh     export NAME='value' (default)\n"
+	  "  --shell fish   set -gx NAME 'value'\n"
+	  "  --shell pip-conf   a [global] section for pip.conf\n"
+	  "  --shell json   one JSON object (also with --json)\n" },
 	{ "log", cmd_log, "show the import ledger",
 	  "usage: airlock log\n"
 	  "\n"

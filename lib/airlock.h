@@ -478,6 +478,53 @@ struct al_publish_summary {
 al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
+/* lib/serve.c: the read-only HTTP server over a published tree (docs/serve.md). */
+
+struct al_serve;
+
+/* One finished request, for the access log. Strings live only during the call. */
+struct al_serve_log {
+	const char *client;       /* peer address, e.g. "127.0.0.1" */
+	const char *method;
+	const char *path;         /* as requested, without the query */
+	unsigned status;
+	uint64_t bytes;           /* body bytes queued (0 for HEAD) */
+	double seconds;           /* from the request line to the last byte */
+	const char *content_type; /* may be NULL */
+};
+/* Called from the server's threads, possibly at the same time: must be
+ * thread-safe. */
+typedef void (*al_serve_log_cb)(void *ctx, const struct al_serve_log *e);
+
+struct al_serve_opts {
+	const char *root;         /* DIR from `airlock publish -o DIR` */
+	const char *listen;       /* "ADDR:PORT" or "[V6]:PORT"; NULL: 127.0.0.1:8080; port 0: any */
+	unsigned threads;         /* 0: one per core */
+	unsigned max_connections; /* 0: 1024 */
+	unsigned timeout;         /* idle seconds before a connection is dropped; 0: 30 */
+	al_serve_log_cb log;      /* may be NULL */
+	void *log_ctx;
+};
+
+/* Bind and start serving in background threads. DIR is re-resolved on
+ * every request, so a new publish is picked up at once; nothing outside the
+ * generation a request resolved is ever opened. The caller should ignore
+ * SIGPIPE. */
+al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d);
+unsigned al_serve_port(const struct al_serve *srv);
+/* "http://127.0.0.1:8080/" (the bound address and port) */
+const char *al_serve_url(const struct al_serve *srv);
+/* Stop (in-flight connections are closed) and free; NULL-safe. */
+void al_serve_stop(struct al_serve *srv);
+
+/* lib/env.c: the settings pip and Hugging Face clients need to use a
+ * published tree, either served (is_url: "http://host:port") or on disk
+ * (DIR, made absolute; it must be a published tree). cb gets each
+ * name/value pair in a fixed order. */
+typedef void (*al_env_cb)(void *ctx, const char *name, const char *value);
+al_err al_client_env(const char *root_or_url, bool is_url, al_env_cb cb, void *ctx,
+                     struct al_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

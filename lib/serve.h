@@ -1,0 +1,36 @@
+/*
+ * serve.h: internals of `airlock serve` (lib/serve.c) that its unit test
+ * checks on their own. The server itself is in airlock.h ("publish and
+ * serve"); lib/serve.c is the only file that includes microhttpd.h.
+ */
+#ifndef AL_SERVE_H
+#define AL_SERVE_H
+
+#include <stdint.h>
+
+#include "airlock.h"
+
+/* What a PEP 503/691 client asked for with its Accept header. */
+enum al_simple_format {
+	AL_SIMPLE_HTML,   /* text/html; charset=utf-8 (also the default) */
+	AL_SIMPLE_V1HTML, /* application/vnd.pypi.simple.v1+html */
+	AL_SIMPLE_JSON,   /* application/vnd.pypi.simple.v1+json */
+};
+
+/* Choose by q-values (ties: JSON, then v1+html, then text/html). Wildcards
+ * and plain application/json never select JSON; no header, or nothing we
+ * can serve, gives HTML. accept may be NULL. */
+enum al_simple_format al_serve_negotiate(const char *accept);
+
+/* A Range header against a file of `size` bytes. Returns 1 with [*first,
+ * *last] for one satisfiable range; 0 when the header is to be ignored (a
+ * 200 with the whole file: absent, malformed, or several ranges); -1 when
+ * it cannot be satisfied (416). */
+int al_serve_range(const char *header, uint64_t size, uint64_t *first, uint64_t *last);
+
+/* PEP 503 normalization into out (at least strlen(name) + 1 bytes): runs of
+ * -_. become one '-', letters lowercase. false when name is not a valid
+ * project name. */
+bool al_serve_normalize(const char *name, char *out);
+
+#endif
