@@ -276,6 +276,7 @@ fail:
 struct fetch_item {
 	struct fetch_run *run;
 	const char *name;
+	bool meta;                   /* a .metadata sidecar */
 	uint64_t size, done;
 	al_err err;
 	struct al_diag diag;
@@ -327,7 +328,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	al_err err;
 
 	for (i = 0; i < l->ntargets; i++)
-		total += l->targets[i].ndists;
+		total += 2 * l->targets[i].ndists; /* files and their metadata sidecars */
 	if (l->nrepos) {
 		err = al_diag_set(d, AL_EUNSUPPORTED, "models and datasets: the Hub client is not built in");
 		goto out;
@@ -369,6 +370,38 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			req.progress = item_progress;
 			req.ctx = &items[n++];
 			if ((err = al_http_add(http, &req, d)))
+				goto out;
+		}
+	/* the PEP 658 sidecars the lock names (publish serves them; small) */
+	for (i = 0; i < l->ntargets; i++)
+		for (k = 0; k < l->targets[i].ndists; k++) {
+			const struct al_lock_dist *x = &l->targets[i].dists[k];
+			struct al_http_req req = AL_HTTP_REQ_INIT;
+			struct al_buf url = AL_BUF_INIT;
+			size_t j;
+			bool dup = false;
+			if (!x->metadata_sha256 || al_store_has(s, x->metadata_sha256))
+				continue;
+			for (j = 0; j < n; j++)
+				dup |= items[j].meta && !strcmp(items[j].name, x->filename);
+			if (dup)
+				continue;
+			if (al_buf_addf(&url, "%.*s.metadata", (int)strcspn(x->url, "#"), x->url)) {
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			items[n].run = &run;
+			items[n].name = x->filename;
+			items[n].meta = true;
+			run.p.files_total++;
+			req.url = url.buf;
+			req.store = s;
+			req.sha256 = x->metadata_sha256;
+			req.done = item_done;
+			req.ctx = &items[n++];
+			err = al_http_add(http, &req, d);
+			al_buf_release(&url);
+			if (err)
 				goto out;
 		}
 	if (o->progress)
