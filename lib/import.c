@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,28 +410,122 @@ static al_err locate_volumes(struct import *im)
 
 /* ---- streaming the volumes ---------------------------------------------------------- */
 
+/*
+ * The volume reader hashes the whole volume in a second thread while the
+ * main thread parses tar entries and hashes objects: the two SHA-256 passes
+ * run on two cores. Buffers are a ring; one is refilled only after the
+ * hashing thread is done with it, and libarchive only reads the newest.
+ */
+#define VR_SLOTS 4
+
 struct vol_reader {
 	int fd;
 	struct al_hash hash;
 	uint64_t bytes;
-	char *buf;
+	char *bufs[VR_SLOTS];
+	size_t lens[VR_SLOTS];
+	unsigned long submitted, hashed;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started, stop;
+	int err;
 };
+
+static void *vr_hasher(void *arg)
+{
+	struct vol_reader *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (r->hashed == r->submitted && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->hashed == r->submitted)
+			break;
+		unsigned slot = (unsigned)(r->hashed % VR_SLOTS);
+		pthread_mutex_unlock(&r->mu);
+		al_hash_update(&r->hash, r->bufs[slot], r->lens[slot]);
+		pthread_mutex_lock(&r->mu);
+		r->hashed++;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static al_err vr_start(struct vol_reader *r, struct al_diag *d)
+{
+	unsigned i;
+
+	for (i = 0; i < VR_SLOTS; i++)
+		if (!(r->bufs[i] = al_malloc(IO_CHUNK)))
+			return al_diag_set(d, AL_ENOMEM, "out of memory");
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->thread, NULL, vr_hasher, r) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		return al_diag_set(d, AL_ENOMEM, "cannot start a thread");
+	}
+	r->started = true;
+	return AL_OK;
+}
+
+/* Read the next chunk into a free slot and hand it to the hasher. */
+static ssize_t vr_next(struct vol_reader *r, const void **out)
+{
+	unsigned slot = (unsigned)(r->submitted % VR_SLOTS);
+	ssize_t n;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->submitted - r->hashed >= VR_SLOTS - 1)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+	do
+		n = read(r->fd, r->bufs[slot], IO_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	r->lens[slot] = (size_t)n;
+	r->bytes += (uint64_t)n;
+	pthread_mutex_lock(&r->mu);
+	r->submitted++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	*out = r->bufs[slot];
+	return n;
+}
+
+/* Stop the hasher (after it has hashed everything submitted). */
+static void vr_stop(struct vol_reader *r)
+{
+	unsigned i;
+
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		r->started = false;
+	}
+	for (i = 0; i < VR_SLOTS; i++) {
+		al_free(r->bufs[i]);
+		r->bufs[i] = NULL;
+	}
+}
 
 static la_ssize_t vr_read(struct archive *a, void *ctx, const void **out)
 {
 	struct vol_reader *r = ctx;
-	ssize_t n;
+	ssize_t n = vr_next(r, out);
 
-	do
-		n = read(r->fd, r->buf, IO_CHUNK);
-	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		archive_set_error(a, errno, "read error");
 		return -1;
 	}
-	al_hash_update(&r->hash, r->buf, (size_t)n);
-	r->bytes += (uint64_t)n;
-	*out = r->buf;
 	return n;
 }
 
@@ -542,7 +637,7 @@ static bool staged(const char *dir, const char *hex)
 
 static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 {
-	struct vol_reader r = { .fd = -1, .buf = NULL };
+	struct vol_reader r = { .fd = -1 };
 	struct archive *a = NULL;
 	struct archive_entry *ae;
 	char got[AL_SHA256_HEX], marker[4400];
@@ -555,10 +650,8 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		return AL_OK; /* verified whole by an interrupted earlier run */
 	if ((err = al_hash_init(&r.hash, AL_HASH_SHA256, im->d)))
 		return err;
-	if (!(r.buf = al_malloc(IO_CHUNK))) {
-		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	if ((err = vr_start(&r, im->d)))
 		goto out;
-	}
 	r.fd = open(mv->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (r.fd < 0) {
 		err = al_diag_set(im->d, AL_EIO, "cannot open '%s': %s", mv->path, strerror(errno));
@@ -644,13 +737,9 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 	}
 	/* the rest of the file (tar padding) counts towards the volume hash too */
 	for (;;) {
-		ssize_t n = read(r.fd, r.buf, IO_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		const void *p;
+		if (vr_next(&r, &p) <= 0)
 			break;
-		al_hash_update(&r.hash, r.buf, (size_t)n);
-		r.bytes += (uint64_t)n;
 	}
 	for (i = 0; i < im->nobjs; i++) {
 		struct mobject *mo = &im->objs[i];
@@ -665,6 +754,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 				goto out;
 			}
 	}
+	vr_stop(&r);
 	al_hash_final_hex(&r.hash, got);
 	if (r.bytes != mv->size || strcmp(got, mv->hex)) {
 		err = refuse(im, AL_EVERIFY, "%s: sha256 mismatch: the volume is not the one signed",
@@ -682,8 +772,8 @@ out:
 	if (r.fd >= 0)
 		close(r.fd);
 	archive_read_free(a);
+	vr_stop(&r);
 	al_hash_release(&r.hash);
-	al_free(r.buf);
 	return err;
 }
 
