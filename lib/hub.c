@@ -411,7 +411,7 @@ static bool has_ctl(const char *s)
 
 static al_err bad_entry(struct al_diag *d, const char *what, size_t i, const char *why)
 {
-	return al_diag_set(d, AL_EPARSE, "%s entry %zu: %s", what, i, why);
+	return al_diag_set(d, AL_EPARSE, "%s, entry %zu: %s", what, i, why);
 }
 
 /* One file of a listing: checks, then appended to f. */
@@ -426,24 +426,24 @@ static al_err add_file(struct al_hub_files *f, const char *what, size_t i, const
 	al_err err = AL_OK;
 
 	if (!al_path_safe(path) || has_c1(path)) {
-		err = al_diag_set(d, AL_EINVALID, "%s entry %zu: unsafe path '%s' (absolute, '..', "
+		err = al_diag_set(d, AL_EINVALID, "%s, entry %zu: unsafe path '%s' (absolute, '..', "
 		                  "empty segments, backslash or control characters)", what, i,
 		                  shown(&b, path));
 		goto out;
 	}
 	if (!json_is_integer(jsize) || (size = json_integer_value(jsize)) < 0) {
-		err = al_diag_set(d, AL_EPARSE, "%s entry %zu ('%s'): no size, or not a "
+		err = al_diag_set(d, AL_EPARSE, "%s, entry %zu ('%s'): no size, or not a "
 		                  "non-negative integer", what, i, shown(&b, path));
 		goto out;
 	}
 	if (size > AL_HUB_MAX_FILE_SIZE) {
-		err = al_diag_set(d, AL_ELIMIT, "%s entry %zu: '%s' is %lld bytes, more than the "
+		err = al_diag_set(d, AL_ELIMIT, "%s, entry %zu: '%s' is %lld bytes, more than the "
 		                  "cap of %lld (1 TiB)", what, i, shown(&b, path), (long long)size,
 		                  (long long)AL_HUB_MAX_FILE_SIZE);
 		goto out;
 	}
 	if (!oid || !is_commit(oid)) {
-		err = al_diag_set(d, AL_EPARSE, "%s entry %zu ('%s'): no git oid of 40 lowercase "
+		err = al_diag_set(d, AL_EPARSE, "%s, entry %zu ('%s'): no git oid of 40 lowercase "
 		                  "hex digits", what, i, shown(&b, path));
 		goto out;
 	}
@@ -451,12 +451,12 @@ static al_err add_file(struct al_hub_files *f, const char *what, size_t i, const
 		json_t *ls = json_object_get(lfs, "size");
 		sha = json_string_value(json_object_get(lfs, lfs_key));
 		if (!json_is_object(lfs) || !sha || strlen(sha) != 64 || !al_is_hex(sha, 64)) {
-			err = al_diag_set(d, AL_EPARSE, "%s entry %zu ('%s'): lfs.%s is not 64 "
+			err = al_diag_set(d, AL_EPARSE, "%s, entry %zu ('%s'): lfs.%s is not 64 "
 			                  "lowercase hex digits", what, i, shown(&b, path), lfs_key);
 			goto out;
 		}
 		if (!json_is_integer(ls) || json_integer_value(ls) != size) {
-			err = al_diag_set(d, AL_EINVALID, "%s entry %zu ('%s'): lfs.size differs from "
+			err = al_diag_set(d, AL_EINVALID, "%s, entry %zu ('%s'): lfs.size differs from "
 			                  "the size", what, i, shown(&b, path));
 			goto out;
 		}
@@ -897,7 +897,7 @@ static al_err list_files(struct al_hub *hub, const struct repo_ref *r, struct al
 			goto out;
 		}
 		if ((err = al_hub_parse_tree(body.buf, body.len, f, d))) {
-			al_diag_prefix(d, "%s '%s' at %s: page %zu: ", r->type, r->repo, r->commit,
+			al_diag_prefix(d, "refusing %s '%s' at %s: page %zu of ", r->type, r->repo, r->commit,
 			               pages + 1);
 			goto out;
 		}
