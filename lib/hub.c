@@ -619,9 +619,9 @@ al_err al_hub_check_files(struct al_hub_files *f, struct al_diag *d)
 
 	if (f->n > AL_HUB_MAX_FILES)
 		return al_diag_set(d, AL_ELIMIT, "more than %d files", AL_HUB_MAX_FILES);
-	qsort(f->v, f->n, sizeof(*f->v), cmp_file);
 	if (f->n < 2)
 		return AL_OK;
+	qsort(f->v, f->n, sizeof(*f->v), cmp_file);
 	if (!(v = al_reallocarray(NULL, f->n, sizeof(*v))))
 		return oom(d);
 	for (i = 0; i < f->n; i++)

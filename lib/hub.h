@@ -58,7 +58,9 @@ al_err al_hub_token(const char *token_env, char **out, struct al_diag *d);
 struct al_hub;
 
 /* http and store must outlive the hub. The token is copied (and wiped when
- * freed); one with spaces or control characters is refused. */
+ * freed); one with spaces or control characters is refused. Free the hub
+ * only after the engine has run what al_hub_queue_fetch queued (or after
+ * al_http_free): the queued requests point into it. */
 al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *store,
                   const struct al_hub_opts *o, struct al_diag *d);
 void al_hub_free(struct al_hub *hub);
