@@ -211,6 +211,15 @@ SHA=$(sha256sum < "$BERT/v2/model.safetensors" | cut -c1-64)
 ok '[ ! -e "$T/s$n/blobs/sha256/$(echo "$SHA" | cut -c1-2)/$SHA" ]' "no blob for the bad file"
 hub_stop
 
+hub_start --regular-redirect --cdn other-port ||
+	{ skip "fake Hub with a relative redirect and a CDN port"; finish; exit $?; }
+fetch model gated-org/gated-model main --token hf_test_token
+is "$status $(blobs_ok "$FX/models/gated-org/gated-model/commits/c1")" "0 " \
+	"relative 307 to resolve-cache and a CDN on another port"
+ok 'grep -q "\"/api/resolve-cache/" "$HUB_LOG"' "the relative redirect was followed"
+is "$(grep '"/cdn/' "$HUB_LOG" | grep -c '"auth": *true')" 0 "no Authorization to the CDN port"
+hub_stop
+
 hub_start --fault '*/tree/*=500' || { skip "fake Hub with faults"; finish; exit $?; }
 lock model tiny-org/sharded main --attempts 1
 D="$FX/models/tiny-org/sharded/commits/c1"
