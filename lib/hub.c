@@ -235,17 +235,18 @@ al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *st
 		                   "the Hub endpoint '%.200s' is not an http or https URL", ep);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)ep[i] <= 0x20 || ep[i] == 0x7f || ep[i] == '?' || ep[i] == '#')
-			return al_diag_set(d, AL_EINVALID,
-			                   "the Hub endpoint '%.200s' has spaces, control characters, "
-			                   "a query or a fragment", ep);
+			return al_diag_set(d, AL_EINVALID, "the Hub endpoint '%.200s' has "
+			                   "spaces, control characters, a query or a fragment", ep);
 	if (o && o->token) {
 		size_t tl = strlen(o->token);
 		if (!tl || tl > AL_HUB_MAX_TOKEN)
 			return al_diag_set(d, AL_EINVALID, "the Hub token is empty or too long");
-		for (size_t i = 0; i < tl; i++)
-			if ((unsigned char)o->token[i] <= 0x20 || (unsigned char)o->token[i] >= 0x7f)
-				return al_diag_set(d, AL_EINVALID, "the Hub token holds spaces, control "
-				                   "or non-ASCII characters");
+		for (size_t i = 0; i < tl; i++) {
+			unsigned char c = (unsigned char)o->token[i];
+			if (c <= 0x20 || c >= 0x7f)
+				return al_diag_set(d, AL_EINVALID, "the Hub token holds spaces, "
+				                   "control or non-ASCII characters");
+		}
 	}
 	if (!(hub = al_calloc(1, sizeof(*hub))))
 		return oom(d);
@@ -329,13 +330,14 @@ static al_err hub_error(const struct al_hub *hub, const struct repo_ref *r,
 
 	if (!strcmp(code, "GatedRepo")) {
 		if (hub->auth)
-			err = al_diag_set(d, AL_EREFUSED, "%s '%s' is gated and the token has no access "
-			                  "to it: accept its terms at %s/%s%s with the token's account",
+			err = al_diag_set(d, AL_EREFUSED, "%s '%s' is gated and the token has no "
+			                  "access to it: accept its terms at %s/%s%s with the "
+			                  "token's account",
 			                  r->type, r->repo, hub->endpoint, type_prefix(r->type),
 			                  r->repo);
 		else
-			err = al_diag_set(d, AL_EREFUSED, "%s '%s' is gated: accept its terms at %s/%s%s "
-			                  "and set %s", r->type, r->repo, hub->endpoint,
+			err = al_diag_set(d, AL_EREFUSED, "%s '%s' is gated: accept its terms at "
+			                  "%s/%s%s and set %s", r->type, r->repo, hub->endpoint,
 			                  type_prefix(r->type), r->repo, hub->token_env);
 	} else if (!strcmp(code, "RepoNotFound") ||
 	           (resp->status == 401 && !*code &&
@@ -353,7 +355,8 @@ static al_err hub_error(const struct al_hub *hub, const struct repo_ref *r,
 		                  shown(&b, r->path ? r->path : "?"), r->type, r->repo,
 		                  r->commit ? r->commit : "?");
 	} else if (!strcmp(msg, "Access to this resource is disabled.")) {
-		err = al_diag_set(d, AL_EREFUSED, "%s '%s' is disabled on the Hub", r->type, r->repo);
+		err = al_diag_set(d, AL_EREFUSED, "%s '%s' is disabled on the Hub", r->type,
+		                  r->repo);
 	} else {
 		err = al_diag_set(d, resp->err ? resp->err : AL_EHTTP, "%s", resp->diag.msg);
 		if (r->path)
@@ -426,8 +429,8 @@ static al_err add_file(struct al_hub_files *f, const char *what, size_t i, const
 	al_err err = AL_OK;
 
 	if (!al_path_safe(path) || has_c1(path)) {
-		err = al_diag_set(d, AL_EINVALID, "%s, entry %zu: unsafe path '%s' (absolute, '..', "
-		                  "empty segments, backslash or control characters)", what, i,
+		err = al_diag_set(d, AL_EINVALID, "%s, entry %zu: unsafe path '%s' (absolute, "
+		                  "'..', empty segments, backslash or control characters)", what, i,
 		                  shown(&b, path));
 		goto out;
 	}
@@ -452,12 +455,13 @@ static al_err add_file(struct al_hub_files *f, const char *what, size_t i, const
 		sha = json_string_value(json_object_get(lfs, lfs_key));
 		if (!json_is_object(lfs) || !sha || strlen(sha) != 64 || !al_is_hex(sha, 64)) {
 			err = al_diag_set(d, AL_EPARSE, "%s, entry %zu ('%s'): lfs.%s is not 64 "
-			                  "lowercase hex digits", what, i, shown(&b, path), lfs_key);
+			                  "lowercase hex digits", what, i, shown(&b, path),
+			                  lfs_key);
 			goto out;
 		}
 		if (!json_is_integer(ls) || json_integer_value(ls) != size) {
-			err = al_diag_set(d, AL_EINVALID, "%s, entry %zu ('%s'): lfs.size differs from "
-			                  "the size", what, i, shown(&b, path));
+			err = al_diag_set(d, AL_EINVALID, "%s, entry %zu ('%s'): lfs.size differs "
+			                  "from the size", what, i, shown(&b, path));
 			goto out;
 		}
 	}
@@ -547,7 +551,8 @@ al_err al_hub_parse_info(const char *buf, size_t len, char **sha, struct al_hub_
 		json_array_foreach(sib, i, e) {
 			const char *path = json_string_value(json_object_get(e, "rfilename"));
 			if (!json_is_object(e) || !path) {
-				err = bad_entry(d, "the siblings", i, "expected an object with an rfilename");
+				err = bad_entry(d, "the siblings", i,
+				                "expected an object with an rfilename");
 				goto out;
 			}
 			if ((err = add_file(f, "the siblings", i, path, json_object_get(e, "size"),
@@ -594,7 +599,9 @@ static int cmp_ptr_ci(const void *a, const void *b)
 
 static int cmp_file(const void *a, const void *b)
 {
-	return strcmp(((const struct al_lock_file *)a)->path, ((const struct al_lock_file *)b)->path);
+	const struct al_lock_file *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
 }
 
 /* bsearch key: a prefix of a path */
@@ -645,8 +652,8 @@ al_err al_hub_check_files(struct al_hub_files *f, struct al_diag *d)
 			struct prefix key = { p, (size_t)(s - p) };
 			const char *const *hit = bsearch(&key, v, f->n, sizeof(*v), cmp_prefix);
 			if (hit) {
-				err = al_diag_set(d, AL_EINVALID, "'%s' is a file, and a directory of '%s'",
-				                  shown(&b1, *hit), shown(&b2, p));
+				err = al_diag_set(d, AL_EINVALID, "'%s' is a file, and a directory "
+				                  "of '%s'", shown(&b1, *hit), shown(&b2, p));
 				goto out;
 			}
 		}
@@ -897,22 +904,23 @@ static al_err list_files(struct al_hub *hub, const struct repo_ref *r, struct al
 			goto out;
 		}
 		if ((err = al_hub_parse_tree(body.buf, body.len, f, d))) {
-			al_diag_prefix(d, "refusing %s '%s' at %s: page %zu of ", r->type, r->repo, r->commit,
-			               pages + 1);
+			al_diag_prefix(d, "refusing %s '%s' at %s: page %zu of ", r->type, r->repo,
+			               r->commit, pages + 1);
 			goto out;
 		}
 		pages++;
 		if (!resp.hdrs.link_next)
 			break;
 		if (f->n == before || pages >= MAX_PAGES) {
-			err = al_diag_set(d, AL_EPARSE, "%s '%s': the tree listing's page %zu is empty "
-			                  "or one too many, and names a next page", r->type, r->repo,
-			                  pages);
+			err = al_diag_set(d, AL_EPARSE, "%s '%s': the tree listing's page %zu is "
+			                  "empty or one too many, and names a next page", r->type,
+			                  r->repo, pages);
 			goto out;
 		}
 		/* the next page, resolved against this page's URL (absolute or relative) */
 		if ((err = al_url_resolve(url.buf, resp.hdrs.link_next, &next, d))) {
-			al_diag_prefix(d, "%s '%s': the tree listing's next page: ", r->type, r->repo);
+			al_diag_prefix(d, "%s '%s': the tree listing's next page: ", r->type,
+			               r->repo);
 			goto out;
 		}
 		al_buf_reset(&url);
@@ -1013,7 +1021,8 @@ static al_err reg_write(void *ctx, uint64_t offset, const void *p, size_t n, str
 		reg_reset(j); /* the server ignored Range: start over */
 	if (offset != j->got)
 		return al_diag_set(d, AL_EINTERNAL, "'%s': resumed at byte %llu, have %llu",
-		                   j->f->path, (unsigned long long)offset, (unsigned long long)j->got);
+		                   j->f->path, (unsigned long long)offset,
+		                   (unsigned long long)j->got);
 	if (!j->w && (err = reg_begin(j, d)))
 		return err;
 	if ((err = al_blob_writer_write(j->w, p, n, d)))
@@ -1093,8 +1102,9 @@ static al_err hash_regular(struct al_hub *hub, const struct repo_ref *r, struct 
 		if (f->v[i].lfs)
 			continue;
 		if (f->v[i].size > AL_HUB_MAX_REGULAR)
-			return al_diag_set(d, AL_ELIMIT, "%s '%s': '%s' is a regular (non-LFS) file of "
-			                   "%lld bytes, more than the %lld airlock hashes while locking",
+			return al_diag_set(d, AL_ELIMIT, "%s '%s': '%s' is a regular (non-LFS) "
+			                   "file of %lld bytes, more than the %lld airlock hashes "
+			                   "while locking",
 			                   r->type, r->repo, shown(&sb, f->v[i].path),
 			                   (long long)f->v[i].size, (long long)AL_HUB_MAX_REGULAR);
 		n++;
@@ -1267,8 +1277,8 @@ al_err al_hub_queue_fetch(struct al_hub *hub, const struct al_lock_repo *r,
 		if (!f->path || !al_path_safe(f->path) || has_c1(f->path) || !f->sha256 ||
 		    strlen(f->sha256) != 64 || !al_is_hex(f->sha256, 64) || f->size < 0 ||
 		    f->size > AL_HUB_MAX_FILE_SIZE) {
-			err = al_diag_set(d, AL_EINVALID, "%s '%s': locked file '%s' has a bad path, "
-			                  "sha256 or size", r->type, r->repo,
+			err = al_diag_set(d, AL_EINVALID, "%s '%s': locked file '%s' has a bad "
+			                  "path, sha256 or size", r->type, r->repo,
 			                  f->path ? shown(&sb, f->path) : "");
 			break;
 		}

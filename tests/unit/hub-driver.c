@@ -33,8 +33,9 @@ static void progress(void *ctx, uint64_t bytes)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hub-driver lock|fetch STORE ENDPOINT TYPE REPO REV [--include P]... "
-	                "[--exclude P]... [--token T] [--token-env VAR] [--attempts N] "
+	fprintf(stderr, "usage: hub-driver lock|fetch STORE ENDPOINT TYPE REPO REV "
+	                "[--include P]... [--exclude P]... [--token T] [--token-env VAR] "
+	                "[--attempts N] "
 	                "[--lock-store DIR]\n");
 	return 2;
 }

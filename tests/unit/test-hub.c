@@ -94,7 +94,8 @@ static void fnmatch_cases(void)
 			continue;
 		}
 		*t1 = *t2 = '\0';
-		is_int(al_hub_fnmatch(line, t1 + 1), atoi(t2 + 1), "fnmatch('%s', '%s')", line, t1 + 1);
+		is_int(al_hub_fnmatch(line, t1 + 1), atoi(t2 + 1), "fnmatch('%s', '%s')", line,
+		       t1 + 1);
 	}
 	free(line);
 	fclose(f);
@@ -138,13 +139,17 @@ static void info(void)
 		"{\"id\":\"o/n\",\"sha\":\"0123456789abcdef0123456789abcdef01234567\","
 		"\"siblings\":[{\"rfilename\":\"c.json\",\"size\":3,"
 		"\"blobId\":\"0123456789abcdef0123456789abcdef01234567\"},"
-		"{\"rfilename\":\"m.bin\",\"size\":9,\"blobId\":\"0123456789abcdef0123456789abcdef01234567\","
-		"\"lfs\":{\"sha256\":\"9be78edb5b928eba33aa88f431551348f7466ba9f5ef3daf1d552398722a5436\","
+		"{\"rfilename\":\"m.bin\",\"size\":9,"
+		"\"blobId\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"lfs\":{\"sha256\":"
+		"\"9be78edb5b928eba33aa88f431551348f7466ba9f5ef3daf1d552398722a5436\","
 		"\"size\":9,\"pointerSize\":134}}]}";
 	static const char nosize[] =
-		"{\"sha\":\"0123456789abcdef0123456789abcdef01234567\",\"siblings\":[{\"rfilename\":\"c\"}]}";
+		"{\"sha\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"siblings\":[{\"rfilename\":\"c\"}]}";
 	static const char evil[] =
-		"{\"sha\":\"0123456789abcdef0123456789abcdef01234567\",\"siblings\":[{\"rfilename\":\"../c\","
+		"{\"sha\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"siblings\":[{\"rfilename\":\"../c\","
 		"\"size\":1,\"blobId\":\"0123456789abcdef0123456789abcdef01234567\"}]}";
 	struct al_hub_files f = { 0 };
 	struct al_diag d = AL_DIAG_INIT;
@@ -153,7 +158,8 @@ static void info(void)
 	ok(!al_hub_parse_info(good, strlen(good), &sha, &f, &d) && f.n == 2, "info: siblings");
 	is_str(sha, "0123456789abcdef0123456789abcdef01234567", "info: sha");
 	ok(f.n == 2 && !f.v[0].lfs && !f.v[0].sha256 && f.v[1].lfs && f.v[1].size == 9 &&
-	   !strcmp(f.v[1].sha256, "9be78edb5b928eba33aa88f431551348f7466ba9f5ef3daf1d552398722a5436"),
+	   !strcmp(f.v[1].sha256,
+	           "9be78edb5b928eba33aa88f431551348f7466ba9f5ef3daf1d552398722a5436"),
 	   "info: lfs.sha256 is the sha256; regular files have none yet");
 	al_free(sha);
 	al_hub_files_release(&f);
@@ -162,7 +168,8 @@ static void info(void)
 	ok(al_hub_parse_info(nosize, strlen(nosize), &sha, &f, &d) && strstr(d.msg, "no size"),
 	   "info: siblings without blobs=true are refused");
 	al_hub_files_release(&f);
-	ok(al_hub_parse_info(evil, strlen(evil), &sha, &f, &d) && strstr(d.msg, "unsafe path '../c'"),
+	ok(al_hub_parse_info(evil, strlen(evil), &sha, &f, &d) &&
+	   strstr(d.msg, "unsafe path '../c'"),
 	   "info: unsafe sibling refused");
 	al_hub_files_release(&f);
 	ok(al_hub_parse_info("{\"sha\":\"main\"}", 14, &sha, NULL, &d) && !sha,
