@@ -256,7 +256,14 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;
-	why = prev ? al_lock_stale(m, prev) : NULL;
+	if (prev && a.locked) {
+		if (al_lock_check_remote(s, m, prev, &why, &d)) {
+			rc = cli_fail(cli, &d);
+			goto out;
+		}
+	} else {
+		why = prev ? al_lock_stale(m, prev) : NULL;
+	}
 	if (a.locked && (!prev || why)) {
 		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,
 		          !prev ? "does not exist" : why);
@@ -271,6 +278,8 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	}
 	l = fresh ? fresh : prev;
 	fo.parallel = a.jobs;
+	fo.hub_endpoint = m->hub.endpoint;
+	fo.hub_token_env = m->hub.token_env;
 	fo.progress = on_progress;
 	fo.ctx = &ps;
 	if (al_fetch(s, l, &fo, &res, &d)) {

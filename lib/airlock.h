@@ -310,6 +310,10 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
                      const struct al_lock_opts *o, struct al_lock **out, struct al_diag *d);
 /* Why a lock no longer matches its manifest (malloc'd), or NULL when it does. */
 char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l);
+/* The same, and also asks the Hub whether a branch the lock pinned has moved
+ * (for fetch --locked). *why is malloc'd, NULL when the lock is current. */
+al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
+                            const struct al_lock *l, char **why, struct al_diag *d);
 
 struct al_fetch_progress {
 	uint64_t files_total, files_done, files_cached;
@@ -318,7 +322,8 @@ struct al_fetch_progress {
 };
 struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
-	const char *hub_token;        /* may be NULL */
+	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
+	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
 	void (*progress)(void *ctx, const struct al_fetch_progress *p);
 	void *ctx;
 };

@@ -123,7 +123,11 @@ static int cmp_repo(const void *a, const void *b)
 	const struct al_lock_repo *x = a, *y = b;
 	int c = strcmp(x->type, y->type);
 
-	return c ? c : strcmp(x->repo, y->repo);
+	if (!c)
+		c = strcmp(x->repo, y->repo);
+	if (!c)
+		c = strcmp(x->revision ? x->revision : "", y->revision ? y->revision : "");
+	return c ? c : strcmp(x->commit, y->commit);
 }
 
 void al_lock_sort(struct al_lock *l)

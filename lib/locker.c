@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "hash.h"
+#include "hub.h"
 #include "http.h"
 #include "index.h"
 #include "lock.h"
@@ -37,6 +39,57 @@ char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l)
 	if (!b.len)
 		return NULL;
 	return al_buf_detach(&b, NULL);
+}
+
+al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
+                            const struct al_lock *l, char **why, struct al_diag *d)
+{
+	struct al_http_opts ho = AL_HTTP_OPTS_INIT;
+	struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+	struct al_http *http = NULL;
+	struct al_hub *hub = NULL;
+	char *token = NULL;
+	al_err err = AL_OK;
+	size_t i, k;
+
+	if ((*why = al_lock_stale(m, l)) || !l->nrepos)
+		return AL_OK;
+	if ((err = al_hub_token(m->hub.token_env, &token, d)) || (err = al_http_new(&http, &ho, d)))
+		goto out;
+	hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
+	hopts.token = token;
+	hopts.token_env = m->hub.token_env;
+	if ((err = al_hub_new(&hub, http, s, &hopts, d)))
+		goto out;
+	for (k = 0; k < m->nmodels + m->ndatasets && !*why; k++) {
+		bool model = k < m->nmodels;
+		const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
+		struct al_lock_repo now = { 0 };
+		if (al_is_hex(spec->revision, 40))
+			continue; /* a commit cannot move */
+		if ((err = al_hub_lock(hub, model ? "model" : "dataset", spec, &now, d)))
+			goto out;
+		for (i = 0; i < l->nrepos; i++) {
+			const struct al_lock_repo *r = &l->repos[i];
+			struct al_buf b = AL_BUF_INIT;
+			if (strcmp(r->repo, now.repo) || strcmp(r->type, now.type) ||
+			    strcmp(r->revision ? r->revision : "main", spec->revision ? spec->revision : "main") ||
+			    !strcmp(r->commit, now.commit))
+				continue;
+			al_buf_addf(&b, "%s %s: '%s' now points to %.12s, the lock has %.12s", r->type, r->repo,
+			            r->revision ? r->revision : "main", now.commit, r->commit);
+			*why = al_buf_detach(&b, NULL);
+		}
+		al_lock_repo_release(&now);
+	}
+out:
+	al_hub_free(hub);
+	al_http_free(http);
+	if (token) {
+		memset(token, 0, strlen(token));
+		al_free(token);
+	}
+	return err;
 }
 
 /* "cp311-manylinux_2_28_x86_64" */
@@ -258,8 +311,31 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 			if ((err = lock_target(s, http, m, &m->python.targets[i], previous, o, l, d)))
 				goto fail;
 	if (m->nmodels || m->ndatasets) {
-		err = al_diag_set(d, AL_EUNSUPPORTED, "models and datasets: the Hub client is not built in");
-		goto fail;
+		struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+		struct al_hub *hub = NULL;
+		char *token = NULL;
+		size_t k;
+		if ((err = al_hub_token(m->hub.token_env, &token, d)))
+			goto fail;
+		hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
+		hopts.token = token;
+		hopts.token_env = m->hub.token_env;
+		err = al_hub_new(&hub, http, s, &hopts, d);
+		if (!err && !(l->repos = al_calloc(m->nmodels + m->ndatasets + 1, sizeof(*l->repos))))
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		for (k = 0; !err && k < m->nmodels + m->ndatasets; k++) {
+			bool model = k < m->nmodels;
+			const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
+			if (!(err = al_hub_lock(hub, model ? "model" : "dataset", spec, &l->repos[l->nrepos], d)))
+				l->nrepos++;
+		}
+		al_hub_free(hub);
+		if (token) {
+			memset(token, 0, strlen(token));
+			al_free(token);
+		}
+		if (err)
+			goto fail;
 	}
 	al_lock_sort(l);
 	al_http_free(http);
@@ -317,6 +393,16 @@ static void item_done(void *ctx, struct al_http_resp *resp)
 		run->o->progress(run->o->ctx, &run->p);
 }
 
+static void hub_progress(void *ctx, uint64_t bytes)
+{
+	struct fetch_run *run = ctx;
+
+	run->p.bytes_done += bytes;
+	run->p.current = NULL;
+	if (run->o->progress)
+		run->o->progress(run->o->ctx, &run->p);
+}
+
 al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
                 struct al_fetch_progress *result, struct al_diag *d)
 {
@@ -324,15 +410,13 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	struct al_http *http = NULL;
 	struct fetch_run run = { .o = o };
 	struct fetch_item *items = NULL;
+	struct al_hub *hub = NULL;
+	char *token = NULL;
 	size_t n = 0, i, k, total = 0;
 	al_err err;
 
 	for (i = 0; i < l->ntargets; i++)
 		total += 2 * l->targets[i].ndists; /* files and their metadata sidecars */
-	if (l->nrepos) {
-		err = al_diag_set(d, AL_EUNSUPPORTED, "models and datasets: the Hub client is not built in");
-		goto out;
-	}
 	if (!(items = al_calloc(total + 1, sizeof(*items)))) {
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto out;
@@ -404,10 +488,38 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			if (err)
 				goto out;
 		}
+	if (l->nrepos) {
+		struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+		if ((err = al_hub_token(o->hub_token_env, &token, d)))
+			goto out;
+		hopts.endpoint = al_hub_endpoint(o->hub_endpoint);
+		hopts.token = token;
+		hopts.token_env = o->hub_token_env;
+		if ((err = al_hub_new(&hub, http, s, &hopts, d)))
+			goto out;
+		for (i = 0; i < l->nrepos; i++) {
+			for (k = 0; k < l->repos[i].nfiles; k++) {
+				const struct al_lock_file *f = &l->repos[i].files[k];
+				run.p.files_total++;
+				run.p.bytes_total += f->size > 0 ? (uint64_t)f->size : 0;
+				if (al_store_has(s, f->sha256)) {
+					run.p.files_done++;
+					run.p.files_cached++;
+					run.p.bytes_done += f->size > 0 ? (uint64_t)f->size : 0;
+				}
+			}
+			if ((err = al_hub_queue_fetch(hub, &l->repos[i], hub_progress, &run, d)))
+				goto out;
+		}
+	}
 	if (o->progress)
 		o->progress(o->ctx, &run.p);
 	if ((err = al_http_run(http, d)))
 		goto out;
+	if (hub && (err = al_hub_fetch_result(hub, d)))
+		goto out;
+	if (hub)
+		run.p.files_done = run.p.files_total;
 	for (i = 0; i < n; i++)
 		if (items[i].err) {
 			*d = items[i].diag;
@@ -422,6 +534,11 @@ out:
 		result->current = NULL;
 	}
 	al_http_free(http);
+	al_hub_free(hub);
+	if (token) {
+		memset(token, 0, strlen(token));
+		al_free(token);
+	}
 	al_free(items);
 	return err;
 }

@@ -581,7 +581,7 @@ al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
 	if (!o->signer || !o->signer->sign)
 		return al_diag_set(d, AL_EUSAGE, "export needs a signing key");
 	if (o->volume_size && o->volume_size < AL_MEDIA_MIN_VOLUME)
-		return al_diag_set(d, AL_EUSAGE, "volume size must be at least 1 MiB");
+		return al_diag_set(d, AL_EUSAGE, "volume size must be at least 32 KiB");
 
 	/* the bundles and the complete state they describe */
 	if (o->nbundles) {

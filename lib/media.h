@@ -20,7 +20,7 @@
 #define AL_MEDIA_MANIFEST "airlock-media.json"
 #define AL_MEDIA_SIGNATURE "airlock-media.json.minisig"
 #define AL_MEDIA_MANIFEST_MAX ((size_t)256 << 20)
-#define AL_MEDIA_MIN_VOLUME ((uint64_t)1 << 20)
+#define AL_MEDIA_MIN_VOLUME ((uint64_t)32 << 10)
 #define AL_MEDIA_MAX_VOLUMES 9999
 
 /* Signing and verification, provided by the signature module (minisign). */

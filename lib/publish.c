@@ -542,6 +542,34 @@ static al_err symlink_rel(struct pub *p, const char *rel_link, const char *targe
 	return err;
 }
 
+/* The plain tree of a repo: DIR/models/<repo>, or DIR/models/<repo>@<revision>
+ * for the further revisions of a repo published more than once. */
+static al_err tree_dir(struct pub *p, const struct al_lock_repo *r, const char *kind,
+                       struct al_buf *out)
+{
+	size_t i, k;
+	const char *c;
+
+	if (al_buf_addf(out, "%s/%s", kind, r->repo))
+		return AL_ENOMEM;
+	for (i = 0; i < p->nlocks; i++)
+		for (k = 0; k < p->locks[i]->nrepos; k++) {
+			const struct al_lock_repo *o = &p->locks[i]->repos[k];
+			if (o == r)
+				return AL_OK; /* the first one with this name gets the plain path */
+			if (!strcmp(o->type, r->type) && !strcmp(o->repo, r->repo) &&
+			    strcmp(o->commit, r->commit)) {
+				if (al_buf_addch(out, '@'))
+					return AL_ENOMEM;
+				for (c = r->revision ? r->revision : r->commit; *c; c++)
+					if ((*c == '/' ? al_buf_addstr(out, "--") : al_buf_addch(out, *c)))
+						return AL_ENOMEM;
+				return AL_OK;
+			}
+		}
+	return AL_OK;
+}
+
 static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *api)
 {
 	struct al_buf rel = AL_BUF_INIT, folder = AL_BUF_INIT, target = AL_BUF_INIT;
@@ -565,7 +593,7 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 
 		/* the plain tree */
 		al_buf_reset(&rel);
-		if (al_buf_addf(&rel, "%s/%s/%s", kind, r->repo, f->path))
+		if (tree_dir(p, r, kind, &rel) || al_buf_addf(&rel, "/%s", f->path))
 			goto oom;
 		if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
 			goto out;
