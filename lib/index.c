@@ -20,6 +20,7 @@
 #include "store-internal.h"
 #include "wheel.h"
 #include "wheelname.h"
+#include "zipmeta.h"
 
 #define PAGE_MAX ((size_t)64 << 20)
 #define META_MAX ((size_t)16 << 20)
@@ -45,11 +46,20 @@ struct proj {
 	size_t nhints, ahints;
 };
 
+/* Wheels at least this large (or of unknown size) without a PEP 658 sidecar
+ * have their METADATA read with range requests instead of being downloaded. */
+#define LAZY_MIN ((int64_t)1 << 20)
+
 struct fmeta {
 	struct al_index *ix;
 	char *name, *url, *filename, *sha256, *meta_url, *meta_sha256;
 	int64_t size;
 	bool sdist;
+	/* range reads of a remote wheel */
+	struct al_buf part;          /* the bytes of the last range read */
+	uint64_t total;              /* the file's size, from Content-Range */
+	struct al_zip_member mem;
+	unsigned lazy_steps;
 	int state;
 	al_err err;
 	struct al_diag diag;
@@ -615,6 +625,184 @@ static void file_done(void *ctx, struct al_http_resp *resp)
 	meta_from_blob(m, resp->sha256);
 }
 
+/* ---- METADATA out of a remote wheel, with range requests ---------------------------- */
+
+static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d);
+static void lazy_entry_done(void *ctx, struct al_http_resp *resp);
+
+static al_err lazy_get(struct al_index *ix, struct fmeta *m, uint64_t from, uint64_t to,
+                       al_http_done_fn done, struct al_diag *d)
+{
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+	char range[80];
+	const char *headers[] = { range, NULL };
+
+	if (to < from || ++m->lazy_steps > 4)
+		return start_file(ix, m, d);
+	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)from,
+	         (unsigned long long)to);
+	req.url = m->url;
+	req.headers = headers;
+	req.body = &m->part;
+	req.max = (size_t)(to - from + 1);
+	req.done = done;
+	req.ctx = m;
+	ix->requests++;
+	return al_http_add(ix->o.http, &req, d);
+}
+
+/* Fall back to downloading the whole wheel (a server without ranges, a
+ * strange zip): it lands in the store, so fetch will not download it again. */
+static void lazy_fallback(struct fmeta *m)
+{
+	al_buf_release(&m->part);
+	if ((m->err = start_file(m->ix, m, &m->diag)))
+		m->state = ST_DONE;
+}
+
+static void lazy_finish(struct fmeta *m, const unsigned char *local, size_t len)
+{
+	struct al_buf text = AL_BUF_INIT;
+	uint64_t need = 0;
+	al_err err;
+
+	err = al_zip_member_data(local, len, &m->mem, 16u << 20, &text, &need, &m->diag);
+	if (err == AL_ENOTFOUND && need && m->mem.local_offset + need <= m->total) {
+		al_buf_release(&text);
+		if ((err = lazy_get(m->ix, m, m->mem.local_offset, m->mem.local_offset + need - 1,
+		                    lazy_entry_done, &m->diag))) {
+			m->err = err;
+			m->state = ST_DONE;
+		}
+		return;
+	}
+	m->state = ST_DONE;
+	if (err) {
+		al_buf_release(&text);
+		lazy_fallback(m);
+		return;
+	}
+	if (!(m->err = meta_from_text(m, text.buf, text.len, &m->diag)))
+		speculate_meta(m->ix, m->meta);
+	al_buf_release(&text);
+	al_buf_release(&m->part);
+}
+
+static void lazy_entry_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fmeta *m = ctx;
+
+	if (resp->err || resp->status != 206) {
+		lazy_fallback(m);
+		return;
+	}
+	lazy_finish(m, (const unsigned char *)m->part.buf, m->part.len);
+}
+
+/* Find METADATA in the central directory held in m->part (which starts at
+ * file offset `at`), then read or fetch the member. */
+static void lazy_member(struct fmeta *m, uint64_t at, const struct al_zip_cd *cd)
+{
+	const unsigned char *p = (const unsigned char *)m->part.buf;
+	uint64_t end;
+	al_err err;
+
+	if (al_zip_find_metadata(p + (cd->offset - at), (size_t)cd->size, &m->mem, &m->diag)) {
+		lazy_fallback(m);
+		return;
+	}
+	end = m->mem.local_offset + 30 + 1024 + m->mem.csize;
+	if (end > m->total)
+		end = m->total;
+	if (m->mem.local_offset >= at && end <= at + m->part.len) {
+		lazy_finish(m, p + (m->mem.local_offset - at), m->part.len - (size_t)(m->mem.local_offset - at));
+		return;
+	}
+	if ((err = lazy_get(m->ix, m, m->mem.local_offset, end - 1, lazy_entry_done, &m->diag))) {
+		m->err = err;
+		m->state = ST_DONE;
+	}
+}
+
+static void lazy_cd_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fmeta *m = ctx;
+	struct al_zip_cd cd;
+
+	if (resp->err || resp->status != 206 || !resp->hdrs.has_content_range) {
+		lazy_fallback(m);
+		return;
+	}
+	cd.offset = (uint64_t)resp->hdrs.range_start;
+	cd.size = m->part.len;
+	lazy_member(m, cd.offset, &cd);
+}
+
+static void lazy_tail_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fmeta *m = ctx;
+	struct al_zip_cd cd;
+	uint64_t at;
+	al_err err;
+
+	if (resp->err || (resp->status != 206 && resp->status != 200)) {
+		lazy_fallback(m);
+		return;
+	}
+	if (resp->status == 200) {
+		m->total = m->part.len; /* the server sent it all: it is small */
+	} else if (resp->hdrs.has_content_range && resp->hdrs.range_total > 0) {
+		m->total = (uint64_t)resp->hdrs.range_total;
+	} else {
+		lazy_fallback(m);
+		return;
+	}
+	at = m->total - m->part.len;
+	if (al_zip_find_cd((const unsigned char *)m->part.buf, m->part.len, m->total, &cd, NULL)) {
+		lazy_fallback(m);
+		return;
+	}
+	if (cd.offset >= at) {
+		lazy_member(m, at, &cd);
+		return;
+	}
+	if ((err = lazy_get(m->ix, m, cd.offset, cd.offset + cd.size - 1, lazy_cd_done, &m->diag))) {
+		m->err = err;
+		m->state = ST_DONE;
+	}
+}
+
+static al_err start_lazy(struct al_index *ix, struct fmeta *m, struct al_diag *d)
+{
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+	static const char *const headers[] = { "Range: bytes=-65536", NULL };
+
+	req.url = m->url;
+	req.headers = headers;
+	req.body = &m->part;
+	req.max = AL_ZIP_TAIL; /* a server that ignores Range: more is an error, then the fallback */
+	req.done = lazy_tail_done;
+	req.ctx = m;
+	m->state = ST_FLIGHT;
+	ix->requests++;
+	return al_http_add(ix->o.http, &req, d);
+}
+
+static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d)
+{
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+
+	req.url = m->url;
+	req.store = ix->o.store;
+	req.sha256 = m->sha256;
+	req.size = m->size >= 0 ? m->size : AL_SIZE_UNKNOWN;
+	req.done = file_done;
+	req.ctx = m;
+	m->state = ST_FLIGHT;
+	ix->requests++;
+	return al_http_add(ix->o.http, &req, d);
+}
+
 static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
 	struct al_http_req req = AL_HTTP_REQ_INIT;
@@ -649,21 +837,19 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 		                     "without --offline)", m->filename);
 		return AL_OK;
 	}
-	/* 2. the PEP 658 sidecar, or 3. the whole file into the store */
+	/* 2. the PEP 658 sidecar, 3. range reads of a large wheel, or 4. the whole
+	 * file into the store */
+	if (!m->meta_url && !m->sdist && (m->size < 0 || m->size >= LAZY_MIN) &&
+	    (!strncmp(m->url, "http://", 7) || !strncmp(m->url, "https://", 8)))
+		return start_lazy(ix, m, d);
+	if (!m->meta_url)
+		return start_file(ix, m, d);
 	m->state = ST_FLIGHT;
 	ix->requests++;
-	if (m->meta_url) {
-		req.url = m->meta_url;
-		req.body = &m->body;
-		req.max = META_MAX;
-		req.done = sidecar_done;
-	} else {
-		req.url = m->url;
-		req.store = ix->o.store;
-		req.sha256 = m->sha256;
-		req.size = m->size >= 0 ? m->size : AL_SIZE_UNKNOWN;
-		req.done = file_done;
-	}
+	req.url = m->meta_url;
+	req.body = &m->body;
+	req.max = META_MAX;
+	req.done = sidecar_done;
 	req.ctx = m;
 	return al_http_add(ix->o.http, &req, d);
 }
@@ -685,6 +871,7 @@ static struct fmeta *find_meta(struct al_index *ix, const char *name, const stru
 	ix->metas[ix->nmetas++] = m;
 	m->ix = ix;
 	al_buf_init(&m->body);
+	al_buf_init(&m->part);
 	m->size = f->size;
 	m->sdist = strlen(f->filename) < 4 || strcmp(f->filename + strlen(f->filename) - 4, ".whl");
 	if (!(m->name = al_strdup(name)) || !(m->url = al_strdup(f->url)) ||
@@ -876,6 +1063,7 @@ void al_index_free(struct al_index *ix)
 		al_free(m->meta_sha256);
 		al_dist_meta_free(m->meta);
 		al_buf_release(&m->body);
+		al_buf_release(&m->part);
 		al_free(m);
 	}
 	al_free(ix->metas);

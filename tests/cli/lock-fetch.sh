@@ -100,6 +100,26 @@ like "$err" "no version of unsat-" "naming the project that cannot be satisfied"
 like "$err" "required by unsat-" "and who asked for what"
 ok '[ ! -e "$T/bad.lock" ]' "and writes no lock"
 
+# an HTML-only index gives no sizes: METADATA comes out of the remote wheels
+# with range requests where there is no PEP 658 sidecar
+indexserver_start --html-only --log "$T/html.log" "$FIXTURE_WHEELS" || { echo "Bail out! no second server"; exit 1; }
+cat > "$T/proj/html.yaml" <<YAML
+version: 1
+bundle: html
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["benchtop"]
+YAML
+run env AIRLOCK_STORE="$T/store-html" "$AIRLOCK" lock -f "$T/proj/html.yaml" -o "$T/html.lock"
+is "$status" 0 "lock through an HTML-only index"
+[ "$status" -eq 0 ] || echo "# $err"
+is "$(pins "$T/html.lock" cp311-manylinux_2_28_x86_64)" "$(cat "$top_srcdir/fixtures/wheels/expected/benchtop-cp311-linux.txt")" \
+	"the same 54 pins"
+ok 'grep -q "bytes=-65536" "$T/html.log"' "METADATA was read with range requests"
+run env AIRLOCK_STORE="$T/store-html" "$AIRLOCK" fetch -f "$T/proj/html.yaml" -o "$T/html.lock" --locked
+is "$status" 0 "and fetch then downloads the wheels"
+
 # the larger closure, checked against pip
 cat > "$T/proj/bench.yaml" <<YAML
 version: 1

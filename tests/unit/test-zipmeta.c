@@ -1,0 +1,108 @@
+/* lib/zipmeta.c: METADATA out of a wheel the way range reads see it. */
+#include "config.h"
+
+#include "buf.h"
+#include "tap.h"
+#include "zipmeta.h"
+
+static void read_fixture(const char *name, struct al_buf *b)
+{
+	struct al_buf p = AL_BUF_INIT;
+	struct al_diag d = AL_DIAG_INIT;
+
+	al_buf_addf(&p, "%s/fixtures/zip/%s", tap_srcdir(), name);
+	if (al_buf_read_file(b, p.buf, 1 << 20, &d))
+		diag("%s", d.msg);
+	al_buf_release(&p);
+}
+
+/* Do what the index client does: the tail, the central directory, the member. */
+static al_err extract(const struct al_buf *zip, size_t tail, struct al_buf *out, struct al_diag *d)
+{
+	const unsigned char *z = (const unsigned char *)zip->buf;
+	size_t at = zip->len > tail ? zip->len - tail : 0;
+	struct al_zip_cd cd;
+	struct al_zip_member m;
+	uint64_t need;
+	al_err err;
+
+	if ((err = al_zip_find_cd(z + at, zip->len - at, zip->len, &cd, d)))
+		return err;
+	if ((err = al_zip_find_metadata(z + cd.offset, (size_t)cd.size, &m, d)))
+		return err;
+	err = al_zip_member_data(z + m.local_offset, 10, &m, 1 << 20, out, &need, d);
+	if (err != AL_ENOTFOUND || !need)
+		return AL_EINTERNAL; /* 10 bytes cannot be enough */
+	if (m.local_offset + need > zip->len)
+		need = zip->len - m.local_offset;
+	return al_zip_member_data(z + m.local_offset, (size_t)need, &m, 1 << 20, out, &need, d);
+}
+
+int main(void)
+{
+	static const char *const names[] = { "deflated.whl", "stored.whl", "zip64.whl" };
+	struct al_buf meta = AL_BUF_INIT, zip = AL_BUF_INIT, out = AL_BUF_INIT;
+	struct al_diag d = AL_DIAG_INIT;
+	size_t i;
+
+	read_fixture("METADATA", &meta);
+	for (i = 0; i < 3; i++) {
+		al_buf_reset(&zip);
+		al_buf_reset(&out);
+		read_fixture(names[i], &zip);
+		is_int(extract(&zip, 65536, &out, &d), AL_OK, "%s: METADATA found", names[i]);
+		ok(out.len == meta.len && !memcmp(out.buf, meta.buf, meta.len), "%s: the bytes match", names[i]);
+		al_buf_reset(&out);
+		is_int(extract(&zip, 100, &out, &d), AL_OK, "%s: from a short tail too", names[i]);
+	}
+
+	/* hostile archives */
+	read_fixture("deflated.whl", &zip);
+	{
+		struct al_zip_cd cd;
+		struct al_zip_member m;
+		unsigned char *z = (unsigned char *)zip.buf;
+		uint64_t need;
+		size_t eocd = zip.len - 22;
+
+		is_int(al_zip_find_cd(z, 10, 10, &cd, &d), AL_EINVALID, "too short for a zip");
+		ok(z[eocd] == 0x50 && z[eocd + 1] == 0x4b, "the end record is last");
+		z[eocd + 16] = 0xff; /* central directory offset beyond the file */
+		z[eocd + 17] = 0xff;
+		z[eocd + 18] = 0xff;
+		z[eocd + 19] = 0x7f;
+		is_int(al_zip_find_cd(z, zip.len, zip.len, &cd, &d), AL_EINVALID,
+		       "a central directory outside the file is refused");
+		ok(strstr(d.msg, "out of bounds") != NULL, "saying so: %s", d.msg);
+		memset(z, 0, 4);
+		m.local_offset = 0;
+		m.csize = m.usize = 5;
+		m.method = 0;
+		al_buf_reset(&out);
+		is_int(al_zip_member_data(z, 100, &m, 1 << 20, &out, &need, &d), AL_EINVALID,
+		       "a bad local header is refused");
+		m.usize = 2u << 20;
+		is_int(al_zip_member_data(z, 100, &m, 1 << 20, &out, &need, &d), AL_ELIMIT,
+		       "a METADATA larger than the cap is refused");
+		is_int(al_zip_find_metadata(z, 10, &m, &d), AL_ENOTFOUND, "garbage has no METADATA");
+	}
+	/* a deflated member whose declared size lies */
+	al_buf_reset(&zip);
+	read_fixture("deflated.whl", &zip);
+	{
+		const unsigned char *z = (const unsigned char *)zip.buf;
+		struct al_zip_cd cd;
+		struct al_zip_member m;
+		uint64_t need;
+		al_zip_find_cd(z, zip.len, zip.len, &cd, &d);
+		al_zip_find_metadata(z + cd.offset, (size_t)cd.size, &m, &d);
+		m.usize += 7;
+		al_buf_reset(&out);
+		is_int(al_zip_member_data(z + m.local_offset, zip.len - (size_t)m.local_offset, &m, 1 << 20,
+		                          &out, &need, &d), AL_EINVALID, "a size that does not inflate is refused");
+	}
+	al_buf_release(&meta);
+	al_buf_release(&zip);
+	al_buf_release(&out);
+	return done_testing();
+}
