@@ -113,6 +113,11 @@ static al_err add_file(struct al_simple_page *p, size_t *alloc, const char *base
 	f->size = -1;
 	if ((err = al_url_join(base, href, &abs, d)))
 		return err;
+	/* a remote page may not point at local files */
+	if (!strncasecmp(abs, "file:", 5) && strncasecmp(base, "file:", 5)) {
+		al_free(abs);
+		return al_diag_set(d, AL_EINVALID, "a remote index page links to a local file");
+	}
 	if ((err = al_url_split_fragment(abs, &f->url, &frag, d)))
 		goto out;
 	if ((err = al_url_filename(f->url, &f->filename, d)))

@@ -92,6 +92,14 @@ int main(void)
 	       AL_OK, "unclosed tags are fine");
 	is_int(p ? p->nfiles : 0, 1, "and the link is found");
 	al_simple_page_free(p);
+	is_int(al_simple_parse(AL_SIMPLE_HTML, "<a href='file:///etc/passwd'>x</a>", 34, "https://x/", &p, &d),
+	       AL_OK, "a remote page linking to a local file parses");
+	is_int(p ? p->nfiles : 99, 0, "but the local link is dropped");
+	al_simple_page_free(p);
+	is_int(al_simple_parse(AL_SIMPLE_HTML, "<a href='x-1.0.tar.gz'>x</a>", 28, "file:///srv/links/", &p, &d),
+	       AL_OK, "a local find-links page");
+	is_str(p && p->nfiles ? p->files[0].url : NULL, "file:///srv/links/x-1.0.tar.gz", "keeps local links");
+	al_simple_page_free(p);
 	{
 		/* deep nesting does not recurse */
 		struct al_buf b = AL_BUF_INIT;
