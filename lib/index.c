@@ -20,6 +20,7 @@
 #include "store-internal.h"
 #include "wheel.h"
 #include "wheelname.h"
+#include "url.h"
 #include "zipmeta.h"
 
 #define PAGE_MAX ((size_t)64 << 20)
@@ -791,6 +792,18 @@ static al_err start_lazy(struct al_index *ix, struct fmeta *m, struct al_diag *d
 static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
 	struct al_http_req req = AL_HTTP_REQ_INIT;
+
+	if (!strncasecmp(m->url, "file:", 5)) {
+		/* a find-links directory: into the store straight from the disk */
+		char *path = NULL, hex[AL_SHA256_HEX];
+		m->state = ST_DONE;
+		if (!(m->err = al_url_local_path(m->url, &path, &m->diag)) &&
+		    !(m->err = al_store_add_file(ix->o.store, path, m->sha256,
+		                                 m->size >= 0 ? m->size : AL_SIZE_UNKNOWN, hex, &m->diag)))
+			meta_from_blob(m, hex);
+		al_free(path);
+		return AL_OK;
+	}
 
 	req.url = m->url;
 	req.store = ix->o.store;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "bundle.h"
@@ -26,6 +27,7 @@
 #include "reqfile.h"
 #include "resolve.h"
 #include "tags.h"
+#include "url.h"
 
 char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l)
 {
@@ -177,6 +179,15 @@ static al_err complete_hashes(struct al_store *s, struct al_http *http, struct a
 					x->size = (int64_t)st.st_size;
 				al_free(path);
 			}
+			continue;
+		}
+		if (!strncasecmp(x->url, "file:", 5)) {
+			char *path = NULL, hex[AL_SHA256_HEX];
+			if (!(err = al_url_local_path(x->url, &path, d)) &&
+			    !(err = al_store_add_file(s, path, NULL, AL_SIZE_UNKNOWN, hex, d)) &&
+			    !(x->sha256 = al_strdup(hex)))
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			al_free(path);
 			continue;
 		}
 		fills[n].x = x;
@@ -441,6 +452,17 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			for (j = 0; j < n; j++)
 				dup |= !strcmp(items[j].name, x->filename);
 			if (dup) {
+				run.p.files_done++;
+				continue;
+			}
+			if (!strncasecmp(x->url, "file:", 5)) {
+				/* from a find-links directory */
+				char *path = NULL;
+				if (!(err = al_url_local_path(x->url, &path, d)))
+					err = al_store_add_file(s, path, x->sha256, x->size, NULL, d);
+				al_free(path);
+				if (err)
+					goto out;
 				run.p.files_done++;
 				continue;
 			}

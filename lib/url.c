@@ -139,3 +139,37 @@ out:
 	curl_url_cleanup(u);
 	return err;
 }
+
+al_err al_url_local_path(const char *url, char **out, struct al_diag *d)
+{
+	const char *p;
+	size_t n = 0, i;
+	char *path;
+
+	*out = NULL;
+	if (strncasecmp(url, "file://", 7))
+		return al_diag_set(d, AL_EINVALID, "'%s' is not a file:// URL", url);
+	p = url + 7;
+	if (!strncasecmp(p, "localhost/", 10))
+		p += 9;
+	if (*p != '/')
+		return al_diag_set(d, AL_EINVALID, "file URL '%s' names another host", url);
+	if (!(path = al_malloc(strcspn(p, "?#") + 1)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	for (i = 0; p[i] && p[i] != '?' && p[i] != '#'; i++) {
+		int hi, lo;
+		if (p[i] == '%' && (hi = hexval(p[i + 1])) >= 0 && (lo = hexval(p[i + 2])) >= 0) {
+			path[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			path[n++] = p[i];
+		}
+	}
+	path[n] = '\0';
+	if (strlen(path) != n) {
+		al_free(path);
+		return al_diag_set(d, AL_EINVALID, "file URL '%s' holds a NUL", url);
+	}
+	*out = path;
+	return AL_OK;
+}

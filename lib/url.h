@@ -19,4 +19,8 @@ al_err al_url_split_fragment(const char *url, char **base, char **frag, struct a
 /* The host of an URL (malloc'd, lowercase), for auth scoping. */
 al_err al_url_host(const char *url, char **out, struct al_diag *d);
 
+/* The local path of a file:// URL (percent-decoded, malloc'd); AL_EINVALID
+ * for other URLs, a host other than localhost, or a NUL. */
+al_err al_url_local_path(const char *url, char **out, struct al_diag *d);
+
 #endif

@@ -120,6 +120,24 @@ ok 'grep -q "bytes=-65536" "$T/html.log"' "METADATA was read with range requests
 run env AIRLOCK_STORE="$T/store-html" "$AIRLOCK" fetch -f "$T/proj/html.yaml" -o "$T/html.lock" --locked
 is "$status" 0 "and fetch then downloads the wheels"
 
+# find-links: a directory of wheels beside the index
+mkdir -p "$T/links"
+"$PYTHON3" "$top_srcdir/tests/helpers/mkwheel.py" "$T/links" local-only 3.0 py3-none-any "airdemo" >/dev/null
+cat > "$T/proj/links.yaml" <<YAML
+version: 1
+bundle: links
+python:
+  index-url: $INDEX_URL/simple/
+  find-links: ["file://$T/links"]
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["local-only"]
+YAML
+run env AIRLOCK_STORE="$T/store-links" "$AIRLOCK" fetch -f "$T/proj/links.yaml" -o "$T/links.lock"
+is "$status" 0 "lock and fetch with a find-links directory"
+[ "$status" -eq 0 ] || echo "# $err"
+like "$(pins "$T/links.lock" cp311-manylinux_2_28_x86_64)" "local-only==3\.0" "the project only the directory has"
+like "$(pins "$T/links.lock" cp311-manylinux_2_28_x86_64)" "airdemo==1\.1" "and its dependencies from the index"
+
 # the larger closure, checked against pip
 cat > "$T/proj/bench.yaml" <<YAML
 version: 1
