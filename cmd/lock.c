@@ -217,10 +217,16 @@ static void on_progress(void *ctx, const struct al_fetch_progress *p)
 	double t = now_s(), rate;
 	char done[32], total[32], r[32];
 
+	char eta[32] = "";
+
 	if (t - ps->last < 0.2 && p->files_done < p->files_total)
 		return;
 	ps->last = t;
 	rate = (double)p->bytes_done / (t - ps->start > 0.001 ? t - ps->start : 0.001);
+	if (rate > 1 && p->bytes_total > p->bytes_done) {
+		double left = (double)(p->bytes_total - p->bytes_done) / rate;
+		snprintf(eta, sizeof(eta), "  ETA %d:%02d", (int)left / 60, (int)left % 60);
+	}
 	if (ps->cli->json) {
 		cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "progress", "files_done",
 		                   (json_int_t)p->files_done, "files_total", (json_int_t)p->files_total,
@@ -230,11 +236,12 @@ static void on_progress(void *ctx, const struct al_fetch_progress *p)
 	}
 	if (!ps->cli->tty || ps->cli->verbosity < 0)
 		return;
-	fprintf(stderr, "\r\033[K[%llu/%llu files] %s / %s  %s/s  %.40s",
+	fprintf(stderr, "\r\033[K[%llu/%llu files] %s / %s  %s/s%s  %.40s",
 	        (unsigned long long)p->files_done, (unsigned long long)p->files_total,
 	        cli_human_size(p->bytes_done, done, sizeof(done)),
 	        cli_human_size(p->bytes_total, total, sizeof(total)),
-	        cli_human_size((unsigned long long)rate, r, sizeof(r)), p->current ? p->current : "");
+	        cli_human_size((unsigned long long)rate, r, sizeof(r)), eta,
+	        p->current ? p->current : "");
 	fflush(stderr);
 }
 

@@ -249,7 +249,9 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	}
 	io.store = s;
 	io.http = http;
-	io.index_url = m->python.index_url;
+	/* PIP_INDEX_URL overrides the manifest, as HF_ENDPOINT does for the Hub */
+	io.index_url = getenv("PIP_INDEX_URL") && *getenv("PIP_INDEX_URL") ? getenv("PIP_INDEX_URL")
+	                                                                   : m->python.index_url;
 	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
 	io.nextra = m->python.extra_index_urls.n;
 	io.find_links = (const char *const *)m->python.find_links.v;

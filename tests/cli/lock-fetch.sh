@@ -45,6 +45,11 @@ for t in l["targets"]:
         assert len(d["sha256"]) == 64 and d["url"].startswith("http") and d["required-by"], d
 print("ok")' "$T/proj/airlock.lock"
 is "$out" "ok" "every pin has a url, a sha256 and required-by"
+run "$PYTHON3" -c '
+import json, sys, yaml, jsonschema
+jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+print("valid")' "$T/proj/airlock.lock" "$top_srcdir/schema/airlock.lock.schema.json"
+is "$out" "valid" "the lock validates against schema/airlock.lock.schema.json"
 cp "$T/proj/airlock.lock" "$T/lock1"
 
 run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"

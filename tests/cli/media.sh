@@ -45,6 +45,11 @@ else
 	skip "minisign not installed"; skip "minisign not installed"
 fi
 
+run "$PYTHON3" -c '
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+print("valid")' "$T/m1/airlock-media.json" "$top_srcdir/schema/airlock-media.schema.json"
+is "$out" "valid" "the media manifest validates against schema/airlock-media.schema.json"
 run "$AIRLOCK" --store "$B" import "$T/m1"
 is "$status" 1 "import without a trusted key is refused (exit 1)"
 like "$err" "no trusted keys" "saying how to trust one"
