@@ -158,3 +158,31 @@ al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct a
 	close(fd);
 	return err;
 }
+
+al_err al_buf_add_html(struct al_buf *b, const char *s)
+{
+	al_err err = AL_OK;
+
+	for (; *s && !err; s++) {
+		switch (*s) {
+		case '&': err = al_buf_addstr(b, "&amp;"); break;
+		case '<': err = al_buf_addstr(b, "&lt;"); break;
+		case '>': err = al_buf_addstr(b, "&gt;"); break;
+		case '"': err = al_buf_addstr(b, "&quot;"); break;
+		case '\'': err = al_buf_addstr(b, "&#39;"); break;
+		default: err = al_buf_addch(b, *s);
+		}
+	}
+	return err;
+}
+
+int al_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -43,6 +43,11 @@ al_err al_buf_addf(struct al_buf *b, const char *fmt, ...)
 al_err al_buf_vaddf(struct al_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* Append s with &, <, >, " and ' as HTML entities. */
+al_err al_buf_add_html(struct al_buf *b, const char *s);
+/* The value of a hexadecimal digit, or -1. */
+int al_hexval(int c);
+
 /* Read a whole file, at most max bytes (AL_ELIMIT beyond). Sets d. */
 al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct al_diag *d);
 

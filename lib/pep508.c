@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "names.h"
 #include "pep508.h"
@@ -228,17 +229,6 @@ static size_t op_len(const struct tk *t, enum al_marker_op *op)
 
 /* ---- Python string literals (ast.literal_eval of '...' or "...") ------ */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static al_err add_utf8(struct al_buf *b, unsigned long cp)
 {
 	char u[4];
@@ -318,9 +308,9 @@ static al_err py_unescape(const char *s, size_t len, struct al_buf *out)
 			digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
 			cp = 0;
 			for (k = 0; k < (size_t)digits; k++) {
-				if (i >= len || hexval(s[i]) < 0)
+				if (i >= len || al_hexval(s[i]) < 0)
 					return AL_EPARSE;
-				cp = cp * 16 + (unsigned long)hexval(s[i++]);
+				cp = cp * 16 + (unsigned long)al_hexval(s[i++]);
 			}
 			if (!cp || cp > 0x10ffff)
 				return AL_EPARSE;

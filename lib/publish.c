@@ -163,23 +163,6 @@ out:
 	return err;
 }
 
-static al_err html_escape(struct al_buf *b, const char *s)
-{
-	al_err err = AL_OK;
-
-	for (; *s && !err; s++) {
-		switch (*s) {
-		case '&': err = al_buf_addstr(b, "&amp;"); break;
-		case '<': err = al_buf_addstr(b, "&lt;"); break;
-		case '>': err = al_buf_addstr(b, "&gt;"); break;
-		case '"': err = al_buf_addstr(b, "&quot;"); break;
-		case '\'': err = al_buf_addstr(b, "&#39;"); break;
-		default: err = al_buf_addch(b, *s);
-		}
-	}
-	return err;
-}
-
 /* Percent-encode a file name for an href (keep unreserved and '+'... no: '+' too). */
 static al_err url_escape(struct al_buf *b, const char *s)
 {
@@ -265,8 +248,8 @@ static al_err project_page(struct pub *p, struct pdist *v, size_t n)
 		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
 	if (al_buf_addstr(&html, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" "
 	                         "content=\"1.1\"><title>Links for ") ||
-	    html_escape(&html, name) || al_buf_addstr(&html, "</title></head>\n<body><h1>Links for ") ||
-	    html_escape(&html, name) || al_buf_addstr(&html, "</h1>\n"))
+	    al_buf_add_html(&html, name) || al_buf_addstr(&html, "</title></head>\n<body><h1>Links for ") ||
+	    al_buf_add_html(&html, name) || al_buf_addstr(&html, "</h1>\n"))
 		goto oom;
 	for (i = 0; i < n; i++) {
 		const struct al_lock_dist *x = v[i].x;
@@ -274,16 +257,16 @@ static al_err project_page(struct pub *p, struct pdist *v, size_t n)
 		al_buf_reset(&href);
 		if (al_buf_addstr(&href, "../../wheels/") || url_escape(&href, x->filename))
 			goto oom;
-		if (al_buf_addstr(&html, "<a href=\"") || html_escape(&html, href.buf) ||
+		if (al_buf_addstr(&html, "<a href=\"") || al_buf_add_html(&html, href.buf) ||
 		    al_buf_addf(&html, "#sha256=%s\"", x->sha256))
 			goto oom;
 		if (x->requires_python && (al_buf_addstr(&html, " data-requires-python=\"") ||
-		                           html_escape(&html, x->requires_python) || al_buf_addch(&html, '"')))
+		                           al_buf_add_html(&html, x->requires_python) || al_buf_addch(&html, '"')))
 			goto oom;
 		if (v[i].meta[0] && al_buf_addf(&html, " data-core-metadata=\"sha256=%s\" "
 		                                "data-dist-info-metadata=\"sha256=%s\"", v[i].meta, v[i].meta))
 			goto oom;
-		if (al_buf_addch(&html, '>') || html_escape(&html, x->filename) ||
+		if (al_buf_addch(&html, '>') || al_buf_add_html(&html, x->filename) ||
 		    al_buf_addstr(&html, "</a><br/>\n"))
 			goto oom;
 		jf = json_pack("{s:s, s:s, s:{s:s}}", "filename", x->filename, "url", href.buf, "hashes",
@@ -453,8 +436,8 @@ static al_err publish_python(struct pub *p)
 			start++;
 		if ((err = project_page(p, v + i, start - i)))
 			goto out;
-		if (al_buf_addstr(&root, "<a href=\"") || html_escape(&root, v[i].x->name) ||
-		    al_buf_addstr(&root, "/\">") || html_escape(&root, v[i].x->name) ||
+		if (al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
+		    al_buf_addstr(&root, "/\">") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "</a><br/>\n")) {
 			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
 			goto out;

@@ -283,17 +283,6 @@ bool al_serve_normalize(const char *name, char *out)
 
 /* ---- paths and files ------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Is every '/'-separated part of s a real name (not "", "." or "..")? */
 static bool parts_ok(const char *s)
 {
@@ -334,7 +323,7 @@ static unsigned parse_path(const char *raw, struct rpath *p)
 		while (*s && *s != '/') {
 			unsigned char c = (unsigned char)*s;
 			if (c == '%') {
-				int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+				int hi = al_hexval(s[1]), lo = hi < 0 ? -1 : al_hexval(s[2]);
 				if (hi < 0 || lo < 0)
 					return 400;
 				c = (unsigned char)(hi << 4 | lo);
@@ -459,23 +448,6 @@ static const char *file_type(const char *name)
 	if (!strcmp(dot, ".html"))
 		return CT_HTML;
 	return CT_BIN;
-}
-
-static al_err html_escape(struct al_buf *b, const char *s)
-{
-	al_err err = AL_OK;
-
-	for (; *s && !err; s++) {
-		switch (*s) {
-		case '&': err = al_buf_addstr(b, "&amp;"); break;
-		case '<': err = al_buf_addstr(b, "&lt;"); break;
-		case '>': err = al_buf_addstr(b, "&gt;"); break;
-		case '"': err = al_buf_addstr(b, "&quot;"); break;
-		case '\'': err = al_buf_addstr(b, "&#39;"); break;
-		default: err = al_buf_addch(b, *s);
-		}
-	}
-	return err;
 }
 
 /* Percent-encode what may not stand in a URL as it is. keep: extra bytes to
@@ -839,7 +811,7 @@ static enum MHD_Result listing(struct req *r, const char *dir)
 	                  dir);
 	for (i = 0; i < n && !err; i++)
 		err = al_buf_addstr(&html, "<a href=\"") ?: url_escape(&html, names[i], "") ?:
-		      al_buf_addstr(&html, "\">") ?: html_escape(&html, names[i]) ?:
+		      al_buf_addstr(&html, "\">") ?: al_buf_add_html(&html, names[i]) ?:
 		      al_buf_addstr(&html, "</a><br/>\n");
 	err = err ?: al_buf_addstr(&html, "</body></html>\n");
 	free_names(names, n);
@@ -1283,7 +1255,7 @@ static int form_decode(char *s)
 		if (*s == '+') {
 			*o++ = ' ';
 		} else if (*s == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			int hi = al_hexval(s[1]), lo = hi < 0 ? -1 : al_hexval(s[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			*o++ = (char)(hi << 4 | lo);

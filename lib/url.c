@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "url.h"
 
@@ -71,17 +72,6 @@ al_err al_url_split_fragment(const char *url, char **base, char **frag, struct a
 	return AL_OK;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 al_err al_url_filename(const char *url, char **out, struct al_diag *d)
 {
 	size_t end = strcspn(url, "?#"), start = end, i, n = 0;
@@ -94,8 +84,8 @@ al_err al_url_filename(const char *url, char **out, struct al_diag *d)
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	for (i = start; i < end; i++) {
 		int hi, lo;
-		if (url[i] == '%' && i + 2 < end + 1 && (hi = hexval(url[i + 1])) >= 0 &&
-		    (lo = hexval(url[i + 2])) >= 0) {
+		if (url[i] == '%' && i + 2 < end + 1 && (hi = al_hexval(url[i + 1])) >= 0 &&
+		    (lo = al_hexval(url[i + 2])) >= 0) {
 			name[n++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
@@ -158,7 +148,7 @@ al_err al_url_local_path(const char *url, char **out, struct al_diag *d)
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	for (i = 0; p[i] && p[i] != '?' && p[i] != '#'; i++) {
 		int hi, lo;
-		if (p[i] == '%' && (hi = hexval(p[i + 1])) >= 0 && (lo = hexval(p[i + 2])) >= 0) {
+		if (p[i] == '%' && (hi = al_hexval(p[i + 1])) >= 0 && (lo = al_hexval(p[i + 2])) >= 0) {
 			path[n++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
