@@ -215,7 +215,7 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_command *c;
 
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		print_main_help(stdout);
 		return EXIT_OK;
 	}

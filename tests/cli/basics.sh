@@ -33,9 +33,15 @@ like "$out" 'airlock store verify' "and shows the command's usage"
 run "$AIRLOCK" help nope
 is "$status" 2 "help for an unknown command exits 2"
 
-for c in init validate info store; do
+# every command in the help has its own help, and a section in the man page
+cmds=$("$AIRLOCK" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+ok '[ "$(echo $cmds | wc -w)" -ge 16 ]' "the help lists the commands ($(echo $cmds | wc -w))"
+for c in $cmds; do
 	run "$AIRLOCK" "$c" --help
 	is "$status" 0 "$c --help exits 0"
+	like "$out" "usage: airlock" "$c --help prints its usage"
+	[ "$c" = help ] && continue
+	ok 'grep -Eq "^\.BR? \"?$c" "$top_srcdir/man/airlock.1"' "man/airlock.1 documents $c"
 done
 
 run "$AIRLOCK" info
