@@ -34,6 +34,11 @@ const struct cli_command cli_commands[] = {
 	  "usage: airlock info\n"
 	  "\n"
 	  "Print the store's directory, schema version and what it holds.\n" },
+	{ "ls", cmd_ls, "list the bundles in the store",
+	  "usage: airlock ls [BUNDLE...]\n"
+	  "\n"
+	  "Without arguments, one line per bundle: targets, distributions, repos, size.\n"
+	  "With bundle names, every distribution and repo file of each.\n" },
 	{ "store", cmd_store, "check or clean the store",
 	  "usage: airlock store verify [-j N]\n"
 	  "       airlock store gc [-n]\n"

@@ -280,6 +280,11 @@ struct al_lock {
 };
 
 void al_lock_free(struct al_lock *l);
+/* The bundles a store holds (lib/bundle.c): names sorted, and each one's lock. */
+al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
+al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
+                     struct al_diag *d);
+void al_strv_free(char **v, size_t n);
 /* Serialise deterministically (sorted, stable, every string quoted). */
 al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);
 /* Write atomically; *changed tells whether the file's bytes changed. */

@@ -28,14 +28,9 @@ bool al_path_safe(const char *p);
 /* Every blob a lock needs (wheels, metadata sidecars, repo files): a sorted,
  * deduplicated array of sha256 hex strings (malloc'd, each owned). */
 al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct al_diag *d);
-void al_strv_free(char **v, size_t n);
 
 /* Record (replace) a bundle with its lock and references, in one transaction
  * unless the caller has one open. Every object must be in the store. */
 al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag *d);
-al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
-                     struct al_diag *d);
-/* Names of every bundle, sorted (malloc'd array of malloc'd strings). */
-al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
 
 #endif

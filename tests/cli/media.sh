@@ -85,6 +85,11 @@ is "$status" 0 "importing again"
 like "$out" "nothing to do" "is a no-op"
 run "$AIRLOCK" --store "$B" store verify
 is "$status" 0 "the isolated store verifies clean"
+run "$AIRLOCK" --store "$B" ls
+like "$out" "^demo: 1 target, 2 distributions, 1 repos with 1 files" "ls lists the imported bundle"
+run "$AIRLOCK" --store "$B" ls demo
+like "$out" "alpha==1.0  alpha-1.0-py3-none-any.whl" "ls BUNDLE lists its distributions"
+like "$out" "weights.bin" "and its repo files"
 run "$AIRLOCK" --store "$B" log
 like "$out" "REFUSED .*signature" "the ledger shows the refusal"
 like "$out" "accepted media [0-9a-f]{32} bundle demo" "and the acceptance"

@@ -1,0 +1,115 @@
+/* airlock ls: what bundles the store holds */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static void show(struct cli *cli, const struct al_lock *l, bool detail)
+{
+	size_t i, k, ndists = 0, nfiles = 0;
+	unsigned long long bytes = 0;
+	char size[32];
+
+	for (i = 0; i < l->ntargets; i++)
+		for (k = 0; k < l->targets[i].ndists; k++, ndists++)
+			bytes += l->targets[i].dists[k].size > 0 ? (unsigned long long)l->targets[i].dists[k].size : 0;
+	for (i = 0; i < l->nrepos; i++)
+		for (k = 0; k < l->repos[i].nfiles; k++, nfiles++)
+			bytes += (unsigned long long)l->repos[i].files[k].size;
+	if (cli->json) {
+		json_t *targets = json_array(), *repos = json_array();
+		for (i = 0; i < l->ntargets; i++) {
+			json_t *d = json_array();
+			for (k = 0; detail && k < l->targets[i].ndists; k++)
+				json_array_append_new(d, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				                      l->targets[i].dists[k].name, "version",
+				                      l->targets[i].dists[k].version, "filename",
+				                      l->targets[i].dists[k].filename, "sha256",
+				                      l->targets[i].dists[k].sha256));
+			json_array_append_new(targets, json_pack("{s:s, s:I, s:o}", "name",
+			                      l->targets[i].name, "distributions",
+			                      (json_int_t)l->targets[i].ndists, "files", d));
+		}
+		for (i = 0; i < l->nrepos; i++)
+			json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:s, s:I}", "type",
+			                      l->repos[i].type, "repo", l->repos[i].repo, "revision",
+			                      l->repos[i].revision, "commit", l->repos[i].commit, "files",
+			                      (json_int_t)l->repos[i].nfiles));
+		cli_json(json_pack("{s:s, s:s, s:s?, s:o, s:o, s:I}", "event", "bundle", "name", l->bundle,
+		                   "manifest_sha256", l->manifest_sha256, "targets", targets, "repos",
+		                   repos, "bytes", (json_int_t)bytes));
+		return;
+	}
+	printf("%s: %zu target%s, %zu distributions, %zu repos with %zu files, %s\n", l->bundle,
+	       l->ntargets, l->ntargets == 1 ? "" : "s", ndists, l->nrepos, nfiles,
+	       cli_human_size(bytes, size, sizeof(size)));
+	if (!detail)
+		return;
+	for (i = 0; i < l->ntargets; i++) {
+		printf("  target %s (python %s, %s)\n", l->targets[i].name, l->targets[i].python_version,
+		       l->targets[i].implementation);
+		for (k = 0; k < l->targets[i].ndists; k++)
+			printf("    %s==%s  %s\n", l->targets[i].dists[k].name, l->targets[i].dists[k].version,
+			       l->targets[i].dists[k].filename);
+	}
+	for (i = 0; i < l->nrepos; i++) {
+		printf("  %s %s@%s (%.12s)\n", l->repos[i].type, l->repos[i].repo,
+		       l->repos[i].revision ? l->repos[i].revision : "", l->repos[i].commit);
+		for (k = 0; k < l->repos[i].nfiles; k++)
+			printf("    %s  %s\n", l->repos[i].files[k].path,
+			       cli_human_size((unsigned long long)l->repos[i].files[k].size, size, sizeof(size)));
+	}
+}
+
+int cmd_ls(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	char **names = NULL;
+	size_t n = 0, i;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_print_help(cli_find("ls"), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("ls", "unknown option '%s'", argv[optind - 1]);
+	}
+	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
+		return rc;
+	if (optind < argc) {
+		for (i = (size_t)optind; i < (size_t)argc; i++) {
+			struct al_lock *l = NULL;
+			if (al_bundle_get(s, argv[i], &l, &d)) {
+				rc = cli_fail(cli, &d);
+				break;
+			}
+			show(cli, l, true);
+			al_lock_free(l);
+		}
+		goto out;
+	}
+	if (al_bundle_names(s, &names, &n, &d)) {
+		rc = cli_fail(cli, &d);
+		goto out;
+	}
+	if (!n && !cli->json && cli->verbosity >= 0)
+		printf("no bundles in %s\n", al_store_dir(s));
+	for (i = 0; i < n; i++) {
+		struct al_lock *l = NULL;
+		if (al_bundle_get(s, names[i], &l, &d)) {
+			rc = cli_fail(cli, &d);
+			break;
+		}
+		show(cli, l, false);
+		al_lock_free(l);
+	}
+out:
+	al_strv_free(names, n);
+	al_store_free(s);
+	return rc;
+}
