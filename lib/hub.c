@@ -1085,10 +1085,10 @@ static void reg_done(void *ctx, struct al_http_resp *resp)
 	j->hashing = false;
 	if ((int64_t)j->got != j->f->size || strcmp(sha1, j->f->git_sha1) != 0) {
 		struct al_buf u = AL_BUF_INIT;
-		err = al_diag_set(&d, AL_EVERIFY, "%s '%s': '%s': GET %s: git blob sha1 mismatch: "
-		                  "expected %s (%lld bytes), got %s (%llu bytes)", r.type, r.repo,
-		                  shown(&b, r.path), url_shown(&u, resp->url), j->f->git_sha1,
-		                  (long long)j->f->size, sha1, (unsigned long long)j->got);
+		err = al_diag_set(&d, AL_EVERIFY, "%s '%s': '%s': git blob sha1 mismatch: expected "
+		                  "%s (%lld bytes), got %s (%llu bytes) from GET %s", r.type, r.repo,
+		                  shown(&b, r.path), j->f->git_sha1, (long long)j->f->size, sha1,
+		                  (unsigned long long)j->got, url_shown(&u, resp->url));
 		al_buf_release(&u);
 		reg_fail(j, err, &d);
 		goto out;
