@@ -30,7 +30,7 @@ EXPECTED_PINS=$top_srcdir/fixtures/wheels/expected/airdemo-cp311-linux.txt
 FX=$top_srcdir/fixtures/hub
 
 # ---- the cells: KIND|FAULT|EXPECT|PROBLEM ---------------------------------------------------
-# KIND: index, metadata, wheel (indexserver) or hub-api, hub-file (hubserver).
+# KIND: index, metadata, wheel, one-wheel (indexserver) or hub-api, hub-file (hubserver).
 # FAULT: the server's fault spec without the pattern (hub faults: ARG@N).
 # EXPECT: ok (must succeed), fail (must fail) or any (either, checked the same way).
 # PROBLEM: an extended regex the failure message must match besides the URL.
@@ -59,8 +59,9 @@ endless|fail|body is (larger|longer) than'
 
 cells="$T/cells"
 # One stall that outlasts the engine's low-speed abort (slower than 1 byte/s for
-# 30 s): the hang guard itself. First, so it runs while the short cells do.
-echo "wheel|stall:45*1|ok|" > "$cells"
+# 30 s): the hang guard itself, on one wheel (demo-leaf: fetched once, in the
+# download phase). First, so it runs while the short cells do.
+echo "one-wheel|stall:45*1|ok|" > "$cells"
 for kind in index metadata wheel; do
 	printf '%s\n' "$py_faults" | sed "s/^/$kind|/" >> "$cells"
 done
@@ -116,9 +117,10 @@ run_cell() {
 	index) pat='/simple/*' ;;
 	metadata) pat='/files/*.metadata' ;;
 	wheel) pat='/files/*.whl' ;;
+	one-wheel) pat='/files/demo_leaf-*.whl' ;;
 	esac
 	case $kind in
-	index | metadata | wheel)
+	index | metadata | wheel | one-wheel)
 		if ! indexserver_start --log "$c/requests.log" --fault "$pat=$fault" \
 			"$FIXTURE_WHEELS" 2>"$c/server.err"; then
 			echo "not ok - $kind $fault: the index server did not start" > "$c/result"
