@@ -69,6 +69,15 @@ static al_err oom(struct al_diag *d)
 
 /* A hostile string made fit for a message: control bytes and backslashes
  * escaped, cut at MSG_PATH_MAX bytes. */
+/* A URL for a message (any password hidden); "?" when out of memory. */
+static const char *url_shown(struct al_buf *b, const char *url)
+{
+	al_buf_reset(b);
+	if (!url || al_url_redact_buf(b, url) || !b->buf)
+		return "?";
+	return b->buf;
+}
+
 static const char *shown(struct al_buf *b, const char *s)
 {
 	size_t i;
@@ -859,8 +868,12 @@ static al_err resolve_commit(struct al_hub *hub, const struct repo_ref *r, char 
 	}
 	if ((err = api_get(hub, r, url.buf, &body, NULL, NULL, d)))
 		goto out;
-	if ((err = al_hub_parse_info(body.buf, body.len, commit, NULL, d)))
-		al_diag_prefix(d, "%s '%s' at '%s': ", r->type, r->repo, r->revision);
+	if ((err = al_hub_parse_info(body.buf, body.len, commit, NULL, d))) {
+		struct al_buf u = AL_BUF_INIT;
+		al_diag_prefix(d, "%s '%s' at '%s': GET %s: ", r->type, r->repo, r->revision,
+		               url_shown(&u, url.buf));
+		al_buf_release(&u);
+	}
 out:
 	al_buf_release(&url);
 	al_buf_release(&body);
@@ -904,8 +917,10 @@ static al_err list_files(struct al_hub *hub, const struct repo_ref *r, struct al
 			goto out;
 		}
 		if ((err = al_hub_parse_tree(body.buf, body.len, f, d))) {
-			al_diag_prefix(d, "refusing %s '%s' at %s: page %zu of ", r->type, r->repo,
-			               r->commit, pages + 1);
+			struct al_buf u = AL_BUF_INIT;
+			al_diag_prefix(d, "refusing %s '%s' at %s: GET %s: page %zu of ", r->type,
+			               r->repo, r->commit, url_shown(&u, url.buf), pages + 1);
+			al_buf_release(&u);
 			goto out;
 		}
 		pages++;
@@ -942,7 +957,10 @@ siblings:
 	if ((err = api_get(hub, r, url.buf, &body, NULL, NULL, d)))
 		goto out;
 	if ((err = al_hub_parse_info(body.buf, body.len, &sha, f, d))) {
-		al_diag_prefix(d, "%s '%s' at %s: ", r->type, r->repo, r->commit);
+		struct al_buf u = AL_BUF_INIT;
+		al_diag_prefix(d, "%s '%s' at %s: GET %s: ", r->type, r->repo, r->commit,
+		               url_shown(&u, url.buf));
+		al_buf_release(&u);
 		goto out;
 	}
 	if (strcmp(sha, r->commit) != 0)
@@ -1066,10 +1084,12 @@ static void reg_done(void *ctx, struct al_http_resp *resp)
 	al_hash_final_hex(&j->sha1, sha1);
 	j->hashing = false;
 	if ((int64_t)j->got != j->f->size || strcmp(sha1, j->f->git_sha1) != 0) {
+		struct al_buf u = AL_BUF_INIT;
 		err = al_diag_set(&d, AL_EVERIFY, "%s '%s': '%s': git blob sha1 mismatch: expected "
-		                  "%s (%lld bytes), got %s (%llu bytes)", r.type, r.repo,
+		                  "%s (%lld bytes), got %s (%llu bytes) from GET %s", r.type, r.repo,
 		                  shown(&b, r.path), j->f->git_sha1, (long long)j->f->size, sha1,
-		                  (unsigned long long)j->got);
+		                  (unsigned long long)j->got, url_shown(&u, resp->url));
+		al_buf_release(&u);
 		reg_fail(j, err, &d);
 		goto out;
 	}

@@ -547,7 +547,11 @@ static al_err load_deps(struct rs *r, struct pkg *p, struct rver *v)
 
 	v->tried_meta = true;
 	err = r->p->metadata(r->p->ctx, p->name, v->file, &m, &d2);
-	if (err == AL_ENOMEM || err == AL_ENET || err == AL_EIO || err == AL_EHTTP) {
+	/* a transfer that failed, was corrupted (hash or size) or ran past a cap
+	 * says nothing about the distribution: stop with its message rather than
+	 * skip the version and end in "no solution" */
+	if (err == AL_ENOMEM || err == AL_ENET || err == AL_EIO || err == AL_EHTTP ||
+	    err == AL_EVERIFY || err == AL_ELIMIT) {
 		*r->d = d2;
 		return err;
 	}

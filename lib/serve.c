@@ -19,6 +19,15 @@
  * The request path is percent-decoded once, here (MHD's own unescaping is
  * turned off), segment by segment, so an encoded '/' stays inside its
  * segment and is refused wherever it would change the structure.
+ *
+ * MHD's connection timeout counts idle time only: a client that trickles a
+ * header byte a second is never idle. So every connection also has a request
+ * deadline: its request line, headers (and a POST body) must arrive within
+ * the timeout of the connection's start or of the previous answer's end. A
+ * reaper thread shuts down (shutdown(2): MHD then closes and forgets it) any
+ * connection past its deadline. The list of connections is kept by MHD's
+ * connection notifications; CLOSED comes before MHD closes the descriptor, and
+ * the reaper holds the same mutex, so it never shuts down a reused one.
  */
 #include "config.h"
 
@@ -29,6 +38,7 @@
 #include <linux/openat2.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,14 +73,28 @@
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_BIN "application/octet-stream"
 
+/* A connection and its request deadline (see the top of the file). */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	bool shut;                 /* the reaper has shut it down */
+	struct timespec deadline;  /* tv_sec 0: none (a request is being answered) */
+};
+
 struct al_serve {
 	struct MHD_Daemon *mhd;
 	char *root;
 	char *url;
 	char *hostport; /* for Link headers when a client sends no usable Host */
 	unsigned port;
+	unsigned timeout; /* seconds: idle, and for a whole request to arrive */
 	al_serve_log_cb log;
 	void *log_ctx;
+	pthread_mutex_t lock; /* conns, stopping */
+	pthread_cond_t wake;
+	pthread_t reaper;
+	bool sync_init, reaper_started, stopping;
+	struct conn *conns;
 };
 
 enum method { M_GET, M_HEAD, M_POST, M_OTHER };
@@ -1620,6 +1644,97 @@ out:
 	return ret;
 }
 
+/* ---- request deadlines ------------------------------------------------------------ */
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Arm (the next request must arrive within the timeout) or clear. */
+static void conn_deadline(struct al_serve *srv, struct conn *k, bool arm)
+{
+	struct timespec t = { 0, 0 };
+
+	if (!k)
+		return;
+	if (arm) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec += srv->timeout;
+	}
+	pthread_mutex_lock(&srv->lock);
+	k->deadline = t;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+	struct al_serve *srv = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* out of memory: no deadline for this one, the idle timeout still holds */
+		if (!ci || !(k = al_calloc(1, sizeof(*k))))
+			return;
+		k->fd = ci->connect_fd;
+		clock_gettime(CLOCK_MONOTONIC, &k->deadline);
+		k->deadline.tv_sec += srv->timeout;
+		pthread_mutex_lock(&srv->lock);
+		k->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = k;
+		srv->conns = k;
+		pthread_mutex_unlock(&srv->lock);
+		*socket_context = k;
+		return;
+	}
+	if (!k)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		srv->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&srv->lock);
+	al_free(k);
+	*socket_context = NULL;
+}
+
+static void *reaper(void *arg)
+{
+	struct al_serve *srv = arg;
+
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->stopping) {
+		struct timespec now, until;
+		struct conn *k;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (k = srv->conns; k; k = k->next) {
+			if (k->shut || !k->deadline.tv_sec)
+				continue;
+			if (k->deadline.tv_sec < now.tv_sec ||
+			    (k->deadline.tv_sec == now.tv_sec && k->deadline.tv_nsec <= now.tv_nsec)) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->shut = true;
+			}
+		}
+		until = now;
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **req_cls)
@@ -1643,6 +1758,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			r->path = al_strndup(url, 2048);
 		}
 		*req_cls = r;
+		if (r->m != M_POST)
+			conn_deadline(srv, conn_of(c), false); /* the whole request is here */
 		if (r->m == M_POST) {
 			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 			                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1652,7 +1769,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		}
 		/* answering on the first call would make MHD close the connection */
 		return MHD_YES;
-	} else if (r->status) {
+	}
+	if (!*upload_size)
+		conn_deadline(srv, conn_of(c), false); /* the POST body is complete */
+	if (r->status) {
 		*upload_size = 0;
 		return MHD_YES;
 	} else if (*upload_size) {
@@ -1675,6 +1795,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct req *r = *req_cls;
 
 	(void)toe;
+	conn_deadline(srv, conn_of(c), true); /* the next request on this connection */
 	if (!r)
 		return;
 	if (srv->log) {
@@ -1798,6 +1919,37 @@ out:
 	return err;
 }
 
+/* The reaper's mutex and condition (on the monotonic clock). */
+static al_err sync_init(struct al_serve *srv, struct al_diag *d)
+{
+	pthread_condattr_t ca;
+	int e;
+
+	if ((e = pthread_condattr_init(&ca)))
+		return al_diag_set(d, AL_ENOMEM, "cannot set up a condition: %s", strerror(e));
+	if ((e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) ||
+	    (e = pthread_cond_init(&srv->wake, &ca))) {
+		pthread_condattr_destroy(&ca);
+		return al_diag_set(d, AL_ENOMEM, "cannot set up a condition: %s", strerror(e));
+	}
+	pthread_condattr_destroy(&ca);
+	if ((e = pthread_mutex_init(&srv->lock, NULL))) {
+		pthread_cond_destroy(&srv->wake);
+		return al_diag_set(d, AL_ENOMEM, "cannot set up a mutex: %s", strerror(e));
+	}
+	srv->sync_init = true;
+	return AL_OK;
+}
+
+static void sync_release(struct al_serve *srv)
+{
+	if (!srv->sync_init)
+		return;
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->wake);
+	srv->sync_init = false;
+}
+
 al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d)
 {
 	struct al_serve *srv = NULL;
@@ -1822,6 +1974,9 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	srv->log = o->log;
 	srv->log_ctx = o->log_ctx;
+	srv->timeout = o->timeout ? o->timeout : 30u;
+	if ((err = sync_init(srv, d)))
+		goto fail;
 	if (o->root[0] == '/') {
 		srv->root = al_strdup(o->root);
 	} else {
@@ -1847,19 +2002,29 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 1024u,
-		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout ? o->timeout : 30u,
+		MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_POOL, MHD_OPTION_NOTIFY_COMPLETED, completed,
-		srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+		srv, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
 	if (!srv->mhd) {
 		err = al_diag_set(d, AL_EIO, "cannot start the HTTP server on '%s'", srv->hostport);
 		goto fail;
 	}
+	fd = -1; /* MHD owns it */
+	if ((errno = pthread_create(&srv->reaper, NULL, reaper, srv))) {
+		err = al_diag_set(d, AL_EIO, "cannot start a thread: %s", strerror(errno));
+		goto fail;
+	}
+	srv->reaper_started = true;
 	*out = srv;
 	return AL_OK;
 fail:
+	if (srv->mhd)
+		MHD_stop_daemon(srv->mhd);
 	if (fd >= 0)
 		close(fd);
+	sync_release(srv);
 	al_free(srv->root);
 	al_free(srv->url);
 	al_free(srv->hostport);
@@ -1881,7 +2046,15 @@ void al_serve_stop(struct al_serve *srv)
 {
 	if (!srv)
 		return;
+	if (srv->reaper_started) {
+		pthread_mutex_lock(&srv->lock);
+		srv->stopping = true;
+		pthread_cond_signal(&srv->wake);
+		pthread_mutex_unlock(&srv->lock);
+		pthread_join(srv->reaper, NULL);
+	}
 	MHD_stop_daemon(srv->mhd); /* closes the listening socket too */
+	sync_release(srv);
 	al_free(srv->root);
 	al_free(srv->url);
 	al_free(srv->hostport);

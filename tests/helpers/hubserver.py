@@ -37,8 +37,8 @@ MAX_BODY = 1 << 20
 TRUE = ("true", "True", "1")
 API_KEYWORDS = ("revision", "tree", "paths-info", "refs", "discussions", "xet-read-token",
 		"commits", "resolve")
-STATUS_FAULTS = ("500", "500-then-ok", "429", "429-then-ok")
-BODY_FAULTS = ("cut", "wrong-bytes", "stall", "ignore-range")
+STATUS_FAULTS = ("500", "500-then-ok", "429", "429-then-ok", "redirect-loop")
+BODY_FAULTS = ("cut", "wrong-bytes", "stall", "ignore-range", "endless")
 
 
 class Fault:
@@ -140,11 +140,22 @@ class Handler(BaseHTTPRequestHandler):
 			hdrs["Content-Type"] = ctype
 		hdrs.setdefault("Content-Length", str(len(body)))
 		hdrs["X-Request-Id"] = self._request_id
+		# API replies (JSON) get the body faults too; files get them in serve_bytes
+		fault = self._body_fault if status == 200 and self._raw_path.startswith("/api/") \
+			else None
+		if fault is not None and fault.kind == "endless" and self.command != "HEAD":
+			del hdrs["Content-Length"]
+			hdrs["Connection"] = "close"
 		for k, v in hdrs.items():
 			self.send_header(k, v)
 		self.end_headers()
-		if self.command != "HEAD" and body:
-			self.wfile.write(body)
+		if self.command == "HEAD" or not body:
+			return
+		if fault is not None and fault.kind != "ignore-range" and \
+				self.fault_applies(fault, 0, len(body), len(body)) and fault.take():
+			self._fault_used = fault.kind
+			return self.faulty_body(fault, body, 0, len(body))
+		self.wfile.write(body)
 
 	def send_json(self, status, obj, headers=None):
 		body = json.dumps(obj, ensure_ascii=False).encode()
@@ -189,6 +200,8 @@ class Handler(BaseHTTPRequestHandler):
 				    self.headers.get("X-Amzn-Trace-Id") or
 				    f"fake-hub-{self.server.next_id()}")
 		self._body = b""
+		self._body_fault = None
+		self._raw_path, self._raw_query = "", ""
 		try:
 			if self.command == "POST":
 				n = int(self.headers.get("Content-Length") or "0")
@@ -232,6 +245,11 @@ class Handler(BaseHTTPRequestHandler):
 			self.cfg.log.flush()
 
 	def status_fault(self, f, path):
+		if f.kind == "redirect-loop":
+			# 302 from PATH to PATH?loop and back, forever (relative Location)
+			loc = self._raw_path if self._raw_query == "loop" else self._raw_path + "?loop"
+			self.send(302, b"", {"Location": loc})
+			return
 		if f.kind == "500":
 			self.send_json(500, {"error": "Internal Error - We're working hard to fix this "
 					     "as soon as possible!"})
@@ -643,15 +661,23 @@ class Handler(BaseHTTPRequestHandler):
 			start, end = rng
 			headers["Content-Range"] = f"bytes {start}-{end}/{size}"
 		body = data[start:end + 1]
+		endless = fault is not None and fault.kind == "endless" and self.command == "GET" \
+			and fault.take()
 		self.send_response(status)
 		headers["Content-Type"] = ctype
-		headers["Content-Length"] = str(len(body))
+		if endless:
+			headers["Connection"] = "close"
+		else:
+			headers["Content-Length"] = str(len(body))
 		headers["X-Request-Id"] = self._request_id
 		for k, v in headers.items():
 			self.send_header(k, v)
 		self.end_headers()
 		if self.command == "HEAD":
 			return
+		if endless:
+			self._fault_used = fault.kind
+			return self.faulty_body(fault, body, start, size)
 		if fault is not None and body and self.fault_applies(fault, start, len(body), size) \
 				and fault.take():
 			self._fault_used = fault.kind
@@ -667,6 +693,8 @@ class Handler(BaseHTTPRequestHandler):
 	def fault_applies(self, fault, start, n, size):
 		"""Body faults act at an absolute file offset: only when this range covers it."""
 		off = self.fault_offset(fault, size)
+		if fault.kind == "endless":
+			return True
 		if fault.kind == "stall":
 			return off < start + n
 		if fault.kind == "wrong-bytes":
@@ -676,6 +704,14 @@ class Handler(BaseHTTPRequestHandler):
 
 	def faulty_body(self, fault, body, start, size):
 		off = self.fault_offset(fault, size)
+		if fault.kind == "endless":
+			# the body, then spaces until the client hangs up or the server stops
+			self.close_connection = True
+			self.wfile.write(body)
+			pad = b" " * 65536
+			while not self.server.stopping.is_set():
+				self.wfile.write(pad)
+			return
 		if fault.kind == "wrong-bytes":
 			b = bytearray(body)
 			b[off - start] ^= 0xFF

@@ -1,0 +1,89 @@
+#!/bin/sh
+# serve-abuse (issue 9): `airlock serve` on a published tree under abuse, all on
+# 127.0.0.1 and bounded in count and time (tests/helpers/serve-abuse.py does the
+# talking): 1000 concurrent connections while a normal client keeps being served;
+# slowloris (headers trickled a byte a second) closed by the server's timeout
+# while a normal client is served; 100 KiB headers refused; path traversal in
+# every encoding and through a planted symbolic link; Range abuse. After each
+# part the server must still answer /healthz, and it must never crash.
+. "$(dirname "$0")/lib.sh"
+
+PUT="$top_builddir/tests/unit/bundle-put"
+mkdir -p "$T/w" "$T/repo/sub"
+"$PYTHON3" "$top_srcdir/tests/helpers/mkwheel.py" "$T/w" alpha 1.0 py3-none-any "beta>=2" >/dev/null
+"$PYTHON3" "$top_srcdir/tests/helpers/mkwheel.py" "$T/w" beta 2.1 py3-none-any >/dev/null
+printf '{"hidden_size": 8}\n' > "$T/repo/config.json"
+head -c 300000 /dev/urandom > "$T/repo/model.safetensors"
+printf 'hello\n' > "$T/repo/sub/readme.txt"
+COMMIT=0123456789abcdef0123456789abcdef01234567
+cat > "$T/lock.json" <<JSON
+{"version": 1, "bundle": "demo", "manifest_sha256": null,
+ "targets": [{"name": "cp311-manylinux_2_28_x86_64", "python_version": "3.11", "implementation": "cp",
+   "platforms": ["manylinux_2_28_x86_64"],
+   "distributions": [
+    {"name": "alpha", "version": "1.0", "filename": "alpha-1.0-py3-none-any.whl", "url": "http://x/",
+     "source": "$T/w/alpha-1.0-py3-none-any.whl", "requires_python": ">=3.8", "required_by": ["-"]},
+    {"name": "beta", "version": "2.1", "filename": "beta-2.1-py3-none-any.whl", "url": "http://x/",
+     "source": "$T/w/beta-2.1-py3-none-any.whl", "required_by": ["alpha"]}]}],
+ "repos": [{"type": "model", "repo": "tiny-org/tiny-model", "revision": "main", "commit": "$COMMIT",
+   "files": [{"path": "config.json", "source": "$T/repo/config.json", "lfs": false},
+             {"path": "model.safetensors", "source": "$T/repo/model.safetensors", "lfs": true},
+             {"path": "sub/readme.txt", "source": "$T/repo/sub/readme.txt", "lfs": false}]}]}
+JSON
+run "$PUT" "$AIRLOCK_STORE" "$T/lock.json"
+is "$status" 0 "a bundle recorded from local files"
+run "$AIRLOCK" publish -o "$T/pub"
+is "$status" 0 "published"
+[ "$status" -eq 0 ] || { echo "# $err"; finish; exit 1; }
+
+# a symbolic link planted in the published tree, pointing outside it
+gen=$(readlink -f "$T/pub")
+ln -s /etc/passwd "$gen/wheels/passwd.whl"
+ln -s /etc/passwd "$gen/models/tiny-org/tiny-model/passwd.txt"
+ln -s ../../../../../../../../../../etc/passwd "$gen/requirements/up.txt"
+snap=$(ls -d "$gen"/hf/hub/models--tiny-org--tiny-model/snapshots/*/ | head -1)
+ln -s /etc/passwd "${snap}evil.json"
+
+# the server: port 0, a short idle timeout (--timeout 3) so slow clients are
+# closed within the test's time; a watchdog stops it whatever happens here
+"$AIRLOCK" serve --root "$T/pub" --listen 127.0.0.1:0 --timeout 3 \
+	>"$T/serve.out" 2>"$T/serve.err" &
+pid=$!
+( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 300 & s=$!; wait $s; kill "$pid" 2>/dev/null ) \
+	>/dev/null 2>&1 &
+watchdog=$!
+at_exit "kill $pid $watchdog 2>/dev/null"
+port=""
+i=0
+while [ $i -lt 200 ] && [ -z "$port" ] && kill -0 "$pid" 2>/dev/null; do
+	port=$(sed -n 's|^serving .* on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/serve.err")
+	[ -n "$port" ] || sleep 0.05
+	i=$((i + 1))
+done
+ok '[ -n "$port" ]' "serve started (port $port)"
+[ -n "$port" ] || { sed 's/^/# /' "$T/serve.err"; finish; exit 1; }
+
+# each part bounded by timeout; the helper's lines become numbered TAP lines
+for part in traversal range headers slowloris concurrent; do
+	timeout -k 5 150 "$PYTHON3" "$top_srcdir/tests/helpers/serve-abuse.py" "$port" "$gen" "$part" \
+		> "$T/abuse.out" 2> "$T/abuse.err"
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) _result 0 "${line#ok - }" ;;
+		"not ok - "*) _result 1 "${line#not ok - }" ;;
+		"# "*) echo "#   $line" ;;
+		esac
+	done < "$T/abuse.out"
+	ok '[ "$rc" -eq 0 ]' "$part: the abuse client finished (rc $rc)"
+	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/abuse.err" | tail -10
+	ok 'kill -0 "$pid" 2>/dev/null' "$part: the server is still running"
+done
+
+kill -TERM "$pid"
+i=0
+while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+wait "$pid"
+is "$?" 0 "SIGTERM after all that: the server exits 0"
+kill "$watchdog" 2>/dev/null
+finish
