@@ -106,7 +106,8 @@ bad=$(grep -l '^==[0-9]*== ' "$logs"/vg.*.log 2>/dev/null | sort || true)
 nbad=$(echo "$bad" | grep -c . || true)
 definite=$(cat "$logs"/vg.*.log | grep -c 'definitely lost in' || true)
 errors=$(cat "$logs"/vg.*.log | grep -c '^==[0-9]*== [A-Z]' || true)
-warnings=$(cat "$logs"/vg.*.log | grep '^--[0-9]*-- WARNING' | sed 's/^--[0-9]*-- //' | sort | uniq -c || true)
+warnings=$(cat "$logs"/vg.*.log | grep '^--[0-9]*-- WARNING' | sed 's/^--[0-9]*-- //' |
+	sort | uniq -c || true)
 echo "valgrind-check: make check exit $rc in $((end - start)) s; $nlogs processes under" \
 	"valgrind; $nbad with errors or leaks ($definite definite-leak records," \
 	"$errors memory errors)"
