@@ -4,8 +4,9 @@
  * For each parser and input: one call without failures must succeed; then
  * allocation 0, 1, 2, ... of the call (as lib/mem.c counts them) is made to
  * fail, one at a time (then with every later one failing too), until a call
- * makes no more allocations than that. Each failing call must return an error (normally AL_ENOMEM), leave its output
- * empty (NULL handles, released structs), and leave nothing behind: the
+ * makes no more allocations than that. Each failing call must return an error
+ * (normally AL_ENOMEM), leave its output empty (NULL handles, released
+ * structs), and leave nothing behind: the
  * sanitizer build's LeakSanitizer and scripts/valgrind-check.sh see any leak
  * at exit. The number of allocation points of each call is printed (as
  * "# sweep: NAME: N allocations") for docs/reliability-memory.md.
