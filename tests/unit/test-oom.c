@@ -6,9 +6,8 @@
  * fail, one at a time (then with every later one failing too), until a call
  * makes no more allocations than that. Each failing call must return an error
  * (normally AL_ENOMEM), leave its output empty (NULL handles, released
- * structs), and leave nothing behind: the
- * sanitizer build's LeakSanitizer and scripts/valgrind-check.sh see any leak
- * at exit. The number of allocation points of each call is printed (as
+ * structs), and leave nothing behind: the sanitizer build's LeakSanitizer
+ * and scripts/valgrind-check.sh see any leak at exit. The number of allocation points of each call is printed (as
  * "# sweep: NAME: N allocations") for docs/reliability-memory.md.
  *
  * Only allocations made through al_malloc and friends can be made to fail:
