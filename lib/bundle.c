@@ -345,9 +345,13 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 	{
 		const char *slash = strchr(r->repo, '/');
 		char *ns = slash ? al_strndup(r->repo, (size_t)(slash - r->repo)) : NULL;
-		bool okid = (!slash || (ns && safe_name(ns) && strcmp(ns, ".") && strcmp(ns, ".."))) &&
-		            safe_name(slash ? slash + 1 : r->repo) && !strstr(r->repo, "..") &&
-		            !strstr(r->repo, "--") && (!slash || !strchr(slash + 1, '/'));
+		bool okid;
+
+		if (slash && !ns)
+			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		okid = (!slash || (safe_name(ns) && strcmp(ns, ".") && strcmp(ns, ".."))) &&
+		       safe_name(slash ? slash + 1 : r->repo) && !strstr(r->repo, "..") &&
+		       !strstr(r->repo, "--") && (!slash || !strchr(slash + 1, '/'));
 		al_free(ns);
 		if (!okid)
 			return al_diag_set(c->d, AL_EINVALID, "%s: bad repo id '%s'", c->where, r->repo);

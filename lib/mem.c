@@ -8,12 +8,16 @@
 #include "mem.h"
 
 static long fail_countdown = -1;
-static int fail_sticky;
+static int fail_sticky, fail_hit;
 
-void al_mem_fail_after(long n, int sticky)
+long al_mem_fail_after(long n, int sticky)
 {
-	fail_countdown = n;
+	long left = fail_hit ? -1 : fail_countdown;
+
+	fail_countdown = n < 0 ? -1 : n;
 	fail_sticky = sticky;
+	fail_hit = 0;
+	return left;
 }
 
 static int should_fail(void)
@@ -21,6 +25,7 @@ static int should_fail(void)
 	if (fail_countdown < 0)
 		return 0;
 	if (fail_countdown == 0) {
+		fail_hit = 1;
 		if (!fail_sticky)
 			fail_countdown = -1;
 		errno = ENOMEM;

@@ -24,7 +24,10 @@ int al_grow(void **arr, size_t *alloc, size_t need, size_t elsize);
 	al_grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
 
 /* Test hook: make the allocation after `n` more succeed fail (and every
- * later one when sticky). n < 0 disables. Not thread-safe; tests only. */
-void al_mem_fail_after(long n, int sticky);
+ * later one when sticky). n < 0 disables. Not thread-safe; tests only.
+ * Returns what was left of the previous countdown: >= 0 when the failure it
+ * asked for has not happened yet (fewer allocations were made), else -1. An
+ * allocation-failure sweep counts a call's allocations with it. */
+long al_mem_fail_after(long n, int sticky);
 
 #endif

@@ -189,11 +189,19 @@ static al_err parse_html(const char *body, size_t len, const char *page_url,
 			if (href) {
 				char *nb = NULL;
 				have_base = true;
-				if (!al_url_join(page_url, href, &nb, NULL)) {
+				/* a bad base URL is ignored, but running out of memory
+				 * must not silently resolve links against the page URL */
+				err = al_url_join(page_url, href, &nb, NULL);
+				xmlFree(href);
+				if (err == AL_ENOMEM) {
+					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					goto out;
+				}
+				if (!err) {
 					al_free(base);
 					base = nb;
 				}
-				xmlFree(href);
+				err = AL_OK;
 			}
 		} else if (n->type == XML_ELEMENT_NODE && !strcasecmp((const char *)n->name, "a")) {
 			char *href = prop(n, "href");

@@ -7,12 +7,15 @@
 #   finish            prints the plan; exits 1 when anything failed
 #
 # $AIRLOCK is the program under test; $T is a fresh temporary directory,
-# removed at exit; AIRLOCK_STORE points into it.
+# removed at exit; AIRLOCK_STORE points into it. When AIRLOCK_WRAPPER is set
+# (scripts/valgrind-check.sh sets it to a script that runs the program under
+# valgrind) it replaces $AIRLOCK: the wrapper must run the same program.
 
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${AIRLOCK:=$top_builddir/airlock}"
+[ -z "${AIRLOCK_WRAPPER:-}" ] || AIRLOCK=$AIRLOCK_WRAPPER
 : "${PYTHON3:=python3}"
 FIXTURES=$top_srcdir/fixtures
 
