@@ -591,14 +591,19 @@ static struct mobject *entry_object(struct import *im, const char *name, unsigne
 	hex[64] = '\0';
 	p += 64;
 	if (*p) {
-		char *end;
-		unsigned long n;
+		unsigned n = 0;
+		int k;
+		/* exactly four digits, as export writes them (not " 001", "+001") */
 		if (strncmp(p, ".part-", 6) || strlen(p + 6) != 4)
 			return NULL;
-		n = strtoul(p + 6, &end, 10);
-		if (*end || n == 0)
+		for (k = 0; k < 4; k++) {
+			if (p[6 + k] < '0' || p[6 + k] > '9')
+				return NULL;
+			n = n * 10 + (unsigned)(p[6 + k] - '0');
+		}
+		if (n == 0)
 			return NULL;
-		*part = (unsigned)n;
+		*part = n;
 	}
 	return find_obj(im, hex);
 }

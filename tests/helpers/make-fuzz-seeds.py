@@ -136,6 +136,10 @@ def main():
     write(tv, "dir.tar", tar([("objects/sha256/", b"", "dir")] + good))
     write(tv, "part-0000.tar", tar([(a, OBJ_A, "file"), (b + ".part-0000", PART_1, "file")]))
     write(tv, "part-9999.tar", tar(good + [(b + ".part-9999", PART_2, "file")]))
+    write(tv, "part-plus.tar", tar([(a, OBJ_A, "file"), (b + ".part-+001", PART_1, "file"),
+                                    good[2]]))
+    write(tv, "part-space.tar", tar([(a, OBJ_A, "file"), (b + ".part- 001", PART_1, "file"),
+                                     good[2]]))
     write(tv, "long-name.tar", tar([("objects/sha256/" + "a" * 300, b"", "file")] + good))
     write(tv, "traversal.tar", tar([("../" + a, OBJ_A, "file")]))
     write(tv, "truncated.tar", tar(good)[:700])
