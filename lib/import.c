@@ -289,7 +289,8 @@ static al_err parse_manifest(struct import *im)
 	return AL_OK;
 }
 
-/* The trusted comment must say exactly what the manifest says. */
+/* The bundles list must match the contents, and the trusted comment must say
+ * exactly what the manifest says (tc NULL: only the first). */
 static al_err check_comment(struct import *im, const char *tc)
 {
 	struct al_buf want = AL_BUF_INIT;
@@ -315,10 +316,54 @@ static al_err check_comment(struct import *im, const char *tc)
 		const char *m = json_string_value(json_object_get(v, "manifest_sha256"));
 		al_buf_addf(&want, "%s%s", i ? "," : "", m ? m : "-");
 	}
-	if (strcmp(want.buf, tc))
+	if (tc && strcmp(want.buf, tc))
 		err = refuse(im, AL_EVERIFY, "the signed trusted comment does not match the manifest");
 out:
 	al_buf_release(&want);
+	return err;
+}
+
+/* The manifest's bytes into im: JSON, then every field checked. */
+static al_err load_manifest(struct import *im, const char *text, size_t len)
+{
+	json_error_t jerr;
+
+	if (len > AL_MEDIA_MANIFEST_MAX)
+		return refuse(im, AL_EVERIFY, "manifest: larger than %zu bytes", AL_MEDIA_MANIFEST_MAX);
+	if (!(im->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
+		return refuse(im, AL_EVERIFY, "manifest: bad JSON: line %d column %d: %s", jerr.line,
+		              jerr.column, jerr.text);
+	return parse_manifest(im);
+}
+
+static void import_release(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->nlocks; i++)
+		al_lock_free(im->locks[i]);
+	al_free(im->locks);
+	for (i = 0; i < im->nobjs; i++)
+		al_free(im->objs[i].parts);
+	al_free(im->objs);
+	for (i = 0; i < im->nvols; i++)
+		al_free(im->vols[i].path);
+	al_free(im->vols);
+	al_free(im->stage);
+	al_free(im->parts_dir);
+	al_free(im->buf);
+	json_decref(im->root);
+	memset(im, 0, sizeof(*im));
+}
+
+al_err al_media_manifest_check(const char *buf, size_t len, struct al_diag *d)
+{
+	struct import im = { .d = d };
+	al_err err;
+
+	if (!(err = load_manifest(&im, buf, len)))
+		err = check_comment(&im, NULL);
+	import_release(&im);
 	return err;
 }
 
@@ -546,14 +591,19 @@ static struct mobject *entry_object(struct import *im, const char *name, unsigne
 	hex[64] = '\0';
 	p += 64;
 	if (*p) {
-		char *end;
-		unsigned long n;
+		unsigned n = 0;
+		int k;
+		/* exactly four digits, as export writes them (not " 001", "+001") */
 		if (strncmp(p, ".part-", 6) || strlen(p + 6) != 4)
 			return NULL;
-		n = strtoul(p + 6, &end, 10);
-		if (*end || n == 0)
+		for (k = 0; k < 4; k++) {
+			if (p[6 + k] < '0' || p[6 + k] > '9')
+				return NULL;
+			n = n * 10 + (unsigned)(p[6 + k] - '0');
+		}
+		if (n == 0)
 			return NULL;
-		*part = (unsigned)n;
+		*part = n;
 	}
 	return find_obj(im, hex);
 }
@@ -928,7 +978,6 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	struct import im = { .s = s, .o = o, .d = d };
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT, sig = AL_BUF_INIT, list = AL_BUF_INIT;
 	char *tc = NULL;
-	json_error_t jerr;
 	unsigned long long free_bytes = 0, need = 0;
 	bool staging_made = false, keep_stage = false;
 	size_t i;
@@ -991,11 +1040,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	snprintf(sum->key_id, sizeof(sum->key_id), "%s", im.key_id);
 
 	/* 2. the manifest, now known to come from a trusted key */
-	if (!(im.root = json_loadb(text.buf, text.len, JSON_REJECT_DUPLICATES, &jerr))) {
-		err = refuse(&im, AL_EVERIFY, "manifest: bad JSON: %s", jerr.text);
-		goto refused;
-	}
-	if ((err = parse_manifest(&im)) || (err = check_comment(&im, tc)))
+	if ((err = load_manifest(&im, text.buf, text.len)) || (err = check_comment(&im, tc)))
 		goto refused;
 	memcpy(sum->id, im.id, 33);
 	sum->seq = im.seq;
@@ -1092,20 +1137,8 @@ refused:
 out:
 	if (staging_made && (!keep_stage || !err) && im.stage)
 		remove_tree(im.stage);
-	for (i = 0; i < im.nlocks; i++)
-		al_lock_free(im.locks[i]);
-	al_free(im.locks);
-	for (i = 0; i < im.nobjs; i++)
-		al_free(im.objs[i].parts);
-	al_free(im.objs);
-	for (i = 0; i < im.nvols; i++)
-		al_free(im.vols[i].path);
-	al_free(im.vols);
-	al_free(im.stage);
-	al_free(im.parts_dir);
-	al_free(im.buf);
+	import_release(&im);
 	al_free(tc);
-	json_decref(im.root);
 	al_buf_release(&path);
 	al_buf_release(&text);
 	al_buf_release(&sig);

@@ -39,4 +39,10 @@ struct al_verifier {
 	                 char **trusted_comment, char *key_id, struct al_diag *d);
 };
 
+/* Parse and check the bytes of an airlock-media.json as import does (the
+ * same code: lib/import.c), without a store or a signature: every field,
+ * every lock in contents, and the bundles list against the contents.
+ * AL_EVERIFY for bad JSON, AL_EINVALID / AL_EUNSUPPORTED for bad fields. */
+al_err al_media_manifest_check(const char *buf, size_t len, struct al_diag *d);
+
 #endif

@@ -375,6 +375,19 @@ static unsigned parse_path(const char *raw, struct rpath *p)
 	return 0;
 }
 
+unsigned al_serve_path_split(const char *raw, void (*seg)(void *ctx, const char *s, bool slash),
+                             void *ctx)
+{
+	struct rpath p;
+	unsigned bad = parse_path(raw, &p);
+	size_t i;
+
+	for (i = 0; !bad && seg && i < p.n; i++)
+		seg(ctx, p.seg[i], p.slash[i]);
+	al_free(p.buf);
+	return bad;
+}
+
 static bool no_slashes(const struct rpath *p, size_t from, size_t to)
 {
 	for (; from < to; from++)
@@ -1292,22 +1305,19 @@ static int form_decode(char *s)
 	return 0;
 }
 
-/* POST paths-info: {"paths": [...], "expand": bool} (JS) or
- * paths=a&paths=b&expand=false (Python). Missing paths are left out. */
-static enum MHD_Result hub_paths_info(struct req *r, struct hub *h)
+unsigned al_serve_paths_request(const char *ct, char *body, size_t len, json_t **out,
+                                bool *expand, const char **why)
 {
-	const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
-	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
-	json_t *req = NULL, *paths = NULL, *arr = NULL, *v;
-	bool expand = false, oom = false;
-	char date[64], *body = r->body.buf;
-	size_t i, skip = 0;
-	enum MHD_Result ret;
+	json_t *req = NULL, *paths = NULL, *v;
+	size_t skip = 0;
 
+	*out = NULL;
+	*expand = false;
+	*why = NULL;
 	while (body[skip] == ' ' || body[skip] == '\n' || body[skip] == '\r' || body[skip] == '\t')
 		skip++;
 	if ((ct && strstr(ct, "json")) || body[skip] == '{') {
-		req = json_loadb(r->body.buf, r->body.len, 0, NULL);
+		req = json_loadb(body, len, 0, NULL);
 		paths = json_object_get(req, "paths");
 		if (json_is_string(paths)) {
 			paths = json_pack("[O]", paths);
@@ -1315,15 +1325,18 @@ static enum MHD_Result hub_paths_info(struct req *r, struct hub *h)
 			json_incref(paths);
 		} else {
 			json_decref(req);
-			return hub_error(r, 400, "BadRequest", NULL, "expected a JSON body with \"paths\"");
+			*why = "expected a JSON body with \"paths\"";
+			return 400;
 		}
 		v = json_object_get(req, "expand");
-		expand = json_is_true(v) || (json_is_string(v) && !strcmp(json_string_value(v), "true"));
+		*expand = json_is_true(v) || (json_is_string(v) && !strcmp(json_string_value(v), "true"));
 		json_decref(req);
+		if (!paths)
+			return 500;
 	} else {
 		char *save = NULL, *pair;
 		if (!(paths = json_array()))
-			return text(r, 500, "out of memory");
+			return 500;
 		for (pair = strtok_r(body, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
 			char *eq = strchr(pair, '=');
 			if (!eq)
@@ -1331,19 +1344,43 @@ static enum MHD_Result hub_paths_info(struct req *r, struct hub *h)
 			*eq = '\0';
 			if (form_decode(pair) || form_decode(eq + 1)) {
 				json_decref(paths);
-				return hub_error(r, 400, "BadRequest", NULL, "malformed form body");
+				*why = "malformed form body";
+				return 400;
 			}
 			if (!strcmp(pair, "paths") || !strcmp(pair, "paths[]"))
 				json_array_append_new(paths, json_string(eq + 1));
 			else if (!strcmp(pair, "expand"))
-				expand = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "True") ||
-				         !strcmp(eq + 1, "1");
+				*expand = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "True") ||
+				          !strcmp(eq + 1, "1");
 		}
 	}
 	if (json_array_size(paths) > PATHS_MAX) {
 		json_decref(paths);
-		return hub_error(r, 400, "BadRequest", NULL, "more than %d paths", PATHS_MAX);
+		_Static_assert(PATHS_MAX == 10000, "the message below");
+		*why = "more than 10000 paths";
+		return 400;
 	}
+	*out = paths;
+	return 0;
+}
+
+/* POST paths-info: {"paths": [...], "expand": bool} (JS) or
+ * paths=a&paths=b&expand=false (Python). Missing paths are left out. */
+static enum MHD_Result hub_paths_info(struct req *r, struct hub *h)
+{
+	const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	json_t *paths = NULL, *arr = NULL, *v;
+	bool expand = false, oom = false;
+	char date[64];
+	const char *why;
+	size_t i;
+	unsigned bad;
+	enum MHD_Result ret;
+
+	if ((bad = al_serve_paths_request(ct, r->body.buf, r->body.len, &paths, &expand, &why)))
+		return bad == 500 ? text(r, 500, "out of memory")
+		                  : hub_error(r, 400, "BadRequest", NULL, "%s", why);
 	iso_date(h->mtime, date);
 	if (!(arr = json_array()))
 		oom = true;

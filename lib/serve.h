@@ -6,7 +6,10 @@
 #ifndef AL_SERVE_H
 #define AL_SERVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "airlock.h"
 
@@ -32,5 +35,21 @@ int al_serve_range(const char *header, uint64_t size, uint64_t *first, uint64_t 
  * -_. become one '-', letters lowercase. false when name is not a valid
  * project name. */
 bool al_serve_normalize(const char *name, char *out);
+
+/* A request path as the router sees it: '/', then segments percent-decoded
+ * once. 0 after calling seg (may be NULL) for each segment with whether it
+ * held an encoded '/'; else the status to answer: 400 (a control character,
+ * a backslash, an empty, "." or ".." part, bad escapes), 414 (too many
+ * segments), 500 (out of memory). */
+unsigned al_serve_path_split(const char *raw, void (*seg)(void *ctx, const char *s, bool slash),
+                             void *ctx);
+
+/* The body of a POST .../paths-info: JSON {"paths": [...] or "...", "expand"}
+ * when ct names json or the body starts with '{', else a form
+ * "paths=a&paths[]=b&expand=true". body (NUL-terminated, len bytes) is
+ * decoded in place. 0 with *paths a new array (its entries may be any JSON:
+ * callers skip non-strings) and *expand; 400 with *why; 500. */
+unsigned al_serve_paths_request(const char *ct, char *body, size_t len, json_t **paths,
+                                bool *expand, const char **why);
 
 #endif
