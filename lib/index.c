@@ -1083,3 +1083,31 @@ void al_index_free(struct al_index *ix)
 	al_simple_page_free(ix->links);
 	al_free(ix);
 }
+
+al_err al_index_cache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
+                               struct al_diag *d)
+{
+	struct al_index ix = { .o = { .store = s } };
+	struct al_blob_writer *w = NULL;
+	struct cache_row row;
+	al_err err;
+
+	*done = false;
+	if (!cache_get(&ix, url, &row))
+		return AL_OK;
+	if (!row.inline_body || strcmp(row.sha256, sha256)) {
+		cache_row_release(&row);
+		return AL_OK;
+	}
+	if ((err = al_blob_writer_new(s, &w, sha256, (int64_t)row.body.len, d)) ||
+	    (err = al_blob_writer_write(w, row.body.buf, row.body.len, d))) {
+		al_blob_writer_abort(w);
+		cache_row_release(&row);
+		return err;
+	}
+	cache_row_release(&row);
+	if ((err = al_blob_writer_commit(w, NULL, d)))
+		return err;
+	*done = true;
+	return AL_OK;
+}

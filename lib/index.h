@@ -37,4 +37,10 @@ const struct al_provider *al_index_provider(struct al_index *ix);
 /* Statistics, for -v and benchmarks. */
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached);
 
+/* Move a cached response body (an index page or a metadata sidecar kept in
+ * the HTTP cache) into the store as a blob, when its sha256 is the one
+ * expected. *done tells whether it was there. */
+al_err al_index_cache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
+                               struct al_diag *d);
+
 #endif

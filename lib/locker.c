@@ -498,6 +498,18 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 				err = al_diag_set(d, AL_ENOMEM, "out of memory");
 				goto out;
 			}
+			{
+				/* lock read it already: it is in the HTTP cache */
+				bool cached = false;
+				if ((err = al_index_cache_to_store(s, url.buf, x->metadata_sha256, &cached, d))) {
+					al_buf_release(&url);
+					goto out;
+				}
+				if (cached) {
+					al_buf_release(&url);
+					continue;
+				}
+			}
 			items[n].run = &run;
 			items[n].name = x->filename;
 			items[n].meta = true;
