@@ -7,8 +7,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-1024}
 runs=${2:-5}
-add="$top/tests/unit/store-add"
-[ -x "$add" ] || make -C "$top" tests/unit/store-add >/dev/null
+build=${top_builddir:-$top}
+[ -f "$build/Makefile" ] || build=$top/build
+add="$build/tests/unit/store-add"
+[ -x "$add" ] || make -C "$build" tests/unit/store-add >/dev/null
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/airlock-bench.XXXXXX")
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 
