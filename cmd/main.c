@@ -177,7 +177,7 @@ const struct cli_command cli_commands[] = {
 };
 
 static const char main_usage[] =
-	"usage: airlock [--store DIR] [-v|-q] [--json] COMMAND [ARGS]\n"
+	"usage: airlock [--store DIR] [-v|-q] [--json] [--cacert FILE] COMMAND [ARGS]\n"
 	"\n"
 	"Build offline mirrors of Python wheels and Hugging Face models for\n"
 	"air-gapped networks.\n"
@@ -187,6 +187,7 @@ static const char main_usage[] =
 	"                ~/.local/share/airlock)\n"
 	"  -v, --verbose more detail;  -q, --quiet  errors only\n"
 	"  --json        one JSON object per event or result on stdout\n"
+	"  --cacert FILE trust the CA certificates in FILE for HTTPS (as SSL_CERT_FILE)\n"
 	"  -h, --help    this help;    --version    print the version\n"
 	"\n"
 	"Commands:\n";
@@ -259,6 +260,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "cacert", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -273,6 +275,15 @@ int main(int argc, char **argv)
 		case 'v': cli.verbosity++; break;
 		case 'q': cli.verbosity = -1; break;
 		case 'j': cli.json = true; break;
+		case 'C':
+			/* the HTTP engine reads its CA bundle from the environment
+			 * (SSL_CERT_FILE first, as pip and requests do) */
+			if (access(optarg, R_OK) != 0) {
+				cli_error("--cacert: cannot read '%s': %s", optarg, strerror(errno));
+				return EXIT_USAGE;
+			}
+			setenv("SSL_CERT_FILE", optarg, 1);
+			break;
 		case 'h':
 			print_main_help(stdout);
 			return finish_stdout(EXIT_OK);

@@ -26,6 +26,10 @@ run "$AIRLOCK" info --frob
 is "$status" 2 "an unknown command option exits 2"
 like "$err" "unknown option '--frob'" "and is named"
 
+run "$AIRLOCK" --cacert /nonexistent/ca.pem info
+is "$status" 2 "--cacert with an unreadable file is a usage error"
+like "$err" "cacert" "and names the option"
+
 run "$AIRLOCK" help store
 is "$status" 0 "help COMMAND exits 0"
 like "$out" 'airlock store verify' "and shows the command's usage"
