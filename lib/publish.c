@@ -72,6 +72,8 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 {
 	int in = -1, out = -1;
 	al_err err = AL_OK;
+	bool use_read = false;
+	char buf[64 << 10];
 	struct stat st;
 
 	in = open(src, O_RDONLY | O_CLOEXEC);
@@ -85,14 +87,24 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 		goto out;
 	}
 	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		ssize_t n = use_read ? read(in, buf, sizeof(buf))
+		                     : copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot copy to '%s': %s",
-			                  dst, n < 0 ? strerror(errno) : "short copy");
-			goto out;
+		/* Across file systems copy_file_range fails (EXDEV since Linux 5.19,
+		 * or not supported at all): copy through a buffer instead. */
+		if (n < 0 && !use_read && left == st.st_size &&
+		    (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+			use_read = true;
+			continue;
 		}
+		if (n > 0 && use_read)
+			err = al_write_all(out, buf, (size_t)n, dst, d);
+		else if (n <= 0)
+			err = al_diag_set(d, n < 0 && (errno == ENOSPC || errno == EDQUOT) ? AL_ENOSPACE : AL_EIO,
+			                  "cannot copy to '%s': %s", dst, n < 0 ? strerror(errno) : "short copy");
+		if (err)
+			goto out;
 		left -= n;
 	}
 out:
