@@ -84,7 +84,7 @@ W=$T/wheels
 "$PYTHON3" "$top_srcdir/tests/helpers/crashwheels.py" "$W" 4 $((MB * 1024)) "$SEED" ||
 	{ echo "Bail out! cannot build the wheels"; exit 1; }
 # each file at about MB MiB per second: a fetch takes a second or so
-indexserver_start --latency-ms 20 --fault "/files/*.whl=slow:$((MB * 1048576))" "$W" ||
+indexserver_start --latency-ms 20 --fault "/files/*.whl=slow:${CRASH_BPS:-$((MB * 1048576))}" "$W" ||
 	{ echo "Bail out! the index server did not start"; exit 1; }
 mkdir -p "$T/proj"
 cat > "$T/proj/airlock.yaml" <<YAML
@@ -196,19 +196,19 @@ awk -v seed="$SEED" -v n="$TRIALS" \
 
 trials=0 clean=0 killed=0
 trial() { # N OP FRACTION
-	_n=$1 _op=$2 _frac=$3
+	_tn=$1 _op=$2 _frac=$3
 	eval "_ref_ms=\$ms_$_op"
 	_ms=$(awk -v f="$_frac" -v r="$_ref_ms" 'BEGIN { printf "%d", f * r }')
-	_dir=$T/trial-$_n
+	_dir=$T/trial-$_tn
 	_why=""
 	case $_op in
 	fetch) _target=$_dir/store ;;
 	import) cp -a "$B0" "$_dir.store"; _target=$_dir.store ;;
 	gc) cp -a "$G0" "$_dir.store"; _target=$_dir.store ;;
 	publish)
-		_target=$PUBFS/t$_n/tree
+		_target=$PUBFS/t$_tn/tree
 		# every other publish trial replaces an existing tree
-		if [ $((_n % 8)) -ge 4 ]; then
+		if [ $((_tn % 8)) -ge 4 ]; then
 			cmd_publish "$_target" >/dev/null 2>&1 || _why="the first publish failed"
 		fi ;;
 	esac
@@ -267,11 +267,11 @@ trial() { # N OP FRACTION
 	trials=$((trials + 1))
 	if [ -z "$_why" ]; then
 		clean=$((clean + 1))
-		_result 0 "trial $_n: $_op $_what: verify clean, rerun ok, same result"
+		_result 0 "trial $_tn: $_op $_what: verify clean, rerun ok, same result"
 		chmod -R u+w "$_dir"* 2>/dev/null
-		rm -rf "$_dir" "$_dir".* "$PUBFS/t$_n"
+		rm -rf "$_dir" "$_dir".* "$PUBFS/t$_tn"
 	else
-		_result 1 "trial $_n: $_op $_what"
+		_result 1 "trial $_tn: $_op $_what"
 		printf '%s\n' "$_why" | sed 's/^/#   /'
 	fi
 }
