@@ -860,6 +860,19 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname);
 	if ((err = write_text(&p, "airlock-published.json", info.buf, info.len)))
 		goto fail;
+	/* The new tree reaches the disk before DIR names it: else power loss
+	 * after the switch could leave copied files and pages empty. */
+	{
+		int gfd = open(p.gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (gfd < 0 || syncfs(gfd) < 0) {
+			err = al_diag_set(d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
+			                  "cannot sync '%s': %s", p.gen, strerror(errno));
+			if (gfd >= 0)
+				close(gfd);
+			goto fail;
+		}
+		close(gfd);
+	}
 	/* switch: a new symlink renamed over DIR */
 	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
 	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
@@ -874,13 +887,14 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto fail;
 	}
 	al_fsync_dir(parent, NULL);
-	/* older generations go */
+	/* older generations go, and links an interrupted switch left */
 	{
 		DIR *dh = opendir(gens);
 		struct dirent *e;
 		while (dh && (e = readdir(dh))) {
 			char *c;
-			if (strncmp(e->d_name, "gen-", 4) || !strcmp(e->d_name, genname))
+			if ((strncmp(e->d_name, "gen-", 4) && strncmp(e->d_name, "link-", 5)) ||
+			    !strcmp(e->d_name, genname))
 				continue;
 			if ((c = al_path_join(gens, e->d_name))) {
 				remove_tree(c);
