@@ -73,9 +73,9 @@ tree_listing() {
 		find . -type f ! -name airlock-published.json -exec sha256sum {} + | sed 's/^/F /'
 	} | LC_ALL=C sort)
 }
-tree_ok() { # DIR: a link to the one generation left, which the tree names
+tree_ok() { # DIR: a link to the one generation left (nothing else), which the tree names
 	_gens=$(dirname "$1")/.$(basename "$1").airlock
-	[ -L "$1" ] && [ "$(find "$_gens" -mindepth 1 -maxdepth 1 -name 'gen-*' | wc -l)" -eq 1 ] &&
+	[ -L "$1" ] && [ "$(find "$_gens" -mindepth 1 -maxdepth 1 | wc -l)" -eq 1 ] &&
 		grep -q "\"generation\": \"$(basename "$(readlink "$1")")\"" "$1/airlock-published.json"
 }
 
@@ -155,7 +155,7 @@ is "$status" 0 "a store with $((NFILES * 4 + 1)) unreferenced blobs"
 # the path with partial files. A tmpfs for the targets when we may mount.
 PUBFS=$T/pubfs
 mkdir -p "$PUBFS"
-if mount -t tmpfs -o size=$((MB * 16 + 64))m tmpfs "$PUBFS" 2>/dev/null; then
+if mount -t tmpfs -o size=$((MB * 40 + 64))m tmpfs "$PUBFS" 2>/dev/null; then
 	at_exit "umount '$PUBFS' 2>/dev/null || umount -l '$PUBFS'"
 	pubfs_note="copied to a tmpfs"
 else
@@ -273,6 +273,7 @@ trial() { # N OP FRACTION
 	else
 		_result 1 "trial $_tn: $_op $_what"
 		printf '%s\n' "$_why" | sed 's/^/#   /'
+		rm -rf "$PUBFS/t$_tn" # a tree takes about 5 times MB; the next trials need the room
 	fi
 }
 
