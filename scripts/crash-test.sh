@@ -138,18 +138,29 @@ B0=$T/isolated0
 run al --store "$B0" trust add "$T/ops.pub"
 is "$status" 0 "an isolated store that trusts the key"
 
-# A store with NFILES*4 unreferenced blobs (and the bundle, which stays).
+# A store with NFILES*10 unreferenced blobs (and the bundle, which stays).
+# store-add would fsync each one; the test writes them as the store does
+# (blobs/sha256/ab/<hex>, mode 0444, a row each) without syncing.
 G0=$T/gc0
 "$PUT" "$G0" "$T/bundle.json" >/dev/null 2>&1
-mkdir -p "$T/junk"
-i=0
-while [ $i -lt $((NFILES * 4)) ]; do
-	printf 'junk %d %s\n' $i "$SEED" > "$T/junk/j$i"
-	i=$((i + 1))
-done
-head -c $((MB * 1048576)) /dev/urandom > "$T/junk/big"
-run sh -c "cd '$T/junk' && ls | xargs '$ADD' '$G0'"
-is "$status" 0 "a store with $((NFILES * 4 + 1)) unreferenced blobs"
+head -c $((MB * 1048576)) /dev/urandom > "$T/junk-big"
+"$ADD" "$G0" "$T/junk-big" >/dev/null
+run "$PYTHON3" -c '
+import hashlib, os, sqlite3, sys
+store, n, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+db = sqlite3.connect(os.path.join(store, "airlock.db"))
+for i in range(n):
+    data = b"junk %d %s\n" % (i, seed.encode())
+    hx = hashlib.sha256(data).hexdigest()
+    d = os.path.join(store, "blobs", "sha256", hx[:2])
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hx), "wb") as f:
+        f.write(data)
+    os.chmod(os.path.join(d, hx), 0o444)
+    db.execute("INSERT INTO blobs (sha256, size, added) VALUES (?, ?, 0)", (hx, len(data)))
+db.commit()
+db.close()' "$G0" $((NFILES * 10)) "$SEED"
+is "$status" 0 "a store with $((NFILES * 10 + 1)) unreferenced blobs" || echo "# $err"
 
 # Publishing copies when the target is on another file system: slower, and
 # the path with partial files. A tmpfs for the targets when we may mount.
