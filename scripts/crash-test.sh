@@ -359,6 +359,7 @@ full_case() {
 	run "$@"
 	ok '[ "$status" -ge 1 ] && [ "$status" -le 3 ]' "$_name on a full disk fails (exit $status, not a signal)"
 	like "$err" "no space|not enough space|No space left" "$_name says there is no space"
+	printf '%s\n' "$err" | head -2 | sed 's/^/# said: /'
 	if [ -e "$_st/airlock.db" ]; then
 		run al --store "$_st" store verify
 		is "$status" 0 "$_name: the store verifies clean afterwards"
