@@ -972,8 +972,8 @@ static al_err collect_items(struct al_store *s, struct verify_item **out, size_t
 			if (!al_is_hex(f->d_name, 64) || strncmp(f->d_name, e->d_name, 2) != 0)
 				continue; /* not ours; gc leaves it alone too */
 			memcpy(key.hex, f->d_name, AL_SHA256_HEX);
-			if (bsearch(&key, items, nrec, sizeof(*items), item_cmp))
-				continue;
+			if (nrec && bsearch(&key, items, nrec, sizeof(*items), item_cmp))
+				continue; /* (no records: items may be NULL, which bsearch must not get) */
 			if (AL_GROW(items, alloc, n + 1)) {
 				err = al_diag_set(d, AL_ENOMEM, "out of memory");
 				goto out;
