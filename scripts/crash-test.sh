@@ -313,8 +313,10 @@ for v in "$T/media"/vol-*.tar; do : > "$X/tmp/import-$media_id/$(basename "$v").
 done
 run al --store "$X" store verify
 is "$status" 0 "interrupted commit: the moved objects are strays, the store verifies clean"
+[ "$status" -eq 0 ] || echo "# $out $err" | head -5
 run al --store "$X" store gc
 is "$status" 0 "interrupted commit: gc removes the strays"
+[ "$status" -eq 0 ] || echo "# $out $err" | head -5
 run al --store "$X" import "$T/media"
 is "$status" 0 "interrupted commit: import again reads the volumes again and succeeds"
 [ "$status" -eq 0 ] || echo "# $err"
