@@ -96,7 +96,8 @@ python:
   requirements: ["crashtop"]
 YAML
 run al --store "$T/lockstore" lock -f "$T/proj/airlock.yaml"
-is "$status" 0 "lock the crash wheels" || { echo "# $err"; }
+is "$status" 0 "lock the crash wheels"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 
 # A connected store with a bundle: the wheels, a model with MB-sized files and
 # NFILES small files; the media exported from it in volumes of MB/2 MiB, so
@@ -129,11 +130,13 @@ cat > "$T/bundle.json" <<JSON
 JSON
 A=$T/connected
 run "$PUT" "$A" "$T/bundle.json"
-is "$status" 0 "a connected store with the crash bundle" || echo "# $err"
+is "$status" 0 "a connected store with the crash bundle"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 run al keygen -o "$T/ops"
 is "$status" 0 "keygen"
 run al --store "$A" export -o "$T/media" --key "$T/ops.key" --volume-size $(((MB + 1) / 2))M
-is "$status" 0 "export the media" || echo "# $err"
+is "$status" 0 "export the media"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 B0=$T/isolated0
 run al --store "$B0" trust add "$T/ops.pub"
 is "$status" 0 "an isolated store that trusts the key"
@@ -160,7 +163,8 @@ for i in range(n):
     db.execute("INSERT INTO blobs (sha256, size, added) VALUES (?, ?, 0)", (hx, len(data)))
 db.commit()
 db.close()' "$G0" $((NFILES * 10)) "$SEED"
-is "$status" 0 "a store with $((NFILES * 10 + 1)) unreferenced blobs" || echo "# $err"
+is "$status" 0 "a store with $((NFILES * 10 + 1)) unreferenced blobs"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 
 # Publishing copies when the target is on another file system: slower, and
 # the path with partial files. A tmpfs for the targets when we may mount.
@@ -180,22 +184,26 @@ cmd_publish() { al --store "$A" publish -o "$1"; }
 cmd_gc() { al --store "$1" store gc; }
 
 t0=$(now_ms); run cmd_fetch "$T/ref-fetch"; ms_fetch=$(($(now_ms) - t0))
-is "$status" 0 "reference fetch ($ms_fetch ms)" || echo "# $err"
+is "$status" 0 "reference fetch ($ms_fetch ms)"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 state "$T/ref-fetch" > "$T/ref-fetch.state"
 
 cp -a "$B0" "$T/ref-import"
 t0=$(now_ms); run cmd_import "$T/ref-import"; ms_import=$(($(now_ms) - t0))
-is "$status" 0 "reference import ($ms_import ms)" || echo "# $err"
+is "$status" 0 "reference import ($ms_import ms)"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 state "$T/ref-import" > "$T/ref-import.state"
 
 t0=$(now_ms); run cmd_publish "$PUBFS/ref/tree"; ms_publish=$(($(now_ms) - t0))
-is "$status" 0 "reference publish, $pubfs_note ($ms_publish ms)" || echo "# $err"
+is "$status" 0 "reference publish, $pubfs_note ($ms_publish ms)"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 tree_listing "$PUBFS/ref/tree" > "$T/ref-publish.tree"
 ok 'tree_ok "$PUBFS/ref/tree"' "the reference tree is a link to its one generation"
 
 cp -a "$G0" "$T/ref-gc"
 t0=$(now_ms); run cmd_gc "$T/ref-gc"; ms_gc=$(($(now_ms) - t0))
-is "$status" 0 "reference gc ($ms_gc ms)" || echo "# $err"
+is "$status" 0 "reference gc ($ms_gc ms)"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
 { state "$T/ref-gc"; blob_files "$T/ref-gc"; } > "$T/ref-gc.state"
 ok '[ "$(grep -c ^blob "$T/ref-gc.state")" -lt "$(sqlite3 "$G0/airlock.db" "select count(*) from blobs")" ]' \
 	"gc removed blobs"
