@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,10 @@ al_err al_db_error(sqlite3 *db, const char *what, struct al_diag *d)
 	else if ((rc & 0xff) == SQLITE_NOMEM)
 		code = AL_ENOMEM;
 	else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN)
-		code = AL_EIO;
+		code = sqlite3_system_errno(db) == ENOSPC ? AL_ENOSPACE : AL_EIO;
+	if (code == AL_ENOSPACE) /* say it plainly: "database or disk is full" reads like a limit */
+		return al_diag_set(d, code, "%s: no space left on the device (%s)", what,
+		                   sqlite3_errmsg(db));
 	return al_diag_set(d, code, "%s: %s", what, sqlite3_errmsg(db));
 }
 

@@ -685,6 +685,37 @@ static bool staged(const char *dir, const char *hex)
 	return access(path, F_OK) == 0;
 }
 
+/* An object an interrupted run moved from the staging directory into blobs/
+ * without recording it (a crash inside commit_import): a stray until then. */
+static bool moved_in(struct import *im, const char *hex)
+{
+	char *p = al_store_blob_path(im->s, hex);
+	bool yes = p && access(p, F_OK) == 0;
+
+	al_free(p);
+	return yes;
+}
+
+/* Whether everything volume volno carries is still at hand: present, staged,
+ * or moved into blobs/. A crash inside the commit followed by 'store gc'
+ * removes moved objects (strays), and a .done marker must not then hide
+ * that the volume has to be read again. */
+static bool volume_at_hand(struct import *im, unsigned volno)
+{
+	size_t i, k;
+
+	for (i = 0; i < im->nobjs; i++) {
+		struct mobject *mo = &im->objs[i];
+		bool whole = mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex);
+		if (!mo->parts && mo->volume == volno && !whole)
+			return false;
+		for (k = 0; k < mo->nparts && !whole; k++)
+			if (mo->parts[k].volume == volno && !staged(im->parts_dir, mo->parts[k].hex))
+				return false;
+	}
+	return true;
+}
+
 static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 {
 	struct vol_reader r = { .fd = -1 };
@@ -696,8 +727,11 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 	int rc;
 
 	snprintf(marker, sizeof(marker), "%s/%s.done", im->stage ? im->stage : "", mv->name);
-	if (!im->o->verify_only && access(marker, F_OK) == 0)
-		return AL_OK; /* verified whole by an interrupted earlier run */
+	if (!im->o->verify_only && access(marker, F_OK) == 0) {
+		if (volume_at_hand(im, volno))
+			return AL_OK; /* verified whole by an interrupted earlier run */
+		unlink(marker);
+	}
 	if ((err = al_hash_init(&r.hash, AL_HASH_SHA256, im->d)))
 		return err;
 	if ((err = vr_start(&r, im->d)))
@@ -836,7 +870,7 @@ static al_err reassemble(struct import *im)
 	for (i = 0; i < im->nobjs && !err; i++) {
 		struct mobject *mo = &im->objs[i];
 		struct al_blob_writer *w = NULL;
-		if (!mo->nparts || mo->present || staged(im->stage, mo->hex))
+		if (!mo->nparts || mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
 			continue;
 		if ((err = al_blob_writer_new_staged(im->s, &w, im->stage, mo->hex, (int64_t)mo->size,
 		                                     im->d)))
@@ -934,11 +968,12 @@ static al_err commit_import(struct import *im, const char *manifest_text)
 		goto fail;
 	sqlite3_finalize(st);
 	st = NULL;
-	/* imports.bundle holds the comma-joined list; rollback checks use seq per bundle name */
-	if ((err = al_db_commit(db, im->d)))
+	/* imports.bundle holds the comma-joined list; rollback checks use seq per bundle name.
+	 * The renames into blobs/ are made durable before the rows that name them. */
+	if ((err = al_store_sync_blobdirs(im->s, im->d)) || (err = al_db_commit(db, im->d)))
 		goto fail;
 	al_buf_release(&bundles);
-	return al_store_sync_blobdirs(im->s, im->d);
+	return AL_OK;
 fail:
 	sqlite3_finalize(st);
 	al_db_rollback(db);
@@ -1058,8 +1093,13 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	if (!al_db_query_int(al_store_db(s), &one, NULL, "SELECT 1 FROM imports WHERE media_id = ?",
 	                     im.id, (char *)NULL)) {
 		sum->already = true;
-		if (!o->verify_only)
+		if (!o->verify_only) {
+			/* a crash after the commit can leave the staging directory */
+			al_buf_reset(&path);
+			if (!al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(s), im.id))
+				remove_tree(path.buf);
 			ledger(&im, true, "already imported: nothing to do");
+		}
 		err = AL_OK;
 		goto out;
 	}

@@ -72,6 +72,8 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 {
 	int in = -1, out = -1;
 	al_err err = AL_OK;
+	bool use_read = false;
+	char buf[64 << 10];
 	struct stat st;
 
 	in = open(src, O_RDONLY | O_CLOEXEC);
@@ -85,14 +87,24 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 		goto out;
 	}
 	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		ssize_t n = use_read ? read(in, buf, sizeof(buf))
+		                     : copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot copy to '%s': %s",
-			                  dst, n < 0 ? strerror(errno) : "short copy");
-			goto out;
+		/* Across file systems copy_file_range fails (EXDEV since Linux 5.19,
+		 * or not supported at all): copy through a buffer instead. */
+		if (n < 0 && !use_read && left == st.st_size &&
+		    (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+			use_read = true;
+			continue;
 		}
+		if (n > 0 && use_read)
+			err = al_write_all(out, buf, (size_t)n, dst, d);
+		else if (n <= 0)
+			err = al_diag_set(d, n < 0 && (errno == ENOSPC || errno == EDQUOT) ? AL_ENOSPACE : AL_EIO,
+			                  "cannot copy to '%s': %s", dst, n < 0 ? strerror(errno) : "short copy");
+		if (err)
+			goto out;
 		left -= n;
 	}
 out:
@@ -831,6 +843,19 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname);
 	if ((err = write_text(&p, "airlock-published.json", info.buf, info.len)))
 		goto fail;
+	/* The new tree reaches the disk before DIR names it: else power loss
+	 * after the switch could leave copied files and pages empty. */
+	{
+		int gfd = open(p.gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (gfd < 0 || syncfs(gfd) < 0) {
+			err = al_diag_set(d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
+			                  "cannot sync '%s': %s", p.gen, strerror(errno));
+			if (gfd >= 0)
+				close(gfd);
+			goto fail;
+		}
+		close(gfd);
+	}
 	/* switch: a new symlink renamed over DIR */
 	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
 	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
@@ -845,13 +870,14 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto fail;
 	}
 	al_fsync_dir(parent, NULL);
-	/* older generations go */
+	/* older generations go, and links an interrupted switch left */
 	{
 		DIR *dh = opendir(gens);
 		struct dirent *e;
 		while (dh && (e = readdir(dh))) {
 			char *c;
-			if (strncmp(e->d_name, "gen-", 4) || !strcmp(e->d_name, genname))
+			if ((strncmp(e->d_name, "gen-", 4) && strncmp(e->d_name, "link-", 5)) ||
+			    !strcmp(e->d_name, genname))
 				continue;
 			if ((c = al_path_join(gens, e->d_name))) {
 				remove_tree(c);

@@ -133,6 +133,53 @@ void al_store_free(struct al_store *s)
 	al_free(s);
 }
 
+/* A new store's database appears whole or not at all: the schema is made in
+ * a temporary file under tmp/, which is then linked into place. A crash while
+ * creating it leaves a file in tmp/ (gc removes it), never an airlock.db at
+ * schema version 0 that read-only commands such as verify refuse. */
+static al_err create_db(const char *dir, const char *tmpdir, const char *path, struct al_diag *d)
+{
+	struct al_buf tmp = AL_BUF_INIT;
+	sqlite3 *db = NULL;
+	bool made = false;
+	al_err err = AL_OK;
+	int fd;
+
+	if (al_buf_addf(&tmp, "%s/airlock.db-XXXXXX", tmpdir))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((fd = mkostemp(tmp.buf, O_CLOEXEC)) < 0) {
+		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO,
+		                  "cannot create a file in '%s': %s", tmpdir, strerror(errno));
+		goto out;
+	}
+	made = true;
+	fchmod(fd, 0644); /* what SQLite itself would create (mkostemp makes 0600) */
+	close(fd);
+	if ((err = al_db_open(&db, tmp.buf, false, d)))
+		goto out;
+	al_db_close(db); /* the last connection: checkpoints and removes the WAL */
+	if ((fd = open(tmp.buf, O_RDWR | O_CLOEXEC)) < 0 || fsync(fd) < 0) {
+		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot sync '%s': %s",
+		                  tmp.buf, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	/* link, not rename: a store another process created meanwhile stays */
+	if (link(tmp.buf, path) < 0 && errno != EEXIST) {
+		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot create '%s': %s",
+		                  path, strerror(errno));
+		goto out;
+	}
+	err = al_fsync_dir(dir, d);
+out:
+	if (made)
+		unlink(tmp.buf);
+	al_buf_release(&tmp);
+	return err;
+}
+
 al_err al_store_open(struct al_store **out, const char *dir, unsigned flags, struct al_diag *d)
 {
 	struct al_store *s;
@@ -191,6 +238,9 @@ al_err al_store_open(struct al_store **out, const char *dir, unsigned flags, str
 		err = al_diag_set(d, AL_ENOTFOUND, "no store at '%s' (run 'airlock init')", dir);
 		goto fail;
 	}
+	if (!s->rdonly && access(path.buf, F_OK) < 0 && errno == ENOENT &&
+	    (err = create_db(dir, s->tmpdir, path.buf, d)))
+		goto fail;
 	if ((err = al_db_open(&s->db, path.buf, s->rdonly, d)))
 		goto fail;
 	al_buf_release(&path);
@@ -922,8 +972,8 @@ static al_err collect_items(struct al_store *s, struct verify_item **out, size_t
 			if (!al_is_hex(f->d_name, 64) || strncmp(f->d_name, e->d_name, 2) != 0)
 				continue; /* not ours; gc leaves it alone too */
 			memcpy(key.hex, f->d_name, AL_SHA256_HEX);
-			if (bsearch(&key, items, nrec, sizeof(*items), item_cmp))
-				continue;
+			if (nrec && bsearch(&key, items, nrec, sizeof(*items), item_cmp))
+				continue; /* (no records: items may be NULL, which bsearch must not get) */
 			if (AL_GROW(items, alloc, n + 1)) {
 				err = al_diag_set(d, AL_ENOMEM, "out of memory");
 				goto out;
