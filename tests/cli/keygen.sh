@@ -135,7 +135,8 @@ run minisign -S -s "$K/mw.key" -m "$T/m.json" -x "$T/c.minisig" -t "seq:9"
 is "$status" 0 "minisign -S"
 run "$MSIGN" verify "$K/mw.pub" "$T/m.json" "$T/c.minisig"
 is "$status" 0 "our library verifies minisign's signature"
-id_mw=$(sed -n 's/^untrusted comment: minisign public key //p' "$K/mw.pub")
+# minisign 0.11 writes the key id in its comment without leading zeros
+id_mw=$(sed -n 's/^untrusted comment: minisign public key //p' "$K/mw.pub" | awk '{ printf "%16s\n", $0 }' | tr ' ' 0)
 is "$out" "$id_mw	seq:9" "key id and trusted comment"
 run minisign -S -l -s "$K/mw.key" -m "$T/m.json" -x "$T/l.minisig" -t "legacy"
 run "$MSIGN" verify "$K/mw.pub" "$T/m.json" "$T/l.minisig"
