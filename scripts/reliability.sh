@@ -80,8 +80,10 @@ script_row() {
 		return
 	fi
 	st=$(sed -n 's/^exit status //p' "$log" | tail -1)
-	last=$(grep -v '^exit status' "$log" | grep -v '^[[:space:]]*$' | tail -1 | cut -c1-120 |
-		sed 's/|/\\|/g')
+	# the script's own summary line when it has one, else its last line
+	last=$(grep -E "${5:-^$}" "$log" | tail -1)
+	[ -n "$last" ] || last=$(grep -v '^exit status' "$log" | grep -v '^[[:space:]]*$' | tail -1)
+	last=$(printf '%s' "$last" | sed 's/^[#[:space:]]*//' | cut -c1-160 | sed 's/|/\\|/g')
 	if [ "$st" = 0 ]; then verdict=PASS; else verdict="FAIL (exit $st)"; fi
 	row "$1" "$3" "$verdict: $last" "$(mdate "$log")"
 }
@@ -123,11 +125,13 @@ fi
 
 # ---- the other checks ---------------------------------------------------------------
 script_row "Crash safety" "scripts/crash-test.sh" \
-	"\`scripts/crash-test.sh\`: interrupted writes leave a consistent store" ""
+	"\`scripts/crash-test.sh 50 1\`: SIGKILL during fetch, import, publish and gc, then verify and rerun; a full disk" "" \
+	"crash trials:"
 tap_row "Fault matrix" "tests/cli/fault-matrix.sh" \
 	"\`tests/cli/fault-matrix.sh\` in make check: injected faults against the commands"
 script_row "Memory: valgrind" "scripts/valgrind-check.sh" \
-	"\`scripts/valgrind-check.sh\`: tests under valgrind memcheck" ""
+	"\`scripts/valgrind-check.sh\`: the unit tests and every command under valgrind memcheck" "" \
+	"valgrind-check: make check exit"
 tap_row "Memory: allocation failures" "tests/unit/test-oom" \
 	"\`tests/unit/test-oom\` in make check: the allocation-failure sweep"
 tap_row "Server abuse" "tests/cli/serve-abuse.sh" \
@@ -159,5 +163,12 @@ tap_row "Fuzz seed replay" "tests/cli/fuzz-replay.sh" \
 		echo "|---|---|---|---|---|---|---|---|---|"
 		echo "$fuzz_detail"
 	fi
+	echo
+	echo "## Details"
+	echo
+	echo "- Crash safety and full disk: docs/reliability-crash.md"
+	echo "- Fault matrix and server abuse: docs/reliability-faults.md"
+	echo "- Memory (valgrind, allocation-failure sweep): docs/reliability-memory.md"
+	echo "- Fuzzing set-up: docs/fuzzing.md"
 } >"$out"
 echo "wrote $out"
