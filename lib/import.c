@@ -611,13 +611,9 @@ static struct mobject *entry_object(struct import *im, const char *name, unsigne
 /* Discard an entry's data (still read, so the volume hash sees it). */
 static al_err drain(struct import *im, struct archive *a, const char *vol)
 {
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, im->buf, IO_CHUNK);
-		if (n == 0)
-			return AL_OK;
-		if (n < 0)
-			return refuse(im, AL_EVERIFY, "%s: %s", vol, archive_error_string(a));
-	}
+	if (archive_read_data_skip(a) != ARCHIVE_OK)
+		return refuse(im, AL_EVERIFY, "%s: %s", vol, archive_error_string(a));
+	return AL_OK;
 }
 
 /* Copy an entry's data into a verifying sink: a staged blob writer, or (for
@@ -638,12 +634,21 @@ static al_err take(struct import *im, struct archive *a, const char *vol, const 
 	} else if ((err = al_blob_writer_new_staged(im->s, &w, dir, hex, (int64_t)size, im->d))) {
 		return err;
 	}
+	/* Straight from libarchive's buffer (no copy). The blocks of a plain
+	 * file are contiguous: a hole (a sparse entry) is refused. */
 	for (;;) {
-		la_ssize_t n = archive_read_data(a, im->buf, IO_CHUNK);
-		if (n == 0)
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &blk, &n, &off);
+		if (rc == ARCHIVE_EOF)
 			break;
-		if (n < 0) {
+		if (rc != ARCHIVE_OK) {
 			err = refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
+			goto fail;
+		}
+		if (off < 0 || (uint64_t)off != total) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: data out of order (a sparse entry?)", vol, name);
 			goto fail;
 		}
 		total += (uint64_t)n;
@@ -652,8 +657,8 @@ static al_err take(struct import *im, struct archive *a, const char *vol, const 
 			goto fail;
 		}
 		if (im->o->verify_only)
-			al_hash_update(&h, im->buf, (size_t)n);
-		else if ((err = al_blob_writer_write(w, im->buf, (size_t)n, im->d)))
+			al_hash_update(&h, blk, n);
+		else if ((err = al_blob_writer_write(w, blk, n, im->d)))
 			goto fail;
 	}
 	if (im->o->verify_only) {
