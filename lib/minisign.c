@@ -207,6 +207,19 @@ static al_err no_nul(const void *buf, size_t len, const char *what, struct al_di
 	return al_diag_set(d, AL_EPARSE, "%s: line %u: contains a NUL byte", what, line);
 }
 
+/* What every key and signature file must be before it is parsed: libsodium
+ * ready, small, and text without NUL bytes. */
+static al_err file_text_ok(const void *buf, size_t len, const char *what, struct al_diag *d)
+{
+	al_err err;
+
+	if ((err = al_sodium_init(d)))
+		return err;
+	if (len > AL_MS_FILE_MAX)
+		return al_diag_set(d, AL_ELIMIT, "%s: larger than %d bytes", what, AL_MS_FILE_MAX);
+	return no_nul(buf, len, what, d);
+}
+
 static al_err missing_line(unsigned line, const char *what, struct al_diag *d)
 {
 	return al_diag_set(d, AL_EPARSE, "%s: line %u: missing (truncated file?)", what, line);
@@ -455,11 +468,7 @@ al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len, 
 	al_err err;
 
 	*out = NULL;
-	if ((err = al_sodium_init(d)))
-		return err;
-	if (len > AL_MS_FILE_MAX)
-		return al_diag_set(d, AL_ELIMIT, "%s: larger than %d bytes", what, AL_MS_FILE_MAX);
-	if ((err = no_nul(buf, len, what, d)))
+	if ((err = file_text_ok(buf, len, what, d)))
 		return err;
 	if (!(k = key_new(what)))
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
@@ -957,11 +966,7 @@ al_err al_minisign_sig_parse(struct al_msig **out, const void *buf, size_t len, 
 	al_err err;
 
 	*out = NULL;
-	if ((err = al_sodium_init(d)))
-		return err;
-	if (len > AL_MS_FILE_MAX)
-		return al_diag_set(d, AL_ELIMIT, "%s: larger than %d bytes", what, AL_MS_FILE_MAX);
-	if ((err = no_nul(buf, len, what, d)))
+	if ((err = file_text_ok(buf, len, what, d)))
 		return err;
 	if (!(sig = al_calloc(1, sizeof(*sig))))
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
