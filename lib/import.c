@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1020,6 +1021,8 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	char *tc = NULL;
 	unsigned long long free_bytes = 0, need = 0;
 	bool staging_made = false, keep_stage = false;
+	char *lock_path = NULL;
+	int lock_fd = -1;
 	size_t i;
 	al_err err;
 	int64_t one;
@@ -1153,6 +1156,27 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 			err = al_diag_set(d, AL_ENOMEM, "out of memory");
 			goto out;
 		}
+		/* one import of a media at a time: a second one would share the staging */
+		al_buf_reset(&path);
+		if (al_buf_addf(&path, "%s/import-%s.lock", al_store_tmpdir(s), im.id) ||
+		    !(lock_path = al_strdup(path.buf))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+			err = al_diag_set(d, errno == EWOULDBLOCK ? AL_EBUSY : AL_EIO,
+			                  errno == EWOULDBLOCK
+			                          ? "media %s is being imported by another airlock process"
+			                          : "cannot lock '%s': %s",
+			                  errno == EWOULDBLOCK ? im.id : lock_path, strerror(errno));
+			if (lock_fd >= 0)
+				close(lock_fd);
+			lock_fd = -1;
+			al_free(lock_path);
+			lock_path = NULL; /* not ours to remove */
+			goto out;
+		}
 		if ((err = al_mkdir_p(im.parts_dir, 0700, d)))
 			goto refused;
 		staging_made = true;
@@ -1182,6 +1206,11 @@ refused:
 out:
 	if (staging_made && (!keep_stage || !err) && im.stage)
 		remove_tree(im.stage);
+	if (lock_fd >= 0) {
+		unlink(lock_path);
+		close(lock_fd);
+	}
+	al_free(lock_path);
 	import_release(&im);
 	al_free(tc);
 	al_buf_release(&path);

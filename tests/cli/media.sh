@@ -72,6 +72,23 @@ run "$AIRLOCK" --store "$B" import "$T/bad"
 is "$status" 1 "a flipped byte in a volume is refused"
 like "$err" "import refused: vol-0002.tar" "naming the volume"
 
+# one import of a media at a time
+if command -v flock >/dev/null; then
+	id=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/m1/airlock-media.json")
+	mkdir -p "$B/tmp"
+	flock "$B/tmp/import-$id.lock" sleep 5 &
+	holder=$!
+	i=0; while [ ! -e "$B/tmp/import-$id.lock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.3
+	run "$AIRLOCK" --store "$B" import "$T/m1"
+	ok '[ "$status" -ne 0 ]' "a second import of the same media at once is refused"
+	like "$err" "being imported by another airlock process" "saying why"
+	kill $holder 2>/dev/null; wait $holder 2>/dev/null
+	rm -f "$B/tmp/import-$id.lock"
+else
+	skip "flock(1) not installed"; skip "flock(1) not installed"
+fi
+
 # volumes split over two directories, as from two disks
 mkdir -p "$T/disk1" "$T/disk2"
 cp "$T/m1/airlock-media.json" "$T/m1/airlock-media.json.minisig" "$T/m1/vol-0001.tar" "$T/disk1/"
