@@ -51,6 +51,8 @@ struct mobject {
 	unsigned nparts;
 	bool seen;           /* whole: its entry was read */
 	bool present;        /* the store already has it */
+	struct al_blob_writer *asmw; /* split: the object being joined as parts arrive */
+	unsigned next_part;
 };
 
 struct mvolume {
@@ -344,8 +346,10 @@ static void import_release(struct import *im)
 	for (i = 0; i < im->nlocks; i++)
 		al_lock_free(im->locks[i]);
 	al_free(im->locks);
-	for (i = 0; i < im->nobjs; i++)
+	for (i = 0; i < im->nobjs; i++) {
+		al_blob_writer_abort(im->objs[i].asmw);
 		al_free(im->objs[i].parts);
+	}
 	al_free(im->objs);
 	for (i = 0; i < im->nvols; i++)
 		al_free(im->vols[i].path);
@@ -691,6 +695,80 @@ static bool staged(const char *dir, const char *hex)
 	return access(path, F_OK) == 0;
 }
 
+/* A part of a split object: its bytes go straight into the object, which is
+ * joined as the parts arrive (in order: volumes are read in order and export
+ * writes the parts in order), each part checked against its own hash and the
+ * whole object against its hash at the last part. No byte is written twice. */
+static al_err take_part(struct import *im, struct archive *a, const char *vol, const char *name,
+                        struct mobject *mo, struct part *pt)
+{
+	struct al_diag d2 = AL_DIAG_INIT;
+	char got[AL_SHA256_HEX];
+	struct al_hash ph;
+	uint64_t total = 0;
+	al_err err;
+
+	if (pt->index == 1) {
+		al_blob_writer_abort(mo->asmw);
+		mo->asmw = NULL;
+		if ((err = al_blob_writer_new_staged(im->s, &mo->asmw, im->stage, mo->hex,
+		                                     (int64_t)mo->size, im->d)))
+			return err;
+		mo->next_part = 1;
+	}
+	if (!mo->asmw || pt->index != mo->next_part)
+		return refuse(im, AL_EVERIFY, "%s: %s: part out of order", vol, name);
+	if ((err = al_hash_init(&ph, AL_HASH_SHA256, im->d)))
+		return err;
+	for (;;) {
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &blk, &n, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc != ARCHIVE_OK) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
+			goto fail;
+		}
+		if (off < 0 || (uint64_t)off != total) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: data out of order (a sparse entry?)", vol, name);
+			goto fail;
+		}
+		total += (uint64_t)n;
+		if (total > pt->size) {
+			err = refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
+			goto fail;
+		}
+		al_hash_update(&ph, blk, n);
+		if ((err = al_blob_writer_write(mo->asmw, blk, n, im->d)))
+			goto fail;
+	}
+	al_hash_final_hex(&ph, got);
+	if (total != pt->size || strcmp(got, pt->hex)) {
+		err = refuse(im, AL_EVERIFY, "%s: %s: %s mismatch", vol, name,
+		             total != pt->size ? "size" : "sha256");
+		goto abort;
+	}
+	mo->next_part++;
+	if (pt->index < mo->nparts)
+		return AL_OK;
+	err = al_blob_writer_commit(mo->asmw, NULL, &d2);
+	mo->asmw = NULL;
+	if (err == AL_EVERIFY)
+		return refuse(im, AL_EVERIFY, "object %s: the joined parts do not match: %s", mo->hex,
+		              d2.msg);
+	if (err)
+		*im->d = d2;
+	return err;
+fail:
+	al_hash_release(&ph);
+abort:
+	al_blob_writer_abort(mo->asmw);
+	mo->asmw = NULL;
+	return err;
+}
+
 /* An object an interrupted run moved from the staging directory into blobs/
  * without recording it (a crash inside commit_import): a stray until then. */
 static bool moved_in(struct import *im, const char *hex)
@@ -812,11 +890,12 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 				goto out;
 			}
 			pt->seen = true;
-			if (!im->o->verify_only &&
-			    (mo->present || staged(im->stage, mo->hex) || staged(im->parts_dir, pt->hex)))
+			if (im->o->verify_only)
+				err = take(im, a, mv->name, name, im->parts_dir, pt->hex, size);
+			else if (mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
 				err = drain(im, a, mv->name);
 			else
-				err = take(im, a, mv->name, name, im->parts_dir, pt->hex, size);
+				err = take_part(im, a, mv->name, name, mo, pt);
 		}
 		if (err)
 			goto out;
@@ -870,43 +949,15 @@ out:
 /* Join the parts of split objects into staged whole objects. */
 static al_err reassemble(struct import *im)
 {
-	size_t i, k;
-	al_err err = AL_OK;
+	size_t i;
 
-	for (i = 0; i < im->nobjs && !err; i++) {
+	for (i = 0; i < im->nobjs; i++) {
 		struct mobject *mo = &im->objs[i];
-		struct al_blob_writer *w = NULL;
 		if (!mo->nparts || mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
 			continue;
-		if ((err = al_blob_writer_new_staged(im->s, &w, im->stage, mo->hex, (int64_t)mo->size,
-		                                     im->d)))
-			break;
-		for (k = 0; k < mo->nparts && !err; k++) {
-			char *p = al_path_join(im->parts_dir, mo->parts[k].hex);
-			int fd = p ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
-			ssize_t n;
-			al_free(p);
-			if (fd < 0) {
-				err = al_diag_set(im->d, AL_EIO, "part %zu of %s is not staged", k + 1, mo->hex);
-				break;
-			}
-			while ((n = read(fd, im->buf, IO_CHUNK)) > 0)
-				if ((err = al_blob_writer_write(w, im->buf, (size_t)n, im->d)))
-					break;
-			if (n < 0 && !err)
-				err = al_diag_set(im->d, AL_EIO, "cannot read a staged part: %s",
-				                  strerror(errno));
-			close(fd);
-		}
-		if (err) {
-			al_blob_writer_abort(w);
-			break;
-		}
-		if ((err = al_blob_writer_commit(w, NULL, im->d)))
-			err = refuse(im, AL_EVERIFY, "object %s: reassembled parts do not match: %s", mo->hex,
-			             im->d->msg);
+		return refuse(im, AL_EVERIFY, "object %s: not every part arrived", mo->hex);
 	}
-	return err;
+	return AL_OK;
 }
 
 static void remove_tree(const char *path)
