@@ -78,7 +78,6 @@ struct import {
 	struct mvolume *vols;
 	size_t nvols;
 	char *stage;            /* STORE/tmp/import-<id> */
-	char *parts_dir;        /* stage/parts */
 	char *buf;
 };
 
@@ -355,7 +354,6 @@ static void import_release(struct import *im)
 		al_free(im->vols[i].path);
 	al_free(im->vols);
 	al_free(im->stage);
-	al_free(im->parts_dir);
 	al_free(im->buf);
 	json_decref(im->root);
 	memset(im, 0, sizeof(*im));
@@ -621,10 +619,42 @@ static al_err drain(struct import *im, struct archive *a, const char *vol)
 	return AL_OK;
 }
 
+/* Feed an entry's data to a hash and/or a blob writer, straight from
+ * libarchive's buffer (no copy). The blocks of a plain file are contiguous:
+ * a hole (a sparse entry) is refused, and so is more than size bytes. */
+static al_err entry_data(struct import *im, struct archive *a, const char *vol, const char *name,
+                         uint64_t size, struct al_hash *h, struct al_blob_writer *w,
+                         uint64_t *total)
+{
+	al_err err;
+
+	*total = 0;
+	for (;;) {
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &blk, &n, &off);
+		if (rc == ARCHIVE_EOF)
+			return AL_OK;
+		if (rc != ARCHIVE_OK)
+			return refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
+		if (off < 0 || (uint64_t)off != *total)
+			return refuse(im, AL_EVERIFY, "%s: %s: data out of order (a sparse entry?)", vol,
+			              name);
+		*total += (uint64_t)n;
+		if (*total > size)
+			return refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
+		if (h)
+			al_hash_update(h, blk, n);
+		if (w && (err = al_blob_writer_write(w, blk, n, im->d)))
+			return err;
+	}
+}
+
 /* Copy an entry's data into a verifying sink: a staged blob writer, or (for
  * verify) just a hash. */
 static al_err take(struct import *im, struct archive *a, const char *vol, const char *name,
-                   const char *dir, const char *hex, uint64_t size)
+                   const char *hex, uint64_t size)
 {
 	struct al_blob_writer *w = NULL;
 	struct al_hash h;
@@ -636,36 +666,11 @@ static al_err take(struct import *im, struct archive *a, const char *vol, const 
 	if (im->o->verify_only) {
 		if ((err = al_hash_init(&h, AL_HASH_SHA256, im->d)))
 			return err;
-	} else if ((err = al_blob_writer_new_staged(im->s, &w, dir, hex, (int64_t)size, im->d))) {
+	} else if ((err = al_blob_writer_new_staged(im->s, &w, im->stage, hex, (int64_t)size, im->d))) {
 		return err;
 	}
-	/* Straight from libarchive's buffer (no copy). The blocks of a plain
-	 * file are contiguous: a hole (a sparse entry) is refused. */
-	for (;;) {
-		const void *blk;
-		size_t n;
-		la_int64_t off;
-		int rc = archive_read_data_block(a, &blk, &n, &off);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc != ARCHIVE_OK) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
-			goto fail;
-		}
-		if (off < 0 || (uint64_t)off != total) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: data out of order (a sparse entry?)", vol, name);
-			goto fail;
-		}
-		total += (uint64_t)n;
-		if (total > size) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
-			goto fail;
-		}
-		if (im->o->verify_only)
-			al_hash_update(&h, blk, n);
-		else if ((err = al_blob_writer_write(w, blk, n, im->d)))
-			goto fail;
-	}
+	if ((err = entry_data(im, a, vol, name, size, im->o->verify_only ? &h : NULL, w, &total)))
+		goto fail;
 	if (im->o->verify_only) {
 		al_hash_final_hex(&h, got);
 		if (total != size || strcmp(got, hex))
@@ -720,30 +725,8 @@ static al_err take_part(struct import *im, struct archive *a, const char *vol, c
 		return refuse(im, AL_EVERIFY, "%s: %s: part out of order", vol, name);
 	if ((err = al_hash_init(&ph, AL_HASH_SHA256, im->d)))
 		return err;
-	for (;;) {
-		const void *blk;
-		size_t n;
-		la_int64_t off;
-		int rc = archive_read_data_block(a, &blk, &n, &off);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc != ARCHIVE_OK) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: %s", vol, name, archive_error_string(a));
-			goto fail;
-		}
-		if (off < 0 || (uint64_t)off != total) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: data out of order (a sparse entry?)", vol, name);
-			goto fail;
-		}
-		total += (uint64_t)n;
-		if (total > pt->size) {
-			err = refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
-			goto fail;
-		}
-		al_hash_update(&ph, blk, n);
-		if ((err = al_blob_writer_write(mo->asmw, blk, n, im->d)))
-			goto fail;
-	}
+	if ((err = entry_data(im, a, vol, name, pt->size, &ph, mo->asmw, &total)))
+		goto fail;
 	al_hash_final_hex(&ph, got);
 	if (total != pt->size || strcmp(got, pt->hex)) {
 		err = refuse(im, AL_EVERIFY, "%s: %s: %s mismatch", vol, name,
@@ -793,8 +776,9 @@ static bool volume_at_hand(struct import *im, unsigned volno)
 		bool whole = mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex);
 		if (!mo->parts && mo->volume == volno && !whole)
 			return false;
+		/* parts are joined in place: a half-joined object needs its volumes again */
 		for (k = 0; k < mo->nparts && !whole; k++)
-			if (mo->parts[k].volume == volno && !staged(im->parts_dir, mo->parts[k].hex))
+			if (mo->parts[k].volume == volno)
 				return false;
 	}
 	return true;
@@ -876,7 +860,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 			if (!im->o->verify_only && (mo->present || staged(im->stage, mo->hex)))
 				err = drain(im, a, mv->name);
 			else
-				err = take(im, a, mv->name, name, im->stage, mo->hex, size);
+				err = take(im, a, mv->name, name, mo->hex, size);
 		} else {
 			struct part *pt = part <= mo->nparts ? &mo->parts[part - 1] : NULL;
 			if (!pt || pt->volume != volno || pt->seen) {
@@ -891,7 +875,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 			}
 			pt->seen = true;
 			if (im->o->verify_only)
-				err = take(im, a, mv->name, name, im->parts_dir, pt->hex, size);
+				err = take(im, a, mv->name, name, pt->hex, size);
 			else if (mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
 				err = drain(im, a, mv->name);
 			else
@@ -1203,7 +1187,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	if (!o->verify_only) {
 		al_buf_reset(&path);
 		if (al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(s), im.id) ||
-		    !(im.stage = al_strdup(path.buf)) || !(im.parts_dir = al_path_join(im.stage, "parts"))) {
+		    !(im.stage = al_strdup(path.buf))) {
 			err = al_diag_set(d, AL_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -1228,7 +1212,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 			lock_path = NULL; /* not ours to remove */
 			goto out;
 		}
-		if ((err = al_mkdir_p(im.parts_dir, 0700, d)))
+		if ((err = al_mkdir_p(im.stage, 0700, d)))
 			goto refused;
 		staging_made = true;
 	}
