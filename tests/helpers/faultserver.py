@@ -56,6 +56,10 @@ def pattern(n, seed, start=0):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # answers go out as a header write and a body write: without TCP_NODELAY
+    # the second waits for the client's delayed ACK (40 ms on Linux) on every
+    # keep-alive request, which no real index or Hub does
+    disable_nagle_algorithm = True
     server_version = "faultserver/1"
     verbose = False
 

@@ -62,6 +62,10 @@ EVIL = {
 
 class Handler(BaseHTTPRequestHandler):
 	protocol_version = "HTTP/1.1"
+	# answers go out as a header write and a body write: without TCP_NODELAY
+	# the second waits for the client's delayed ACK (40 ms on Linux) on every
+	# keep-alive request, which no real index or Hub does
+	disable_nagle_algorithm = True
 
 	def log_message(self, *a):
 		pass

@@ -239,6 +239,10 @@ class Fault:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # answers go out as a header write and a body write: without TCP_NODELAY
+    # the second waits for the client's delayed ACK (40 ms on Linux) on every
+    # keep-alive request, which no real index or Hub does
+    disable_nagle_algorithm = True
     server_version = "airlock-fixture-index/1"
 
     def log_message(self, fmt, *args):
