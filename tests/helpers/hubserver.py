@@ -739,6 +739,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
 	daemon_threads = True
 	allow_reuse_address = True
+	# socketserver's listen backlog is 5: more simultaneous connections than
+	# that lose their SYN and wait a second to retry, as no real Hub does
+	request_queue_size = 128
 
 	def __init__(self, addr, cfg, hub, blobs, stopping):
 		super().__init__(addr, Handler)

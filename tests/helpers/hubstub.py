@@ -134,6 +134,7 @@ def main():
 	ap.add_argument("--log")
 	ap.add_argument("--timeout", type=float, default=300.0)
 	args = ap.parse_args()
+	ThreadingHTTPServer.request_queue_size = 128  # the default backlog of 5 drops SYNs
 	srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 	srv.daemon_threads = True
 	srv.log = open(args.log, "a", encoding="utf-8") if args.log else None

@@ -543,6 +543,9 @@ def parse_range(header, size):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's listen backlog is 5: more simultaneous connections than
+    # that lose their SYN and wait a second to retry, as no real index does
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         # clients that hang up (as fault tests make them do) are not errors
