@@ -59,6 +59,7 @@ struct xfer {
 	al_http_done_fn done;
 	al_http_progress_fn progress;
 	void *ctx;
+	const void *owner;
 	bool caller_range;
 
 	/* state */
@@ -457,6 +458,7 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 	x->done = req->done;
 	x->progress = req->progress;
 	x->ctx = req->ctx;
+	x->owner = req->owner;
 	x->sink = req->body ? SINK_MEMORY : req->store ? SINK_STORE : req->write ? SINK_CALLBACK
 	                                                                           : SINK_NONE;
 	x->url = dup_or_null(req->url, &oom);
@@ -759,7 +761,9 @@ static al_err hop_start(struct xfer *x, struct al_diag *d)
 	SETOPT(CURLOPT_LOW_SPEED_TIME, h->low_speed_time);
 	SETOPT(CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-	SETOPT(CURLOPT_PIPEWAIT, 1L);
+	/* Waiting for a connection that may multiplex pays off only where HTTP/2
+	 * can be had (over TLS, by ALPN); on plain http it costs a round trip. */
+	SETOPT(CURLOPT_PIPEWAIT, (long)!strncasecmp(x->cur, "https:", 6));
 	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	SETOPT(CURLOPT_SHARE, h->share);
@@ -1079,7 +1083,8 @@ static void fail_all(struct al_http *h, const struct al_diag *d)
 	}
 }
 
-al_err al_http_run(struct al_http *h, struct al_diag *d)
+al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
+                        struct al_diag *d)
 {
 	struct xfer *x, **pp;
 	CURLMsg *msg;
@@ -1090,6 +1095,8 @@ al_err al_http_run(struct al_http *h, struct al_diag *d)
 
 	if (h->running)
 		return al_diag_set(d, AL_EUSAGE, "al_http_run called from a callback");
+	if (until && until(ctx))
+		return AL_OK;
 	h->running = true;
 	for (;;) {
 		/* backoffs that are over go to the back of the queue */
@@ -1134,6 +1141,8 @@ al_err al_http_run(struct al_http *h, struct al_diag *d)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 			hop_done((struct xfer *)priv, msg->data.result);
 		}
+		if (until && until(ctx))
+			break;
 		if (h->pending && h->active < h->parallel)
 			continue;
 		if (!h->pending && !h->waiting && !h->active)
@@ -1153,6 +1162,73 @@ al_err al_http_run(struct al_http *h, struct al_diag *d)
 	}
 	h->running = false;
 	return err;
+}
+
+al_err al_http_run(struct al_http *h, struct al_diag *d)
+{
+	return al_http_run_until(h, NULL, NULL, d);
+}
+
+void al_http_hurry(struct al_http *h, const void *ctx)
+{
+	struct xfer *x, **pp, *front = NULL, **ftail = &front;
+
+	for (pp = &h->pending; (x = *pp);) {
+		if (x->ctx == ctx) {
+			*pp = x->next;
+			x->next = NULL;
+			*ftail = x;
+			ftail = &x->next;
+		} else {
+			pp = &x->next;
+		}
+	}
+	if (!front)
+		return;
+	*ftail = h->pending;
+	h->pending = front;
+	for (h->pending_tail = front; h->pending_tail->next;)
+		h->pending_tail = h->pending_tail->next;
+}
+
+static void drop_owned(struct xfer **list, const void *owner)
+{
+	struct xfer *x, **pp;
+
+	for (pp = list; (x = *pp);) {
+		if (x->owner == owner) {
+			*pp = x->next;
+			xfer_free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
+
+void al_http_cancel(struct al_http *h, const void *owner)
+{
+	struct xfer *x, *next;
+
+	if (!h || !owner || h->running)
+		return;
+	drop_owned(&h->pending, owner);
+	for (h->pending_tail = h->pending; h->pending_tail && h->pending_tail->next;)
+		h->pending_tail = h->pending_tail->next;
+	drop_owned(&h->waiting, owner);
+	for (x = h->act; x; x = next) {
+		next = x->next;
+		if (x->owner != owner)
+			continue;
+		curl_multi_remove_handle(h->multi, x->easy);
+		h->active--;
+		if (x->prev)
+			x->prev->next = x->next;
+		else
+			h->act = x->next;
+		if (x->next)
+			x->next->prev = x->prev;
+		xfer_free(x);
+	}
 }
 
 /* ---- the synchronous GET --------------------------------------------------------- */

@@ -118,6 +118,7 @@ struct al_http_req {
 	al_http_done_fn done;
 	al_http_progress_fn progress;  /* body bytes so far / total (-1 unknown) */
 	void *ctx;                     /* for done, progress and write */
+	const void *owner;             /* for al_http_cancel; NULL: nobody's */
 };
 #define AL_HTTP_REQ_INIT { .size = AL_SIZE_UNKNOWN }
 
@@ -130,6 +131,18 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
  * Fails only when the engine itself fails; per-request errors go to the
  * callbacks. Not reentrant: do not call from a callback. */
 al_err al_http_run(struct al_http *h, struct al_diag *d);
+/* The same, but return as soon as until(ctx) is true (asked whenever a
+ * transfer ends, and once before anything runs); the other transfers stay
+ * queued or in flight for the next run. */
+al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
+                         struct al_diag *d);
+/* Move the queued (not yet started) transfers whose ctx is ctx to the front
+ * of the queue: the caller is about to wait for them. */
+void al_http_hurry(struct al_http *h, const void *ctx);
+/* Drop every transfer of owner, queued, waiting or in flight, without
+ * calling its callbacks (a store sink leaves nothing behind). Not from a
+ * callback. */
+void al_http_cancel(struct al_http *h, const void *owner);
 
 /* One GET into memory, synchronously (runs anything else queued, too).
  * headers may be NULL, resp may be NULL. */

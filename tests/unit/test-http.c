@@ -219,6 +219,41 @@ static void par_done(void *ctx, struct al_http_resp *resp)
 		diag("parallel: %s", resp->diag.msg);
 }
 
+/* order[] of completion for run_until, hurry and cancel */
+static struct {
+	char order[16];
+	unsigned n;
+} seq;
+
+static void seq_done(void *ctx, struct al_http_resp *resp)
+{
+	if (seq.n + 1 < sizeof(seq.order))
+		seq.order[seq.n++] = *(const char *)ctx;
+	if (resp->err)
+		diag("%c: %s", *(const char *)ctx, resp->diag.msg);
+}
+
+static bool seq_has(void *ctx)
+{
+	return memchr(seq.order, *(const char *)ctx, seq.n) != NULL;
+}
+
+static void seq_add(struct al_http *hh, const char *u, const char *tag, const void *owner,
+                    bool to_store)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_http_req req = AL_HTTP_REQ_INIT;
+
+	req.url = u;
+	req.done = seq_done;
+	req.ctx = (void *)tag;
+	req.owner = owner;
+	if (to_store)
+		req.store = store;
+	if (al_http_add(hh, &req, &d))
+		diag("%s", d.msg);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -469,6 +504,38 @@ int main(void)
 		is_int(al_http_run(h, &d), AL_OK, "40 transfers run");
 		is_int(par.done, 40, "all complete");
 		is_int(par.ok, 40, "all with the right hash");
+	}
+
+	/* ---- run until one is done; hurry; cancel ---- */
+	{
+		struct al_http *h1 = NULL;
+		struct al_http_opts o1 = o;
+		static char ta[] = "a", tb[] = "b", tc[] = "c", tx[] = "x", ty[] = "y", tz[] = "z";
+		int owner;
+		memset(&seq, 0, sizeof(seq));
+		seq_add(h, url("/bytes/100?stall=2&key=u1"), ta, &owner, false);
+		seq_add(h, url("/bytes/100?key=u2"), tb, &owner, false);
+		seq_add(h, url("/bytes/300000?stall=2&key=u3"), tc, &owner, true);
+		is_int(al_http_run_until(h, seq_has, tb, &d), AL_OK, "run until one transfer is done");
+		is_str(seq.order, "b", "it returns when that one is, the others still in flight");
+		is_int(al_http_run_until(h, seq_has, tb, &d), AL_OK, "again: done already");
+		is_int(seq.n, 1, "returns at once");
+		al_http_cancel(h, &owner);
+		is_int(al_http_run(h, &d), AL_OK, "cancel the owner's transfers");
+		is_str(seq.order, "b", "their callbacks never run");
+		is_int(tmp_files(), 0, "a cancelled store download leaves nothing in tmp/");
+
+		o1.parallel = 1;
+		is_int(al_http_new(&h1, &o1, &d), AL_OK, "an engine with one transfer at a time");
+		memset(&seq, 0, sizeof(seq));
+		seq_add(h1, url("/bytes/10?key=h1"), tx, NULL, false);
+		seq_add(h1, url("/bytes/10?key=h2"), ty, NULL, false);
+		seq_add(h1, url("/bytes/10?key=h3"), tz, NULL, false);
+		al_http_hurry(h1, tz);
+		is_int(al_http_run(h1, &d), AL_OK, "hurry one queued transfer");
+		is_str(seq.order, "zxy", "it runs first, the others in their order");
+		al_http_cancel(h1, NULL);
+		al_http_free(h1);
 	}
 
 	/* ---- connection errors, timeouts, redaction ---- */
