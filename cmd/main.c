@@ -63,7 +63,8 @@ const struct cli_command cli_commands[] = {
 	  "  --upgrade-package NAME    re-resolve one project (repeatable)\n"
 	  "  --check                   exit 1 when the lock is stale; write nothing\n"
 	  "  --offline                 use only index pages and metadata in the store\n"
-	  "  -j, --jobs N              transfers at once (default 8)\n" },
+	  "  -j, --jobs N              requests at once (default 32: pages and metadata\n"
+	  "                            are small)\n" },
 	{ "fetch", cmd_fetch, "download everything the lock names into the store",
 	  "usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [-j N]\n"
 	  "\n"
@@ -71,7 +72,8 @@ const struct cli_command cli_commands[] = {
 	  "parallel into the store, checking every hash, and record the bundle.\n"
 	  "\n"
 	  "  --locked     refuse a missing or stale lock (exit 1) instead of relocking\n"
-	  "  -j, --jobs N transfers at once (default 8)\n" },
+	  "  -j, --jobs N transfers at once (default 8; a relock asks 32 at once\n"
+	  "               unless -j is given)\n" },
 	{ "export", cmd_export, "write signed media for the air gap",
 	  "usage: airlock export -o MEDIA --key NAME.key [--since MEDIA|ID] [--volume-size SIZE]\n"
 	  "                      [BUNDLE...]\n"

@@ -299,12 +299,17 @@ void al_lock_sort(struct al_lock *l);
 
 struct al_manifest;
 
+/* Index pages and metadata are small and the resolver waits on them level by
+ * level of the dependency tree: a lock asks this many at once by default
+ * (uv asks 50, pip one). */
+#define AL_LOCK_PARALLEL 32
+
 struct al_lock_opts {
 	bool offline;                /* index pages and metadata from the cache only */
 	bool upgrade_all;            /* ignore the previous lock's pins */
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;
-	unsigned parallel;           /* transfers at once; 0: 8 */
+	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
 };

@@ -50,6 +50,9 @@ struct proj {
 /* Wheels at least this large (or of unknown size) without a PEP 658 sidecar
  * have their METADATA read with range requests instead of being downloaded. */
 #define LAZY_MIN ((int64_t)1 << 20)
+/* Wheels smaller than this are downloaded whole even when the index offers
+ * their PEP 658 sidecar: one request either way, and fetch needs the file. */
+#define WHOLE_MAX ((int64_t)256 << 10)
 
 struct fmeta {
 	struct al_index *ix;
@@ -436,6 +439,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	req.if_modified_since = have ? row.last_modified : NULL;
 	req.done = page_done;
 	req.ctx = p;
+	req.owner = ix;
 	p->state = ST_FLIGHT;
 	ix->requests++;
 	err = al_http_add(ix->o.http, &req, d);
@@ -487,6 +491,30 @@ static void prov_prefetch_projects(void *ctx, const char *const *names, size_t n
 	}
 }
 
+/* The resolver waits for one page or one file's metadata while speculation
+ * keeps other transfers going: run the engine until that one is done, and
+ * keep what it waits for (a request it adds on the way, such as the next
+ * index or the next range read, too) at the front of the queue. */
+static bool proj_settled(void *ctx)
+{
+	struct proj *p = ctx;
+
+	if (p->state != ST_FLIGHT)
+		return true;
+	al_http_hurry(p->ix->o.http, p);
+	return false;
+}
+
+static bool meta_settled(void *ctx)
+{
+	struct fmeta *m = ctx;
+
+	if (m->state != ST_FLIGHT)
+		return true;
+	al_http_hurry(m->ix->o.http, m);
+	return false;
+}
+
 static al_err prov_project(void *ctx, const char *name, const struct al_simple_page **out,
                            struct al_diag *d)
 {
@@ -508,7 +536,7 @@ static al_err prov_project(void *ctx, const char *name, const struct al_simple_p
 		*d = p->diag;
 		return err;
 	}
-	if (p->state == ST_FLIGHT && (err = al_http_run(ix->o.http, d)))
+	if (p->state == ST_FLIGHT && (err = al_http_run_until(ix->o.http, proj_settled, p, d)))
 		return err;
 	if (p->state != ST_DONE)
 		return al_diag_set(d, AL_EINTERNAL, "index page for '%s' did not complete", name);
@@ -561,11 +589,32 @@ static al_err meta_from_text(struct fmeta *m, const char *text, size_t len, stru
 	return AL_OK;
 }
 
+static al_err start_sidecar(struct al_index *ix, struct fmeta *m, struct al_diag *d);
+
+/* A wheel's METADATA into the store as its sidecar blob. */
+static al_err keep_sidecar(struct al_store *s, const char *hex, const struct al_buf *b,
+                           struct al_diag *d)
+{
+	struct al_blob_writer *w = NULL;
+	al_err err;
+
+	if (al_store_has(s, hex))
+		return AL_OK;
+	if ((err = al_blob_writer_new(s, &w, hex, (int64_t)b->len, d)) ||
+	    (err = al_blob_writer_write(w, b->buf, b->len, d))) {
+		al_blob_writer_abort(w);
+		return err;
+	}
+	return al_blob_writer_commit(w, NULL, d);
+}
+
 /* The whole file is in the store: read its METADATA / PKG-INFO. */
 static void meta_from_blob(struct fmeta *m, const char *hex)
 {
 	char *path = al_store_blob_path(m->ix->o.store, hex);
 	struct al_buf b = AL_BUF_INIT;
+	char mhex[AL_SHA256_HEX];
+	bool sidecar = false;
 
 	m->state = ST_DONE;
 	if (!path) {
@@ -574,9 +623,26 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 	}
 	m->err = m->sdist ? al_sdist_pkginfo_file(path, &b, &m->diag)
 	                  : al_wheel_metadata_file(path, &b, &m->diag);
+	al_free(path);
+	if (!m->err && m->meta_url && !m->sdist) {
+		/* The index offers a sidecar: it is this METADATA, byte for byte
+		 * (PEP 658), so the lock names it whichever way the text came, and
+		 * the store keeps it for fetch and publish. A sidecar that differs
+		 * is read itself, as when the wheel is not here. */
+		al_sha256_hex(b.buf, b.len, mhex);
+		if (m->meta_sha256 && strcmp(mhex, m->meta_sha256)) {
+			al_buf_release(&b);
+			if ((m->err = start_sidecar(m->ix, m, &m->diag)))
+				m->state = ST_DONE;
+			return;
+		}
+		sidecar = true;
+		m->err = keep_sidecar(m->ix->o.store, mhex, &b, &m->diag);
+	}
 	if (!m->err)
 		m->err = meta_from_text(m, b.buf, b.len, &m->diag);
-	al_free(path);
+	if (!m->err && sidecar && !(m->meta->sha256 = al_strdup(mhex)))
+		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
 	al_buf_release(&b);
 	if (!m->err)
 		speculate_meta(m->ix, m->meta);
@@ -648,6 +714,7 @@ static al_err lazy_get(struct al_index *ix, struct fmeta *m, uint64_t from, uint
 	req.max = (size_t)(to - from + 1);
 	req.done = done;
 	req.ctx = m;
+	req.owner = ix;
 	ix->requests++;
 	return al_http_add(ix->o.http, &req, d);
 }
@@ -784,6 +851,7 @@ static al_err start_lazy(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	req.max = AL_ZIP_TAIL; /* a server that ignores Range: more is an error, then the fallback */
 	req.done = lazy_tail_done;
 	req.ctx = m;
+	req.owner = ix;
 	m->state = ST_FLIGHT;
 	ix->requests++;
 	return al_http_add(ix->o.http, &req, d);
@@ -811,14 +879,34 @@ static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	req.size = m->size >= 0 ? m->size : AL_SIZE_UNKNOWN;
 	req.done = file_done;
 	req.ctx = m;
+	req.owner = ix;
 	m->state = ST_FLIGHT;
 	ix->requests++;
 	return al_http_add(ix->o.http, &req, d);
 }
 
-static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
+static al_err start_sidecar(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
 	struct al_http_req req = AL_HTTP_REQ_INIT;
+
+	m->state = ST_FLIGHT;
+	ix->requests++;
+	req.url = m->meta_url;
+	req.body = &m->body;
+	req.max = META_MAX;
+	req.done = sidecar_done;
+	req.ctx = m;
+	req.owner = ix;
+	return al_http_add(ix->o.http, &req, d);
+}
+
+static bool is_http(const char *url)
+{
+	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+}
+
+static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
+{
 	struct cache_row row;
 
 	/* 1. already here: the file itself, or its sidecar */
@@ -850,21 +938,15 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 		                     "without --offline)", m->filename);
 		return AL_OK;
 	}
-	/* 2. the PEP 658 sidecar, 3. range reads of a large wheel, or 4. the whole
-	 * file into the store */
-	if (!m->meta_url && !m->sdist && (m->size < 0 || m->size >= LAZY_MIN) &&
-	    (!strncmp(m->url, "http://", 7) || !strncmp(m->url, "https://", 8)))
+	/* 2. a small wheel whole, 3. the PEP 658 sidecar, 4. range reads of a
+	 * large wheel, or 5. the whole file into the store */
+	if (m->meta_url && !m->sdist && m->size >= 0 && m->size < WHOLE_MAX && is_http(m->url))
+		return start_file(ix, m, d);
+	if (!m->meta_url && !m->sdist && (m->size < 0 || m->size >= LAZY_MIN) && is_http(m->url))
 		return start_lazy(ix, m, d);
 	if (!m->meta_url)
 		return start_file(ix, m, d);
-	m->state = ST_FLIGHT;
-	ix->requests++;
-	req.url = m->meta_url;
-	req.body = &m->body;
-	req.max = META_MAX;
-	req.done = sidecar_done;
-	req.ctx = m;
-	return al_http_add(ix->o.http, &req, d);
+	return start_sidecar(ix, m, d);
 }
 
 static struct fmeta *find_meta(struct al_index *ix, const char *name, const struct al_simple_file *f,
@@ -932,7 +1014,7 @@ static al_err prov_metadata(void *ctx, const char *name, const struct al_simple_
 		*d = m->diag;
 		return err;
 	}
-	if (m->state == ST_FLIGHT && (err = al_http_run(ix->o.http, d)))
+	if (m->state == ST_FLIGHT && (err = al_http_run_until(ix->o.http, meta_settled, m, d)))
 		return err;
 	if (m->err) {
 		*d = m->diag;
@@ -1051,6 +1133,8 @@ void al_index_free(struct al_index *ix)
 
 	if (!ix)
 		return;
+	/* speculation may still be in flight: its callbacks point in here */
+	al_http_cancel(ix->o.http, ix);
 	for (i = 0; ix->indexes && i < ix->nindexes; i++)
 		al_free(ix->indexes[i]);
 	al_free(ix->indexes);

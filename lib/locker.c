@@ -283,6 +283,9 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 				ro.previous = &previous->targets[i];
 	if ((err = al_resolve(al_index_provider(ix), &ro, out, d)))
 		goto out;
+	/* the lock owns copies; what speculation still has in flight is moot */
+	al_index_free(ix);
+	ix = NULL;
 	err = complete_hashes(s, http, out, d);
 	goto out;
 oom_or_err:
@@ -316,7 +319,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto fail;
 	}
-	ho.parallel = o->parallel;
+	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
 	if ((err = al_http_new(&http, &ho, d)))
 		goto fail;
 	if (m->has_python)

@@ -41,7 +41,7 @@ GENERATOR = "airlock-fixtures (scripts/build-wheels.py)"
 
 PROJECT_KEYS = {"name", "case", "core-metadata", "wheel-name", "module", "versions"}
 VERSION_KEYS = {"version", "requires", "requires-python", "extras", "yanked", "tags",
-                "builds", "sdist", "wheel"}
+                "builds", "sdist", "wheel", "pad-kib"}
 
 
 class RecipeError(Exception):
@@ -122,6 +122,15 @@ def zip_bytes(entries):
     return out.getvalue()
 
 
+def padding(seed, kib):
+    """kib KiB of bytes that do not compress, the same on every run."""
+    out, block = [], hashlib.sha256(seed.encode("utf-8")).digest()
+    while len(out) * 32 < kib * 1024:
+        block = hashlib.sha256(block).digest()
+        out.append(block)
+    return b"".join(out)[:kib * 1024]
+
+
 def build_wheel(proj, ver, tag, build):
     """Return (filename, wheel bytes, METADATA bytes)."""
     fname_name = proj.get("wheel-name") or escape_name(proj["name"])
@@ -140,6 +149,8 @@ def build_wheel(proj, ver, tag, build):
              ("%s/METADATA" % distinfo, meta),
              ("%s/WHEEL" % distinfo, ("\n".join(wheel) + "\n").encode("utf-8")),
              ("%s/top_level.txt" % distinfo, (module + "\n").encode("utf-8"))]
+    if ver.get("pad-kib"):
+        files.append(("%s/data.bin" % module, padding(filename, int(ver["pad-kib"]))))
     files.sort()
     record = "".join("%s,%s,%d\n" % (n, b64hash(d), len(d)) for n, d in files)
     record += "%s/RECORD,,\n" % distinfo

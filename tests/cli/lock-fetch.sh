@@ -5,7 +5,8 @@
 . "$top_srcdir/tests/helpers/indexserver.sh"
 
 fixture_wheels "$T/wheels" || { echo "Bail out! cannot build fixture wheels"; exit 1; }
-indexserver_start "$FIXTURE_WHEELS" || { echo "Bail out! index server did not start"; exit 1; }
+indexserver_start --log "$T/requests.log" "$FIXTURE_WHEELS" ||
+	{ echo "Bail out! index server did not start"; exit 1; }
 
 pins() { "$PYTHON3" -c '
 import sys, yaml
@@ -51,6 +52,13 @@ jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2
 print("valid")' "$T/proj/airlock.lock" "$top_srcdir/schema/airlock.lock.schema.json"
 is "$out" "valid" "the lock validates against schema/airlock.lock.schema.json"
 cp "$T/proj/airlock.lock" "$T/lock1"
+# wheels under 256 KiB come whole (one request, as a sidecar; fetch needs them
+# anyway); the lock still names their sidecars, which the store now holds
+is "$(grep '\.metadata ' "$T/requests.log" | cut -d' ' -f2 | sort -u)" \
+	"/files/demo_data-1.0-py3-none-any.whl.metadata" "only the 300 KiB wheel's sidecar was asked for"
+is "$(grep -c 'metadata-sha256' "$T/lock1")" \
+	"$(grep -cE 'filename: "(airdemo|demo_core|demo_http|demo_socks|demo_data|demo_pyreq|demo_leaf)-' "$T/lock1")" \
+	"every wheel of a PEP 658 project has its metadata-sha256"
 
 run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"
 like "$out" "unchanged" "locking again changes nothing"
@@ -68,6 +76,39 @@ run "$AIRLOCK" store verify
 is "$status" 0 "the store verifies clean"
 run "$AIRLOCK" fetch -f "$T/proj/airlock.yaml"
 like "$out" "already in the store" "a second fetch downloads nothing"
+is "$(grep -c '\.metadata ' "$T/requests.log")" 1 "fetch asked for no sidecar: they came out of the wheels"
+
+# a lock made in a store that already has the files is the same lock
+mv "$T/proj/airlock.lock" "$T/lock-before"
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"
+is "$status" 0 "relock from scratch with the files in the store"
+ok 'cmp -s "$T/proj/airlock.lock" "$T/lock-before"' "the same bytes as the lock made without them"
+
+# a sidecar that is not the wheel's METADATA: the sidecar is read and used,
+# as a lock without the wheel (and pip) would
+mkdir -p "$T/odd"
+"$PYTHON3" "$top_srcdir/tests/helpers/mkwheel.py" "$T/odd" odd-top 1.0 py3-none-any >/dev/null
+"$PYTHON3" "$top_srcdir/tests/helpers/mkwheel.py" "$T/odd" odd-dep 1.0 py3-none-any >/dev/null
+printf 'Metadata-Version: 2.1\nName: odd-top\nVersion: 1.0\nRequires-Dist: odd-dep\n\n' \
+	> "$T/odd/odd_top-1.0-py3-none-any.whl.metadata"
+oddport_url=$INDEX_URL
+indexserver_start --log "$T/odd.log" "$T/odd" || echo "Bail out! second index server"
+cat > "$T/proj/odd.yaml" <<YAML
+version: 1
+bundle: odd
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["odd-top"]
+YAML
+run env AIRLOCK_STORE="$T/store-odd" "$AIRLOCK" lock -f "$T/proj/odd.yaml" -o "$T/odd.lock"
+is "$status" 0 "lock a wheel whose sidecar differs from its METADATA"
+like "$(pins "$T/odd.lock" cp311-manylinux_2_28_x86_64)" "odd-dep==1\.0" "the sidecar's Requires-Dist counts"
+ok 'grep -q "odd_top-1.0-py3-none-any.whl.metadata 200" "$T/odd.log"' "the sidecar was read"
+like "$(grep -A3 'odd_top-1.0' "$T/odd.lock")" "metadata-sha256: \"$(sha256sum "$T/odd/odd_top-1.0-py3-none-any.whl.metadata" | cut -c1-64)\"" \
+	"the lock names the sidecar's sha256"
+indexserver_stop
+INDEX_URL=$oddport_url
 
 run "$AIRLOCK" publish -o "$T/pub"
 is "$status" 0 "publish"
