@@ -93,30 +93,34 @@ fuzz_detail=""
 if [ -f "$fuzztsv" ] && [ "$(wc -l <"$fuzztsv")" -gt 1 ]; then
 	summary=$(awk -F'\t' 'NR > 1 {
 		h[$2] = 1; t[$2] += $3; e[$2] += $4; c[$2] += $9
+		if ($3 > long[$2]) long[$2] = $3
 		if ($5 > cov[$2]) cov[$2] = $5; if ($6 > ft[$2]) ft[$2] = $6
 		T += $3; E += $4; C += $9; if ($1 > last) last = $1; if (first == "" || $1 < first) first = $1
 	} END {
-		n = 0; for (k in h) n++
-		printf "%d\t%d\t%d\t%d\t%s\t%s\n", n, T, E, C, substr(first, 1, 10), substr(last, 1, 10)
+		n = 0; m = -1
+		for (k in h) { n++; if (m < 0 || long[k] < m) m = long[k] }
+		printf "%d\t%d\t%d\t%d\t%s\t%s\t%d\n", n, T, E, C, substr(first, 1, 10), substr(last, 1, 10), m
 	}' "$fuzztsv")
 	n=$(echo "$summary" | cut -f1)
 	secs=$(echo "$summary" | cut -f2)
 	execs=$(echo "$summary" | cut -f3)
 	crashes=$(echo "$summary" | cut -f4)
 	last=$(echo "$summary" | cut -f6)
+	shortest=$(echo "$summary" | cut -f7)
 	row "Fuzzing (libFuzzer, ASan+UBSan)" \
-		"\`scripts/fuzz [SECONDS] [HARNESS...]\`, one harness at a time; results in \`docs/fuzz-results.tsv\`" \
-		"$n harnesses, $((secs / 60)) min $((secs % 60)) s, $execs executions, $crashes crashes (kept in fixtures/fuzz/, replayed by make check); per harness below" \
+		"\`scripts/fuzz [-j N] [SECONDS] [HARNESS...]\`; results in \`docs/fuzz-results.tsv\`" \
+		"$n harnesses, $((secs / 60)) min $((secs % 60)) s in all, every harness at least $((shortest / 60)) min $((shortest % 60)) s in one run, $execs executions, $crashes crashes (kept in fixtures/fuzz/, replayed by make check); per harness below" \
 		"$last"
 	fuzz_detail=$(awk -F'\t' 'NR > 1 {
 		if (!($2 in t)) order[++n] = $2
 		t[$2] += $3; e[$2] += $4; c[$2] += $9; runs[$2]++; d[$2] = substr($1, 1, 10)
+		if ($3 > long[$2]) long[$2] = $3
 		if ($5 > cov[$2]) cov[$2] = $5; if ($6 > ft[$2]) ft[$2] = $6; corp[$2] = $7
 	} END {
 		for (i = 1; i <= n; i++) {
 			k = order[i]
-			printf "| %s | %d | %d s | %d | %d | %d | %d | %d | %s |\n", k, runs[k], t[k], e[k],
-			       cov[k], ft[k], corp[k], c[k], d[k]
+			printf "| %s | %d | %d s | %d s | %d | %d | %d | %d | %d | %s |\n", k, runs[k], t[k],
+			       long[k], e[k], cov[k], ft[k], corp[k], c[k], d[k]
 		}
 	}' "$fuzztsv")
 else
@@ -155,12 +159,12 @@ tap_row "Fuzz seed replay" "tests/cli/fuzz-replay.sh" \
 		echo
 		echo "## Fuzzing per harness"
 		echo
-		echo "Summed over every run in \`docs/fuzz-results.tsv\`; cov and ft are the highest"
-		echo "of libFuzzer's final \`cov:\` (edges) and \`ft:\` (features); corpus is the work"
-		echo "corpus (build-fuzz/corpus/<name>/) after the last run."
+		echo "Summed over every run in \`docs/fuzz-results.tsv\`; longest is the longest single"
+		echo "run; cov and ft are the highest of libFuzzer's final \`cov:\` (edges) and \`ft:\`"
+		echo "(features); corpus is the work corpus (build-fuzz/corpus/<name>/) after the last run."
 		echo
-		echo "| harness | runs | time | executions | cov | ft | corpus | crashes | last run |"
-		echo "|---|---|---|---|---|---|---|---|---|"
+		echo "| harness | runs | time | longest | executions | cov | ft | corpus | crashes | last run |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
 		echo "$fuzz_detail"
 	fi
 	echo
