@@ -66,6 +66,8 @@ wait $pa; sa=$?
 wait $pb; sb=$?
 is "$sa.$sb" "0.0" "two writers at once both succeed"
 is "$vs" 0 "a reader is not blocked and sees a consistent store"
+[ "$vs" -eq 0 ] || sed 's/^/#   verify: /' "$T/v.log" | head -20
+[ "$sa.$sb" = "0.0" ] || sed 's/^/#   writer: /' "$T/a.log" "$T/b.log" | head -20
 run "$AIRLOCK" store verify
 is "$status" 0 "the store verifies clean afterwards"
 like "$out" 'checked 180 blobs' "with every distinct blob (60 + 60 + 60 shared)"
