@@ -990,15 +990,9 @@ out:
 	curl_url_cleanup(u);
 }
 
-static void hop_done(struct xfer *x, CURLcode rc)
+/* Off the multi handle and the list of running transfers. */
+static void act_remove(struct al_http *h, struct xfer *x)
 {
-	struct al_http *h = x->h;
-	struct al_http_hdrs *hd = &x->cur_hdrs;
-	struct al_diag d = AL_DIAG_INIT;
-	struct al_buf reason = AL_BUF_INIT;
-	int st;
-	al_err err;
-
 	curl_multi_remove_handle(h->multi, x->easy);
 	h->active--;
 	if (x->prev)
@@ -1008,6 +1002,18 @@ static void hop_done(struct xfer *x, CURLcode rc)
 	if (x->next)
 		x->next->prev = x->prev;
 	x->next = x->prev = NULL;
+}
+
+static void hop_done(struct xfer *x, CURLcode rc)
+{
+	struct al_http *h = x->h;
+	struct al_http_hdrs *hd = &x->cur_hdrs;
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_buf reason = AL_BUF_INIT;
+	int st;
+	al_err err;
+
+	act_remove(h, x);
 	st = hd->status;
 	if (x->hop == 0 && al_http_hdrs_copy(&x->resp.first, hd)) {
 		al_diag_set(&d, AL_ENOMEM, "out of memory");
@@ -1219,14 +1225,7 @@ void al_http_cancel(struct al_http *h, const void *owner)
 		next = x->next;
 		if (x->owner != owner)
 			continue;
-		curl_multi_remove_handle(h->multi, x->easy);
-		h->active--;
-		if (x->prev)
-			x->prev->next = x->next;
-		else
-			h->act = x->next;
-		if (x->next)
-			x->next->prev = x->prev;
+		act_remove(h, x);
 		xfer_free(x);
 	}
 }
