@@ -9,14 +9,7 @@ LAT=${LATENCY_MS:-20}
 
 fixture_wheels "$T/wheels" >/dev/null
 indexserver_start --latency-ms "$LAT" "$FIXTURE_WHEELS"
-cat > "$T/airlock.yaml" <<YAML
-version: 1
-bundle: bench
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["benchtop"]
-YAML
+index_manifest "$T/airlock.yaml" bench "benchtop"
 "$PYTHON3" -m venv "$T/venv" >/dev/null
 PIP="$T/venv/bin/pip"
 

@@ -87,14 +87,7 @@ W=$T/wheels
 indexserver_start --latency-ms 20 --fault "/files/*.whl=slow:${CRASH_BPS:-$((MB * 1048576))}" "$W" ||
 	{ echo "Bail out! the index server did not start"; exit 1; }
 mkdir -p "$T/proj"
-cat > "$T/proj/airlock.yaml" <<YAML
-version: 1
-bundle: crash
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["crashtop"]
-YAML
+index_manifest "$T/proj/airlock.yaml" crash "crashtop"
 run al --store "$T/lockstore" lock -f "$T/proj/airlock.yaml"
 is "$status" 0 "lock the crash wheels"
 [ "$status" -eq 0 ] || echo "# $err" | head -5
@@ -397,14 +390,7 @@ else
 	"$PYTHON3" "$top_srcdir/tests/helpers/crashwheels.py" "$FW" 3 3072 "$SEED"
 	indexserver_start "$FW" || { echo "Bail out! the second index server did not start"; exit 1; }
 	mkdir -p "$T/fullproj"
-	cat > "$T/fullproj/airlock.yaml" <<YAML
-version: 1
-bundle: full
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["crashtop"]
-YAML
+	index_manifest "$T/fullproj/airlock.yaml" full "crashtop"
 	run al --store "$T/lockstore2" lock -f "$T/fullproj/airlock.yaml"
 	is "$status" 0 "full disk ($disk_kind): lock 9 MiB of wheels"
 

@@ -126,14 +126,7 @@ run_cell() {
 			echo "not ok - $kind $fault: the index server did not start" > "$c/result"
 			return
 		fi
-		cat > "$c/p/airlock.yaml" <<YAML
-version: 1
-bundle: demo
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["airdemo"]
-YAML
+		index_manifest "$c/p/airlock.yaml" demo "airdemo"
 		urlre="http://127\\.0\\.0\\.1:$INDEX_PORT/"
 		;;
 	hub-api | hub-file)

@@ -93,14 +93,7 @@ printf 'Metadata-Version: 2.1\nName: odd-top\nVersion: 1.0\nRequires-Dist: odd-d
 	> "$T/odd/odd_top-1.0-py3-none-any.whl.metadata"
 oddport_url=$INDEX_URL
 indexserver_start --log "$T/odd.log" "$T/odd" || echo "Bail out! second index server"
-cat > "$T/proj/odd.yaml" <<YAML
-version: 1
-bundle: odd
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["odd-top"]
-YAML
+index_manifest "$T/proj/odd.yaml" odd "odd-top"
 run env AIRLOCK_STORE="$T/store-odd" "$AIRLOCK" lock -f "$T/proj/odd.yaml" -o "$T/odd.lock"
 is "$status" 0 "lock a wheel whose sidecar differs from its METADATA"
 like "$(pins "$T/odd.lock" cp311-manylinux_2_28_x86_64)" "odd-dep==1\.0" "the sidecar's Requires-Dist counts"
@@ -132,14 +125,7 @@ is "$status" 0 "fetch relocks a stale lock"
 like "$(pins "$T/proj/airlock.lock" cp311-manylinux_2_28_x86_64)" "demo-core==1\.1" "honouring the new constraint"
 
 # a conflict is explained
-cat > "$T/proj/bad.yaml" <<YAML
-version: 1
-bundle: bad
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["unsat-top"]
-YAML
+index_manifest "$T/proj/bad.yaml" bad "unsat-top"
 run "$AIRLOCK" lock -f "$T/proj/bad.yaml" -o "$T/bad.lock"
 is "$status" 3 "an unsatisfiable manifest fails"
 like "$err" "no version of unsat-" "naming the project that cannot be satisfied"
@@ -149,14 +135,7 @@ ok '[ ! -e "$T/bad.lock" ]' "and writes no lock"
 # an HTML-only index gives no sizes: METADATA comes out of the remote wheels
 # with range requests where there is no PEP 658 sidecar
 indexserver_start --html-only --log "$T/html.log" "$FIXTURE_WHEELS" || { echo "Bail out! no second server"; exit 1; }
-cat > "$T/proj/html.yaml" <<YAML
-version: 1
-bundle: html
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["benchtop"]
-YAML
+index_manifest "$T/proj/html.yaml" html "benchtop"
 run env AIRLOCK_STORE="$T/store-html" "$AIRLOCK" lock -f "$T/proj/html.yaml" -o "$T/html.lock"
 is "$status" 0 "lock through an HTML-only index"
 [ "$status" -eq 0 ] || echo "# $err"
@@ -185,14 +164,7 @@ like "$(pins "$T/links.lock" cp311-manylinux_2_28_x86_64)" "local-only==3\.0" "t
 like "$(pins "$T/links.lock" cp311-manylinux_2_28_x86_64)" "airdemo==1\.1" "and its dependencies from the index"
 
 # the larger closure, checked against pip
-cat > "$T/proj/bench.yaml" <<YAML
-version: 1
-bundle: bench
-python:
-  index-url: $INDEX_URL/simple/
-  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
-  requirements: ["benchtop"]
-YAML
+index_manifest "$T/proj/bench.yaml" bench "benchtop"
 run "$AIRLOCK" lock -f "$T/proj/bench.yaml" -o "$T/bench.lock"
 is "$status" 0 "lock benchtop"
 is "$(pins "$T/bench.lock" cp311-manylinux_2_28_x86_64)" "$(cat "$top_srcdir/fixtures/wheels/expected/benchtop-cp311-linux.txt")" \

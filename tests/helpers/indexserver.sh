@@ -8,6 +8,10 @@
 #                                INDEX_URL (http://127.0.0.1:PORT) and INDEX_PID.
 #                                Returns 1 when the server did not start.
 #   indexserver_stop [PID]       stop one server (default: the last started)
+#   index_manifest FILE BUNDLE REQUIREMENT...
+#                                write a manifest asking the last started server
+#                                for REQUIREMENT... for one target (CPython 3.11
+#                                on manylinux_2_28_x86_64)
 #
 # Each server reads its stdin from a FIFO whose write end this shell holds
 # open, so it exits as soon as this shell exits, however the test ends; it
@@ -69,4 +73,22 @@ indexserver_stop() {
 	done
 	wait "$_p" 2>/dev/null
 	return 0
+}
+
+index_manifest() {
+	_mf=$1 _mb=$2
+	shift 2
+	_mr=""
+	for _q in "$@"; do
+		_mr="$_mr${_mr:+, }\"$_q\""
+	done
+	mkdir -p "$(dirname "$_mf")"
+	cat > "$_mf" <<YAML
+version: 1
+bundle: $_mb
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: [$_mr]
+YAML
 }
