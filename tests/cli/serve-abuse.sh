@@ -22,9 +22,12 @@ ln -s ../../../../../../../../../../etc/passwd "$gen/requirements/up.txt"
 snap=$(ls -d "$gen"/hf/hub/models--tiny-org--tiny-model/snapshots/*/ | head -1)
 ln -s /etc/passwd "${snap}evil.json"
 
-# the server: port 0, a short idle timeout (--timeout 3) so slow clients are
-# closed within the test's time; a watchdog stops it whatever happens here
-"$AIRLOCK" serve --root "$T/pub" --listen 127.0.0.1:0 --timeout 3 \
+# the server: port 0, a short idle timeout (--timeout 8) so slow clients are
+# closed within the test's time, yet longer than a loaded machine takes to open
+# the 1000 connections of the concurrency part (the first of them wait idle for
+# the last; with 3 s, a sanitizer build under load saw some of them closed); a
+# watchdog stops the server whatever happens here
+"$AIRLOCK" serve --root "$T/pub" --listen 127.0.0.1:0 --timeout 8 \
 	>"$T/serve.out" 2>"$T/serve.err" &
 pid=$!
 ( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 300 & s=$!; wait $s; kill "$pid" 2>/dev/null ) \

@@ -6,7 +6,7 @@
 PART: concurrent, slowloris, headers, traversal, range. Prints unnumbered
 "ok - ..." / "not ok - ..." lines and "# ..." comments (tests/cli/serve-abuse.sh
 numbers them). Every part is bounded in connections and time; after each the
-server must still answer /healthz. Expects the server to run with --timeout 3.
+server must still answer /healthz. Expects the server to run with --timeout 8.
 """
 
 import asyncio
@@ -179,7 +179,7 @@ def part_concurrent():
 
 # ---- slowloris ---------------------------------------------------------------------------
 
-def part_slowloris(n=200, limit=15.0):
+def part_slowloris(n=200, limit=20.0):
     normal = Normal(gap=0.1)
     normal.start()
     socks = []
