@@ -885,10 +885,36 @@ static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	return al_http_add(ix->o.http, &req, d);
 }
 
+/* The sidecar from the HTTP cache, when a lock read it before. */
+static bool sidecar_cached(struct al_index *ix, struct fmeta *m)
+{
+	struct cache_row row;
+
+	if (!m->meta_url || !cache_get(ix, m->meta_url, &row))
+		return false;
+	ix->cached++;
+	m->state = ST_DONE;
+	if (!(m->err = cache_body(ix, &row, META_MAX, &m->body, &m->diag)) &&
+	    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
+	    !(m->meta->sha256 = al_strdup(row.sha256)))
+		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+	al_buf_release(&m->body);
+	cache_row_release(&row);
+	return true;
+}
+
 static al_err start_sidecar(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
 	struct al_http_req req = AL_HTTP_REQ_INIT;
 
+	if (sidecar_cached(ix, m))
+		return AL_OK;
+	if (ix->o.offline) {
+		m->state = ST_DONE;
+		m->err = al_diag_set(&m->diag, AL_ENOTFOUND, "no cached metadata for '%s' (lock once "
+		                     "without --offline)", m->filename);
+		return AL_OK;
+	}
 	m->state = ST_FLIGHT;
 	ix->requests++;
 	req.url = m->meta_url;
@@ -915,17 +941,8 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 		meta_from_blob(m, m->sha256);
 		return AL_OK;
 	}
-	if (m->meta_url && cache_get(ix, m->meta_url, &row)) {
-		ix->cached++;
-		m->state = ST_DONE;
-		if (!(m->err = cache_body(ix, &row, META_MAX, &m->body, &m->diag)) &&
-		    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
-		    !(m->meta->sha256 = al_strdup(row.sha256)))
-			m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
-		al_buf_release(&m->body);
-		cache_row_release(&row);
+	if (sidecar_cached(ix, m))
 		return AL_OK;
-	}
 	if (cache_get(ix, m->url, &row)) {
 		ix->cached++;
 		meta_from_blob(m, row.sha256);

@@ -100,7 +100,11 @@ like "$(pins "$T/odd.lock" cp311-manylinux_2_28_x86_64)" "odd-dep==1\.0" "the si
 ok 'grep -q "odd_top-1.0-py3-none-any.whl.metadata 200" "$T/odd.log"' "the sidecar was read"
 like "$(grep -A3 'odd_top-1.0' "$T/odd.lock")" "metadata-sha256: \"$(sha256sum "$T/odd/odd_top-1.0-py3-none-any.whl.metadata" | cut -c1-64)\"" \
 	"the lock names the sidecar's sha256"
+cp "$T/odd.lock" "$T/odd.lock1"
 indexserver_stop
+run env AIRLOCK_STORE="$T/store-odd" "$AIRLOCK" lock --offline --upgrade -f "$T/proj/odd.yaml" -o "$T/odd.lock"
+is "$status" 0 "lock --offline, the server gone: the wheel is in the store, the differing sidecar in the cache"
+ok 'cmp -s "$T/odd.lock" "$T/odd.lock1"' "with the same result"
 INDEX_URL=$oddport_url
 
 run "$AIRLOCK" publish -o "$T/pub"
