@@ -85,12 +85,12 @@ say head -22 airlock.lock
 bold "connected side: download into the store, every hash checked"
 say "$AIRLOCK" fetch -f airlock.yaml --locked
 say "$AIRLOCK" store verify
-bold "connected side: a signing key and signed media in two volumes"
+bold "connected side: a signing key and signed media in volumes"
 printf 'demo passphrase\n' > "$work/passphrase"
 export AIRLOCK_PASSPHRASE_FILE="$work/passphrase" AIRLOCK_KEYGEN_KDF=interactive
 say "$AIRLOCK" keygen -o "$work/ops"
-echo "(the fixtures are tiny, so the volumes are too: 40 KiB each, to show the split)"
-say "$AIRLOCK" export -o "$work/usb" --key "$work/ops.key" --volume-size 40K
+echo "(the fixtures are small, so the volumes are too: 160 KiB each, to show the split)"
+say "$AIRLOCK" export -o "$work/usb" --key "$work/ops.key" --volume-size 160K
 say ls -l "$work/usb"
 if command -v minisign >/dev/null 2>&1; then
 	bold "anyone can check the media with stock minisign"
