@@ -12,8 +12,12 @@ export top_srcdir top_builddir AIRLOCK
 set +u
 
 # measure NAME CMD...: runs CMD, sets NAME_s (wall seconds) and NAME_kb (peak RSS).
+# Dirty pages of earlier steps (a venv just made, the other tool's files) are
+# written out first: on ext4 an fsync also flushes them, and the tool that
+# fsyncs would pay for what the step before it wrote.
 measure() {
 	_name=$1; shift
+	sync
 	/usr/bin/time -f '%e %M' -o "$T/.time" "$@" >"$T/.out.$_name" 2>"$T/.err.$_name" || {
 		echo "bench: '$*' failed:" >&2; tail -5 "$T/.err.$_name" >&2; exit 1; }
 	eval "${_name}_s=\$(cut -d' ' -f1 \"\$T/.time\")"
