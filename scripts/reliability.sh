@@ -72,7 +72,9 @@ script_row() {
 	if [ "$run" = 1 ]; then
 		mkdir -p "$logdir"
 		# shellcheck disable=SC2086
-		(cd "$top" && sh "$2" $4) >"$log" 2>&1
+		# an out-of-tree build: the scripts find airlock and the test
+		# helpers through top_builddir
+		(cd "$top" && top_builddir="$bdir" sh "$2" $4) >"$log" 2>&1
 		echo "exit status $?" >>"$log"
 	fi
 	if [ ! -f "$log" ]; then
