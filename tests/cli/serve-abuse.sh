@@ -25,22 +25,10 @@ ln -s /etc/passwd "${snap}evil.json"
 # the server: port 0, a short idle timeout (--timeout 8) so slow clients are
 # closed within the test's time, yet longer than a loaded machine takes to open
 # the 1000 connections of the concurrency part (the first of them wait idle for
-# the last; with 3 s, a sanitizer build under load saw some of them closed); a
-# watchdog stops the server whatever happens here
-"$AIRLOCK" serve --root "$T/pub" --listen 127.0.0.1:0 --timeout 8 \
-	>"$T/serve.out" 2>"$T/serve.err" &
-pid=$!
-( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 300 & s=$!; wait $s; kill "$pid" 2>/dev/null ) \
-	>/dev/null 2>&1 &
-watchdog=$!
-at_exit "kill $pid $watchdog 2>/dev/null"
-port=""
-i=0
-while [ $i -lt 200 ] && [ -z "$port" ] && kill -0 "$pid" 2>/dev/null; do
-	port=$(sed -n 's|^serving .* on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/serve.err")
-	[ -n "$port" ] || sleep 0.05
-	i=$((i + 1))
-done
+# the last; with 3 s, a sanitizer build under load saw some of them closed)
+. "$top_srcdir/tests/helpers/servestart.sh"
+SERVE_WATCHDOG=300 serve_start "$T/pub" --timeout 8
+pid=$SERVE_PID port=$SERVE_PORT
 ok '[ -n "$port" ]' "serve started (port $port)"
 [ -n "$port" ] || { sed 's/^/# /' "$T/serve.err"; finish; exit 1; }
 
@@ -66,5 +54,5 @@ i=0
 while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 wait "$pid"
 is "$?" 0 "SIGTERM after all that: the server exits 0"
-kill "$watchdog" 2>/dev/null
+kill "$SERVE_WATCHDOG_PID" 2>/dev/null
 finish

@@ -21,25 +21,9 @@ is "$status" 3 "serve refuses a directory that is not a published tree"
 like "$err" "not a published tree" "  and says so"
 
 # ---- start: port 0, the real port read from stderr ---------------------------------------------
-# start_server: sets $pid and $URL; a watchdog stops the server whatever happens to this test.
-start_server() {
-	"$AIRLOCK" serve --root "$T/pub" --listen 127.0.0.1:0 --access-log "$T/access.log" \
-		>"$T/serve.out" 2>"$T/serve.err" &
-	pid=$!
-	( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 600 & s=$!; wait $s; kill "$pid" 2>/dev/null ) \
-		>/dev/null 2>&1 &
-	watchdog=$!
-	at_exit "kill $pid $watchdog 2>/dev/null"
-	port=""
-	i=0
-	while [ $i -lt 200 ] && [ -z "$port" ] && kill -0 "$pid" 2>/dev/null; do
-		port=$(sed -n 's|^serving .* on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/serve.err")
-		[ -n "$port" ] || sleep 0.05
-		i=$((i + 1))
-	done
-	URL="http://127.0.0.1:$port"
-}
-start_server
+. "$top_srcdir/tests/helpers/servestart.sh"
+serve_start "$T/pub" --access-log "$T/access.log"
+pid=$SERVE_PID port=$SERVE_PORT URL=$SERVE_URL
 ok '[ -n "$port" ] && [ "$port" -gt 0 ]' "serve --listen 127.0.0.1:0 prints the real port on stderr ($port)"
 [ -n "$port" ] || { cat "$T/serve.err" | sed 's/^/# /'; finish; exit 1; }
 like "$(cat "$T/serve.err")" "^serving $T/pub on http://127.0.0.1:$port/\$" "  as 'serving DIR on http://ADDR:PORT/'"
