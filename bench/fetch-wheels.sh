@@ -3,16 +3,7 @@
 # latency per request: `airlock lock && airlock fetch` against
 # `pip download -d DIR`, cold and warm, side by side. Target: >= 10x cold.
 . "$(dirname "$0")/common.sh"
-. "$top_srcdir/tests/helpers/indexserver.sh"
-LAT=${LATENCY_MS:-20}
-
-fixture_wheels "$T/wheels" >/dev/null
-indexserver_start --latency-ms "$LAT" "$FIXTURE_WHEELS"
-index_manifest "$T/airlock.yaml" bench "benchtop"
-"$PYTHON3" -m venv "$T/venv" >/dev/null
-PIP="$T/venv/bin/pip"
-
-export AIRLOCK_STORE="$T/store"
+bench_index
 rm -rf "$T/store" "$T/airlock.lock"
 measure air_cold sh -c '"$0" lock -f "$1" && "$0" fetch -f "$1" --locked' "$AIRLOCK" "$T/airlock.yaml"
 n=$(grep -c 'filename:' "$T/airlock.lock")

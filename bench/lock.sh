@@ -4,16 +4,7 @@
 # `pip install --dry-run --ignore-installed --report`, cold and warm, side by side.
 # Target: airlock at least 10 times faster cold.
 . "$(dirname "$0")/common.sh"
-. "$top_srcdir/tests/helpers/indexserver.sh"
-LAT=${LATENCY_MS:-20}
-
-fixture_wheels "$T/wheels" >/dev/null
-indexserver_start --latency-ms "$LAT" "$FIXTURE_WHEELS"
-index_manifest "$T/airlock.yaml" bench "benchtop"
-"$PYTHON3" -m venv "$T/venv" >/dev/null
-PIP="$T/venv/bin/pip"
-
-export AIRLOCK_STORE="$T/store"
+bench_index
 measure air_cold "$AIRLOCK" lock -f "$T/airlock.yaml"
 n=$(grep -c 'filename:' "$T/airlock.lock")
 rm "$T/airlock.lock"
