@@ -775,7 +775,8 @@ static void lazy_member(struct fmeta *m, uint64_t at, const struct al_zip_cd *cd
 	uint64_t end;
 	al_err err;
 
-	if (al_zip_find_metadata(p + (cd->offset - at), (size_t)cd->size, &m->mem, &m->diag)) {
+	if (al_zip_find_metadata(p + (cd->offset - at), (size_t)cd->size, m->total, &m->mem,
+	                         &m->diag)) {
 		lazy_fallback(m);
 		return;
 	}

@@ -77,8 +77,8 @@ static bool is_metadata(const unsigned char *name, size_t n)
 	return true;
 }
 
-al_err al_zip_find_metadata(const unsigned char *cd, size_t len, struct al_zip_member *out,
-                            struct al_diag *d)
+al_err al_zip_find_metadata(const unsigned char *cd, size_t len, uint64_t total,
+                            struct al_zip_member *out, struct al_diag *d)
 {
 	size_t p = 0;
 
@@ -114,6 +114,12 @@ al_err al_zip_find_metadata(const unsigned char *cd, size_t len, struct al_zip_m
 			out->local_offset = off;
 			out->csize = csize;
 			out->usize = usize;
+			/* offsets and sizes come from the server: the local header
+			 * (30 bytes at least) and the data must lie inside the file */
+			if (off >= total || total - off < 30 || csize > total - off - 30)
+				return al_diag_set(d, AL_EINVALID, "METADATA lies outside the zip file "
+				                   "(offset %llu, %llu bytes, in %llu)", (unsigned long long)off,
+				                   (unsigned long long)csize, (unsigned long long)total);
 			out->method = le16(cd + p + 10);
 			if (out->method != 0 && out->method != 8)
 				return al_diag_set(d, AL_EUNSUPPORTED, "METADATA is compressed with zip method %u",

@@ -31,9 +31,11 @@ struct al_zip_member {
 	unsigned method;        /* 0 stored, 8 deflate */
 };
 
-/* In a central directory, the wheel's top-level "<name>.dist-info/METADATA". */
-al_err al_zip_find_metadata(const unsigned char *cd, size_t len, struct al_zip_member *out,
-                            struct al_diag *d);
+/* In a central directory, the wheel's top-level "<name>.dist-info/METADATA"
+ * of a file of size total: a member whose local header and data do not lie
+ * inside the file is refused (AL_EINVALID). */
+al_err al_zip_find_metadata(const unsigned char *cd, size_t len, uint64_t total,
+                            struct al_zip_member *out, struct al_diag *d);
 
 /* Given bytes starting at the member's local header, append its
  * uncompressed data to out (checking sizes; at most max bytes).

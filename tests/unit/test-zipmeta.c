@@ -28,7 +28,7 @@ static al_err extract(const struct al_buf *zip, size_t tail, struct al_buf *out,
 
 	if ((err = al_zip_find_cd(z + at, zip->len - at, zip->len, &cd, d)))
 		return err;
-	if ((err = al_zip_find_metadata(z + cd.offset, (size_t)cd.size, &m, d)))
+	if ((err = al_zip_find_metadata(z + cd.offset, (size_t)cd.size, zip->len, &m, d)))
 		return err;
 	err = al_zip_member_data(z + m.local_offset, 10, &m, 1 << 20, out, &need, d);
 	if (err != AL_ENOTFOUND || !need)
@@ -84,7 +84,7 @@ int main(void)
 		m.usize = 2u << 20;
 		is_int(al_zip_member_data(z, 100, &m, 1 << 20, &out, &need, &d), AL_ELIMIT,
 		       "a METADATA larger than the cap is refused");
-		is_int(al_zip_find_metadata(z, 10, &m, &d), AL_ENOTFOUND, "garbage has no METADATA");
+		is_int(al_zip_find_metadata(z, 10, 100, &m, &d), AL_ENOTFOUND, "garbage has no METADATA");
 	}
 	/* a deflated member whose declared size lies */
 	al_buf_reset(&zip);
@@ -95,11 +95,44 @@ int main(void)
 		struct al_zip_member m;
 		uint64_t need;
 		al_zip_find_cd(z, zip.len, zip.len, &cd, &d);
-		al_zip_find_metadata(z + cd.offset, (size_t)cd.size, &m, &d);
+		al_zip_find_metadata(z + cd.offset, (size_t)cd.size, zip.len, &m, &d);
 		m.usize += 7;
 		al_buf_reset(&out);
 		is_int(al_zip_member_data(z + m.local_offset, zip.len - (size_t)m.local_offset, &m, 1 << 20,
 		                          &out, &need, &d), AL_EINVALID, "a size that does not inflate is refused");
+	}
+	/* a central directory entry that points outside the file (a hostile
+	 * server): 32-bit and zip64 offsets, a size that would wrap */
+	{
+		static const char name[] = "x-1.dist-info/METADATA";
+		unsigned char e[46 + sizeof(name) - 1 + 4 + 24];
+		struct al_zip_member m;
+		size_t nlen = sizeof(name) - 1;
+		memset(e, 0, sizeof(e));
+		e[0] = 0x50, e[1] = 0x4b, e[2] = 0x01, e[3] = 0x02;
+		e[28] = (unsigned char)nlen;
+		memcpy(e + 46, name, nlen);
+		e[42] = 0xf0, e[43] = 0xff, e[44] = 0xff, e[45] = 0x7f; /* local header at 2 GiB */
+		is_int(al_zip_find_metadata(e, 46 + nlen, 4096, &m, &d), AL_EINVALID,
+		       "a local header past the end of the file is refused");
+		ok(strstr(d.msg, "outside the zip file") != NULL, "  and says so: %s", d.msg);
+		memset(e + 42, 0, 4);
+		e[20] = 0x00, e[21] = 0x10; /* 4096 compressed bytes at offset 0 of a 4096-byte file */
+		is_int(al_zip_find_metadata(e, 46 + nlen, 4096, &m, &d), AL_EINVALID,
+		       "data running past the end of the file is refused");
+		/* zip64: offset 2^64 - 100 and size 0, which would wrap to a small end */
+		memset(e + 20, 0xff, 8);
+		memset(e + 42, 0xff, 4);
+		e[30] = 28;
+		{
+			unsigned char *x = e + 46 + nlen;
+			x[0] = 0x01, x[2] = 24;
+			memset(x + 4, 0, 16);          /* usize 0, csize 0 */
+			memset(x + 20, 0xff, 8);
+			x[20] = 0x9c;                  /* offset 0xffffffffffffff9c */
+		}
+		is_int(al_zip_find_metadata(e, sizeof(e), 4096, &m, &d), AL_EINVALID,
+		       "a zip64 offset near 2^64 is refused");
 	}
 	al_buf_release(&meta);
 	al_buf_release(&zip);
