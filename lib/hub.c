@@ -27,6 +27,7 @@
 #include "hub.h"
 #include "lock.h"
 #include "mem.h"
+#include "url.h"
 
 #define MAX_PAGES (AL_HUB_MAX_FILES + 1)
 #define MAX_REVISION 1024
@@ -239,7 +240,7 @@ al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *st
 		return al_diag_set(d, AL_EUSAGE, "al_hub_new: no HTTP engine");
 	while (n && ep[n - 1] == '/')
 		n--;
-	if (strncasecmp(ep, "http://", 7) != 0 && strncasecmp(ep, "https://", 8) != 0)
+	if (!al_url_is_http(ep))
 		return al_diag_set(d, AL_EINVALID,
 		                   "the Hub endpoint '%.200s' is not an http or https URL", ep);
 	for (size_t i = 0; i < n; i++)

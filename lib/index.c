@@ -927,11 +927,6 @@ static al_err start_sidecar(struct al_index *ix, struct fmeta *m, struct al_diag
 	return al_http_add(ix->o.http, &req, d);
 }
 
-static bool is_http(const char *url)
-{
-	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
-}
-
 static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
 	struct cache_row row;
@@ -958,9 +953,11 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	}
 	/* 2. a small wheel whole, 3. the PEP 658 sidecar, 4. range reads of a
 	 * large wheel, or 5. the whole file into the store */
-	if (m->meta_url && !m->sdist && m->size >= 0 && m->size < WHOLE_MAX && is_http(m->url))
+	if (m->meta_url && !m->sdist && m->size >= 0 && m->size < WHOLE_MAX &&
+	    al_url_is_http(m->url))
 		return start_file(ix, m, d);
-	if (!m->meta_url && !m->sdist && (m->size < 0 || m->size >= LAZY_MIN) && is_http(m->url))
+	if (!m->meta_url && !m->sdist && (m->size < 0 || m->size >= LAZY_MIN) &&
+	    al_url_is_http(m->url))
 		return start_lazy(ix, m, d);
 	if (!m->meta_url)
 		return start_file(ix, m, d);

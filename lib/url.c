@@ -16,10 +16,14 @@ static al_err url_error(CURLUcode rc, const char *what, struct al_diag *d)
 	return al_diag_set(d, AL_EINVALID, "bad URL '%s': %s", what, curl_url_strerror(rc));
 }
 
+bool al_url_is_http(const char *url)
+{
+	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
 static bool scheme_ok(const char *url)
 {
-	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8) ||
-	       !strncasecmp(url, "file://", 7);
+	return al_url_is_http(url) || !strncasecmp(url, "file://", 7);
 }
 
 al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d)

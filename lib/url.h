@@ -7,6 +7,8 @@
 
 #include "airlock.h"
 
+/* Whether url is an http:// or https:// URL (the scheme in any case). */
+bool al_url_is_http(const char *url);
 /* Resolve ref against base (RFC 3986), as a browser or pip's urljoin would.
  * *out is malloc'd. Only http, https and file URLs are accepted. */
 al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d);
