@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netdb.h>
@@ -90,11 +91,12 @@ struct al_serve {
 	unsigned timeout; /* seconds: idle, and for a whole request to arrive */
 	al_serve_log_cb log;
 	void *log_ctx;
-	pthread_mutex_t lock; /* conns, stopping */
+	pthread_mutex_t lock; /* conns, nconns, stopping */
 	pthread_cond_t wake;
 	pthread_t reaper;
 	bool sync_init, reaper_started, stopping;
 	struct conn *conns;
+	unsigned nconns, max_conns; /* open connections, and at most (all threads) */
 };
 
 enum method { M_GET, M_HEAD, M_POST, M_OTHER };
@@ -1716,6 +1718,9 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		pthread_mutex_lock(&srv->lock);
+		srv->nconns++;
+		pthread_mutex_unlock(&srv->lock);
 		/* out of memory: no deadline for this one, the idle timeout still holds */
 		if (!ci || !(k = al_calloc(1, sizeof(*k))))
 			return;
@@ -1731,9 +1736,12 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 		*socket_context = k;
 		return;
 	}
-	if (!k)
-		return;
 	pthread_mutex_lock(&srv->lock);
+	srv->nconns--;
+	if (!k) {
+		pthread_mutex_unlock(&srv->lock);
+		return;
+	}
 	if (k->prev)
 		k->prev->next = k->next;
 	else
@@ -1743,6 +1751,24 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 	pthread_mutex_unlock(&srv->lock);
 	al_free(k);
 	*socket_context = NULL;
+}
+
+/* libmicrohttpd divides its connection limit among the threads of its pool,
+ * and a thread that has its share closes what it accepts even when the others
+ * have room: under load, 1000 connections to a server allowed 1024 on two
+ * threads lost some. Each thread may take the whole limit instead, and this
+ * keeps the total (a few over, when threads accept at the same moment). */
+static enum MHD_Result accept_conn(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct al_serve *srv = cls;
+	bool room;
+
+	(void)addr;
+	(void)len;
+	pthread_mutex_lock(&srv->lock);
+	room = srv->nconns < srv->max_conns;
+	pthread_mutex_unlock(&srv->lock);
+	return room ? MHD_YES : MHD_NO;
 }
 
 static void *reaper(void *arg)
@@ -2036,9 +2062,11 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC;
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	srv->max_conns = o->max_connections ? o->max_connections : 1024u;
 	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 1024u,
+		flags, 0, accept_conn, srv, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT,
+		srv->max_conns > UINT_MAX / threads ? UINT_MAX : srv->max_conns * threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_POOL, MHD_OPTION_NOTIFY_COMPLETED, completed,
 		srv, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, srv,

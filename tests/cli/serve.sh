@@ -131,6 +131,34 @@ ok '[ "$ms" -lt 5000 ]' "  promptly"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
 is "$code" "000" "  and nothing listens any more"
 
+# ---- --max-connections: the whole server's, not one thread's share ---------------------------------------
+# 8 connections on 4 threads stay open together (libmicrohttpd alone would give
+# each thread 2 and close a third that lands on the same thread); a ninth is
+# closed unanswered, and once they go the server answers again
+serve_start "$T/pub" --threads 4 --max-connections 8
+out=$("$PYTHON3" - "$SERVE_PORT" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def get(s):
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    return s.recv(4096)
+held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(8)]
+ok = sum(1 for s in held if get(s).startswith(b"HTTP/1.1 200"))
+extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+try:
+    ans = get(extra)
+except OSError:
+    ans = b""
+for s in held + [extra]:
+    s.close()
+time.sleep(0.5)
+again = socket.create_connection(("127.0.0.1", port), timeout=5)
+print(ok, "refused" if not ans else "answered", get(again).split(b"\r\n")[0].decode())
+PY
+)
+is "$out" "8 refused HTTP/1.1 200 OK" "--max-connections 8 on 4 threads: 8 served at once, the ninth closed, then served again"
+kill "$SERVE_PID" 2>/dev/null
+
 # ---- airlock env -----------------------------------------------------------------------------------------
 run "$AIRLOCK" env --url http://mirror.lan:8080/
 is "$out" "export PIP_INDEX_URL='http://mirror.lan:8080/simple/'
