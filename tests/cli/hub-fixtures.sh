@@ -286,26 +286,10 @@ run "$PYTHON3" "$top_srcdir/tests/helpers/hubserver.py" --fault 'x=explode'
 is "$status" 2 "an unknown fault kind is a usage error"
 
 # ---- (b) the official JavaScript client --------------------------------------------------
-HUBJS="${HUBJS_MODULES:-$top_builddir/tests/hubjs}"
+. "$top_srcdir/tests/helpers/hubjs.sh"
+hubjs_install
 js_ready=no
-if [ -n "${AIRLOCK_SKIP_NPM:-}" ]; then
-	js_why="AIRLOCK_SKIP_NPM is set"
-elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	js_why="node or npm not installed"
-elif [ -f "$HUBJS/node_modules/@huggingface/hub/package.json" ]; then
-	js_ready=yes
-else
-	mkdir -p "$HUBJS"
-	# an in-tree build must not offer the npm folder to git
-	[ -f "$HUBJS/.gitignore" ] || printf '*\n' > "$HUBJS/.gitignore"
-	[ -f "$HUBJS/package.json" ] || printf '{"name":"airlock-hubjs","private":true}\n' > "$HUBJS/package.json"
-	if (cd "$HUBJS" && npm install --no-audit --no-fund --fetch-timeout=30000 --fetch-retries=1 \
-		'@huggingface/hub@^2' > "$T/npm.log" 2>&1); then
-		js_ready=yes
-	else
-		js_why="npm install @huggingface/hub failed (no registry?): $(tail -1 "$T/npm.log")"
-	fi
-fi
+[ -n "$js_why" ] || js_ready=yes
 JS="$top_srcdir/tests/helpers/hubjs-check.mjs"
 
 # jscheck ARGS...: run hubjs-check.mjs, turn its lines into numbered TAP results

@@ -74,21 +74,8 @@ code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$URL/api/models/tiny-
 ok '[ "$code" = 404 ] && [ "$(hdr X-Error-Code)" = RepoNotFound ]' "an unknown repo: 404 RepoNotFound"
 
 # ---- (b) the official JavaScript client -------------------------------------------------------------
-HUBJS="${HUBJS_MODULES:-$top_builddir/tests/hubjs}"
-js_why=""
-if [ -n "${AIRLOCK_SKIP_NPM:-}" ]; then
-	js_why="AIRLOCK_SKIP_NPM is set"
-elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	js_why="node or npm not installed"
-elif [ ! -f "$HUBJS/node_modules/@huggingface/hub/package.json" ]; then
-	mkdir -p "$HUBJS"
-	# an in-tree build must not offer the npm folder to git
-	[ -f "$HUBJS/.gitignore" ] || printf '*\n' > "$HUBJS/.gitignore"
-	[ -f "$HUBJS/package.json" ] || printf '{"name":"airlock-hubjs","private":true}\n' > "$HUBJS/package.json"
-	(cd "$HUBJS" && npm install --no-audit --no-fund --fetch-timeout=30000 --fetch-retries=1 \
-		'@huggingface/hub@^2' > "$T/npm.log" 2>&1) ||
-		js_why="npm install @huggingface/hub failed (no registry?): $(tail -1 "$T/npm.log")"
-fi
+. "$top_srcdir/tests/helpers/hubjs.sh"
+hubjs_install
 if [ -z "$js_why" ]; then
 	version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$HUBJS/node_modules/@huggingface/hub/package.json")
 	echo "# @huggingface/hub $version"
