@@ -184,9 +184,9 @@ int cmd_lock(struct cli *cli, int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;
-	rc = do_lock(cli, s, &a, m, a.upgrade_all ? NULL : prev, lock_path, NULL);
-	if (a.check && prev && a.upgrade_all)
-		rc = do_lock(cli, s, &a, m, prev, lock_path, NULL);
+	/* prev is both what --check compares with and the pins to keep; the
+	 * resolver itself drops the pins under --upgrade (al_lock_opts). */
+	rc = do_lock(cli, s, &a, m, prev, lock_path, NULL);
 out:
 	al_store_free(s);
 	al_lock_free(prev);

@@ -64,6 +64,10 @@ run "$AIRLOCK" lock -f "$T/proj/airlock.yaml"
 like "$out" "unchanged" "locking again changes nothing"
 run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --check
 is "$status" 0 "lock --check: up to date"
+run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --check --upgrade
+is "$status" 0 "lock --check --upgrade: up to date when nothing newer exists"
+is "$err" "" "with no stale verdict printed before the answer"
+is "$(printf '%s\n' "$out" | grep -c 'up to date')" 1 "and one answer"
 run "$AIRLOCK" lock -f "$T/proj/airlock.yaml" --offline
 is "$status" 0 "lock --offline works from the cache"
 ok 'cmp -s "$T/proj/airlock.lock" "$T/lock1"' "with the same result"
