@@ -195,10 +195,30 @@ static al_err open_blob(struct pub *p, const char *hex, int *fdp, struct stat *s
 	*fdp = -1;
 	if (!path)
 		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ELOOP) {
-		err = al_diag_set(p->d, AL_EVERIFY, "blob %s is a symbolic link in the store ('%s'): "
-		                  "refusing to publish it", hex, path);
+	/* STORE/blobs/sha256 is the operator's; below it, neither the xx/
+	 * directory nor the blob may be a symbolic link */
+	{
+		char *file = strrchr(path, '/'), *sub;
+		int top, dir = -1;
+		*file = '\0';
+		sub = strrchr(path, '/');
+		*sub = '\0';
+		top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*sub = '/';
+		if (top >= 0) {
+			dir = openat(top, sub + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			close(top);
+		}
+		*file = '/';
+		fd = -1;
+		if (dir >= 0) {
+			fd = openat(dir, file + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			close(dir);
+		}
+	}
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		err = al_diag_set(p->d, AL_EVERIFY, "blob %s is a symbolic link in the store ('%s', or "
+		                  "its directory): refusing to publish it", hex, path);
 		goto out;
 	}
 	if (fd < 0 || fstat(fd, st) < 0) {

@@ -67,6 +67,15 @@ mkfifo "$(blob_of "$XHEX")"
 tampered "a blob that is a FIFO" "blob $XHEX is not a regular file in the store"
 restore "$XHEX" "$T/x.orig"
 
+# the blob's directory (blobs/sha256/xx) a symbolic link to an outside one
+# whose file has the same size and other content
+_bd=$(dirname "$(blob_of "$XHEX")")
+mv "$_bd" "$T/outside-dir" && chmod u+w "$T/outside-dir" && rm -f "$T/outside-dir/$XHEX" &&
+	printf y > "$T/outside-dir/$XHEX" && ln -s "$T/outside-dir" "$_bd"
+tampered "a blob directory that is a symlink" "blob $XHEX is a symbolic link in the store"
+rm -f "$_bd" && mv "$T/outside-dir" "$_bd"
+restore "$XHEX" "$T/x.orig"
+
 # another size than the store recorded
 rm -f "$(blob_of "$XHEX")"
 printf xx > "$(blob_of "$XHEX")"
