@@ -112,6 +112,7 @@ const struct cli_command cli_commands[] = {
 	  "  wheels/        flat --find-links directory (with PEP 658 .metadata files)\n"
 	  "  simple/        PEP 503 index (and PEP 691 JSON for airlock serve)\n"
 	  "  requirements/  TARGET.txt pinned with --hash, and TARGET.pylock.toml\n"
+	  "                 (several bundles: BUNDLE@TARGET.txt, BUNDLE@TARGET.pylock.toml)\n"
 	  "  models/ datasets/   plain trees for from_pretrained(DIR/models/org/name)\n"
 	  "  hf/hub/        the Hugging Face cache layout (HF_HUB_CACHE=DIR/hf/hub)\n"
 	  "Files are hard links into the store (copies across file systems). DIR is\n"

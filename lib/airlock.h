@@ -175,7 +175,7 @@ struct al_target {
 
 /* A Hub repository: an entry of models: or datasets:. */
 struct al_hub_repo {
-	char *repo;            /* "name" or "namespace/name" */
+	char *repo;            /* "namespace/name" */
 	char *revision;        /* branch, tag or 40-hex commit; default "main" */
 	struct al_strlist include, exclude; /* glob patterns; empty include: all */
 	int line, col;

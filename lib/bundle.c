@@ -349,12 +349,15 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 
 		if (slash && !ns)
 			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
-		okid = (!slash || (safe_name(ns) && strcmp(ns, ".") && strcmp(ns, ".."))) &&
-		       safe_name(slash ? slash + 1 : r->repo) && !strstr(r->repo, "..") &&
-		       !strstr(r->repo, "--") && (!slash || !strchr(slash + 1, '/'));
+		/* namespace/name, one '/': models/<namespace>/<name>/ is one repo's
+		 * alone (a repo "org" could else own models/org/name/) */
+		okid = al_manifest_valid_repo_id(r->repo) && slash && safe_name(ns) &&
+		       safe_name(slash + 1) && !strstr(r->repo, "..") && !strstr(r->repo, "--") &&
+		       !strchr(slash + 1, '/');
 		al_free(ns);
 		if (!okid)
-			return al_diag_set(c->d, AL_EINVALID, "%s: bad repo id '%s'", c->where, r->repo);
+			return al_diag_set(c->d, AL_EINVALID, "%s: bad repo id '%s' (want namespace/name)",
+			                   c->where, r->repo);
 	}
 	if (!al_is_hex(r->commit, 40))
 		return bad(c, "commit must be 40 hex digits");

@@ -370,6 +370,56 @@ al_err al_media_manifest_check(const char *buf, size_t len, struct al_diag *d)
 	return err;
 }
 
+static int cmp_lock_bundle(const void *a, const void *b)
+{
+	return strcmp((*(struct al_lock *const *)a)->bundle, (*(struct al_lock *const *)b)->bundle);
+}
+
+/* The store's bundles but the ones the media replaces, and the incoming ones,
+ * published together in publish's order (by name), give every path of the
+ * tree one owner: the rule is publish's own (al_publish_plan_check), so a
+ * bundle whose names collide, within itself or with what the store holds,
+ * never reaches the store. */
+static al_err check_published(struct import *im)
+{
+	struct al_lock **all = NULL;
+	char **names = NULL;
+	size_t nnames = 0, n = 0, i, k;
+	al_err err;
+
+	if ((err = al_bundle_names(im->s, &names, &nnames, im->d)))
+		return err;
+	if (!(all = al_calloc(nnames + im->nlocks + 1, sizeof(*all)))) {
+		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nnames; i++) {
+		for (k = 0; k < im->nlocks && strcmp(names[i], im->locks[k]->bundle); k++)
+			;
+		if (k < im->nlocks)
+			continue; /* replaced */
+		if ((err = al_bundle_get(im->s, names[i], &all[n], im->d)))
+			goto out;
+		n++;
+	}
+	for (k = 0; k < im->nlocks; k++)
+		all[n++] = im->locks[k];
+	qsort(all, n, sizeof(*all), cmp_lock_bundle);
+	if ((err = al_publish_plan_check(all, n, im->d)) == AL_ECONFLICT)
+		al_diag_prefix(im->d, "the published tree: ");
+out:
+	/* only the store's locks are ours to free: they are not im->locks */
+	for (i = 0; all && i < nnames + im->nlocks; i++) {
+		for (k = 0; all[i] && k < im->nlocks && all[i] != im->locks[k]; k++)
+			;
+		if (all[i] && k == im->nlocks)
+			al_lock_free(all[i]);
+	}
+	al_free(all);
+	al_strv_free(names, nnames);
+	return err;
+}
+
 /* Every object the contents need is on the media or already in the store. */
 static al_err check_complete(struct import *im)
 {
@@ -1161,7 +1211,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 		             "imported here: import the base first", im.base);
 		goto refused;
 	}
-	if ((err = check_complete(&im)) || (err = check_directory(&im)) ||
+	if ((err = check_published(&im)) || (err = check_complete(&im)) || (err = check_directory(&im)) ||
 	    (err = locate_volumes(&im)))
 		goto refused;
 

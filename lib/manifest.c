@@ -136,13 +136,17 @@ static const char *repo_part_problem(const char *s, size_t n)
 	return NULL;
 }
 
-/* "name" or "namespace/name": why id is not a repo id, or NULL. */
+/* "namespace/name": why id is not a repo id, or NULL. A name without a
+ * namespace ("gpt2") is refused: the Hub redirects such legacy ids to a
+ * namespaced one, and the published tree gives every repo its own
+ * models/<namespace>/<name>/ (docs/publish.md). */
 static const char *repo_id_problem(const char *id)
 {
 	const char *slash = strchr(id, '/'), *why;
 
 	if (!slash)
-		return repo_part_problem(id, strlen(id));
+		return "a repo id is namespace/name (the Hub's legacy ids without a namespace "
+		       "redirect to one: give that)";
 	if (strchr(slash + 1, '/'))
 		return "more than one '/'";
 	if ((why = repo_part_problem(id, (size_t)(slash - id))))
@@ -725,7 +729,7 @@ static void f_repo(struct mctx *c, const struct al_ynode *v, void *obj)
 	if (!s)
 		return;
 	if ((why = repo_id_problem(s))) {
-		problem(c, v, "'%.200s' is not a Hub repo id (\"name\" or \"namespace/name\"): %s",
+		problem(c, v, "'%.200s' is not a Hub repo id (\"namespace/name\"): %s",
 		        s, why);
 		return;
 	}

@@ -20,9 +20,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,13 +35,23 @@
 
 #include "bundle.h"
 #include "buf.h"
+#include "db.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "lock.h"
 #include "mem.h"
+#include "names.h"
 #include "store-internal.h"
 #include "wheel.h"
 
+
+/* A blob opened and checked in this run (an open-addressing set by sha256). */
+struct vblob {
+	char hex[AL_SHA256_HEX];
+	dev_t dev;
+	ino_t ino;
+	bool used;
+};
 
 struct pub {
 	struct al_store *s;
@@ -49,6 +61,9 @@ struct pub {
 	char *gen;          /* the generation being built */
 	struct al_lock **locks;
 	size_t nlocks;
+	unsigned long tmpseq;  /* write_text's temporary names */
+	struct vblob *seen;    /* blobs checked in this run */
+	size_t nseen, seencap;
 };
 
 /* ---- files ---------------------------------------------------------------------- */
@@ -68,17 +83,16 @@ static al_err parent_dirs(const char *path, struct al_diag *d)
 	return err;
 }
 
-static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
+/* Copy the open blob in (a checked regular file of st->st_size bytes) to a new file dst. */
+static al_err copy_fd(int in, const struct stat *st, const char *dst, struct al_diag *d)
 {
-	int in = -1, out = -1;
+	int out = -1;
 	al_err err = AL_OK;
 	bool use_read = false;
 	char buf[64 << 10];
-	struct stat st;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot open '%s': %s", src, strerror(errno));
+	if (lseek(in, 0, SEEK_SET) < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot read for '%s': %s", dst, strerror(errno));
 		goto out;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
@@ -86,14 +100,14 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", dst, strerror(errno));
 		goto out;
 	}
-	for (off_t left = st.st_size; left > 0;) {
+	for (off_t left = st->st_size; left > 0;) {
 		ssize_t n = use_read ? read(in, buf, sizeof(buf))
 		                     : copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		/* Across file systems copy_file_range fails (EXDEV since Linux 5.19,
 		 * or not supported at all): copy through a buffer instead. */
-		if (n < 0 && !use_read && left == st.st_size &&
+		if (n < 0 && !use_read && left == st->st_size &&
 		    (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
 			use_read = true;
 			continue;
@@ -108,8 +122,6 @@ static al_err copy_file(const char *src, const char *dst, struct al_diag *d)
 		left -= n;
 	}
 out:
-	if (in >= 0)
-		close(in);
 	if (out >= 0 && close(out) < 0 && !err)
 		err = al_diag_set(d, AL_EIO, "cannot write '%s': %s", dst, strerror(errno));
 	if (err)
@@ -117,61 +129,258 @@ out:
 	return err;
 }
 
-/* Put blob hex at gen/rel: a hard link into the store, or a copy. A second
- * placement of the same content is fine; different content is a conflict. */
-static al_err place_blob(struct pub *p, const char *hex, const char *rel, uint64_t size)
+/* ---- blobs: checked, then linked from the open descriptor ------------------------- */
+
+static uint64_t hex_prefix(const char *hex)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : (hex[i] | 32) - 'a' + 10);
+	return v;
+}
+
+static struct vblob *seen_slot(struct vblob *v, size_t cap, const char *hex)
+{
+	size_t i = (size_t)hex_prefix(hex) & (cap - 1);
+
+	while (v[i].used && strcmp(v[i].hex, hex))
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static al_err seen_add(struct pub *p, const char *hex, const struct stat *st)
+{
+	struct vblob *slot;
+	size_t i;
+
+	if ((p->nseen + 1) * 2 > p->seencap) {
+		size_t cap = p->seencap ? p->seencap * 2 : 256;
+		struct vblob *v = al_calloc(cap, sizeof(*v));
+		if (!v)
+			return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		for (i = 0; i < p->seencap; i++)
+			if (p->seen[i].used)
+				*seen_slot(v, cap, p->seen[i].hex) = p->seen[i];
+		al_free(p->seen);
+		p->seen = v;
+		p->seencap = cap;
+	}
+	slot = seen_slot(p->seen, p->seencap, hex);
+	if (!slot->used)
+		p->nseen++;
+	memcpy(slot->hex, hex, AL_SHA256_HEX);
+	slot->dev = st->st_dev;
+	slot->ino = st->st_ino;
+	slot->used = true;
+	return AL_OK;
+}
+
+/* Open blob hex for publishing (docs/publish.md, "Blobs"): never through a
+ * symbolic link and without blocking, only a regular file of the size the
+ * store recorded; and when something else links to the file (st_nlink > 1:
+ * the published generations do, but so would an outside file hard-linked into
+ * blobs/), only when its content hashes to its name, checked once per blob
+ * and inode in a run. What publish places comes from this descriptor. */
+static al_err open_blob(struct pub *p, const char *hex, int *fdp, struct stat *st)
+{
+	char *path = al_store_blob_path(p->s, hex), got[AL_SHA256_HEX];
+	unsigned long long n = 0;
+	struct vblob *v;
+	int64_t recorded = -1;
+	al_err err = AL_OK;
+	int fd;
+
+	*fdp = -1;
+	if (!path)
+		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	/* STORE/blobs/sha256 is the operator's; below it, neither the xx/
+	 * directory nor the blob may be a symbolic link */
+	{
+		char *file = strrchr(path, '/'), *sub;
+		int top, dir = -1;
+		*file = '\0';
+		sub = strrchr(path, '/');
+		*sub = '\0';
+		top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*sub = '/';
+		if (top >= 0) {
+			dir = openat(top, sub + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			close(top);
+		}
+		*file = '/';
+		fd = -1;
+		if (dir >= 0) {
+			fd = openat(dir, file + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			close(dir);
+		}
+	}
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		err = al_diag_set(p->d, AL_EVERIFY, "blob %s is a symbolic link in the store ('%s', or "
+		                  "its directory): refusing to publish it", hex, path);
+		goto out;
+	}
+	if (fd < 0 || fstat(fd, st) < 0) {
+		err = al_diag_set(p->d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO, "cannot open blob %s "
+		                  "('%s'): %s", hex, path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		err = al_diag_set(p->d, AL_EVERIFY, "blob %s is not a regular file in the store ('%s'): "
+		                  "refusing to publish it", hex, path);
+		goto out;
+	}
+	if (al_db_query_int(al_store_db(p->s), &recorded, NULL, "SELECT size FROM blobs WHERE sha256 = ?",
+	                    hex, (char *)NULL)) {
+		err = al_diag_set(p->d, AL_ENOTFOUND, "blob %s is not recorded in the store", hex);
+		goto out;
+	}
+	if ((int64_t)st->st_size != recorded) {
+		err = al_diag_set(p->d, AL_EVERIFY, "blob %s in the store ('%s') has %lld bytes, not the "
+		                  "%lld the store recorded: refusing to publish it", hex, path,
+		                  (long long)st->st_size, (long long)recorded);
+		goto out;
+	}
+	v = p->seencap ? seen_slot(p->seen, p->seencap, hex) : NULL;
+	if (v && v->used && v->dev == st->st_dev && v->ino == st->st_ino)
+		goto take;
+	if (st->st_nlink > 1) {
+		if ((err = al_sha256_fd(fd, got, &n, p->d)))
+			goto out;
+		if (strcmp(got, hex) || n != (unsigned long long)recorded) {
+			err = al_diag_set(p->d, AL_EVERIFY, "blob %s in the store ('%s') has other content "
+			                  "(it hashes to %s): refusing to publish it (see 'airlock store "
+			                  "verify')", hex, path, got);
+			goto out;
+		}
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			err = al_diag_set(p->d, AL_EIO, "cannot read blob %s: %s", hex, strerror(errno));
+			goto out;
+		}
+	}
+	if ((err = seen_add(p, hex, st)))
+		goto out;
+take:
+	*fdp = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	al_free(path);
+	return err;
+}
+
+/* Does the existing file at path hold blob hex (the same inode, or a copy)? */
+static bool holds_blob(const char *path, const struct stat *blob, const char *hex)
+{
+	char got[AL_SHA256_HEX];
+	struct stat st;
+	bool same = false;
+	int fd;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (st.st_ino == blob->st_ino && st.st_dev == blob->st_dev)
+		return true;
+	if (st.st_size != blob->st_size)
+		return false;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return false;
+	same = !al_sha256_fd(fd, got, NULL, NULL) && !strcmp(got, hex);
+	close(fd);
+	return same;
+}
+
+/* Put blob hex at gen/rel: a hard link to the checked, open blob (through
+ * /proc/self/fd, so a file swapped in after the check is never linked), or a
+ * copy from it. A second placement of the same content is fine; different
+ * content is a conflict. */
+static al_err place_blob(struct pub *p, const char *hex, const char *rel)
 {
 	struct al_buf dst = AL_BUF_INIT;
-	char *src = NULL;
+	char src[64];
+	struct stat st;
 	al_err err;
+	int fd = -1;
 
-	if (!(src = al_store_blob_path(p->s, hex)) || al_buf_addf(&dst, "%s/%s", p->gen, rel)) {
+	if (al_buf_addf(&dst, "%s/%s", p->gen, rel)) {
 		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = parent_dirs(dst.buf, p->d)))
+	if ((err = parent_dirs(dst.buf, p->d)) || (err = open_blob(p, hex, &fd, &st)))
 		goto out;
-	if (link(src, dst.buf) == 0) {
-		p->sum->bytes_linked += size;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, src, AT_FDCWD, dst.buf, AT_SYMLINK_FOLLOW) == 0) {
+		p->sum->bytes_linked += (uint64_t)st.st_size;
 	} else if (errno == EEXIST) {
-		struct stat a, b;
-		if (stat(src, &a) == 0 && stat(dst.buf, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
-			goto out;
-		err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with different content",
-		                  rel);
-	} else if (errno == EXDEV || errno == EPERM || errno == EMLINK) {
-		if (!(err = copy_file(src, dst.buf, p->d)))
-			p->sum->bytes_copied += size;
+		if (!holds_blob(dst.buf, &st, hex))
+			err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with different "
+			                  "content", rel);
+	} else if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOENT ||
+	           errno == EACCES) {
+		/* another file system, no hard links, or no /proc: a copy */
+		struct stat b;
+		if (lstat(dst.buf, &b) == 0) {
+			if (!holds_blob(dst.buf, &st, hex))
+				err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with "
+				                  "different content", rel);
+		} else if (!(err = copy_fd(fd, &st, dst.buf, p->d))) {
+			p->sum->bytes_copied += (uint64_t)st.st_size;
+		}
 	} else {
 		err = al_diag_set(p->d, AL_EIO, "cannot link '%s': %s", dst.buf, strerror(errno));
 	}
 out:
-	al_free(src);
+	if (fd >= 0)
+		close(fd);
 	al_buf_release(&dst);
 	return err;
 }
 
+/* Write a new file gen/rel: to a fresh temporary name (O_EXCL, so nothing that
+ * already stands there, a hard link into the store least of all, is ever
+ * opened for writing), then renamed into place without replacing anything. */
 static al_err write_text(struct pub *p, const char *rel, const char *text, size_t len)
 {
-	struct al_buf path = AL_BUF_INIT;
+	struct al_buf path = AL_BUF_INIT, tmp = AL_BUF_INIT;
+	struct stat st;
 	al_err err;
 	int fd;
 
-	if (al_buf_addf(&path, "%s/%s", p->gen, rel))
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
-	if ((err = parent_dirs(path.buf, p->d)))
-		goto out;
-	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		err = al_diag_set(p->d, AL_EIO, "cannot create '%s': %s", path.buf, strerror(errno));
+	if (al_buf_addf(&path, "%s/%s", p->gen, rel) ||
+	    al_buf_addf(&tmp, "%s/.tmp-%lu", p->gen, ++p->tmpseq)) {
+		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
 		goto out;
 	}
-	err = al_write_all(fd, text, len, path.buf, p->d);
+	if ((err = parent_dirs(path.buf, p->d)))
+		goto out;
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		err = al_diag_set(p->d, AL_EIO, "cannot create '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	err = al_write_all(fd, text, len, tmp.buf, p->d);
 	if (close(fd) < 0 && !err)
-		err = al_diag_set(p->d, AL_EIO, "cannot write '%s': %s", path.buf, strerror(errno));
+		err = al_diag_set(p->d, AL_EIO, "cannot write '%s': %s", tmp.buf, strerror(errno));
+	if (!err && renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path.buf, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice", rel);
+		else if (errno != EINVAL && errno != ENOSYS)
+			err = al_diag_set(p->d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path.buf,
+			                  strerror(errno));
+		/* no RENAME_NOREPLACE here: the generation is ours, check then rename */
+		else if (lstat(path.buf, &st) == 0)
+			err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice", rel);
+		else if (rename(tmp.buf, path.buf) < 0)
+			err = al_diag_set(p->d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path.buf,
+			                  strerror(errno));
+	}
+	if (err)
+		unlink(tmp.buf);
 out:
 	al_buf_release(&path);
+	al_buf_release(&tmp);
 	return err;
 }
 
@@ -196,13 +405,16 @@ static al_err url_escape(struct al_buf *b, const char *s)
 
 static al_err extract_metadata(struct pub *p, const char *hex, struct al_buf *out)
 {
-	char *path = al_store_blob_path(p->s, hex);
+	char name[80];
+	struct stat st;
 	al_err err;
+	int fd;
 
-	if (!path)
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
-	err = al_wheel_metadata_file(path, out, p->d);
-	al_free(path);
+	if ((err = open_blob(p, hex, &fd, &st)))
+		return err;
+	snprintf(name, sizeof(name), "blob %s", hex);
+	err = al_wheel_metadata_fd(fd, name, out, p->d);
+	close(fd);
 	return err;
 }
 
@@ -216,7 +428,7 @@ static al_err metadata_sidecar(struct pub *p, const struct al_lock_dist *x, char
 		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
 	if (x->metadata_sha256) {
 		memcpy(sha, x->metadata_sha256, AL_SHA256_HEX);
-		err = place_blob(p, x->metadata_sha256, rel.buf, 0);
+		err = place_blob(p, x->metadata_sha256, rel.buf);
 	} else if (!(err = extract_metadata(p, x->sha256, &meta))) {
 		al_sha256_hex(meta.buf, meta.len, sha);
 		err = write_text(p, rel.buf, meta.buf, meta.len);
@@ -341,7 +553,7 @@ static al_err requirements(struct pub *p, const struct al_lock *l, const struct 
 	al_err err = AL_OK;
 	size_t i;
 
-	if (p->nlocks > 1 && al_buf_addf(&prefix, "%s.", l->bundle))
+	if (p->nlocks > 1 && al_buf_addf(&prefix, "%s@", l->bundle))
 		goto oom;
 	if (al_buf_addf(&txt, "# %s, target %s (python %s, %s): written by airlock publish.\n"
 	                      "# pip install --no-index --find-links ../wheels --only-binary :all: "
@@ -429,7 +641,7 @@ static al_err publish_python(struct pub *p)
 			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
 			goto out;
 		}
-		err = place_blob(p, v[i].x->sha256, rel.buf, v[i].x->size > 0 ? (uint64_t)v[i].x->size : 0);
+		err = place_blob(p, v[i].x->sha256, rel.buf);
 		al_buf_release(&rel);
 		if (err)
 			goto out;
@@ -481,11 +693,12 @@ static al_err git_sha1_of_blob(struct pub *p, const char *hex, uint64_t size, ch
 {
 	struct al_hash h;
 	char head[64], *buf = NULL;
+	struct stat st;
 	al_err err;
 	ssize_t n;
 	int fd = -1;
 
-	if ((err = al_store_open_blob(p->s, hex, &fd, p->d)))
+	if ((err = open_blob(p, hex, &fd, &st)))
 		return err;
 	if ((err = al_hash_init(&h, AL_HASH_SHA1, p->d)))
 		goto out;
@@ -530,37 +743,47 @@ static al_err symlink_rel(struct pub *p, const char *rel_link, const char *targe
 
 	if (al_buf_addf(&path, "%s/%s", p->gen, rel_link))
 		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
-	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0 && errno != EEXIST)
-		err = al_diag_set(p->d, AL_EIO, "cannot create symlink '%s': %s", path.buf,
-		                  strerror(errno));
+	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0) {
+		char old[4096];
+		ssize_t n;
+		if (errno != EEXIST)
+			err = al_diag_set(p->d, AL_EIO, "cannot create symlink '%s': %s", path.buf,
+			                  strerror(errno));
+		else if ((n = readlink(path.buf, old, sizeof(old))) < 0 || (size_t)n != strlen(target) ||
+		         memcmp(old, target, (size_t)n))
+			err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with different "
+			                  "content", rel_link);
+	}
 	al_buf_release(&path);
 	return err;
 }
 
 /* The plain tree of a repo: DIR/models/<repo>, or DIR/models/<repo>@<revision>
- * for the further revisions of a repo published more than once. */
-static al_err tree_dir(struct pub *p, const struct al_lock_repo *r, const char *kind,
-                       struct al_buf *out)
+ * for the further commits of a repo published more than once (the first one
+ * in the locks' order owns the plain path; its own commit goes there too). */
+static al_err tree_dir(struct al_lock *const *locks, size_t nlocks, const struct al_lock_repo *r,
+                       const char *kind, struct al_buf *out)
 {
 	size_t i, k;
 	const char *c;
 
 	if (al_buf_addf(out, "%s/%s", kind, r->repo))
 		return AL_ENOMEM;
-	for (i = 0; i < p->nlocks; i++)
-		for (k = 0; k < p->locks[i]->nrepos; k++) {
-			const struct al_lock_repo *o = &p->locks[i]->repos[k];
+	for (i = 0; i < nlocks; i++)
+		for (k = 0; k < locks[i]->nrepos; k++) {
+			const struct al_lock_repo *o = &locks[i]->repos[k];
 			if (o == r)
-				return AL_OK; /* the first one with this name gets the plain path */
-			if (!strcmp(o->type, r->type) && !strcmp(o->repo, r->repo) &&
-			    strcmp(o->commit, r->commit)) {
-				if (al_buf_addch(out, '@'))
-					return AL_ENOMEM;
-				for (c = r->revision ? r->revision : r->commit; *c; c++)
-					if ((*c == '/' ? al_buf_addstr(out, "--") : al_buf_addch(out, *c)))
-						return AL_ENOMEM;
 				return AL_OK;
-			}
+			if (strcmp(o->type, r->type) || strcmp(o->repo, r->repo))
+				continue;
+			if (!strcmp(o->commit, r->commit))
+				return AL_OK; /* the first one with this name gets the plain path */
+			if (al_buf_addch(out, '@'))
+				return AL_ENOMEM;
+			for (c = r->revision ? r->revision : r->commit; *c; c++)
+				if ((*c == '/' ? al_buf_addstr(out, "--") : al_buf_addch(out, *c)))
+					return AL_ENOMEM;
+			return AL_OK;
 		}
 	return AL_OK;
 }
@@ -588,9 +811,9 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 
 		/* the plain tree */
 		al_buf_reset(&rel);
-		if (tree_dir(p, r, kind, &rel) || al_buf_addf(&rel, "/%s", f->path))
+		if (tree_dir(p->locks, p->nlocks, r, kind, &rel) || al_buf_addf(&rel, "/%s", f->path))
 			goto oom;
-		if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+		if ((err = place_blob(p, f->sha256, rel.buf)))
 			goto out;
 		/* the cache: blobs/<etag>, snapshots/<commit>/<path> -> ../../blobs/<etag> */
 		if (f->git_sha1)
@@ -603,13 +826,13 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 		al_buf_reset(&rel);
 		if (al_buf_addf(&rel, "%s/blobs/%s", folder.buf, etag))
 			goto oom;
-		if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+		if ((err = place_blob(p, f->sha256, rel.buf)))
 			goto out;
 		al_buf_reset(&rel);
 		if (al_buf_addf(&rel, "%s/snapshots/%s/%s", folder.buf, r->commit, f->path))
 			goto oom;
 		if (p->o->no_symlinks) {
-			if ((err = place_blob(p, f->sha256, rel.buf, (uint64_t)f->size)))
+			if ((err = place_blob(p, f->sha256, rel.buf)))
 				goto out;
 		} else {
 			for (s = f->path; *s; s++)
@@ -635,8 +858,10 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 		json_array_append_new(siblings, sib);
 		p->sum->files++;
 	}
-	/* refs/<revision> holds the commit, no newline (not for a commit asked by id) */
-	if (r->revision && strcmp(r->revision, r->commit)) {
+	/* refs/<revision> holds the commit, no newline (not for a commit asked by id);
+	 * the first bundle in the publish order that pins a revision name owns it */
+	refs = json_object_get(api, "refs");
+	if (r->revision && strcmp(r->revision, r->commit) && !json_object_get(refs, r->revision)) {
 		al_buf_reset(&rel);
 		if (!al_path_safe(r->revision))
 			goto skip_ref;
@@ -648,10 +873,9 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 skip_ref:
 	/* what serve answers: refs and per-commit siblings */
 	commits = json_object_get(api, "commits");
-	refs = json_object_get(api, "refs");
 	json_object_set_new(commits, r->commit, siblings);
 	siblings = NULL;
-	if (r->revision)
+	if (r->revision && !json_object_get(refs, r->revision))
 		json_object_set_new(refs, r->revision, json_string(r->commit));
 	p->sum->repos++;
 	goto out;
@@ -711,6 +935,257 @@ static al_err publish_hub(struct pub *p)
 		al_buf_release(&rel);
 	}
 	json_decref(apis);
+	return err;
+}
+
+/* ---- the plan: every path publish creates, and its owner ------------------------------- */
+
+/* What a published path is; two entries for one path are fine only when they
+ * are the same path byte for byte, of the same kind, with the same content
+ * (two bundles pinning the same wheel, or the same file of a repo commit). */
+enum pkind {
+	PK_FIXED,   /* simple/index.html, airlock-published.json: publish's own */
+	PK_DIST,    /* wheels/<file> */
+	PK_META,    /* wheels/<file>.metadata, derived from the wheel */
+	PK_PAGE,    /* simple/<normalized name>/: one project */
+	PK_REQ,     /* requirements/...: one target of one bundle */
+	PK_TREE,    /* models/<repo>[@<rev>]/<path> */
+	PK_CBLOB,   /* hf/hub/<folder>/blobs/<etag> */
+	PK_SNAP,    /* hf/hub/<folder>/snapshots/<commit>/<path> */
+	PK_REF,     /* hf/hub/<folder>/refs/<revision>: the first pin owns it */
+	PK_INFO,    /* hf/api/<type>s/<repo>/info.json */
+};
+
+struct pent {
+	char *path;
+	enum pkind kind;
+	const char *content;        /* a sha256, a name; NULL: must be unique */
+	const struct al_lock *l;
+	const char *what, *sub;     /* file name, project, target or repo; a repo file */
+};
+
+struct plan {
+	struct pent *v;
+	size_t n, alloc;
+	struct al_diag *d;
+};
+
+static al_err plan_add(struct plan *pl, enum pkind kind, const char *content, const struct al_lock *l,
+                       const char *what, const char *sub, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static al_err plan_add(struct plan *pl, enum pkind kind, const char *content, const struct al_lock *l,
+                       const char *what, const char *sub, const char *fmt, ...)
+{
+	struct al_buf b = AL_BUF_INIT;
+	va_list ap;
+	al_err err;
+
+	va_start(ap, fmt);
+	err = al_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (err || AL_GROW(pl->v, pl->alloc, pl->n + 1)) {
+		al_buf_release(&b);
+		return al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+	}
+	pl->v[pl->n++] = (struct pent){ al_buf_detach(&b, NULL), kind, content, l, what, sub };
+	return AL_OK;
+}
+
+static void plan_release(struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		al_free(pl->v[i].path);
+	al_free(pl->v);
+}
+
+static al_err plan_repo(struct plan *pl, struct al_lock *const *locks, size_t n,
+                        const struct al_lock *l, const struct al_lock_repo *r)
+{
+	const char *kind = !strcmp(r->type, "dataset") ? "datasets" : "models", *c;
+	struct al_buf dir = AL_BUF_INIT, folder = AL_BUF_INIT;
+	al_err err = AL_OK;
+	size_t i;
+
+	if (tree_dir(locks, n, r, kind, &dir) || al_buf_addf(&folder, "hf/hub/%s--", kind))
+		goto oom;
+	for (c = r->repo; *c; c++)
+		if ((*c == '/' ? al_buf_addstr(&folder, "--") : al_buf_addch(&folder, *c)))
+			goto oom;
+	for (i = 0; i < r->nfiles && !err; i++) {
+		const struct al_lock_file *f = &r->files[i];
+		/* a regular file without a git blob id in the lock is stored under the
+		 * id publish computes from its content: a name of its own here */
+		if ((err = plan_add(pl, PK_TREE, f->sha256, l, r->repo, f->path, "%s/%s", dir.buf,
+		                    f->path)) ||
+		    (err = plan_add(pl, PK_CBLOB, f->sha256, l, r->repo, f->path, "%s/blobs/%s%s",
+		                    folder.buf, f->lfs || f->git_sha1 ? "" : "git-blob-of-",
+		                    f->lfs ? f->sha256 : f->git_sha1 ? f->git_sha1 : f->sha256)) ||
+		    (err = plan_add(pl, PK_SNAP, f->sha256, l, r->repo, f->path, "%s/snapshots/%s/%s",
+		                    folder.buf, r->commit, f->path)))
+			goto out;
+	}
+	if (r->revision && strcmp(r->revision, r->commit) && al_path_safe(r->revision) &&
+	    (err = plan_add(pl, PK_REF, r->commit, l, r->repo, r->revision, "%s/refs/%s", folder.buf,
+	                    r->revision)))
+		goto out;
+	err = plan_add(pl, PK_INFO, r->repo, l, r->repo, NULL, "hf/api/%ss/%s/info.json", r->type,
+	               r->repo);
+	goto out;
+oom:
+	err = al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+out:
+	al_buf_release(&dir);
+	al_buf_release(&folder);
+	return err;
+}
+
+/* Every path publishing these locks in this order creates. */
+static al_err plan_build(struct plan *pl, struct al_lock *const *locks, size_t n)
+{
+	size_t i, j, k;
+	al_err err;
+
+	if ((err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "simple/index.html")) ||
+	    (err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "airlock-published.json")))
+		return err;
+	for (i = 0; i < n; i++) {
+		const struct al_lock *l = locks[i];
+		for (j = 0; j < l->ntargets; j++) {
+			const struct al_lock_target *t = &l->targets[j];
+			const char *pre = n > 1 ? l->bundle : "", *at = n > 1 ? "@" : "";
+			if ((err = plan_add(pl, PK_REQ, NULL, l, t->name, NULL, "requirements/%s%s%s.txt", pre,
+			                    at, t->name)) ||
+			    (err = plan_add(pl, PK_REQ, NULL, l, t->name, NULL,
+			                    "requirements/%s%s%s.pylock.toml", pre, at, t->name)))
+				return err;
+			for (k = 0; k < t->ndists; k++) {
+				const struct al_lock_dist *x = &t->dists[k];
+				char *norm = al_name_normalize(x->name);
+				if (!norm)
+					return al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+				err = plan_add(pl, PK_DIST, x->sha256, l, x->filename, NULL, "wheels/%s",
+				               x->filename);
+				if (!err && is_wheel(x->filename))
+					err = plan_add(pl, PK_META, x->sha256, l, x->filename, NULL,
+					               "wheels/%s.metadata", x->filename);
+				if (!err)
+					err = plan_add(pl, PK_PAGE, x->name, l, x->name, NULL, "simple/%s/index.html",
+					               norm);
+				al_free(norm);
+				if (err)
+					return err;
+			}
+		}
+		for (j = 0; j < l->nrepos; j++)
+			if ((err = plan_repo(pl, locks, n, l, &l->repos[j])))
+				return err;
+	}
+	return AL_OK;
+}
+
+static int cmp_pent(const void *a, const void *b)
+{
+	const struct pent *x = a, *y = b;
+	int c = strcasecmp(x->path, y->path);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+/* "the wheel 'x.whl' of bundle 'b'" and the like, for messages. */
+static void describe(const struct pent *e, char *out, size_t size)
+{
+	const char *b = e->l ? e->l->bundle : "";
+
+	switch (e->kind) {
+	case PK_FIXED:
+		snprintf(out, size, "airlock's own file");
+		break;
+	case PK_DIST:
+		snprintf(out, size, "the distribution '%s' of bundle '%s'", e->what, b);
+		break;
+	case PK_META:
+		snprintf(out, size, "the metadata sidecar of '%s' (bundle '%s')", e->what, b);
+		break;
+	case PK_PAGE:
+		snprintf(out, size, "the index page of project '%s' (bundle '%s')", e->what, b);
+		break;
+	case PK_REQ:
+		snprintf(out, size, "the requirements of target '%s' (bundle '%s')", e->what, b);
+		break;
+	case PK_REF:
+		snprintf(out, size, "the revision '%s' of repo '%s' (bundle '%s')", e->sub, e->what, b);
+		break;
+	case PK_INFO:
+		snprintf(out, size, "the Hub API file of repo '%s' (bundle '%s')", e->what, b);
+		break;
+	default:
+		snprintf(out, size, "the file '%s' of repo '%s' (bundle '%s')", e->sub, e->what, b);
+		break;
+	}
+}
+
+al_err al_publish_plan_check(struct al_lock *const *locks, size_t n, struct al_diag *d)
+{
+	struct plan pl = { .d = d };
+	char a[600], b[600];
+	al_err err;
+	size_t i;
+
+	if ((err = plan_build(&pl, locks, n)))
+		goto out;
+	if (pl.n)
+		qsort(pl.v, pl.n, sizeof(*pl.v), cmp_pent);
+	/* one owner per path; paths that differ only in case are the same path
+	 * (pip, the Hub and case-insensitive file systems a tree is copied to) */
+	for (i = 1; i < pl.n; i++) {
+		const struct pent *x = &pl.v[i - 1], *y = &pl.v[i];
+		if (strcasecmp(x->path, y->path))
+			continue;
+		if (!strcmp(x->path, y->path) && x->kind == y->kind &&
+		    (x->kind == PK_REF || (x->content && y->content && !strcmp(x->content, y->content))))
+			continue;
+		describe(x, a, sizeof(a));
+		describe(y, b, sizeof(b));
+		err = al_diag_set(d, AL_ECONFLICT, "'%s' would be published twice: %s and %s%s",
+		                  y->path, a, b, strcmp(x->path, y->path) ? " (paths that differ only "
+		                  "in case are one path)" : "");
+		goto out;
+	}
+	/* and no path is a directory of another */
+	for (i = 0; i < pl.n; i++) {
+		const char *s;
+		for (s = strchr(pl.v[i].path, '/'); s; s = strchr(s + 1, '/')) {
+			struct pent key = { 0 }, *hit;
+			if (!(key.path = al_strndup(pl.v[i].path, (size_t)(s - pl.v[i].path)))) {
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			hit = bsearch(&key, pl.v, pl.n, sizeof(*pl.v), cmp_pent);
+			if (!hit) { /* a case variant sorts next to it */
+				size_t lo = 0, hi = pl.n;
+				while (lo < hi) {
+					size_t mid = (lo + hi) / 2;
+					if (strcasecmp(pl.v[mid].path, key.path) < 0)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				hit = lo < pl.n && !strcasecmp(pl.v[lo].path, key.path) ? &pl.v[lo] : NULL;
+			}
+			al_free(key.path);
+			if (hit) {
+				describe(hit, a, sizeof(a));
+				describe(&pl.v[i], b, sizeof(b));
+				err = al_diag_set(d, AL_ECONFLICT, "'%s' would be published both as a file (%s) "
+				                  "and as a directory (of %s)", hit->path, a, b);
+				goto out;
+			}
+		}
+	}
+out:
+	plan_release(&pl);
 	return err;
 }
 
@@ -825,6 +1300,10 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 			p.nlocks++;
 		}
 	}
+	/* the store's bundles were checked at import; a store an older airlock
+	 * filled may still hold colliding ones */
+	if ((err = al_publish_plan_check(p.locks, p.nlocks, d)))
+		goto out;
 	if ((err = al_mkdir_p(gens, 0755, d)))
 		goto out;
 	snprintf(genname, sizeof(genname), "gen-%lld-%ld", (long long)time(NULL), (long)getpid());
@@ -895,6 +1374,7 @@ out:
 	for (i = 0; i < p.nlocks; i++)
 		al_lock_free(p.locks[i]);
 	al_free(p.locks);
+	al_free(p.seen);
 	al_strv_free(names, nnames);
 	al_free(p.gen);
 	al_free(parent);

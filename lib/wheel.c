@@ -9,7 +9,7 @@
 
 /* Read the first entry whose name matches: one leading directory, then the
  * file name; for a wheel the directory must end in ".dist-info". */
-static al_err read_member(const char *path, const char *file, const char *dir_suffix,
+static al_err read_member(const char *path, int fd, const char *file, const char *dir_suffix,
                           bool tarball, struct al_buf *out, struct al_diag *d)
 {
 	struct archive *a = archive_read_new();
@@ -25,7 +25,8 @@ static al_err read_member(const char *path, const char *file, const char *dir_su
 		archive_read_support_format_tar(a);
 		archive_read_support_filter_gzip(a);
 	}
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if ((fd >= 0 ? archive_read_open_fd(a, fd, 65536) : archive_read_open_filename(a, path, 65536)) !=
+	    ARCHIVE_OK) {
 		err = al_diag_set(d, AL_EINVALID, "'%s' is not a readable archive: %s", path,
 		                  archive_error_string(a));
 		goto out;
@@ -64,10 +65,15 @@ out:
 
 al_err al_wheel_metadata_file(const char *path, struct al_buf *out, struct al_diag *d)
 {
-	return read_member(path, "METADATA", ".dist-info", false, out, d);
+	return read_member(path, -1, "METADATA", ".dist-info", false, out, d);
+}
+
+al_err al_wheel_metadata_fd(int fd, const char *name, struct al_buf *out, struct al_diag *d)
+{
+	return read_member(name, fd, "METADATA", ".dist-info", false, out, d);
 }
 
 al_err al_sdist_pkginfo_file(const char *path, struct al_buf *out, struct al_diag *d)
 {
-	return read_member(path, "PKG-INFO", NULL, true, out, d);
+	return read_member(path, -1, "PKG-INFO", NULL, true, out, d);
 }

@@ -79,11 +79,11 @@ cases = []
 for r in repo:
     cases.append(("repo " + r, manifest({"repo": r}, {"python-version": "3", "platforms": ["win32"]})))
 for p in platform:
-    cases.append(("platform " + p, manifest({"repo": "a"}, {"python-version": "3", "platforms": [p]})))
+    cases.append(("platform " + p, manifest({"repo": "o/a"}, {"python-version": "3", "platforms": [p]})))
 for pv in version:
-    cases.append(("python-version " + pv, manifest({"repo": "a"}, {"python-version": pv, "platforms": ["win32"]})))
+    cases.append(("python-version " + pv, manifest({"repo": "o/a"}, {"python-version": pv, "platforms": ["win32"]})))
 for rev in revision:
-    cases.append(("revision " + rev, manifest({"repo": "a", "revision": rev}, {"python-version": "3", "platforms": ["win32"]})))
+    cases.append(("revision " + rev, manifest({"repo": "o/a", "revision": rev}, {"python-version": "3", "platforms": ["win32"]})))
 for name, doc in cases:
     path = os.path.join(sys.argv[3], "agree.yaml")
     with open(path, "w", encoding="utf-8") as f:

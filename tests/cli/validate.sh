@@ -77,7 +77,7 @@ like "$out" "usage: airlock validate" "prints the usage"
 
 # Caps: a file over 1 MiB is refused before parsing.
 {
-	printf 'version: 1\nbundle: big\nmodels:\n  - repo: gpt2\n# '
+	printf 'version: 1\nbundle: big\nmodels:\n  - repo: openai-community/gpt2\n# '
 	head -c 1048576 /dev/zero | tr '\0' 'x'
 	printf '\n'
 } > "$T/big.yaml"

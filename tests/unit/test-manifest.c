@@ -243,13 +243,13 @@ static void test_checks(void)
 		"macosx_14_0_aarch64", NULL,
 	};
 	static const char *const good_repos[] = {
-		"gpt2", "org/name", "a/b", "Org_1/my.model-v2", "a-b.c_d",
+		"openai-community/gpt2", "org/name", "a/b", "Org_1/my.model-v2", "x/a-b.c_d",
 		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopq/"
 		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopq",
 		NULL,
 	};
 	static const char *const bad_repos[] = {
-		"", "/a", "a/", "a/b/c", "a..b", "a--b", "-a", "a-", ".a", "a.", "org/.a", "a b",
+		"", "gpt2", "a-b.c_d", "/a", "a/", "a/b/c", "a..b", "a--b", "-a", "a-", ".a", "a.", "org/.a", "a b",
 		"a/b c", "a\\b", "caf\xc3\xa9",
 		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs",
 		NULL,
