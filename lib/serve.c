@@ -12,9 +12,10 @@
  *
  * Every request opens DIR afresh (DIR is a symbolic link that publish
  * switches to a new generation) and keeps that directory's descriptor; every
- * file is then opened beneath it with openat2(RESOLVE_BENEATH), so neither a
- * "..", an encoded one, nor a symbolic link planted in the tree can reach
- * anything outside the generation the request resolved.
+ * file is then opened beneath it with openat2(RESOLVE_BENEATH) (or, without
+ * openat2, al_serve_open_walk), so neither a "..", an encoded one, nor a
+ * symbolic link planted in the tree can reach anything outside the
+ * generation the request resolved; only regular files are served.
  *
  * The request path is percent-decoded once, here (MHD's own unescaping is
  * turned off), segment by segment, so an encoded '/' stays inside its
@@ -413,32 +414,125 @@ static al_err join_segs(struct al_buf *b, const struct rpath *p, size_t from, si
 	return err;
 }
 
-/* Fallback when the kernel has no openat2: open, then check where the
- * descriptor really points. */
-static int open_checked(int dir, const char *rel, int flags)
-{
-	char self[64], *base = NULL, *got = NULL;
-	ssize_t nb, ng;
-	int fd = -1;
+/* Fallback when the kernel has no openat2 (or a seccomp filter refuses it):
+ * walk rel one component at a time from dir, never following a symbolic link
+ * by the kernel (O_NOFOLLOW). A link is read and spliced into the rest of the
+ * path when it is relative; "..", from the path or from a link, pops a
+ * directory and may not climb above dir. So, as with RESOLVE_BENEATH, the
+ * Hub cache's ../../blobs/<etag> links work and nothing outside dir is ever
+ * opened, not even to look at it. Only a directory or a regular file is
+ * opened with flags (a FIFO or a device is never opened: ENXIO). */
+#define WALK_LINKS 40
 
-	if (!(base = al_malloc(4097)) || !(got = al_malloc(4097)))
+int al_serve_open_walk(int dir, const char *rel, int flags)
+{
+	int fds[SEGS_MAX + 1], n = 0, fd = -1, links = 0, err = 0;
+	struct al_buf todo = AL_BUF_INIT, next = AL_BUF_INIT;
+	char *target = NULL;
+	size_t pos = 0;
+
+	if (rel[0] == '/' || al_buf_addstr(&todo, rel) || !(target = al_malloc(PATH_MAX))) {
+		err = rel[0] == '/' ? EXDEV : ENOMEM;
 		goto out;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", dir);
-	if ((nb = readlink(self, base, 4096)) <= 0 || nb == 4096)
-		goto out;
-	base[nb] = '\0';
-	if ((fd = openat(dir, rel, flags | O_CLOEXEC | O_NOCTTY)) < 0)
-		goto out;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	ng = readlink(self, got, 4096);
-	if (ng <= nb || ng == 4096 || strncmp(got, base, (size_t)nb) || got[nb] != '/') {
+	}
+	for (;;) {
+		int cur = n ? fds[n - 1] : dir;
+		const char *comp, *end;
+		size_t clen;
+		struct stat st;
+		ssize_t tl;
+		bool last;
+		char name[NAME_MAX + 1];
+
+		while (pos < todo.len && todo.buf[pos] == '/')
+			pos++;
+		if (pos == todo.len) { /* the path names a directory (or dir itself) */
+			if ((fd = openat(cur, ".", flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) < 0)
+				err = errno;
+			goto out;
+		}
+		comp = todo.buf + pos;
+		end = memchr(comp, '/', todo.len - pos);
+		clen = end ? (size_t)(end - comp) : todo.len - pos;
+		pos += clen;
+		last = pos == todo.len || strspn(todo.buf + pos, "/") == todo.len - pos;
+		if (clen > NAME_MAX) {
+			err = ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(name, comp, clen);
+		name[clen] = '\0';
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			if (!n) {
+				err = EXDEV; /* above dir */
+				goto out;
+			}
+			close(fds[--n]);
+			continue;
+		}
+		if ((fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+			err = errno;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			if (++links > WALK_LINKS) {
+				err = ELOOP;
+				goto out;
+			}
+			if ((tl = readlinkat(cur, name, target, PATH_MAX)) < 0 || tl == PATH_MAX) {
+				err = tl < 0 ? errno : ENAMETOOLONG;
+				goto out;
+			}
+			if (!tl || target[0] == '/') {
+				err = EXDEV; /* absolute: outside dir by definition */
+				goto out;
+			}
+			/* the link's target, then what was left of the path */
+			al_buf_reset(&next);
+			if (al_buf_add(&next, target, (size_t)tl) || al_buf_addch(&next, '/') ||
+			    al_buf_add(&next, todo.buf + pos, todo.len - pos) ||
+			    (al_buf_reset(&todo), al_buf_add(&todo, next.buf, next.len))) {
+				err = ENOMEM;
+				goto out;
+			}
+			pos = 0;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && !last) {
+			if (n == SEGS_MAX) {
+				err = ENAMETOOLONG;
+				goto out;
+			}
+			fds[n++] = fd;
+			fd = -1;
+			continue;
+		}
 		close(fd);
 		fd = -1;
-		errno = EXDEV;
+		if (!last) {
+			err = ENOTDIR;
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+			err = ENXIO; /* a FIFO, a socket or a device: never opened */
+			goto out;
+		}
+		if ((fd = openat(cur, name, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) < 0)
+			err = errno;
+		goto out;
 	}
 out:
-	al_free(base);
-	al_free(got);
+	while (n)
+		close(fds[--n]);
+	al_buf_release(&todo);
+	al_buf_release(&next);
+	al_free(target);
+	if (fd < 0)
+		errno = err ? err : EIO;
 	return fd;
 }
 
@@ -452,9 +546,9 @@ static int open_beneath(int dir, const char *rel, int flags)
 	how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-	if (fd >= 0 || errno != ENOSYS)
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return (int)fd;
-	return open_checked(dir, rel, flags);
+	return al_serve_open_walk(dir, rel, flags);
 }
 
 static void http_date(time_t t, char out[64])
