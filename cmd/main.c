@@ -122,7 +122,8 @@ const struct cli_command cli_commands[] = {
 	  "  --no-symlinks      real files in hf/hub snapshots instead of symlinks\n" },
 	{ "serve", cmd_serve, "serve a published tree over HTTP (pip index and Hub API)",
 	  "usage: airlock serve --root DIR [--listen ADDR:PORT] [--threads N]\n"
-	  "                     [--access-log FILE|-] [--max-connections N] [--timeout SECONDS]\n"
+	  "                     [--access-log FILE|-] [--max-connections N] [--max-per-client N]\n"
+	  "                     [--timeout SECONDS] [--request-timeout SECONDS]\n"
 	  "\n"
 	  "Serve the tree from 'airlock publish -o DIR', read-only, until SIGINT or\n"
 	  "SIGTERM: /simple/ (PEP 503 HTML and PEP 691 JSON by the Accept header), the\n"
@@ -136,7 +137,12 @@ const struct cli_command cli_commands[] = {
 	  "  -t, --threads N       worker threads (default: one per core)\n"
 	  "  --access-log FILE     one line per request ('-': standard output)\n"
 	  "  --max-connections N   at most N connections at once (default 1024)\n"
-	  "  --timeout SECONDS     drop idle connections after this long (default 30)\n" },
+	  "  --max-per-client N    at most N of them from one client address (default: an\n"
+	  "                        eighth of --max-connections, at least 16; 0: no limit)\n"
+	  "  --timeout SECONDS     drop idle connections after this long (default 30)\n"
+	  "  --request-timeout SECONDS\n"
+	  "                        a request's line, headers and body must arrive within\n"
+	  "                        this long, however slowly they trickle (default: --timeout)\n" },
 	{ "env", cmd_env, "print the client settings for a published tree",
 	  "usage: airlock env (--root DIR | --url URL) [--shell sh|fish|pip-conf|json]\n"
 	  "\n"

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -76,6 +77,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		                              { "access-log", required_argument, NULL, 'a' },
 		                              { "max-connections", required_argument, NULL, 'm' },
 		                              { "timeout", required_argument, NULL, 'T' },
+		                              { "request-timeout", required_argument, NULL, 'R' },
+		                              { "max-per-client", required_argument, NULL, 'P' },
 		                              { 0 } };
 	struct al_serve_opts so = { .listen = "127.0.0.1:8080" };
 	struct access_log alog = { NULL, cli->json };
@@ -99,8 +102,18 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 				return cli_usage("serve", "--max-connections wants a number");
 			break;
 		case 'T':
-			if (!parse_uint(optarg, 86400, &so.timeout))
-				return cli_usage("serve", "--timeout wants seconds");
+			if (!parse_uint(optarg, 86400, &so.timeout) || !so.timeout)
+				return cli_usage("serve", "--timeout wants seconds (1 to 86400)");
+			break;
+		case 'R':
+			if (!parse_uint(optarg, 86400, &so.request_timeout) || !so.request_timeout)
+				return cli_usage("serve", "--request-timeout wants seconds (1 to 86400)");
+			break;
+		case 'P':
+			if (!parse_uint(optarg, 1000000, &so.max_per_client))
+				return cli_usage("serve", "--max-per-client wants a number (0: no limit)");
+			if (!so.max_per_client)
+				so.max_per_client = UINT_MAX;
 			break;
 		case 'a': log_path = optarg; break;
 		default: return cli_usage("serve", "unknown option '%s'", argv[optind - 1]);

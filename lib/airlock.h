@@ -516,7 +516,11 @@ struct al_serve_opts {
 	const char *listen;       /* "ADDR:PORT" or "[V6]:PORT"; NULL: 127.0.0.1:8080; port 0: any */
 	unsigned threads;         /* 0: one per core */
 	unsigned max_connections; /* 0: 1024 */
+	unsigned max_per_client;  /* connections from one address; 0: an eighth of
+	                           * max_connections, at least 16; UINT_MAX: no limit */
 	unsigned timeout;         /* idle seconds before a connection is dropped; 0: 30 */
+	unsigned request_timeout; /* seconds for a whole request (line, headers, POST
+	                           * body) to arrive; 0: timeout */
 	al_serve_log_cb log;      /* may be NULL */
 	void *log_ctx;
 };

@@ -12,9 +12,10 @@
  *
  * Every request opens DIR afresh (DIR is a symbolic link that publish
  * switches to a new generation) and keeps that directory's descriptor; every
- * file is then opened beneath it with openat2(RESOLVE_BENEATH), so neither a
- * "..", an encoded one, nor a symbolic link planted in the tree can reach
- * anything outside the generation the request resolved.
+ * file is then opened beneath it with openat2(RESOLVE_BENEATH) (or, without
+ * openat2, al_serve_open_walk), so neither a "..", an encoded one, nor a
+ * symbolic link planted in the tree can reach anything outside the
+ * generation the request resolved; only regular files are served.
  *
  * The request path is percent-decoded once, here (MHD's own unescaping is
  * turned off), segment by segment, so an encoded '/' stays inside its
@@ -88,7 +89,8 @@ struct al_serve {
 	char *url;
 	char *hostport; /* for Link headers when a client sends no usable Host */
 	unsigned port;
-	unsigned timeout; /* seconds: idle, and for a whole request to arrive */
+	unsigned timeout;         /* idle seconds */
+	unsigned request_timeout; /* seconds for a whole request to arrive */
 	al_serve_log_cb log;
 	void *log_ctx;
 	pthread_mutex_t lock; /* conns, nconns, stopping */
@@ -105,6 +107,10 @@ struct req {
 	struct al_serve *srv;
 	struct MHD_Connection *c;
 	struct timespec t0;
+	const char *uri;     /* the request target as MHD parsed it, in its buffer */
+	size_t uri_len;      /* its length then (before the query was split off) */
+	bool uri_ctl;        /* it held a control byte or a space then */
+	bool started;        /* the access handler has seen it */
 	enum method m;
 	char *method, *path; /* copies for the access log */
 	unsigned status;     /* 0 until a response is queued */
@@ -408,32 +414,125 @@ static al_err join_segs(struct al_buf *b, const struct rpath *p, size_t from, si
 	return err;
 }
 
-/* Fallback when the kernel has no openat2: open, then check where the
- * descriptor really points. */
-static int open_checked(int dir, const char *rel, int flags)
-{
-	char self[64], *base = NULL, *got = NULL;
-	ssize_t nb, ng;
-	int fd = -1;
+/* Fallback when the kernel has no openat2 (or a seccomp filter refuses it):
+ * walk rel one component at a time from dir, never following a symbolic link
+ * by the kernel (O_NOFOLLOW). A link is read and spliced into the rest of the
+ * path when it is relative; "..", from the path or from a link, pops a
+ * directory and may not climb above dir. So, as with RESOLVE_BENEATH, the
+ * Hub cache's ../../blobs/<etag> links work and nothing outside dir is ever
+ * opened, not even to look at it. Only a directory or a regular file is
+ * opened with flags (a FIFO or a device is never opened: ENXIO). */
+#define WALK_LINKS 40
 
-	if (!(base = al_malloc(4097)) || !(got = al_malloc(4097)))
+int al_serve_open_walk(int dir, const char *rel, int flags)
+{
+	int fds[SEGS_MAX + 1], n = 0, fd = -1, links = 0, err = 0;
+	struct al_buf todo = AL_BUF_INIT, next = AL_BUF_INIT;
+	char *target = NULL;
+	size_t pos = 0;
+
+	if (rel[0] == '/' || al_buf_addstr(&todo, rel) || !(target = al_malloc(PATH_MAX))) {
+		err = rel[0] == '/' ? EXDEV : ENOMEM;
 		goto out;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", dir);
-	if ((nb = readlink(self, base, 4096)) <= 0 || nb == 4096)
-		goto out;
-	base[nb] = '\0';
-	if ((fd = openat(dir, rel, flags | O_CLOEXEC | O_NOCTTY)) < 0)
-		goto out;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	ng = readlink(self, got, 4096);
-	if (ng <= nb || ng == 4096 || strncmp(got, base, (size_t)nb) || got[nb] != '/') {
+	}
+	for (;;) {
+		int cur = n ? fds[n - 1] : dir;
+		const char *comp, *end;
+		size_t clen;
+		struct stat st;
+		ssize_t tl;
+		bool last;
+		char name[NAME_MAX + 1];
+
+		while (pos < todo.len && todo.buf[pos] == '/')
+			pos++;
+		if (pos == todo.len) { /* the path names a directory (or dir itself) */
+			if ((fd = openat(cur, ".", flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) < 0)
+				err = errno;
+			goto out;
+		}
+		comp = todo.buf + pos;
+		end = memchr(comp, '/', todo.len - pos);
+		clen = end ? (size_t)(end - comp) : todo.len - pos;
+		pos += clen;
+		last = pos == todo.len || strspn(todo.buf + pos, "/") == todo.len - pos;
+		if (clen > NAME_MAX) {
+			err = ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(name, comp, clen);
+		name[clen] = '\0';
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			if (!n) {
+				err = EXDEV; /* above dir */
+				goto out;
+			}
+			close(fds[--n]);
+			continue;
+		}
+		if ((fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+			err = errno;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			if (++links > WALK_LINKS) {
+				err = ELOOP;
+				goto out;
+			}
+			if ((tl = readlinkat(cur, name, target, PATH_MAX)) < 0 || tl == PATH_MAX) {
+				err = tl < 0 ? errno : ENAMETOOLONG;
+				goto out;
+			}
+			if (!tl || target[0] == '/') {
+				err = EXDEV; /* absolute: outside dir by definition */
+				goto out;
+			}
+			/* the link's target, then what was left of the path */
+			al_buf_reset(&next);
+			if (al_buf_add(&next, target, (size_t)tl) || al_buf_addch(&next, '/') ||
+			    al_buf_add(&next, todo.buf + pos, todo.len - pos) ||
+			    (al_buf_reset(&todo), al_buf_add(&todo, next.buf, next.len))) {
+				err = ENOMEM;
+				goto out;
+			}
+			pos = 0;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && !last) {
+			if (n == SEGS_MAX) {
+				err = ENAMETOOLONG;
+				goto out;
+			}
+			fds[n++] = fd;
+			fd = -1;
+			continue;
+		}
 		close(fd);
 		fd = -1;
-		errno = EXDEV;
+		if (!last) {
+			err = ENOTDIR;
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+			err = ENXIO; /* a FIFO, a socket or a device: never opened */
+			goto out;
+		}
+		if ((fd = openat(cur, name, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) < 0)
+			err = errno;
+		goto out;
 	}
 out:
-	al_free(base);
-	al_free(got);
+	while (n)
+		close(fds[--n]);
+	al_buf_release(&todo);
+	al_buf_release(&next);
+	al_free(target);
+	if (fd < 0)
+		errno = err ? err : EIO;
 	return fd;
 }
 
@@ -447,9 +546,9 @@ static int open_beneath(int dir, const char *rel, int flags)
 	how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-	if (fd >= 0 || errno != ENOSYS)
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return (int)fd;
-	return open_checked(dir, rel, flags);
+	return al_serve_open_walk(dir, rel, flags);
 }
 
 static void http_date(time_t t, char out[64])
@@ -1683,6 +1782,178 @@ out:
 	return ret;
 }
 
+/* ---- strict framing --------------------------------------------------------------------
+ *
+ * libmicrohttpd 0.9.75 with MHD_OPTION_STRICT_FOR_CLIENT 1 refuses an HTTP/1.1
+ * request without Host and a space in the request target; it refuses a header
+ * line without a colon, a Content-Length that is not all digits, and lines
+ * longer than the connection's memory. It accepts the rest: both
+ * Content-Length and Transfer-Encoding (it then reads the body chunked), a
+ * second Content-Length (it uses the first), any Transfer-Encoding, a body on
+ * a GET, whitespace before a colon (the name keeps it), control bytes, a
+ * folded line (glued onto the previous header's name), and a NUL, which
+ * silently ends the string it is in. A proxy in front may read such a request
+ * differently from us (request smuggling), so the first call of the handler
+ * refuses all of them with 400 and closes the connection.
+ *
+ * MHD parses a request in place, in one buffer: the method, the target, the
+ * version and each header's name and value are pointers into it, the bytes
+ * that ended them (space, colon, CR, LF) overwritten with NUL. So a NUL the
+ * client sent, a fold or a bare LF shows as a piece that does not end where
+ * the next begins: each piece must end exactly where the request line's or
+ * the header line's grammar puts the next one. */
+
+/* RFC 9110 tchar: what a method or a header name is made of. */
+static bool tchar(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
+}
+
+struct framing {
+	const char *next;     /* where the next header line must start */
+	const char *why;      /* the first problem, or NULL */
+	const char *cl, *te;  /* the Content-Length and Transfer-Encoding values */
+	unsigned ncl, nte, nhost;
+};
+
+#define NOT_FRAMED "a header line is folded, holds a NUL or does not end with CRLF"
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t klen, const char *value, size_t vlen)
+{
+	struct framing *f = cls;
+	const char *p;
+	size_t i;
+
+	(void)kind;
+	if (key != f->next || !value) {
+		f->why = NOT_FRAMED;
+		return MHD_NO;
+	}
+	for (i = 0; i < klen; i++)
+		if (!tchar((unsigned char)key[i]))
+			break;
+	if (!klen || i < klen) {
+		f->why = "a header name is empty or holds a space, a tab or a control byte";
+		return MHD_NO;
+	}
+	/* the colon (now NUL), then only spaces and tabs up to the value */
+	p = key + klen + 1;
+	if (value < p || (size_t)(value - p) > HEADER_POOL) {
+		f->why = NOT_FRAMED;
+		return MHD_NO;
+	}
+	for (; p < value; p++)
+		if (*p != ' ' && *p != '\t') {
+			f->why = NOT_FRAMED;
+			return MHD_NO;
+		}
+	for (i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			f->why = "a header value holds a control byte (CR, NUL ...)";
+			return MHD_NO;
+		}
+	}
+	/* CR and LF, both overwritten */
+	if (value[vlen] || value[vlen + 1]) {
+		f->why = NOT_FRAMED;
+		return MHD_NO;
+	}
+	f->next = value + vlen + 2;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		f->ncl++;
+		f->cl = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->nte++;
+		f->te = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_HOST)) {
+		f->nhost++;
+	}
+	return MHD_YES;
+}
+
+/* NULL when the request line and headers are well framed, else why not. */
+static const char *framing_check(const struct req *r, const char *method, const char *version)
+{
+	struct framing f;
+	size_t i, mlen = strlen(method), vlen = strlen(version);
+
+	memset(&f, 0, sizeof(f));
+	if (!r->uri)
+		return "no request target";
+	for (i = 0; i < mlen; i++)
+		if (!tchar((unsigned char)method[i]))
+			return "the method is not a token";
+	if (!mlen || method + mlen + 1 != r->uri)
+		return "the request line holds a NUL or more than one space";
+	if (r->uri_ctl)
+		return "the request target holds a control byte (CR, NUL ...)";
+	if (r->uri + r->uri_len + 1 != version)
+		return "the request line holds a NUL or more than one space";
+	if (vlen != 8 || strncmp(version, "HTTP/1.", 7) || version[7] < '0' || version[7] > '9')
+		return "the version is not HTTP/1.x";
+	if (version[vlen + 1])
+		return "the request line does not end with CRLF";
+	f.next = version + vlen + 2;
+	MHD_get_connection_values_n(r->c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.why)
+		return f.why;
+	if (f.next[0] || f.next[1])
+		return "the header section does not end with an empty CRLF line";
+	if (f.nhost > 1)
+		return "more than one Host";
+	if (f.ncl > 1)
+		return "more than one Content-Length";
+	if (f.nte > 1)
+		return "more than one Transfer-Encoding";
+	if (f.ncl && f.nte)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.te && strcasecmp(f.te, "chunked"))
+		return "a Transfer-Encoding other than chunked";
+	if ((r->m == M_GET || r->m == M_HEAD) && (f.te || (f.cl && strcmp(f.cl, "0"))))
+		return "a body on a GET or HEAD";
+	return NULL;
+}
+
+/* 400 and close the connection (the rest of what the client sent is not
+ * read as another request). */
+static enum MHD_Result bad_framing(struct req *r, const char *why)
+{
+	const char *h[] = { MHD_HTTP_HEADER_CONNECTION, "close", NULL };
+	struct al_buf b = AL_BUF_INIT;
+	enum MHD_Result ret;
+
+	if (al_buf_addf(&b, "bad request: %s\n", why))
+		return MHD_NO;
+	ret = reply(r, 400, CT_TEXT, b.buf, b.len, h);
+	al_buf_release(&b);
+	return ret;
+}
+
+/* MHD calls this with the request target before it splits off the query or
+ * decodes anything (the pointer is into its buffer); what it returns is the
+ * handler's *req_cls. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req *r = al_calloc(1, sizeof(*r));
+	size_t i;
+
+	if (!r)
+		return NULL;
+	r->srv = cls;
+	r->c = c;
+	r->gen = -1;
+	r->uri = uri;
+	r->uri_len = strlen(uri);
+	for (i = 0; i < r->uri_len; i++) /* MHD overwrites '?', '&' and '=' after this */
+		if ((unsigned char)uri[i] <= 0x20 || uri[i] == 0x7f)
+			r->uri_ctl = true;
+	al_buf_init(&r->body);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	return r;
+}
+
 /* ---- request deadlines ------------------------------------------------------------ */
 
 static struct conn *conn_of(struct MHD_Connection *c)
@@ -1702,7 +1973,7 @@ static void conn_deadline(struct al_serve *srv, struct conn *k, bool arm)
 		return;
 	if (arm) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		t.tv_sec += srv->timeout;
+		t.tv_sec += srv->request_timeout;
 	}
 	pthread_mutex_lock(&srv->lock);
 	k->deadline = t;
@@ -1726,7 +1997,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 			return;
 		k->fd = ci->connect_fd;
 		clock_gettime(CLOCK_MONOTONIC, &k->deadline);
-		k->deadline.tv_sec += srv->timeout;
+		k->deadline.tv_sec += srv->request_timeout;
 		pthread_mutex_lock(&srv->lock);
 		k->next = srv->conns;
 		if (srv->conns)
@@ -1804,23 +2075,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	struct al_serve *srv = cls;
 	struct req *r = *req_cls;
+	const char *why;
 
-	(void)version;
 	if (!r) {
-		if (!(r = al_calloc(1, sizeof(*r))))
+		/* no target (so uri_seen never ran), or it ran out of memory */
+		if (!(r = uri_seen(srv, "", c)))
 			return MHD_NO;
-		r->srv = srv;
-		r->c = c;
-		r->gen = -1;
-		al_buf_init(&r->body);
-		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+		r->uri = NULL; /* framing_check refuses it */
+		*req_cls = r;
+	}
+	if (!r->started) {
+		r->started = true;
 		r->m = !strcmp(method, "GET") ? M_GET : !strcmp(method, "HEAD") ? M_HEAD
 		         : !strcmp(method, "POST") ? M_POST : M_OTHER;
 		if (srv->log) {
 			r->method = al_strndup(method, 32);
 			r->path = al_strndup(url, 2048);
 		}
-		*req_cls = r;
+		if ((why = framing_check(r, method, version)))
+			return bad_framing(r, why);
 		if (r->m != M_POST)
 			conn_deadline(srv, conn_of(c), false); /* the whole request is here */
 		if (r->m == M_POST) {
@@ -1861,7 +2134,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	conn_deadline(srv, conn_of(c), true); /* the next request on this connection */
 	if (!r)
 		return;
-	if (srv->log) {
+	if (srv->log && r->started) {
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		char addr[INET6_ADDRSTRLEN] = "-";
@@ -2016,7 +2289,7 @@ static void sync_release(struct al_serve *srv)
 al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d)
 {
 	struct al_serve *srv = NULL;
-	unsigned threads = o->threads, flags;
+	unsigned threads = o->threads, flags, per_client;
 	bool v6 = false;
 	struct stat st;
 	al_err err;
@@ -2038,6 +2311,7 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	srv->log = o->log;
 	srv->log_ctx = o->log_ctx;
 	srv->timeout = o->timeout ? o->timeout : 30u;
+	srv->request_timeout = o->request_timeout ? o->request_timeout : srv->timeout;
 	if ((err = sync_init(srv, d)))
 		goto fail;
 	if (o->root[0] == '/') {
@@ -2063,11 +2337,18 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	srv->max_conns = o->max_connections ? o->max_connections : 1024u;
+	/* one address may not take them all (0 for MHD: no limit) */
+	per_client = o->max_per_client == UINT_MAX ? 0
+	             : o->max_per_client ? o->max_per_client
+	             : srv->max_conns / 8 > 16 ? srv->max_conns / 8 : 16;
 	srv->mhd = MHD_start_daemon(
 		flags, 0, accept_conn, srv, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT,
 		srv->max_conns > UINT_MAX / threads ? UINT_MAX : srv->max_conns * threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
+		MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_seen, srv,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_POOL, MHD_OPTION_NOTIFY_COMPLETED, completed,
 		srv, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,

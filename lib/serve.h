@@ -52,4 +52,11 @@ unsigned al_serve_path_split(const char *raw, void (*seg)(void *ctx, const char 
 unsigned al_serve_paths_request(const char *ct, char *body, size_t len, json_t **paths,
                                 bool *expand, const char **why);
 
+/* Open rel beneath the directory dir the way openat2(RESOLVE_BENEATH) would,
+ * for kernels without it: component by component with O_NOFOLLOW, following
+ * only relative symbolic links that stay beneath dir; a FIFO, socket or
+ * device is never opened (ENXIO). flags: O_RDONLY with O_NONBLOCK or
+ * O_DIRECTORY. A descriptor, or -1 with errno (EXDEV: it would leave dir). */
+int al_serve_open_walk(int dir, const char *rel, int flags);
+
 #endif

@@ -8,12 +8,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -396,6 +399,94 @@ static void test_fixtures(void)
 
 /* ---- the server ---------------------------------------------------------------------- */
 
+/* al_serve_open_walk (the fallback for kernels without openat2) against
+ * openat2(RESOLVE_BENEATH) itself, case by case, in a tree under top/walk. */
+static void test_walk(void)
+{
+	static const struct {
+		const char *rel;
+		int flags;
+		const char *want; /* the content, "DIR", or NULL: refused */
+	} cases[] = {
+		{ "blobs/b1", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/c/file.txt", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/c/sub/deep.txt", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/c/via-dir/b1", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/c/chain", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/./c//file.txt", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots/c/../c/file.txt", O_RDONLY | O_NONBLOCK, "blob one\n" },
+		{ "snapshots", O_RDONLY | O_DIRECTORY, "DIR" },
+		{ "snapshots/c/via-dir", O_RDONLY | O_DIRECTORY, "DIR" },
+		{ "snapshots/c/abs", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/up", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/updir/secret.txt", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/updir", O_RDONLY | O_DIRECTORY, NULL },
+		{ "snapshots/c/zero", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/loop", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/missing", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/c/file.txt/x", O_RDONLY | O_NONBLOCK, NULL },
+		{ "../secret.txt", O_RDONLY | O_NONBLOCK, NULL },
+		{ "snapshots/../../secret.txt", O_RDONLY | O_NONBLOCK, NULL },
+		{ "/etc/passwd", O_RDONLY | O_NONBLOCK, NULL },
+	};
+	struct al_buf w = AL_BUF_INIT, p = AL_BUF_INIT;
+	int dir;
+	size_t i;
+
+	al_buf_addf(&w, "%s/walk", top);
+	puts_(w.buf, "blobs/b1", "blob one\n");
+	link_(w.buf, "snapshots/c/file.txt", "../../blobs/b1");
+	link_(w.buf, "snapshots/c/sub/deep.txt", "../../../blobs/b1");
+	link_(w.buf, "snapshots/c/via-dir", "../../blobs");
+	link_(w.buf, "snapshots/c/chain", "file.txt");
+	link_(w.buf, "snapshots/c/abs", "/etc/passwd");
+	link_(w.buf, "snapshots/c/up", "../../../secret.txt");
+	link_(w.buf, "snapshots/c/updir", "../../..");
+	link_(w.buf, "snapshots/c/zero", "/dev/zero");
+	link_(w.buf, "snapshots/c/loop", "loop");
+	al_buf_addf(&p, "%s/snapshots/c/fifo", w.buf);
+	if (mkfifo(p.buf, 0644) < 0)
+		diag("cannot make %s", p.buf);
+	if ((dir = open(w.buf, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		ok(0, "open %s", w.buf);
+		goto out;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct open_how how = { .flags = (uint64_t)(cases[i].flags | O_CLOEXEC | O_NOCTTY),
+			                .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+		int fd = al_serve_open_walk(dir, cases[i].rel, cases[i].flags), e = errno;
+		long kfd = syscall(SYS_openat2, dir, cases[i].rel, &how, sizeof(how));
+		char got[64] = "";
+		struct stat st;
+		ssize_t n;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			strcpy(got, "DIR");
+		} else if (fd >= 0 && (n = read(fd, got, sizeof(got) - 1)) >= 0) {
+			got[n] = '\0';
+		}
+		if (cases[i].want)
+			ok(fd >= 0 && !strcmp(got, cases[i].want), "walk: %s opens (%s)", cases[i].rel,
+			   fd >= 0 ? "ok" : strerror(e));
+		else
+			ok(fd < 0, "walk: %s is refused (%s)", cases[i].rel, fd < 0 ? strerror(e) : got);
+		/* openat2 agrees (it opens the FIFO, which the walk never does) */
+		if (kfd >= 0 || errno != ENOSYS)
+			ok((kfd >= 0) == (fd >= 0), "  as openat2(RESOLVE_BENEATH) does");
+		if (fd >= 0)
+			close(fd);
+		if (kfd >= 0)
+			close((int)kfd);
+	}
+	errno = 0;
+	ok(al_serve_open_walk(dir, "snapshots/c/fifo", O_RDONLY | O_NONBLOCK) < 0 && errno == ENXIO,
+	   "walk: a FIFO is never opened (ENXIO)");
+	close(dir);
+out:
+	al_buf_release(&w);
+	al_buf_release(&p);
+}
+
 int main(void)
 {
 	struct al_diag d = AL_DIAG_INIT;
@@ -434,6 +525,7 @@ int main(void)
 
 	test_fixtures();
 	test_env(pub.buf);
+	test_walk();
 
 	so.root = top;
 	so.listen = "127.0.0.1:0";
