@@ -398,11 +398,14 @@ static al_err check_complete(struct import *im)
 }
 
 /* Only the manifest, its signature and the declared volumes may sit in the
- * manifest's directory: anything else means the media is not what was signed. */
+ * manifest's directory, each a regular file (not a link, a FIFO or a device):
+ * anything else means the media is not what was signed. The directory itself
+ * may be a symbolic link (a mount point often is). */
 static al_err check_directory(struct import *im)
 {
 	const char *dir = im->o->dirs[0];
 	struct dirent *e;
+	struct stat st;
 	DIR *dh = opendir(dir);
 	al_err err = AL_OK;
 	size_t i;
@@ -410,44 +413,61 @@ static al_err check_directory(struct import *im)
 	if (!dh)
 		return al_diag_set(im->d, AL_EIO, "cannot read '%s': %s", dir, strerror(errno));
 	while (!err && (e = readdir(dh))) {
-		bool known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		             !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
+		bool dot = !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."),
+		     known = !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
 		for (i = 0; !known && i < im->nvols; i++)
 			known = !strcmp(e->d_name, im->vols[i].name);
-		if (!known)
+		if (!known && !dot)
 			err = refuse(im, AL_EREFUSED, "'%s/%s' is not part of the signed media", dir,
 			             e->d_name);
+		else if (known && fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			err = al_diag_set(im->d, AL_EIO, "cannot stat '%s/%s': %s", dir, e->d_name,
+			                  strerror(errno));
+		else if (known && !S_ISREG(st.st_mode))
+			err = refuse(im, AL_EREFUSED, "'%s/%s' is not a regular file", dir, e->d_name);
 	}
 	closedir(dh);
 	return err;
 }
 
+/* Open a volume as a regular file (al_open_regular: no link, FIFO or device,
+ * never blocking) of its declared size. */
+static al_err open_volume(struct import *im, const char *path, const struct mvolume *mv, int *fd)
+{
+	struct stat st;
+	al_err err;
+
+	if ((err = al_open_regular(path, 0, fd, &st, im->d)))
+		return err;
+	if ((uint64_t)st.st_size != mv->size) {
+		close(*fd);
+		*fd = -1;
+		return refuse(im, AL_EVERIFY, "%s: %llu bytes, the manifest says %llu", mv->name,
+		              (unsigned long long)st.st_size, (unsigned long long)mv->size);
+	}
+	return AL_OK;
+}
+
 static al_err locate_volumes(struct import *im)
 {
 	size_t i, k;
-	struct stat st;
+	al_err err;
+	int fd;
 
 	for (i = 0; i < im->nvols; i++) {
 		for (k = 0; k < im->o->ndirs && !im->vols[i].path; k++) {
 			char *p = al_path_join(im->o->dirs[k], im->vols[i].name);
 			if (!p)
 				return al_diag_set(im->d, AL_ENOMEM, "out of memory");
-			if (lstat(p, &st) == 0) {
-				if (!S_ISREG(st.st_mode)) {
-					al_free(p);
-					return refuse(im, AL_EREFUSED, "'%s/%s' is not a regular file",
-					              im->o->dirs[k], im->vols[i].name);
-				}
-				if ((uint64_t)st.st_size != im->vols[i].size) {
-					al_free(p);
-					return refuse(im, AL_EVERIFY, "%s: %llu bytes, the manifest says %llu",
-					              im->vols[i].name, (unsigned long long)st.st_size,
-					              (unsigned long long)im->vols[i].size);
-				}
+			err = open_volume(im, p, &im->vols[i], &fd);
+			if (!err) {
+				close(fd);
 				im->vols[i].path = p;
-			} else {
-				al_free(p);
+				continue;
 			}
+			al_free(p);
+			if (err != AL_ENOTFOUND)
+				return err;
 		}
 		if (!im->vols[i].path)
 			return refuse(im, AL_ENOTFOUND, "volume %s not found in the media directories",
@@ -804,11 +824,9 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		return err;
 	if ((err = vr_start(&r, im->d)))
 		goto out;
-	r.fd = open(mv->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (r.fd < 0) {
-		err = al_diag_set(im->d, AL_EIO, "cannot open '%s': %s", mv->path, strerror(errno));
+	/* again: what locate_volumes saw may have been swapped since */
+	if ((err = open_volume(im, mv->path, mv, &r.fd)))
 		goto out;
-	}
 	posix_fadvise(r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!(a = archive_read_new())) {
 		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
@@ -1102,11 +1120,11 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = al_buf_read_file(&text, path.buf, AL_MEDIA_MANIFEST_MAX, d)))
+	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 		goto refused;
 	al_buf_reset(&path);
 	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
-	if ((err = al_buf_read_file(&sig, path.buf, SIG_MAX, d)))
+	if ((err = al_read_regular(&sig, path.buf, 0, SIG_MAX, d)))
 		goto refused;
 	if ((err = o->verifier->verify(o->verifier->ctx, text.buf, text.len, sig.buf, sig.len, &tc,
 	                               im.key_id, d))) {

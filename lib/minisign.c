@@ -366,7 +366,8 @@ al_err al_minisign_pub_read(struct al_mpub **out, const char *path, struct al_di
 		err = al_diag_set(d, err, "out of memory");
 		goto out;
 	}
-	if ((err = al_buf_read_file(&b, path, AL_MS_FILE_MAX, d)))
+	/* a link to a key file is the operator's choice; a FIFO or a device would hang */
+	if ((err = al_read_regular(&b, path, AL_OPEN_FOLLOW, AL_MS_FILE_MAX, d)))
 		goto out;
 	err = al_minisign_pub_parse(out, b.buf, b.len, what.buf, d);
 out:
