@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,11 +179,19 @@ static bool valid_volume_name(const char *s, unsigned want)
 	return !strcmp(s, expect);
 }
 
+/* *sum += v, false when the sum would pass INT64_MAX: sizes from media are
+ * never trusted to add up without wrapping (100000 parts of INT64_MAX). */
+static bool add_size(uint64_t *sum, uint64_t v)
+{
+	return !__builtin_add_overflow(*sum, v, sum) && *sum <= INT64_MAX;
+}
+
 /* Parse the (already signature-checked) manifest into objects and volumes,
  * checking every field; hostile values are refused, not trusted. */
 static al_err parse_manifest(struct import *im)
 {
 	json_t *r = im->root, *v, *contents, *objs, *vols, *base;
+	uint64_t all = 0;
 	size_t i, k;
 	al_err err;
 
@@ -282,12 +291,19 @@ static al_err parse_manifest(struct import *im)
 			memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
 			pt->size = (uint64_t)json_integer_value(ps);
 			pt->volume = (unsigned)json_integer_value(pv);
-			total += pt->size;
 			mo->nparts++;
+			if (!add_size(&total, pt->size))
+				return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
+				              "parts add up to more than %lld bytes", mo->hex,
+				              (long long)INT64_MAX);
 		}
 		if (total != mo->size)
 			return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
 	}
+	for (i = 0; i < im->nobjs; i++)
+		if (!add_size(&all, im->objs[i].size))
+			return refuse(im, AL_EINVALID, "manifest: the sizes of the objects add up to "
+			              "more than %lld bytes", (long long)INT64_MAX);
 	return AL_OK;
 }
 
@@ -1073,7 +1089,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT, sig = AL_BUF_INIT, list = AL_BUF_INIT;
 	char *tc = NULL;
 	unsigned long long free_bytes = 0, need = 0;
-	bool staging_made = false, keep_stage = false;
+	bool staging_made = false, keep_stage = false, wraps = false;
 	char *lock_path = NULL;
 	int lock_fd = -1;
 	size_t i;
@@ -1147,7 +1163,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	sum->volumes = (unsigned)im.nvols;
 	for (i = 0; i < im.nobjs; i++) {
 		sum->objects++;
-		sum->bytes += im.objs[i].size;
+		sum->bytes += im.objs[i].size; /* at most INT64_MAX in all (parse_manifest) */
 	}
 
 	/* 3. replay, rollback, base */
@@ -1183,14 +1199,21 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	    (err = locate_volumes(&im)))
 		goto refused;
 
-	/* 4. free space (split objects are staged twice: parts and whole) */
-	for (i = 0; i < im.nobjs; i++)
+	/* 4. free space (split objects are staged twice: parts and whole), plus
+	 * 16 MiB of slack; a sum that would wrap needs more than any disk has */
+	for (i = 0; i < im.nobjs && !wraps; i++)
 		if (!im.objs[i].present)
-			need += im.objs[i].size * (im.objs[i].nparts ? 2 : 1);
+			wraps = __builtin_add_overflow(need, im.objs[i].size, &need) ||
+			        (im.objs[i].nparts && __builtin_add_overflow(need, im.objs[i].size, &need));
 	if (!o->verify_only) {
 		if ((err = al_free_space(al_store_dir(s), &free_bytes, d)))
 			goto refused;
-		if (free_bytes < need + (16u << 20)) {
+		if (wraps) {
+			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: more than %llu "
+			             "bytes needed, %llu free", ULLONG_MAX, free_bytes);
+			goto refused;
+		}
+		if (free_bytes < need || free_bytes - need < (16u << 20)) {
 			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: %llu bytes needed, "
 			             "%llu free", need, free_bytes);
 			goto refused;
