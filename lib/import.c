@@ -1082,6 +1082,36 @@ static int64_t last_seq(struct import *im, const char *bundle)
 	return best;
 }
 
+/* seq is the export's unix time (docs/media.md), and rollback protection
+ * wants every later medium to carry a larger one: a seq far in the future,
+ * INT64_MAX at worst, would block every later medium for good. So seq may
+ * run ahead of this machine's clock by at most AL_MEDIA_SEQ_AHEAD_MAX, which
+ * absorbs the skew of two unsynchronised clocks across the gap; a seq within
+ * it blocks later media for at most that long. A clock here that lags by more
+ * refuses good media, with a message that says so: setting the clock right
+ * is the remedy, and nothing is lost meanwhile. */
+static al_err check_seq_ahead(struct import *im)
+{
+	int64_t now = (int64_t)time(NULL), ahead;
+	char when[32] = "?";
+	struct tm tm;
+	time_t t;
+
+	if (now < 0)
+		now = 0;
+	ahead = im->seq - now; /* seq > 0, now >= 0: no overflow */
+	if (ahead <= AL_MEDIA_SEQ_AHEAD_MAX)
+		return AL_OK;
+	t = (time_t)now;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return refuse(im, AL_EREFUSED, "seq %lld is %lld days ahead of this machine's clock (%s): "
+	              "it would block every later medium, and seq may run at most %lld days "
+	              "ahead (if this clock is wrong, set it right and import again)",
+	              (long long)im->seq, (long long)(ahead / 86400 + (ahead % 86400 != 0)), when,
+	              (long long)(AL_MEDIA_SEQ_AHEAD_MAX / 86400));
+}
+
 al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
                        struct al_media_summary *sum, struct al_diag *d)
 {
@@ -1180,6 +1210,8 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 		err = AL_OK;
 		goto out;
 	}
+	if ((err = check_seq_ahead(&im)))
+		goto refused;
 	for (i = 0; i < im.nlocks; i++) {
 		int64_t last = last_seq(&im, im.locks[i]->bundle);
 		if (im.seq <= last) {
