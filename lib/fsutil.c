@@ -167,6 +167,12 @@ al_err al_open_regular(const char *path, unsigned flags, int *fd, struct stat *s
 	int f, fl;
 
 	*fd = -1;
+	/* not even opened when it is plainly no regular file (opening a device
+	 * can act: a tape rewinds); the fstat below catches a swap after this */
+	if ((flags & AL_OPEN_FOLLOW ? stat(path, &sb) : lstat(path, &sb)) == 0 &&
+	    !S_ISREG(sb.st_mode))
+		return al_diag_set(d, AL_EINVALID, "'%s' is %s, not a regular file", path,
+		                   file_kind(sb.st_mode));
 	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (flags & AL_OPEN_FOLLOW ? 0 : O_NOFOLLOW));
 	if (f < 0 && errno == ELOOP && !(flags & AL_OPEN_FOLLOW) && lstat(path, &sb) == 0 &&
 	    S_ISLNK(sb.st_mode))
