@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -142,4 +143,101 @@ al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *
 		                   strerror(errno));
 	*out = (unsigned long long)st.f_bavail * st.f_frsize;
 	return AL_OK;
+}
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	return "not a plain file";
+}
+
+al_err al_open_regular(const char *path, unsigned flags, int *fd, struct stat *st,
+                       struct al_diag *d)
+{
+	struct stat sb;
+	int f, fl;
+
+	*fd = -1;
+	/* not even opened when it is plainly no regular file (opening a device
+	 * can act: a tape rewinds); the fstat below catches a swap after this */
+	if ((flags & AL_OPEN_FOLLOW ? stat(path, &sb) : lstat(path, &sb)) == 0 &&
+	    !S_ISREG(sb.st_mode))
+		return al_diag_set(d, AL_EINVALID, "'%s' is %s, not a regular file", path,
+		                   file_kind(sb.st_mode));
+	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (flags & AL_OPEN_FOLLOW ? 0 : O_NOFOLLOW));
+	if (f < 0 && errno == ELOOP && !(flags & AL_OPEN_FOLLOW) && lstat(path, &sb) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		return al_diag_set(d, AL_EINVALID, "'%s' is a symbolic link, not a regular file",
+		                   path);
+	if (f < 0)
+		return al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO, "cannot open '%s': %s",
+		                   path, strerror(errno));
+	if (fstat(f, &sb) < 0) {
+		int e = errno;
+		close(f);
+		return al_diag_set(d, AL_EIO, "cannot stat '%s': %s", path, strerror(e));
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(f);
+		return al_diag_set(d, AL_EINVALID, "'%s' is %s, not a regular file", path,
+		                   file_kind(sb.st_mode));
+	}
+	if ((fl = fcntl(f, F_GETFL)) < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		close(f);
+		return al_diag_set(d, AL_EIO, "cannot open '%s': %s", path, strerror(e));
+	}
+	if (st)
+		*st = sb;
+	*fd = f;
+	return AL_OK;
+}
+
+al_err al_read_regular(struct al_buf *b, const char *path, unsigned flags, size_t max,
+                       struct al_diag *d)
+{
+	char chunk[65536];
+	struct stat st;
+	size_t got = 0;
+	al_err err;
+	ssize_t n;
+	int fd;
+
+	if ((err = al_open_regular(path, flags, &fd, &st, d)))
+		return err;
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = al_diag_set(d, AL_EIO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((size_t)n > max - got) {
+			err = al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
+			break;
+		}
+		got += (size_t)n;
+		if ((err = al_buf_add(b, chunk, (size_t)n))) {
+			err = al_diag_set(d, err, "cannot read '%s': %s", path, al_strerror(err));
+			break;
+		}
+	}
+	close(fd);
+	return err;
 }

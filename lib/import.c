@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,11 +179,19 @@ static bool valid_volume_name(const char *s, unsigned want)
 	return !strcmp(s, expect);
 }
 
+/* *sum += v, false when the sum would pass INT64_MAX: sizes from media are
+ * never trusted to add up without wrapping (100000 parts of INT64_MAX). */
+static bool add_size(uint64_t *sum, uint64_t v)
+{
+	return !__builtin_add_overflow(*sum, v, sum) && *sum <= INT64_MAX;
+}
+
 /* Parse the (already signature-checked) manifest into objects and volumes,
  * checking every field; hostile values are refused, not trusted. */
 static al_err parse_manifest(struct import *im)
 {
 	json_t *r = im->root, *v, *contents, *objs, *vols, *base;
+	uint64_t all = 0;
 	size_t i, k;
 	al_err err;
 
@@ -282,12 +291,19 @@ static al_err parse_manifest(struct import *im)
 			memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
 			pt->size = (uint64_t)json_integer_value(ps);
 			pt->volume = (unsigned)json_integer_value(pv);
-			total += pt->size;
 			mo->nparts++;
+			if (!add_size(&total, pt->size))
+				return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
+				              "parts add up to more than %lld bytes", mo->hex,
+				              (long long)INT64_MAX);
 		}
 		if (total != mo->size)
 			return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
 	}
+	for (i = 0; i < im->nobjs; i++)
+		if (!add_size(&all, im->objs[i].size))
+			return refuse(im, AL_EINVALID, "manifest: the sizes of the objects add up to "
+			              "more than %lld bytes", (long long)INT64_MAX);
 	return AL_OK;
 }
 
@@ -448,11 +464,14 @@ static al_err check_complete(struct import *im)
 }
 
 /* Only the manifest, its signature and the declared volumes may sit in the
- * manifest's directory: anything else means the media is not what was signed. */
+ * manifest's directory, each a regular file (not a link, a FIFO or a device):
+ * anything else means the media is not what was signed. The directory itself
+ * may be a symbolic link (a mount point often is). */
 static al_err check_directory(struct import *im)
 {
 	const char *dir = im->o->dirs[0];
 	struct dirent *e;
+	struct stat st;
 	DIR *dh = opendir(dir);
 	al_err err = AL_OK;
 	size_t i;
@@ -460,44 +479,61 @@ static al_err check_directory(struct import *im)
 	if (!dh)
 		return al_diag_set(im->d, AL_EIO, "cannot read '%s': %s", dir, strerror(errno));
 	while (!err && (e = readdir(dh))) {
-		bool known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		             !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
+		bool dot = !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."),
+		     known = !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
 		for (i = 0; !known && i < im->nvols; i++)
 			known = !strcmp(e->d_name, im->vols[i].name);
-		if (!known)
+		if (!known && !dot)
 			err = refuse(im, AL_EREFUSED, "'%s/%s' is not part of the signed media", dir,
 			             e->d_name);
+		else if (known && fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			err = al_diag_set(im->d, AL_EIO, "cannot stat '%s/%s': %s", dir, e->d_name,
+			                  strerror(errno));
+		else if (known && !S_ISREG(st.st_mode))
+			err = refuse(im, AL_EREFUSED, "'%s/%s' is not a regular file", dir, e->d_name);
 	}
 	closedir(dh);
 	return err;
 }
 
+/* Open a volume as a regular file (al_open_regular: no link, FIFO or device,
+ * never blocking) of its declared size. */
+static al_err open_volume(struct import *im, const char *path, const struct mvolume *mv, int *fd)
+{
+	struct stat st;
+	al_err err;
+
+	if ((err = al_open_regular(path, 0, fd, &st, im->d)))
+		return err;
+	if ((uint64_t)st.st_size != mv->size) {
+		close(*fd);
+		*fd = -1;
+		return refuse(im, AL_EVERIFY, "%s: %llu bytes, the manifest says %llu", mv->name,
+		              (unsigned long long)st.st_size, (unsigned long long)mv->size);
+	}
+	return AL_OK;
+}
+
 static al_err locate_volumes(struct import *im)
 {
 	size_t i, k;
-	struct stat st;
+	al_err err;
+	int fd;
 
 	for (i = 0; i < im->nvols; i++) {
 		for (k = 0; k < im->o->ndirs && !im->vols[i].path; k++) {
 			char *p = al_path_join(im->o->dirs[k], im->vols[i].name);
 			if (!p)
 				return al_diag_set(im->d, AL_ENOMEM, "out of memory");
-			if (lstat(p, &st) == 0) {
-				if (!S_ISREG(st.st_mode)) {
-					al_free(p);
-					return refuse(im, AL_EREFUSED, "'%s/%s' is not a regular file",
-					              im->o->dirs[k], im->vols[i].name);
-				}
-				if ((uint64_t)st.st_size != im->vols[i].size) {
-					al_free(p);
-					return refuse(im, AL_EVERIFY, "%s: %llu bytes, the manifest says %llu",
-					              im->vols[i].name, (unsigned long long)st.st_size,
-					              (unsigned long long)im->vols[i].size);
-				}
+			err = open_volume(im, p, &im->vols[i], &fd);
+			if (!err) {
+				close(fd);
 				im->vols[i].path = p;
-			} else {
-				al_free(p);
+				continue;
 			}
+			al_free(p);
+			if (err != AL_ENOTFOUND)
+				return err;
 		}
 		if (!im->vols[i].path)
 			return refuse(im, AL_ENOTFOUND, "volume %s not found in the media directories",
@@ -854,11 +890,9 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		return err;
 	if ((err = vr_start(&r, im->d)))
 		goto out;
-	r.fd = open(mv->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (r.fd < 0) {
-		err = al_diag_set(im->d, AL_EIO, "cannot open '%s': %s", mv->path, strerror(errno));
+	/* again: what locate_volumes saw may have been swapped since */
+	if ((err = open_volume(im, mv->path, mv, &r.fd)))
 		goto out;
-	}
 	posix_fadvise(r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!(a = archive_read_new())) {
 		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
@@ -1098,6 +1132,36 @@ static int64_t last_seq(struct import *im, const char *bundle)
 	return best;
 }
 
+/* seq is the export's unix time (docs/media.md), and rollback protection
+ * wants every later medium to carry a larger one: a seq far in the future,
+ * INT64_MAX at worst, would block every later medium for good. So seq may
+ * run ahead of this machine's clock by at most AL_MEDIA_SEQ_AHEAD_MAX, which
+ * absorbs the skew of two unsynchronised clocks across the gap; a seq within
+ * it blocks later media for at most that long. A clock here that lags by more
+ * refuses good media, with a message that says so: setting the clock right
+ * is the remedy, and nothing is lost meanwhile. */
+static al_err check_seq_ahead(struct import *im)
+{
+	int64_t now = (int64_t)time(NULL), ahead;
+	char when[32] = "?";
+	struct tm tm;
+	time_t t;
+
+	if (now < 0)
+		now = 0;
+	ahead = im->seq - now; /* seq > 0, now >= 0: no overflow */
+	if (ahead <= AL_MEDIA_SEQ_AHEAD_MAX)
+		return AL_OK;
+	t = (time_t)now;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return refuse(im, AL_EREFUSED, "seq %lld is %lld days ahead of this machine's clock (%s): "
+	              "it would block every later medium, and seq may run at most %lld days "
+	              "ahead (if this clock is wrong, set it right and import again)",
+	              (long long)im->seq, (long long)(ahead / 86400 + (ahead % 86400 != 0)), when,
+	              (long long)(AL_MEDIA_SEQ_AHEAD_MAX / 86400));
+}
+
 al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
                        struct al_media_summary *sum, struct al_diag *d)
 {
@@ -1105,7 +1169,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT, sig = AL_BUF_INIT, list = AL_BUF_INIT;
 	char *tc = NULL;
 	unsigned long long free_bytes = 0, need = 0;
-	bool staging_made = false, keep_stage = false;
+	bool staging_made = false, keep_stage = false, wraps = false;
 	char *lock_path = NULL;
 	int lock_fd = -1;
 	size_t i;
@@ -1152,11 +1216,11 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = al_buf_read_file(&text, path.buf, AL_MEDIA_MANIFEST_MAX, d)))
+	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 		goto refused;
 	al_buf_reset(&path);
 	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
-	if ((err = al_buf_read_file(&sig, path.buf, SIG_MAX, d)))
+	if ((err = al_read_regular(&sig, path.buf, 0, SIG_MAX, d)))
 		goto refused;
 	if ((err = o->verifier->verify(o->verifier->ctx, text.buf, text.len, sig.buf, sig.len, &tc,
 	                               im.key_id, d))) {
@@ -1179,7 +1243,7 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	sum->volumes = (unsigned)im.nvols;
 	for (i = 0; i < im.nobjs; i++) {
 		sum->objects++;
-		sum->bytes += im.objs[i].size;
+		sum->bytes += im.objs[i].size; /* at most INT64_MAX in all (parse_manifest) */
 	}
 
 	/* 3. replay, rollback, base */
@@ -1196,6 +1260,8 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 		err = AL_OK;
 		goto out;
 	}
+	if ((err = check_seq_ahead(&im)))
+		goto refused;
 	for (i = 0; i < im.nlocks; i++) {
 		int64_t last = last_seq(&im, im.locks[i]->bundle);
 		if (im.seq <= last) {
@@ -1215,14 +1281,21 @@ al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
 	    (err = locate_volumes(&im)))
 		goto refused;
 
-	/* 4. free space (split objects are staged twice: parts and whole) */
-	for (i = 0; i < im.nobjs; i++)
+	/* 4. free space (split objects are staged twice: parts and whole), plus
+	 * 16 MiB of slack; a sum that would wrap needs more than any disk has */
+	for (i = 0; i < im.nobjs && !wraps; i++)
 		if (!im.objs[i].present)
-			need += im.objs[i].size * (im.objs[i].nparts ? 2 : 1);
+			wraps = __builtin_add_overflow(need, im.objs[i].size, &need) ||
+			        (im.objs[i].nparts && __builtin_add_overflow(need, im.objs[i].size, &need));
 	if (!o->verify_only) {
 		if ((err = al_free_space(al_store_dir(s), &free_bytes, d)))
 			goto refused;
-		if (free_bytes < need + (16u << 20)) {
+		if (wraps) {
+			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: more than %llu "
+			             "bytes needed, %llu free", ULLONG_MAX, free_bytes);
+			goto refused;
+		}
+		if (free_bytes < need || free_bytes - need < (16u << 20)) {
 			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: %llu bytes needed, "
 			             "%llu free", need, free_bytes);
 			goto refused;

@@ -8,9 +8,11 @@
  * JSON manifest and its minisign signature.
  *
  * Import fails closed, in this order: the signature by a trusted key (before
- * any other byte is interpreted), the trusted comment against the manifest,
- * replay (the same media again is a no-op), rollback (seq must grow), a
- * delta's base, the completeness of what the media describes, free space;
+ * any other byte is interpreted; every file of the medium must be a regular
+ * file, opened without blocking), the trusted comment against the manifest,
+ * replay (the same media again is a no-op), seq at most 7 days ahead of the
+ * clock, rollback (seq must grow), a delta's base, the completeness of what
+ * the media describes, free space;
  * then each volume is streamed entry by entry: only declared names, regular
  * files, declared sizes, every object and part hashed while it is written
  * into a staging directory under STORE/tmp, every volume hashed whole. Only
@@ -386,7 +388,7 @@ static al_err load_base(struct al_store *s, const char *since, char **base_id, c
 	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
 			return al_diag_set(d, AL_ENOMEM, "out of memory");
-		if ((err = al_buf_read_file(&text, path.buf, AL_MEDIA_MANIFEST_MAX, d)))
+		if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 			goto out;
 		if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
 			err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);

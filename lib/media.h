@@ -22,6 +22,10 @@
 #define AL_MEDIA_MANIFEST_MAX ((size_t)256 << 20)
 #define AL_MEDIA_MIN_VOLUME ((uint64_t)32 << 10)
 #define AL_MEDIA_MAX_VOLUMES 9999
+/* Import refuses a seq more than this many seconds ahead of the isolated
+ * side's clock (docs/media.md "seq and the clock"): seq is the export's unix
+ * time, and a far-future seq would block every later medium (rollback). */
+#define AL_MEDIA_SEQ_AHEAD_MAX ((int64_t)7 * 86400)
 
 /* Signing and verification, provided by the signature module (minisign). */
 struct al_signer {

@@ -285,6 +285,14 @@ static al_err pub_from_blob(struct al_mpub *pk, const unsigned char blob[AL_MS_P
 		return al_diag_set(d, AL_EUNSUPPORTED,
 		                   "%s: line %u: unsupported signature algorithm (not Ed25519)",
 		                   what, line);
+	/* A point of small order (all zero, the identity 0100..00, the other
+	 * low-order points) or a non-canonical encoding is no one's key: with
+	 * it, signatures could be made without a secret. libsodium's verify
+	 * refuses them too; refuse them here, where they would be trusted. */
+	if (!crypto_core_ed25519_is_valid_point(blob + 2 + AL_MS_KEYNUM_BYTES))
+		return al_diag_set(d, AL_EINVALID, "%s: line %u: not a valid Ed25519 public key "
+		                   "(a point of small order, or not a canonical point encoding)",
+		                   what, line);
 	memcpy(pk->keynum, blob + 2, AL_MS_KEYNUM_BYTES);
 	memcpy(pk->pk, blob + 2 + AL_MS_KEYNUM_BYTES, AL_MS_PK_BYTES);
 	return AL_OK;
@@ -366,7 +374,8 @@ al_err al_minisign_pub_read(struct al_mpub **out, const char *path, struct al_di
 		err = al_diag_set(d, err, "out of memory");
 		goto out;
 	}
-	if ((err = al_buf_read_file(&b, path, AL_MS_FILE_MAX, d)))
+	/* a link to a key file is the operator's choice; a FIFO or a device would hang */
+	if ((err = al_read_regular(&b, path, AL_OPEN_FOLLOW, AL_MS_FILE_MAX, d)))
 		goto out;
 	err = al_minisign_pub_parse(out, b.buf, b.len, what.buf, d);
 out:

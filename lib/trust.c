@@ -188,12 +188,15 @@ struct load_ctx {
 static int load_one(void *ctx, const struct al_trusted_key *k)
 {
 	struct load_ctx *c = ctx;
+	struct al_diag why = AL_DIAG_INIT;
 	struct al_mpub *pk = NULL;
 	char id[AL_KEYID_LEN];
 
-	if (al_minisign_pub_parse(&pk, k->public_key, strlen(k->public_key), "key", NULL)) {
-		c->err = al_diag_set(c->d, AL_EDB, "trusted key %s in the store is corrupt",
-		                     k->key_id);
+	/* a key an older airlock trusted may fail today's checks (small order) */
+	if (al_minisign_pub_parse(&pk, k->public_key, strlen(k->public_key), "key", &why)) {
+		c->err = al_diag_set(c->d, AL_EDB, "trusted key %s in the store is corrupt or "
+		                     "unusable (%s): remove it with 'airlock trust remove %s'",
+		                     k->key_id, why.msg, k->key_id);
 		return 1;
 	}
 	al_minisign_keyid(pk->keynum, id);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "airlock.h"
 #include "buf.h"
 #include "mem.h"
@@ -100,6 +102,56 @@ static void run_cases(void)
 	}
 	al_buf_release(&list);
 	al_buf_release(&data);
+}
+
+/* The eight points of small order, as libsodium lists them (its blocklist
+ * in crypto_sign_verify ignores the x sign bit, so both signs are here),
+ * and non-canonical encodings of small-order points: no one's key. */
+static void test_small_order(void)
+{
+	static const char *const points[] = {
+		"0000000000000000000000000000000000000000000000000000000000000000", /* order 4 */
+		"0000000000000000000000000000000000000000000000000000000000000080", /* order 4 */
+		"0100000000000000000000000000000000000000000000000000000000000000", /* identity */
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* order 2 */
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", /* order 8 */
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85", /* order 8 */
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", /* order 8 */
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", /* order 8 */
+		/* non-canonical: y = p (0), y = p + 1 (1), x = -0 */
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		"0100000000000000000000000000000000000000000000000000000000000080",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		unsigned char blob[AL_MS_PUB_BLOB];
+		char b64[AL_MS_PUB_B64 + 1];
+		struct al_diag d = AL_DIAG_INIT;
+		struct al_mpub *pk = NULL;
+		al_err err;
+
+		memcpy(blob, "Ed", 2);
+		for (k = 0; k < AL_MS_KEYNUM_BYTES; k++)
+			blob[2 + k] = (unsigned char)(k + 1);
+		for (k = 0; k < AL_MS_PK_BYTES; k++) {
+			unsigned v;
+			sscanf(points[i] + 2 * k, "%2x", &v);
+			blob[2 + AL_MS_KEYNUM_BYTES + k] = (unsigned char)v;
+		}
+		sodium_bin2base64(b64, sizeof(b64), blob, sizeof(blob), sodium_base64_VARIANT_ORIGINAL);
+		err = al_minisign_pub_parse(&pk, b64, strlen(b64), "key", &d);
+		ok(err == AL_EINVALID && pk == NULL &&
+		   strstr(d.msg, "line 1: not a valid Ed25519 public key") != NULL,
+		   "small-order point %s is refused: %s", points[i], d.msg);
+		al_minisign_pub_free(pk);
+		ok(!crypto_core_ed25519_is_valid_point(blob + 2 + AL_MS_KEYNUM_BYTES),
+		   "and libsodium says it is not a valid point");
+	}
 }
 
 static void test_keyid(void)
@@ -486,6 +538,7 @@ int main(void)
 		return 1;
 	plan_lazy();
 	test_keyid();
+	test_small_order();
 	run_cases();
 	test_minisign_fixtures();
 	test_truncation();

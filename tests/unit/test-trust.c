@@ -92,6 +92,16 @@ int main(void)
 	   d.msg);
 	al_trust_keys_free(keys, n);
 
+	/* A key of small order that an older airlock trusted: no import until it goes. */
+	al_db_exec(al_store_db(s), "INSERT INTO trusted_keys (key_id, public_key, added) VALUES "
+	           "('0807060504030201', 'RWQBAgMEBQYHCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 0)",
+	           &d);
+	is_int(al_trust_load(s, &keys, &n, &d), AL_EDB, "a trusted key of small order is refused");
+	ok(strstr(d.msg, "trusted key 0807060504030201 in the store is corrupt or unusable (key: "
+	              "line 1: not a valid Ed25519 public key") &&
+	   strstr(d.msg, "remove it with 'airlock trust remove 0807060504030201'"), "%s", d.msg);
+	is_int(al_trust_remove(s, "0807060504030201", NULL, &d), AL_OK, "and can be removed by id");
+
 	/* A tampered row is an error, not a shorter trust list. */
 	al_db_exec(al_store_db(s), "UPDATE trusted_keys SET key_id = '0000000000000000'", &d);
 	is_int(al_trust_load(s, &keys, &n, &d), AL_EDB, "a row whose id does not match its key");
