@@ -392,6 +392,10 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		p->state = ST_DONE;
 		p->err = resp->err;
 		p->diag = resp->diag;
+		if (resp->status == 401 || resp->status == 403)
+			al_diag_set(&p->diag, p->err, "%s (the index '%s' wants credentials, or refused "
+			            "those given: check the user and password in its URL in the "
+			            "manifest, or in netrc)", resp->diag.msg, ix->indexes[p->src]);
 		return;
 	}
 	if ((p->err = cache_put(ix, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
