@@ -185,7 +185,7 @@ al_err al_url_userinfo(const char *url, char **user, char **password, struct al_
 		wipe_free(*user);
 		wipe_free(*password);
 		*user = *password = NULL;
-		return al_diag_set(d, AL_EINVALID, "the credentials in an index URL hold a NUL");
+		return url_fail(d, AL_EINVALID, "the credentials in URL ", url, " hold a NUL");
 	}
 	return AL_OK;
 }
