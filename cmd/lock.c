@@ -287,6 +287,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	fo.parallel = a.jobs;
 	fo.hub_endpoint = m->hub.endpoint;
 	fo.hub_token_env = m->hub.token_env;
+	fo.manifest = m;
 	fo.progress = on_progress;
 	fo.ctx = &ps;
 	if (al_fetch(s, l, &fo, &res, &d)) {

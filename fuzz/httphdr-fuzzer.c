@@ -1,7 +1,7 @@
 /*
  * httphdr-fuzzer.c: libFuzzer harness for lib/httphdr.c. The input is fed
  * as a whole header block, then to each single-value parser, then (as a C
- * string) to the URL redactor. Seeds: fixtures/fuzz/httphdr/.
+ * string) to the userinfo stripper of lib/url.c. Seeds: fixtures/fuzz/httphdr/.
  */
 #include "config.h"
 
@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "httphdr.h"
 #include "mem.h"
+#include "url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,7 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(s, data, size);
 		s[size] = '\0';
 		al_buf_reset(&b);
-		al_url_redact_buf(&b, s);
+		/* what is stripped has no userinfo left */
+		if (!al_url_strip_userinfo_buf(&b, s) && al_url_has_userinfo(b.buf))
+			abort();
 		al_free(s);
 	}
 	al_buf_release(&b);

@@ -334,6 +334,9 @@ struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
 	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
 	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
+	/* The manifest (or NULL): the credentials in its index and find-links
+	 * URLs authenticate the downloads from those hosts (the lock has none). */
+	const struct al_manifest *manifest;
 	void (*progress)(void *ctx, const struct al_fetch_progress *p);
 	void *ctx;
 };

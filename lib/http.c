@@ -23,6 +23,7 @@
 
 #include "http.h"
 #include "mem.h"
+#include "url.h"
 
 /* An attempt that delivered this many new bytes before breaking does not
  * count against the attempt limit, up to HARD_ATTEMPTS in all. */
@@ -41,11 +42,12 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* the request, copied */
-	char *url;                  /* as given */
-	char *what;                 /* "GET https://redacted/url", for messages */
+	char *url;                  /* as given, without userinfo */
+	char *what;                 /* "GET https://host/url", for messages */
 	char **headers;             /* NULL-terminated, Authorization excluded */
 	size_t nheaders;
 	char *auth;                 /* the Authorization line, or NULL */
+	char *user, *password;      /* HTTP Basic credentials for url's origin, or NULL */
 	char *if_none_match, *if_modified_since;
 	enum al_http_method method;
 	unsigned flags;
@@ -85,6 +87,12 @@ struct xfer {
 	struct al_http_resp resp;
 };
 
+/* Credentials lent by an index URL, for its origin (al_http_add_credentials). */
+struct cred {
+	char *origin;               /* "scheme://host:port", lowercase */
+	char *user, *password;      /* percent-decoded; password may be NULL */
+};
+
 struct al_http {
 	CURLM *multi;
 	CURLSH *share;
@@ -102,6 +110,8 @@ struct al_http {
 	bool broken;
 	uint64_t rng;
 	bool running;
+	struct cred *creds;
+	size_t ncreds, creds_alloc;
 };
 
 static uint64_t now_ms(void)
@@ -169,7 +179,7 @@ const char *al_http_ca_from_env(const char **var)
 
 static al_err url_err(struct al_diag *d, CURLUcode uc, const char *what, const char *url)
 {
-	char *r = al_url_redact(url);
+	char *r = al_url_strip_userinfo(url);
 	al_err err;
 
 	if (uc == CURLUE_OUT_OF_MEMORY || !r)
@@ -345,6 +355,14 @@ fail:
 	return err;
 }
 
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		al_free(s);
+	}
+}
+
 static void xfer_free(struct xfer *x)
 {
 	if (!x)
@@ -358,7 +376,9 @@ static void xfer_free(struct xfer *x)
 	al_free(x->headers);
 	al_free(x->url);
 	al_free(x->what);
-	al_free(x->auth);
+	wipe_free(x->auth);
+	wipe_free(x->user);
+	wipe_free(x->password);
 	al_free(x->if_none_match);
 	al_free(x->if_modified_since);
 	al_free(x->sha256);
@@ -399,8 +419,82 @@ void al_http_free(struct al_http *h)
 	al_free(h->ca_file);
 	al_free(h->ca_var);
 	al_free(h->netrc);
+	for (size_t i = 0; i < h->ncreds; i++) {
+		al_free(h->creds[i].origin);
+		wipe_free(h->creds[i].user);
+		wipe_free(h->creds[i].password);
+	}
+	al_free(h->creds);
 	al_free(h);
 	curl_global_cleanup();
+}
+
+al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d)
+{
+	struct al_buf origin = AL_BUF_INIT;
+	char *user = NULL, *password = NULL, *shown = NULL;
+	al_err err;
+	size_t i;
+
+	if (!al_url_has_userinfo(url))
+		return AL_OK;
+	if ((err = url_origin(url, &origin))) {
+		if (err == AL_ENOMEM || !(shown = al_url_strip_userinfo(url)))
+			return al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_diag_set(d, AL_EINVALID, "invalid URL '%s'", shown);
+		al_free(shown);
+		return err;
+	}
+	for (i = 0; i < h->ncreds; i++)
+		if (!strcmp(h->creds[i].origin, origin.buf))
+			goto out; /* the first URL of an origin lends its credentials */
+	if ((err = al_url_userinfo(url, &user, &password, d)))
+		goto out;
+	if (AL_GROW(h->creds, h->creds_alloc, h->ncreds + 1)) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	h->creds[h->ncreds].origin = al_buf_detach(&origin, NULL);
+	h->creds[h->ncreds].user = user;
+	h->creds[h->ncreds].password = password;
+	if (!h->creds[h->ncreds].origin) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	h->ncreds++;
+	user = password = NULL;
+out:
+	wipe_free(user);
+	wipe_free(password);
+	al_buf_release(&origin);
+	return err;
+}
+
+/* The Basic credentials of a request: those in its URL, else those lent to
+ * its origin. */
+static al_err request_credentials(struct al_http *h, struct xfer *x, const char *url,
+                                  struct al_diag *d)
+{
+	struct al_buf origin = AL_BUF_INIT;
+	al_err err;
+	size_t i;
+
+	if (al_url_has_userinfo(url))
+		return al_url_userinfo(url, &x->user, &x->password, d);
+	if (!h->ncreds)
+		return AL_OK;
+	if ((err = url_origin(x->url, &origin)))
+		return err == AL_ENOMEM ? al_diag_set(d, AL_ENOMEM, "out of memory") : AL_OK;
+	for (i = 0; i < h->ncreds && !err; i++) {
+		if (strcmp(h->creds[i].origin, origin.buf))
+			continue;
+		if (!(x->user = al_strdup(h->creds[i].user)) ||
+		    (h->creds[i].password && !(x->password = al_strdup(h->creds[i].password))))
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		break;
+	}
+	al_buf_release(&origin);
+	return err;
 }
 
 static bool header_is(const char *line, const char *name)
@@ -461,8 +555,11 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 	x->owner = req->owner;
 	x->sink = req->body ? SINK_MEMORY : req->store ? SINK_STORE : req->write ? SINK_CALLBACK
 	                                                                           : SINK_NONE;
-	x->url = dup_or_null(req->url, &oom);
-	x->cur = dup_or_null(req->url, &oom);
+	/* userinfo never goes further than here: it becomes x->user and
+	 * x->password, and every URL the engine keeps, passes on or shows is
+	 * without it */
+	if (!(x->url = al_url_strip_userinfo(req->url)) || !(x->cur = al_strdup(x->url)))
+		oom = true;
 	x->sha256 = dup_or_null(req->sha256, &oom);
 	x->if_none_match = dup_or_null(req->if_none_match, &oom);
 	x->if_modified_since = dup_or_null(req->if_modified_since, &oom);
@@ -481,11 +578,13 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 			x->caller_range = true;
 		x->headers[x->nheaders++] = dup_or_null(line, &oom);
 	}
-	if (oom || al_buf_addf(&what, "%s ", req->method == AL_HTTP_HEAD ? "HEAD" : "GET") ||
-	    al_url_redact_buf(&what, req->url)) {
+	if (oom || al_buf_addf(&what, "%s %s", req->method == AL_HTTP_HEAD ? "HEAD" : "GET",
+	                       x->url)) {
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto fail;
 	}
+	if (!x->auth && (err = request_credentials(h, x, req->url, d)))
+		goto fail;
 	x->what = al_buf_detach(&what, NULL);
 	x->resumable = (x->sink == SINK_STORE || x->sink == SINK_CALLBACK) && !x->caller_range;
 	x->limit = h->attempts;
@@ -725,6 +824,12 @@ static al_err hop_start(struct xfer *x, struct al_diag *d)
 	} while (0)
 	if (x->auth && same_origin(x->url, x->cur))
 		ADDF("%s", x->auth);
+	/* Basic credentials, to the first URL's origin only, as x->auth */
+	if (x->user && same_origin(x->url, x->cur)) {
+		SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SETOPT(CURLOPT_USERNAME, x->user);
+		SETOPT(CURLOPT_PASSWORD, x->password ? x->password : "");
+	}
 	if (x->if_none_match)
 		ADDF("If-None-Match: %s", x->if_none_match);
 	if (x->if_modified_since)
@@ -906,7 +1011,7 @@ static void attempt_failed(struct xfer *x, al_err err, const char *reason, const
 	if (delay > h->retry_after_cap)
 		delay = h->retry_after_cap;
 	if (h->on_retry) {
-		char *r = al_url_redact(x->url);
+		char *r = al_url_strip_userinfo(x->url);
 		h->on_retry(h->ctx, x->method == AL_HTTP_HEAD ? "HEAD" : "GET", r ? r : "?",
 		            x->attempts + 1, (unsigned)delay, reason);
 		al_free(r);
@@ -967,10 +1072,20 @@ static void redirect(struct xfer *x)
 	}
 	if (!(u = curl_url()) || curl_url_set(u, CURLUPART_URL, next, 0) ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) || !scheme_ok(scheme)) {
-		r = al_url_redact(next);
+		r = al_url_strip_userinfo(next);
 		err = al_diag_set(&d, AL_EREFUSED, "%s: refusing a redirect to '%s'", x->what,
 		                  r ? r : "?");
 		goto fail;
+	}
+	if (al_url_has_userinfo(next)) {
+		/* credentials a server puts in a Location are neither used nor kept */
+		if (!(r = al_url_strip_userinfo(next))) {
+			err = al_diag_set(&d, AL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		al_free(next);
+		next = r;
+		r = NULL;
 	}
 	if ((x->flags & AL_HTTP_STAY_ON_HOST) && !same_origin(x->url, next)) {
 		x->resp.url = next; /* the answer is this redirect */

@@ -16,11 +16,13 @@
  *	al_http_free(h);
  *
  * What the engine does for every request: redirects (at most 10, resolved
- * against the current URL; Authorization only to the origin of the first
- * URL), retries with backoff on connection errors, timeouts, 408, 429 and
- * 5xx (honouring Retry-After and RateLimit), resume with Range for store and
- * callback sinks, size caps, and errors that name the method, the URL (with
- * any password redacted) and the status.
+ * against the current URL; Authorization and Basic credentials only to the
+ * origin of the first URL), retries with backoff on connection errors,
+ * timeouts, 408, 429 and 5xx (honouring Retry-After and RateLimit), resume
+ * with Range for store and callback sinks, size caps, and errors that name
+ * the method, the URL (without userinfo) and the status. Userinfo in a
+ * request URL becomes that request's Basic credentials and leaves the URL
+ * (al_http_add_credentials).
  */
 #ifndef AL_HTTP_H
 #define AL_HTTP_H
@@ -36,7 +38,7 @@
 
 struct al_http;
 
-/* Called before a retry waits: for -v output. url is redacted. */
+/* Called before a retry waits: for -v output. url has no userinfo. */
 typedef void (*al_http_retry_fn)(void *ctx, const char *method, const char *url,
                                  unsigned attempt, unsigned delay_ms, const char *reason);
 
@@ -76,7 +78,7 @@ struct al_http_resp {
 	struct al_diag diag;
 	int status;                 /* final HTTP status, 0 when none came */
 	bool not_modified;          /* 304 to a conditional request (err is AL_OK) */
-	char *url;                  /* the final URL, after redirects */
+	char *url;                  /* the final URL, after redirects (no userinfo) */
 	struct al_http_hdrs first;  /* headers of the first response (often a redirect) */
 	struct al_http_hdrs hdrs;   /* headers of the final response */
 	struct al_buf errbody;      /* the start of an error response's body */
@@ -124,6 +126,14 @@ struct al_http_req {
 
 al_err al_http_new(struct al_http **out, const struct al_http_opts *opts, struct al_diag *d);
 void al_http_free(struct al_http *h); /* NULL-safe; drops transfers not yet run */
+
+/* Lend the userinfo of url (an index or find-links URL, "scheme://user:pw@host/")
+ * to every later request to the same origin (scheme, host, port) that has no
+ * userinfo and no Authorization line of its own: pip's rule. They go as HTTP
+ * Basic credentials, to that origin only (a redirect elsewhere drops them),
+ * and live only in memory, wiped at al_http_free. The first URL that lends to
+ * an origin wins; a URL without userinfo is a no-op. */
+al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d);
 
 /* Queue a request (strings are copied; body, store and ctx must outlive it). */
 al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d);

@@ -82,11 +82,4 @@ bool al_httphdr_ratelimit(const char *p, size_t n, int64_t *remaining, int64_t *
 /* ETag without W/ and quotes: sets *out and returns its length. */
 size_t al_httphdr_etag_strip(const char *p, size_t n, const char **out);
 
-/* A URL fit for messages: "scheme://user:<stars>@host/..." keeps the user name
- * and hides the password; "scheme://token@host" becomes "scheme://<stars>@host" (<stars> is three asterisks).
- * Never fails on odd input (it is copied as is). */
-al_err al_url_redact_buf(struct al_buf *out, const char *url);
-/* The same, malloc'd; NULL when out of memory. */
-char *al_url_redact(const char *url);
-
 #endif

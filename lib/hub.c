@@ -68,16 +68,17 @@ static al_err oom(struct al_diag *d)
 	return al_diag_set(d, AL_ENOMEM, "out of memory");
 }
 
-/* A hostile string made fit for a message: control bytes and backslashes
- * escaped, cut at MSG_PATH_MAX bytes. */
-/* A URL for a message (any password hidden); "?" when out of memory. */
+/* A URL for a message (without userinfo); "?" when out of memory. */
 static const char *url_shown(struct al_buf *b, const char *url)
 {
 	al_buf_reset(b);
-	if (!url || al_url_redact_buf(b, url) || !b->buf)
+	if (!url || al_url_strip_userinfo_buf(b, url) || !b->buf)
 		return "?";
 	return b->buf;
 }
+
+/* A hostile string made fit for a message: control bytes and backslashes
+ * escaped, cut at MSG_PATH_MAX bytes. */
 
 static const char *shown(struct al_buf *b, const char *s)
 {
@@ -240,13 +241,21 @@ al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *st
 		return al_diag_set(d, AL_EUSAGE, "al_hub_new: no HTTP engine");
 	while (n && ep[n - 1] == '/')
 		n--;
-	if (!al_url_is_http(ep))
-		return al_diag_set(d, AL_EINVALID,
-		                   "the Hub endpoint '%.200s' is not an http or https URL", ep);
+	if (!al_url_is_http(ep)) {
+		struct al_buf b = AL_BUF_INIT;
+		err = al_diag_set(d, AL_EINVALID, "the Hub endpoint '%.200s' is not an http or "
+		                  "https URL", url_shown(&b, ep));
+		al_buf_release(&b);
+		return err;
+	}
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)ep[i] <= 0x20 || ep[i] == 0x7f || ep[i] == '?' || ep[i] == '#')
-			return al_diag_set(d, AL_EINVALID, "the Hub endpoint '%.200s' has "
-			                   "spaces, control characters, a query or a fragment", ep);
+		if ((unsigned char)ep[i] <= 0x20 || ep[i] == 0x7f || ep[i] == '?' || ep[i] == '#') {
+			struct al_buf b = AL_BUF_INIT;
+			err = al_diag_set(d, AL_EINVALID, "the Hub endpoint '%.200s' has spaces, "
+			                  "control characters, a query or a fragment", url_shown(&b, ep));
+			al_buf_release(&b);
+			return err;
+		}
 	if (o && o->token) {
 		size_t tl = strlen(o->token);
 		if (!tl || tl > AL_HUB_MAX_TOKEN)
@@ -263,7 +272,15 @@ al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *st
 	hub->http = http;
 	hub->store = store;
 	hub->token_env = al_strdup(o && o->token_env && *o->token_env ? o->token_env : "HF_TOKEN");
-	hub->endpoint = al_strndup(ep, n);
+	/* userinfo in the endpoint is lent to the engine and kept nowhere else,
+	 * so no URL built from the endpoint carries it */
+	if ((err = al_http_add_credentials(http, ep, d)))
+		goto fail;
+	{
+		char *full = al_strndup(ep, n);
+		hub->endpoint = full ? al_url_strip_userinfo(full) : NULL;
+		al_free(full);
+	}
 	if (!hub->endpoint || !hub->token_env) {
 		err = oom(d);
 		goto fail;

@@ -74,8 +74,9 @@ struct fmeta {
 struct al_index {
 	struct al_index_opts o;
 	struct al_provider prov;
-	char **indexes;
+	char **indexes;             /* index URLs without userinfo */
 	size_t nindexes;
+	char **finds;               /* find-links without userinfo (o.find_links points here) */
 	struct proj **projs;
 	size_t nprojs, aprojs;
 	struct fmeta **metas;
@@ -391,6 +392,10 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		p->state = ST_DONE;
 		p->err = resp->err;
 		p->diag = resp->diag;
+		if (resp->status == 401 || resp->status == 403)
+			al_diag_set(&p->diag, p->err, "%s (the index '%s' wants credentials, or refused "
+			            "those given: check the user and password in its URL in the "
+			            "manifest, or in netrc)", resp->diag.msg, ix->indexes[p->src]);
 		return;
 	}
 	if ((p->err = cache_put(ix, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
@@ -1099,21 +1104,49 @@ static void prov_speculate(void *ctx, al_pick_fn pick, void *pctx)
 
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
+static al_err lend(struct al_index *ix, const char *url, struct al_diag *d)
+{
+	if (!al_url_is_http(url) || !al_url_has_userinfo(url))
+		return AL_OK;
+	if (!ix->o.http)
+		return al_diag_set(d, AL_EUSAGE, "al_index_new: no HTTP engine");
+	return al_http_add_credentials(ix->o.http, url, d);
+}
+
 al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d)
 {
 	struct al_index *ix;
+	al_err err;
 	size_t i;
 
 	*out = NULL;
 	if (!(ix = al_calloc(1, sizeof(*ix))) ||
-	    !(ix->indexes = al_calloc(o->nextra + 2, sizeof(char *))))
+	    !(ix->indexes = al_calloc(o->nextra + 2, sizeof(char *))) ||
+	    !(ix->finds = al_calloc(o->nfind + 1, sizeof(char *))))
 		goto oom;
 	ix->o = *o;
-	if (o->index_url && !(ix->indexes[ix->nindexes++] = al_strdup(o->index_url)))
-		goto oom;
-	for (i = 0; i < o->nextra; i++)
-		if (!(ix->indexes[ix->nindexes++] = al_strdup(o->extra_index_urls[i])))
+	/* Credentials in these URLs go to the HTTP engine, which sends them to
+	 * the same scheme, host and port (pip's rule); every URL kept here, and
+	 * so every page URL, cache key, file URL in the lock and message, is
+	 * without them. */
+	for (i = 0; i < o->nextra + 1; i++) {
+		const char *u = i == 0 ? o->index_url : o->extra_index_urls[i - 1];
+		if (!u)
+			continue;
+		if ((err = lend(ix, u, d)))
+			goto fail;
+		if (!(ix->indexes[ix->nindexes++] = al_url_strip_userinfo(u)))
 			goto oom;
+	}
+	for (i = 0; i < o->nfind; i++) {
+		if ((err = lend(ix, o->find_links[i], d)))
+			goto fail;
+		if (!(ix->finds[i] = al_url_strip_userinfo(o->find_links[i])))
+			goto oom;
+	}
+	ix->o.find_links = (const char *const *)ix->finds;
+	ix->o.index_url = NULL;
+	ix->o.extra_index_urls = NULL;
 	if (!ix->nindexes && !o->nfind) {
 		al_index_free(ix);
 		return al_diag_set(d, AL_EUSAGE, "no index URL and no find-links");
@@ -1127,8 +1160,10 @@ al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct
 	*out = ix;
 	return AL_OK;
 oom:
+	err = al_diag_set(d, AL_ENOMEM, "out of memory");
+fail:
 	al_index_free(ix);
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return err;
 }
 
 const struct al_provider *al_index_provider(struct al_index *ix)
@@ -1153,6 +1188,9 @@ void al_index_free(struct al_index *ix)
 	for (i = 0; ix->indexes && i < ix->nindexes; i++)
 		al_free(ix->indexes[i]);
 	al_free(ix->indexes);
+	for (i = 0; ix->finds && i < ix->o.nfind; i++)
+		al_free(ix->finds[i]);
+	al_free(ix->finds);
 	for (i = 0; i < ix->nprojs; i++) {
 		size_t k;
 		for (k = 0; k < ix->projs[i]->nhints; k++)

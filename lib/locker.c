@@ -94,6 +94,40 @@ out:
 	return err;
 }
 
+/* The index URL in effect: PIP_INDEX_URL overrides the manifest, as
+ * HF_ENDPOINT does for the Hub. */
+static const char *index_url(const struct al_manifest *m)
+{
+	const char *env = getenv("PIP_INDEX_URL");
+
+	return env && *env ? env : m->python.index_url;
+}
+
+/* Lend the credentials in the manifest's index and find-links URLs to the
+ * engine, for requests to the same scheme, host and port (pip's rule). A
+ * lock holds no userinfo, so this is where fetch finds them. */
+static al_err lend_credentials(struct al_http *http, const struct al_manifest *m,
+                               struct al_diag *d)
+{
+	const char *u;
+	al_err err = AL_OK;
+	size_t i;
+
+	if (!m || !m->has_python)
+		return AL_OK;
+	for (i = 0; !err && i < 1 + m->python.extra_index_urls.n + m->python.find_links.n; i++) {
+		if (i == 0)
+			u = index_url(m);
+		else if (i <= m->python.extra_index_urls.n)
+			u = m->python.extra_index_urls.v[i - 1];
+		else
+			u = m->python.find_links.v[i - 1 - m->python.extra_index_urls.n];
+		if (u && al_url_is_http(u))
+			err = al_http_add_credentials(http, u, d);
+	}
+	return err;
+}
+
 /* "cp311-manylinux_2_28_x86_64" */
 static al_err target_name(const struct al_target *t, const struct al_lock *l, char **out,
                           struct al_diag *d)
@@ -249,9 +283,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	}
 	io.store = s;
 	io.http = http;
-	/* PIP_INDEX_URL overrides the manifest, as HF_ENDPOINT does for the Hub */
-	io.index_url = getenv("PIP_INDEX_URL") && *getenv("PIP_INDEX_URL") ? getenv("PIP_INDEX_URL")
-	                                                                   : m->python.index_url;
+	io.index_url = index_url(m);
 	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
 	io.nextra = m->python.extra_index_urls.n;
 	io.find_links = (const char *const *)m->python.find_links.v;
@@ -438,7 +470,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 		goto out;
 	}
 	ho.parallel = o->parallel;
-	if ((err = al_http_new(&http, &ho, d)))
+	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
 		goto out;
 	for (i = 0; i < l->ntargets; i++)
 		for (k = 0; k < l->targets[i].ndists; k++) {

@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "mem.h"
+#include "url.h"
 #include "yamlx.h"
 
 #define MANIFEST_MAX_BYTES ((size_t)1 << 20)
@@ -384,9 +385,13 @@ static void strlist(struct mctx *c, const struct al_ynode *v, struct al_strlist 
 
 static bool check_url(struct mctx *c, const struct al_ynode *v, const char *s)
 {
+	char *u;
+
 	if (valid_url(s, true))
 		return true;
-	problem(c, v, "'%.200s' is not an http, https or file URL", s);
+	u = al_url_strip_userinfo(s); /* never repeat a password */
+	problem(c, v, "'%.200s' is not an http, https or file URL", u ? u : "?");
+	al_free(u);
 	return false;
 }
 

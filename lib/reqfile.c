@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "reqfile.h"
+#include "url.h"
 
 enum opt_id {
 	O_INDEX_URL, O_EXTRA_INDEX_URL, O_NO_INDEX, O_CONSTRAINT, O_REQUIREMENT, O_EDITABLE,
@@ -377,6 +378,26 @@ static bool has_archive_ext(const char *s, size_t n)
 /* A requirement a mirror cannot carry: a URL (PEP 508 "name @ url", VCS,
  * bare URL) or a local path or archive. Only the part before the marker
  * is looked at. */
+/* s for a message: a URL in it (the first "scheme://") without userinfo, so a
+ * token in "pkg @ git+https://tok@host/x" or "-e URL" is not repeated. NULL
+ * when out of memory. */
+static char *shown(const char *s)
+{
+	const char *sep = strstr(s, "://"), *start = sep;
+	struct al_buf b = AL_BUF_INIT;
+
+	if (!sep)
+		return al_strdup(s);
+	while (start > s && (('a' <= (start[-1] | 0x20) && (start[-1] | 0x20) <= 'z') ||
+	                     ('0' <= start[-1] && start[-1] <= '9') || strchr("+-.", start[-1])))
+		start--;
+	if (al_buf_add(&b, s, (size_t)(start - s)) || al_url_strip_userinfo_buf(&b, start)) {
+		al_buf_release(&b);
+		return NULL;
+	}
+	return al_buf_detach(&b, NULL);
+}
+
 static bool is_url_or_path(const char *req)
 {
 	size_t n = strcspn(req, ";");
@@ -585,8 +606,10 @@ static al_err handle_line(struct ctx *c, const char *file, size_t line, char *te
 			}
 		}
 		if (is_url_or_path(req)) {
+			char *r = shown(req);
 			err = LFAIL(AL_EUNSUPPORTED, "URL and path requirements cannot be "
-			            "mirrored: %s (name the project and version instead)", req);
+			            "mirrored: %s (name the project and version instead)", r ? r : "?");
+			al_free(r);
 			goto out;
 		}
 		err = add_entry(c, file, line, req, o, no, constraint);
@@ -594,8 +617,10 @@ static al_err handle_line(struct ctx *c, const char *file, size_t line, char *te
 	}
 	for (i = 0; i < no; i++) {
 		if (o[i].id == O_EDITABLE) {
+			char *r = shown(o[i].val);
 			err = LFAIL(AL_EUNSUPPORTED, "editable requirements cannot be mirrored: "
-			            "-e %s", o[i].val);
+			            "-e %s", r ? r : "?");
+			al_free(r);
 			goto out;
 		}
 		if (o[i].id == O_REQUIREMENT || o[i].id == O_CONSTRAINT) {
@@ -619,8 +644,10 @@ static al_err handle_line(struct ctx *c, const char *file, size_t line, char *te
 			goto out;
 		}
 		if (has_scheme(include) || has_scheme(file)) {
+			char *r = shown(include);
 			err = LFAIL(AL_EUNSUPPORTED, "-%c '%s': requirements files from URLs are "
-			            "not supported", include_c ? 'c' : 'r', include);
+			            "not supported", include_c ? 'c' : 'r', r ? r : "?");
+			al_free(r);
 			goto out;
 		}
 		if (!(path = join_dir(file, include))) {

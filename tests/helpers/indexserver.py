@@ -38,11 +38,16 @@ the first N matching requests of each path. Kinds:
   endless         200 without Content-Length and a body that never ends
   drop            close the connection without an answer
 
+--auth USER:PASSWORD requires HTTP Basic credentials on every request: a
+request without them, or with others, gets 401 with WWW-Authenticate (logged
+as "auth" when none came, "badauth" when wrong ones did).
+
 --log FILE appends one line per request: METHOD PATH STATUS WHAT RANGE
 (WHAT is html, json, file, metadata, redirect, error or fault:KIND).
 """
 
 import argparse
+import base64
 import email.parser
 import fnmatch
 import hashlib
@@ -289,10 +294,33 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.log(status, what)
 
+    def authorized(self, head):
+        """True when --auth is off or the request has its credentials;
+        else a 401 has been sent."""
+        want = self.server.opts.auth
+        if not want:
+            return True
+        got = self.headers.get("Authorization")
+        expect = "Basic " + base64.b64encode(want.encode("utf-8")).decode("ascii")
+        if got == expect:
+            return True
+        body = b"401 Unauthorized\n"
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="airlock-fixture"')
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+        self.log(401, "badauth" if got else "auth")
+        return False
+
     def handle_any(self, head):
         opts = self.server.opts
         if opts.latency_ms:
             time.sleep(opts.latency_ms / 1000.0)
+        if not self.authorized(head):
+            return
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         query = urllib.parse.parse_qs(url.query)
@@ -582,6 +610,8 @@ def main():
     ap.add_argument("--fault", action="append", default=[], metavar="PATTERN=KIND[:ARG][*N]")
     ap.add_argument("--faults", metavar="FILE", help="JSON list of faults")
     ap.add_argument("--log", metavar="FILE", help="append one line per request")
+    ap.add_argument("--auth", metavar="USER:PASSWORD",
+                    help="require these HTTP Basic credentials on every request")
     ap.add_argument("--timeout", type=float, default=600, help="exit after SECS (watchdog)")
     ap.add_argument("--no-stdin", action="store_true", help="do not exit at end of stdin")
     ap.add_argument("-v", "--verbose", action="store_true")

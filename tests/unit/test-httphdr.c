@@ -121,8 +121,6 @@ static int run_case(const char *kind, const char *p, size_t n, struct al_buf *go
 		size_t en = al_httphdr_etag_strip(p, n, &e);
 		okp = true;
 		al_buf_add(got, e, en);
-	} else if (strcmp(kind, "redact") == 0) {
-		okp = al_url_redact_buf(got, p) == AL_OK;
 	} else if (strcmp(kind, "hdrs") == 0) {
 		struct al_http_hdrs h;
 		struct al_diag d = AL_DIAG_INIT;
