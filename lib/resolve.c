@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "lock.h"
+#include "lockcheck.h"
 #include "mem.h"
 #include "names.h"
 #include "pep440.h"
@@ -883,7 +884,9 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		if (!(x->name = al_strdup(p->name)) || !(x->version = al_strdup(v->vstr)) ||
 		    !(x->filename = al_strdup(v->file->filename)) || !(x->url = al_strdup(v->file->url)) ||
 		    (v->file->sha256 && !(x->sha256 = al_strdup(v->file->sha256))) ||
-		    (v->file->requires_python && !(x->requires_python = al_strdup(v->file->requires_python))) ||
+		    /* one pip ignores (not a specifier set) is left out: media refuse it */
+		    (v->file->requires_python && al_lock_valid_requires_python(v->file->requires_python) &&
+		     !(x->requires_python = al_strdup(v->file->requires_python))) ||
 		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))))
 			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
 		x->size = v->file->size >= 0 ? v->file->size : AL_SIZE_UNKNOWN;
