@@ -8,6 +8,7 @@
 static void print_entry(void *ctx, const struct al_ledger_entry *e)
 {
 	struct cli *cli = ctx;
+	struct cli_safe sf = CLI_SAFE_INIT;
 	char when[32];
 	time_t t = (time_t)e->at;
 	struct tm tm;
@@ -21,10 +22,12 @@ static void print_entry(void *ctx, const struct al_ledger_entry *e)
 		                   e->reason ? e->reason : ""));
 		return;
 	}
+	/* a ledger line written by an older airlock may hold raw control bytes */
 	printf("%s %-8s media %s bundle %s seq %lld key %s: %s\n", when,
-	       e->accepted ? "accepted" : "REFUSED", e->media_id ? e->media_id : "-",
-	       e->bundle ? e->bundle : "-", (long long)e->seq, e->key_id ? e->key_id : "-",
-	       e->reason ? e->reason : "");
+	       e->accepted ? "accepted" : "REFUSED", cli_safe(&sf, e->media_id ? e->media_id : "-"),
+	       cli_safe(&sf, e->bundle ? e->bundle : "-"), (long long)e->seq,
+	       cli_safe(&sf, e->key_id ? e->key_id : "-"), cli_safe(&sf, e->reason));
+	cli_safe_release(&sf);
 }
 
 int cmd_log(struct cli *cli, int argc, char **argv)
