@@ -92,6 +92,7 @@ refused "manifest_sha256"    lock manifest_sha256 "--index-url" 'lock\.manifest_
 refused "project name"       dist name "evilpkg$EVIL" 'lock\.targets\[0\]\.distributions\[0\]\.name'
 refused "project name -"     dist name "-evilpkg" 'lock\.targets\[0\]\.distributions\[0\]\.name'
 refused "version"            dist version "1.0$EVIL" 'lock\.targets\[0\]\.distributions\[0\]\.version'
+refused "version option"     dist version '1.0\n--trusted-host evil' 'lock\.targets\[0\]\.distributions\[0\]\.version'
 refused "version -"          dist version "-1.0" 'lock\.targets\[0\]\.distributions\[0\]\.version'
 refused "file name"          dist filename "evilpkg-1.0-py3-none-any.whl$EVIL" 'lock\.targets\[0\]\.distributions\[0\]\.filename'
 refused "file name -"        dist filename "-evilpkg-1.0-py3-none-any.whl" 'lock\.targets\[0\]\.distributions\[0\]\.filename'
@@ -187,4 +188,10 @@ is "$status" 0 "airlock log reads an old line with raw control bytes"
 ok 'no_ctl "$T/.out"' "and prints no control byte"
 like "$out" 'bundle old\\x1b\]0;title\\x07 seq 1 key k: reash…\\x1b\[2J\\r\\nline\\x9b\\x7f$' \
 	"but every one escaped (valid UTF-8 kept): $(printf '%s' "$out" | tail -1)"
+lines=$(printf '%s\n' "$out" | wc -l)
+run "$AIRLOCK" --json log
+is "$(printf '%s\n' "$out" | wc -l)" "$lines" "airlock --json log prints every line, the old one too"
+like "$(printf '%s\n' "$out" | tail -1)" '"reason":"reash\\u2026\\\\x1b\[2J\\\\r\\\\nline\\\\x9b\\\\x7f"' \
+	"a line that is not UTF-8 is escaped as text, then as JSON: $(printf '%s' "$out" | tail -1)"
+ok 'no_ctl "$T/.out"' "with no control byte"
 finish
