@@ -87,36 +87,58 @@ bool al_lock_valid_revision(const char *s)
 	return strcspn(s, " ~^:?*[\\") == n;
 }
 
-/* Does s parse as a PEP 440 version whose normal form is norm (s itself
- * when norm is NULL)? */
-static bool version_is(const char *s, const char *norm)
+/* AL_OK when s is a PEP 440 version in normal form, else AL_EINVALID (or
+ * AL_ENOMEM: allocation failures are reported, not taken for a bad value). */
+static al_err version_check(const char *s)
 {
 	struct al_version v = AL_VERSION_INIT;
 	struct al_buf b = AL_BUF_INIT;
-	bool yes;
+	al_err err;
 
-	yes = strlen(s) <= 128 && al_version_parse(&v, s, NULL) == AL_OK &&
-	      al_version_str(&v, &b) == AL_OK && !strcmp(b.buf, norm ? norm : s);
+	if (!s || strlen(s) > 128)
+		return AL_EINVALID;
+	if (!(err = al_version_parse(&v, s, NULL)) && !(err = al_version_str(&v, &b)))
+		err = strcmp(b.buf, s) ? AL_EINVALID : AL_OK;
 	al_version_release(&v);
 	al_buf_release(&b);
-	return yes;
+	return err == AL_OK || err == AL_ENOMEM ? err : AL_EINVALID;
 }
 
 bool al_lock_valid_version(const char *s)
 {
-	return s && version_is(s, NULL);
+	return version_check(s) == AL_OK;
+}
+
+/* Is the version a file name spells (text) equal to the entry's, as PEP 440
+ * compares them? The resolver groups "1.0" and "1.0.0" files as one version
+ * and writes the first spelling it met, so the strings may differ. */
+static al_err same_version(const char *text, const char *version)
+{
+	struct al_version a = AL_VERSION_INIT, b = AL_VERSION_INIT;
+	al_err err;
+
+	if (!(err = al_version_parse(&a, text, NULL)) && !(err = al_version_parse(&b, version, NULL)))
+		err = al_version_cmp(&a, &b) ? AL_EINVALID : AL_OK;
+	al_version_release(&a);
+	al_version_release(&b);
+	return err == AL_OK || err == AL_ENOMEM ? err : AL_EINVALID;
+}
+
+al_err al_lock_requires_python_check(const char *s)
+{
+	struct al_specset set = AL_SPECSET_INIT;
+	al_err err;
+
+	if (!s || strlen(s) > 1024 || has_control(s))
+		return AL_EINVALID;
+	err = al_specset_parse(&set, s, NULL);
+	al_specset_release(&set);
+	return err == AL_OK || err == AL_ENOMEM ? err : AL_EINVALID;
 }
 
 bool al_lock_valid_requires_python(const char *s)
 {
-	struct al_specset set = AL_SPECSET_INIT;
-	bool yes;
-
-	if (!s || strlen(s) > 1024 || has_control(s))
-		return false;
-	yes = al_specset_parse(&set, s, NULL) == AL_OK;
-	al_specset_release(&set);
-	return yes;
+	return al_lock_requires_python_check(s) == AL_OK;
 }
 
 bool al_lock_valid_url(const char *s)
@@ -152,19 +174,23 @@ static al_err check_filename(const struct al_lock_dist *x, const char *where, st
 	struct al_sdistname sn = AL_SDISTNAME_INIT;
 	const char *f = x->filename, *name = NULL, *version = NULL;
 	size_t n = strlen(f);
-	al_err err = AL_OK;
+	al_err err;
 
 	if (n > 255 || has_control(f) || strchr(f, '/') || strchr(f, '\\') || !strchr(ALNUM, f[0]))
 		return bad(d, where, "filename", "not a distribution file name", f);
 	if (n > 4 && !strcmp(f + n - 4, ".whl")) {
-		if (al_wheelname_parse(&wn, f, NULL) == AL_OK)
+		if (!(err = al_wheelname_parse(&wn, f, NULL)))
 			name = wn.normalized, version = wn.version;
-	} else if (al_sdistname_parse(&sn, f, NULL) == AL_OK) {
+	} else if (!(err = al_sdistname_parse(&sn, f, NULL))) {
 		name = sn.normalized, version = sn.version;
 	}
-	if (!name)
+	if (err != AL_ENOMEM && name)
+		err = strcmp(name, x->name) ? AL_EINVALID : same_version(version, x->version);
+	if (err == AL_ENOMEM)
+		err = al_diag_set(d, err, "out of memory");
+	else if (!name)
 		err = bad(d, where, "filename", "not a wheel or sdist file name", f);
-	else if (strcmp(name, x->name) || !version_is(version, x->version))
+	else if (err)
 		err = bad(d, where, "filename", "not a file of this project and version", f);
 	al_wheelname_release(&wn);
 	al_sdistname_release(&sn);
@@ -178,15 +204,18 @@ static al_err check_dist(const struct al_lock_dist *x, const char *where, struct
 
 	if (!al_name_is_normalized(x->name) || strlen(x->name) > 200)
 		return bad(d, where, "name", "not a normalized project name", x->name);
-	if (!al_lock_valid_version(x->version))
-		return bad(d, where, "version", "not a PEP 440 version in normal form", x->version);
+	if ((err = version_check(x->version)))
+		return err == AL_ENOMEM ? al_diag_set(d, err, "out of memory")
+		                        : bad(d, where, "version", "not a PEP 440 version in normal form",
+		                              x->version);
 	if ((err = check_filename(x, where, d)))
 		return err;
 	if (x->url && !al_lock_valid_url(x->url))
 		return bad(d, where, "url", "not a URL", x->url);
-	if (x->requires_python && !al_lock_valid_requires_python(x->requires_python))
-		return bad(d, where, "requires_python", "not a version specifier set",
-		           x->requires_python);
+	if (x->requires_python && (err = al_lock_requires_python_check(x->requires_python)))
+		return err == AL_ENOMEM ? al_diag_set(d, err, "out of memory")
+		                        : bad(d, where, "requires_python", "not a version specifier set",
+		                              x->requires_python);
 	for (i = 0; i < x->nrequired_by; i++) {
 		const char *r = x->required_by[i];
 		if (strcmp(r, "-") && (!al_name_is_normalized(r) || strlen(r) > 200)) {

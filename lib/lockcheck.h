@@ -29,5 +29,7 @@ bool al_lock_valid_revision(const char *s);        /* a git ref name or a commit
 bool al_lock_valid_version(const char *s);         /* a PEP 440 version in normal form */
 bool al_lock_valid_requires_python(const char *s); /* a PEP 440 specifier set, one line */
 bool al_lock_valid_url(const char *s);             /* no control characters, no leading '-' */
+/* al_lock_valid_requires_python as AL_OK, AL_EINVALID or AL_ENOMEM. */
+al_err al_lock_requires_python_check(const char *s);
 
 #endif
