@@ -8,16 +8,42 @@
 
 #include "cli.h"
 
+/* Print prefix and the formatted message on stderr, one line (or indented
+ * continuation lines, as the resolver writes them) with every control
+ * character escaped: a message may quote a file name from media or a
+ * string from the network (al_safe_text). */
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	char small[512], *msg = small, *safe;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		small[0] = '\0';
+	else if ((size_t)n >= sizeof(small) && (msg = malloc((size_t)n + 1)))
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	else if (!msg)
+		msg = small; /* out of memory: the message cut short */
+	for (n = (int)strlen(msg); n > 0 && msg[n - 1] == '\n'; n--)
+		msg[n - 1] = '\0';
+	safe = al_safe_text(msg, AL_SAFE_LINES);
+	fflush(stdout);
+	fprintf(stderr, "%s%s\n", prefix, safe ? safe : "(out of memory)");
+	free(safe);
+	if (msg != small)
+		free(msg);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("airlock: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport("airlock: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_warn(struct cli *cli, const char *fmt, ...)
@@ -26,12 +52,26 @@ void cli_warn(struct cli *cli, const char *fmt, ...)
 
 	if (cli->verbosity < 0)
 		return;
-	fflush(stdout);
-	fputs("airlock: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport("airlock: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+const char *cli_safe(struct cli_safe *sf, const char *s)
+{
+	char *e;
+
+	if (!s)
+		return "";
+	if (sf->n >= CLI_SAFE_MAX || !(e = al_safe_text(s, 0)))
+		return "?";
+	return sf->v[sf->n++] = e;
+}
+
+void cli_safe_release(struct cli_safe *sf)
+{
+	while (sf->n)
+		free(sf->v[--sf->n]);
 }
 
 int cli_exit_code(al_err err)
@@ -58,11 +98,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	const struct cli_command *c = cli_find(cmd);
 	va_list ap;
 
-	fputs("airlock: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport("airlock: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (c) {
 		const char *nl = strchr(c->usage, '\n');
 		fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
@@ -78,10 +116,23 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 void cli_json(json_t *obj)
 {
+	char *text, *p;
+
 	if (!obj)
 		return;
-	json_dumpf(obj, stdout, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
+	/* jansson escapes C0 controls, and with JSON_ENSURE_ASCII all of
+	 * U+007F and above but DEL itself: escape that too (a raw 0x7f can only
+	 * stand inside a string), so no control byte reaches the terminal */
+	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	for (p = text; p && *p; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			putchar(*p);
+	}
+	if (text)
+		fputc('\n', stdout);
+	free(text);
 	json_decref(obj);
 }
 

@@ -38,9 +38,23 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
-/* Print "airlock: <msg>" to stderr. */
+/* Print "airlock: <msg>" to stderr, control characters escaped. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Escaped copies (al_safe_text) of strings from media, the network or the
+ * ledger, for one printf; "" for NULL, "?" when out of memory:
+ *	struct cli_safe sf = CLI_SAFE_INIT;
+ *	printf("bundle %s\n", cli_safe(&sf, name));
+ *	cli_safe_release(&sf);
+ * Messages through cli_error, cli_warn and cli_fail are escaped already. */
+#define CLI_SAFE_MAX 8
+struct cli_safe {
+	char *v[CLI_SAFE_MAX];
+	size_t n;
+};
+#define CLI_SAFE_INIT { { NULL }, 0 }
+const char *cli_safe(struct cli_safe *sf, const char *s);
+void cli_safe_release(struct cli_safe *sf);
 /* Report a failed library call and return the exit code for its error. */
 int cli_fail(struct cli *cli, const struct al_diag *d);
 int cli_exit_code(al_err err);

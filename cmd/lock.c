@@ -214,6 +214,7 @@ static double now_s(void)
 static void on_progress(void *ctx, const struct al_fetch_progress *p)
 {
 	struct progress_state *ps = ctx;
+	struct cli_safe sf = CLI_SAFE_INIT;
 	double t = now_s(), rate;
 	char done[32], total[32], r[32];
 
@@ -236,12 +237,13 @@ static void on_progress(void *ctx, const struct al_fetch_progress *p)
 	}
 	if (!ps->cli->tty || ps->cli->verbosity < 0)
 		return;
+	/* p->current is a file name from an index or the Hub */
 	fprintf(stderr, "\r\033[K[%llu/%llu files] %s / %s  %s/s%s  %.40s",
 	        (unsigned long long)p->files_done, (unsigned long long)p->files_total,
 	        cli_human_size(p->bytes_done, done, sizeof(done)),
 	        cli_human_size(p->bytes_total, total, sizeof(total)),
-	        cli_human_size((unsigned long long)rate, r, sizeof(r)), eta,
-	        p->current ? p->current : "");
+	        cli_human_size((unsigned long long)rate, r, sizeof(r)), eta, cli_safe(&sf, p->current));
+	cli_safe_release(&sf);
 	fflush(stderr);
 }
 

@@ -42,6 +42,8 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 		                   repos, "bytes", (json_int_t)bytes));
 		return;
 	}
+	/* al_lock_from_json checked every name against its grammar; file paths
+	 * may still hold C1 controls */
 	printf("%s: %zu target%s, %zu distributions, %zu repos with %zu files, %s\n", l->bundle,
 	       l->ntargets, l->ntargets == 1 ? "" : "s", ndists, l->nrepos, nfiles,
 	       cli_human_size(bytes, size, sizeof(size)));
@@ -55,11 +57,15 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 			       l->targets[i].dists[k].filename);
 	}
 	for (i = 0; i < l->nrepos; i++) {
-		printf("  %s %s@%s (%.12s)\n", l->repos[i].type, l->repos[i].repo,
-		       l->repos[i].revision ? l->repos[i].revision : "", l->repos[i].commit);
-		for (k = 0; k < l->repos[i].nfiles; k++)
-			printf("    %s  %s\n", l->repos[i].files[k].path,
+		struct cli_safe sf = CLI_SAFE_INIT;
+		printf("  %s %s@%s (%.12s)\n", l->repos[i].type, cli_safe(&sf, l->repos[i].repo),
+		       cli_safe(&sf, l->repos[i].revision), l->repos[i].commit);
+		cli_safe_release(&sf);
+		for (k = 0; k < l->repos[i].nfiles; k++) {
+			printf("    %s  %s\n", cli_safe(&sf, l->repos[i].files[k].path),
 			       cli_human_size((unsigned long long)l->repos[i].files[k].size, size, sizeof(size)));
+			cli_safe_release(&sf);
+		}
 	}
 }
 

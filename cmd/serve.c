@@ -28,6 +28,7 @@ static void log_request(void *ctx, const struct al_serve_log *e)
 	struct tm tm;
 	time_t now = time(NULL);
 	const char *c;
+	char *safe, *method;
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -45,14 +46,21 @@ static void log_request(void *ctx, const struct al_serve_log *e)
 		fflush(l->f);
 		return;
 	}
+	/* a log line stays one line of space-separated fields: the path (as the
+	 * client sent it, unescaped) with control characters escaped, a space
+	 * as '?' */
+	safe = al_safe_text(e->path, 0);
+	method = al_safe_text(e->method, 0);
 	flockfile(l->f);
-	fprintf(l->f, "%s %s %s ", ts, e->client, e->method);
-	for (c = e->path; *c; c++) /* a log line stays one line */
-		putc_unlocked((unsigned char)*c < 0x21 || *c == 0x7f ? '?' : *c, l->f);
+	fprintf(l->f, "%s %s %s ", ts, e->client, method ? method : "?");
+	for (c = safe ? safe : "?"; *c; c++)
+		putc_unlocked(*c == ' ' ? '?' : *c, l->f);
 	fprintf(l->f, " %u %llu %.6f %s\n", e->status, (unsigned long long)e->bytes, e->seconds,
 	        e->content_type ? e->content_type : "-");
 	fflush(l->f);
 	funlockfile(l->f);
+	free(safe);
+	free(method);
 }
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)

@@ -22,10 +22,14 @@ static void on_problem(void *ctx, enum al_verify_kind kind, const char *hex, con
 		                   "sha256", hex, "detail", detail));
 		return;
 	}
-	if (kind == AL_VERIFY_MISSING || kind == AL_VERIFY_CORRUPT)
+	if (kind == AL_VERIFY_MISSING || kind == AL_VERIFY_CORRUPT) {
 		cli_error("blob %s: %s: %s", hex, kind_names[kind], detail);
-	else if (cli->verbosity > 0)
-		printf("blob %s: %s: %s\n", hex, kind_names[kind], detail);
+	} else if (cli->verbosity > 0) {
+		/* a stray file's name is whatever someone put in the store */
+		struct cli_safe sf = CLI_SAFE_INIT;
+		printf("blob %s: %s: %s\n", cli_safe(&sf, hex), kind_names[kind], cli_safe(&sf, detail));
+		cli_safe_release(&sf);
+	}
 }
 
 static int store_verify(struct cli *cli, int argc, char **argv)

@@ -51,8 +51,12 @@ static int print_key(void *ctx, const struct al_trusted_key *k)
 		                   "key_id", k->key_id, "public_key", k->public_key, "comment",
 		                   k->comment, "added", (json_int_t)k->added, "added_utc", when));
 	else
-		printf("%s  %s  %s  %s\n", k->key_id, k->public_key, when,
-		       k->comment ? k->comment : "");
+	{
+		/* the comment came with the key file, from wherever that came */
+		struct cli_safe sf = CLI_SAFE_INIT;
+		printf("%s  %s  %s  %s\n", k->key_id, k->public_key, when, cli_safe(&sf, k->comment));
+		cli_safe_release(&sf);
+	}
 	return 0;
 }
 

@@ -67,6 +67,17 @@ void al_diag_clear(struct al_diag *d);
 
 const char *al_version(void);
 
+/* Text from media, the network or an old ledger made safe to print on a
+ * terminal or to write as one log line (lib/buf.c): valid UTF-8 is kept;
+ * C0 controls, DEL, C1 controls (U+0080..U+009F) and bytes that are not
+ * valid UTF-8 become \n, \r, \t, \xNN or \u00NN, so no escape sequence,
+ * carriage return or newline gets through. With AL_SAFE_LINES a newline
+ * followed by two spaces (an indented continuation line of a multi-line
+ * diagnostic) is kept. Returns a malloc'd string (free()), NULL when out
+ * of memory; s NULL reads as "". */
+#define AL_SAFE_LINES 1u
+char *al_safe_text(const char *s, unsigned flags);
+
 /* ---- the store (DESIGN.md section 7) ---------------------------------- */
 
 struct al_store;

@@ -176,6 +176,79 @@ al_err al_buf_add_html(struct al_buf *b, const char *s)
 	return err;
 }
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	al_err err = AL_OK;
+
+	while (p < end && !err) {
+		size_t n = utf8_len(p, (size_t)(end - p));
+		const unsigned char *run = p;
+
+		/* the longest run that needs no escape goes in one append */
+		while (n && p < end && (n > 1 ? !(p[0] == 0xc2 && p[1] <= 0x9f)
+		                              : p[0] >= 0x20 && p[0] != 0x7f)) {
+			p += n;
+			n = p < end ? utf8_len(p, (size_t)(end - p)) : 0;
+		}
+		if (p > run && (err = al_buf_add(b, run, (size_t)(p - run))))
+			break;
+		if (p >= end)
+			break;
+		if (n == 2) /* C1: U+0080..U+009F */
+			err = al_buf_addf(b, "\\u%04x", p[1]);
+		else if (*p == '\n' && (flags & AL_SAFE_LINES) && end - p > 2 && p[1] == ' ' &&
+		         p[2] == ' ')
+			err = al_buf_addch(b, '\n');
+		else if (*p == '\n')
+			err = al_buf_addstr(b, "\\n");
+		else if (*p == '\r')
+			err = al_buf_addstr(b, "\\r");
+		else if (*p == '\t')
+			err = al_buf_addstr(b, "\\t");
+		else /* other C0, DEL, a byte that is not UTF-8 */
+			err = al_buf_addf(b, "\\x%02x", *p), n = 1;
+		p += n ? n : 1;
+	}
+	return err;
+}
+
+char *al_safe_text(const char *s, unsigned flags)
+{
+	struct al_buf b = AL_BUF_INIT;
+
+	if (al_buf_add_safe(&b, s ? s : "", s ? strlen(s) : 0, flags) || al_buf_grow(&b, 1)) {
+		al_buf_release(&b);
+		return NULL;
+	}
+	return al_buf_detach(&b, NULL);
+}
+
 int al_hexval(int c)
 {
 	if (c >= '0' && c <= '9')

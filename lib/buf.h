@@ -45,6 +45,12 @@ al_err al_buf_vaddf(struct al_buf *b, const char *fmt, va_list ap)
 
 /* Append s with &, <, >, " and ' as HTML entities. */
 al_err al_buf_add_html(struct al_buf *b, const char *s);
+/* Append s[0..len), text from media or the network, for a terminal or a
+ * log line (al_safe_text in airlock.h): valid UTF-8 is kept, every control
+ * character (C0, DEL, C1) and every byte that is not part of valid UTF-8 is
+ * escaped as \n, \r, \t, \xNN or \u00NN. NUL bytes inside len are
+ * escaped too. Backslashes are kept as they are. */
+al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned flags);
 /* The value of a hexadecimal digit, or -1. */
 int al_hexval(int c);
 

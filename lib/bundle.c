@@ -10,6 +10,7 @@
 #include "db.h"
 #include "hash.h"
 #include "lock.h"
+#include "lockcheck.h"
 #include "mem.h"
 #include "store-internal.h"
 
@@ -217,11 +218,6 @@ static bool hex64(const char *s)
 	return s && al_is_hex(s, 64);
 }
 
-static bool safe_filename(const char *s)
-{
-	return s && al_path_safe(s) && !strchr(s, '/');
-}
-
 static bool safe_name(const char *s)
 {
 	size_t i;
@@ -317,14 +313,9 @@ static al_err dist_from_json(struct jctx *c, json_t *o, struct al_lock_dist *x)
 	    (err = get_str(c, o, "metadata_sha256", false, &x->metadata_sha256)) ||
 	    (err = get_strv(c, o, "required_by", &x->required_by, &x->nrequired_by)))
 		return err;
-	if (!safe_name(x->name))
-		return bad(c, "bad project name");
-	if (!safe_filename(x->filename) || x->filename[0] == '.')
-		return al_diag_set(c->d, AL_EINVALID, "%s: unsafe file name '%s'", c->where, x->filename);
+	/* names, versions and the file name: al_lock_check_fields */
 	if (!hex64(x->sha256) || (x->metadata_sha256 && !hex64(x->metadata_sha256)))
 		return bad(c, "bad sha256");
-	if (strlen(x->version) > 128 || strchr(x->version, '/'))
-		return bad(c, "bad version");
 	return AL_OK;
 }
 
@@ -411,10 +402,6 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 	if ((err = get_str(&c, j, "bundle", true, &l->bundle)) ||
 	    (err = get_str(&c, j, "manifest_sha256", false, &l->manifest_sha256)))
 		goto fail;
-	if (!safe_name(l->bundle)) {
-		err = bad(&c, "bad bundle name");
-		goto fail;
-	}
 	targets = json_object_get(j, "targets");
 	repos = json_object_get(j, "repos");
 	if (!json_is_array(targets) || !json_is_array(repos) ||
@@ -441,10 +428,6 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 		    (err = get_str(&c, v, "implementation", true, &t->implementation)) ||
 		    (err = get_strv(&c, v, "platforms", &t->platforms, &t->nplatforms)))
 			goto fail;
-		if (!safe_filename(t->name)) {
-			err = bad(&c, "unsafe target name");
-			goto fail;
-		}
 		if (!json_is_array(dists) || json_array_size(dists) > AL_LOCK_MAX_ENTRIES) {
 			err = bad(&c, "distributions: expected a list");
 			goto fail;
@@ -466,6 +449,10 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 		if ((err = repo_from_json(&c, v, &l->repos[i])))
 			goto fail;
 	}
+	/* every field publish writes somewhere against its grammar, in the
+	 * order the JSON gave them (so messages index them as written) */
+	if ((err = al_lock_check_fields(l, d)))
+		goto fail;
 	al_lock_sort(l);
 	*out = l;
 	return AL_OK;

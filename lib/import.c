@@ -99,22 +99,30 @@ static struct mobject *find_obj(struct import *im, const char *hex)
 
 /* ---- the ledger ------------------------------------------------------------------- */
 
+/* One ledger line. Its text fields may quote media (a file name, a bundle,
+ * a reason built from either): control characters are escaped, so a line
+ * read back never holds a raw escape sequence, carriage return or newline. */
 static void ledger(struct import *im, bool accepted, const char *reason)
 {
 	sqlite3 *db = al_store_db(im->s);
 	sqlite3_stmt *st = NULL;
-	struct al_buf bundles = AL_BUF_INIT;
+	struct al_buf bundles = AL_BUF_INIT, why = AL_BUF_INIT, id = AL_BUF_INIT;
 	size_t i;
 
 	if (im->o->verify_only)
 		return;
 	for (i = 0; i < im->nlocks; i++)
-		al_buf_addf(&bundles, "%s%s", i ? "," : "", im->locks[i]->bundle);
+		if ((i && al_buf_addch(&bundles, ',')) ||
+		    al_buf_add_safe(&bundles, im->locks[i]->bundle, strlen(im->locks[i]->bundle), 0))
+			goto out;
+	if (al_buf_add_safe(&why, reason, strlen(reason), 0) ||
+	    (im->id && al_buf_add_safe(&id, im->id, strlen(im->id), 0)))
+		goto out;
 	if (al_db_prepare(db, &st, "INSERT INTO ledger (at, media_id, bundle, seq, key_id, accepted, "
 	                           "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", NULL) == AL_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
 		if (im->id)
-			sqlite3_bind_text(st, 2, im->id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, id.buf, -1, SQLITE_STATIC);
 		if (bundles.len)
 			sqlite3_bind_text(st, 3, bundles.buf, -1, SQLITE_STATIC);
 		if (im->seq)
@@ -122,11 +130,14 @@ static void ledger(struct import *im, bool accepted, const char *reason)
 		if (im->key_id[0])
 			sqlite3_bind_text(st, 5, im->key_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, accepted);
-		sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, why.buf, -1, SQLITE_STATIC);
 		al_db_run(db, st, NULL);
 	}
+out:
 	sqlite3_finalize(st);
 	al_buf_release(&bundles);
+	al_buf_release(&why);
+	al_buf_release(&id);
 }
 
 al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "lock.h"
+#include "lockcheck.h"
 #include "mem.h"
 #include "names.h"
 #include "pep440.h"
@@ -879,11 +880,19 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		struct rver *v = &p->vers[l->order[l->cur]];
 		struct al_lock_dist *x = &out->dists[out->ndists++];
 		size_t alloc = 0;
+		const char *rp = v->file->requires_python;
+		al_err perr = rp ? al_lock_requires_python_check(rp) : AL_OK;
 
+		/* a Requires-Python pip ignores (not a specifier set) is left out:
+		 * media would refuse the lock (lib/lockcheck.c) */
+		if (perr == AL_ENOMEM)
+			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		if (perr)
+			rp = NULL;
 		if (!(x->name = al_strdup(p->name)) || !(x->version = al_strdup(v->vstr)) ||
 		    !(x->filename = al_strdup(v->file->filename)) || !(x->url = al_strdup(v->file->url)) ||
 		    (v->file->sha256 && !(x->sha256 = al_strdup(v->file->sha256))) ||
-		    (v->file->requires_python && !(x->requires_python = al_strdup(v->file->requires_python))) ||
+		    (rp && !(x->requires_python = al_strdup(rp))) ||
 		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))))
 			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
 		x->size = v->file->size >= 0 ? v->file->size : AL_SIZE_UNKNOWN;

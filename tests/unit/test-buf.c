@@ -128,5 +128,43 @@ int main(void)
 		ok(strstr(d.msg, "/nonexistent/x") != NULL, "and names the file: %s", d.msg);
 	}
 	test_open_regular();
+	{
+		/* al_buf_add_safe / al_safe_text: text from media for a terminal */
+		static const struct { const char *in; size_t len; unsigned flags; const char *out; } c[] = {
+			{ "plain é ü 日本 \xf0\x9f\x98\x80", 0, 0, "plain é ü 日本 \xf0\x9f\x98\x80" },
+			{ "a\x1b[2Jb\rc\nd\te", 0, 0, "a\\x1b[2Jb\\rc\\nd\\te" },
+			{ "\x01\x1f\x7f", 0, 0, "\\x01\\x1f\\x7f" },
+			{ "c1 \xc2\x9b" "2J \xc2\x85 \xc2\xa0", 0, 0, "c1 \\u009b2J \\u0085 \xc2\xa0" },
+			{ "raw \x9b \x80\xff", 0, 0, "raw \\x9b \\x80\\xff" },
+			{ "cut \xe6\x97", 0, 0, "cut \\xe6\\x97" },
+			{ "overlong \xc0\xaf \xe0\x80\xaf", 0, 0,
+			  "overlong \\xc0\\xaf \\xe0\\x80\\xaf" },
+			{ "surrogate \xed\xa0\x80 big \xf4\x90\x80\x80", 0, 0,
+			  "surrogate \\xed\\xa0\\x80 big \\xf4\\x90\\x80\\x80" },
+			{ "back\\slash", 0, 0, "back\\slash" },
+			{ "nul\0x", 5, 0, "nul\\x00x" },
+			{ "head:\n  more\nfake\n", 0, AL_SAFE_LINES, "head:\n  more\\nfake\\n" },
+			{ "", 0, 0, "" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(c) / sizeof(*c); k++) {
+			al_buf_reset(&b);
+			ok(al_buf_add_safe(&b, c[k].in, c[k].len ? c[k].len : strlen(c[k].in), c[k].flags) ==
+			           AL_OK && !strcmp(b.buf, c[k].out),
+			   "add_safe %zu: %s", k, b.buf);
+			for (i = 0; i < (int)b.len; i++)
+				if ((unsigned char)b.buf[i] < 0x20 && !(c[k].flags && b.buf[i] == '\n'))
+					break;
+			ok(i == (int)b.len, "and no control byte is left");
+		}
+		al_buf_release(&b);
+		p = al_safe_text("x\x1b]0;title\x07", 0);
+		is_str(p, "x\\x1b]0;title\\x07", "al_safe_text");
+		free(p);
+		p = al_safe_text(NULL, 0);
+		is_str(p, "", "al_safe_text(NULL) is empty");
+		free(p);
+	}
 	return done_testing();
 }
