@@ -13,6 +13,7 @@
 #include "lockcheck.h"
 #include "mem.h"
 #include "store-internal.h"
+#include "url.h"
 
 void al_strv_free(char **v, size_t n)
 {
@@ -313,6 +314,15 @@ static al_err dist_from_json(struct jctx *c, json_t *o, struct al_lock_dist *x)
 	    (err = get_str(c, o, "metadata_sha256", false, &x->metadata_sha256)) ||
 	    (err = get_strv(c, o, "required_by", &x->required_by, &x->nrequired_by)))
 		return err;
+	/* A lock written before credentials were kept out of it may carry them
+	 * in a file's URL: they are dropped here, so they travel no further. */
+	if (x->url && al_url_has_userinfo(x->url)) {
+		char *clean = al_url_strip_userinfo(x->url);
+		if (!clean)
+			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		al_free(x->url);
+		x->url = clean;
+	}
 	/* names, versions and the file name: al_lock_check_fields */
 	if (!hex64(x->sha256) || (x->metadata_sha256 && !hex64(x->metadata_sha256)))
 		return bad(c, "bad sha256");

@@ -127,6 +127,16 @@ static void fields(void)
 	is_int(al_lock_from_json(j, &l, &d), AL_OK, "a file of version 0.5.0 is a file of 0.5: %s", d.msg);
 	al_lock_free(l);
 	json_decref(j);
+	/* a lock written before credentials were kept out carries them no further */
+	j = json_loads(good, 0, NULL);
+	json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(j, "targets"),
+	                                                                  0), "distributions"), 0),
+	                    "url", json_string("https://user:s3cret@x.example/g.whl"));
+	l = NULL;
+	is_int(al_lock_from_json(j, &l, &d), AL_OK, "a url with credentials loads: %s", d.msg);
+	is_str(l ? l->targets[0].dists[1].url : "", "https://x.example/g.whl", "without them (gamma-ray sorts after delta)");
+	al_lock_free(l);
+	json_decref(j);
 	for (k = 0; k < sizeof(c) / sizeof(*c); k++) {
 		json_t *t, *o;
 		j = json_loads(good, 0, NULL);
