@@ -14,7 +14,7 @@
 
 #include "airlock.h"
 
-/* Exit codes (DESIGN.md section 4). */
+/* Exit codes (docs/cli.md). */
 enum {
 	EXIT_OK = 0,
 	EXIT_NO = 1,      /* a check said no: verification failed, lock stale */

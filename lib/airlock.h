@@ -78,7 +78,7 @@ const char *al_version(void);
 #define AL_SAFE_LINES 1u
 char *al_safe_text(const char *s, unsigned flags);
 
-/* ---- the store (DESIGN.md section 7) ---------------------------------- */
+/* ---- the store (docs/store.md) ------------------------------------- */
 
 struct al_store;
 
@@ -169,7 +169,7 @@ struct al_gc_result {
 al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
                    struct al_diag *d);
 
-/* ---- the manifest (DESIGN.md section 5) ------------------------------- */
+/* ---- the manifest (docs/manifest.md) ------------------------------- */
 /* lib/manifest.c; the reference is docs/manifest.md. */
 
 struct al_strlist {
@@ -237,7 +237,7 @@ al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest
 bool al_manifest_valid_repo_id(const char *id);
 bool al_manifest_valid_platform(const char *tag);
 
-/* ---- the lock (DESIGN.md section 6) -------------------------------------- */
+/* ---- the lock (docs/lock.md) ------------------------------------------ */
 /* lib/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
 
 struct al_lock_dist {

@@ -1,6 +1,6 @@
 /*
- * lock.c: airlock.lock, the pinned result of `airlock lock` (DESIGN.md
- * section 6, schema/airlock.lock.schema.json).
+ * lock.c: airlock.lock, the pinned result of `airlock lock` (docs/lock.md,
+ * schema/airlock.lock.schema.json).
  *
  * The file is YAML written by hand here rather than through an emitter, so
  * that its bytes are a pure function of the lock: lists in canonical order,

@@ -1,6 +1,6 @@
 /*
- * manifest.c: airlock.yaml -> struct al_manifest (DESIGN.md section 5; the
- * reference for users is docs/manifest.md, for editors
+ * manifest.c: airlock.yaml -> struct al_manifest (the reference for
+ * users is docs/manifest.md, for editors
  * schema/airlock.schema.json: keep the three in step).
  *
  * The YAML is read by yamlx into a node tree; this file walks it with one

@@ -1,6 +1,5 @@
 /*
- * media.c: export, verify and import of signed media (DESIGN.md section 8,
- * docs/media.md).
+ * media.c: export, verify and import of signed media (docs/media.md).
  *
  * Export streams objects from the store into pax tar volumes no larger
  * than the volume size (splitting objects larger than a volume into parts),

@@ -1,5 +1,5 @@
 /*
- * media.h: signed media for crossing the air gap (DESIGN.md section 8).
+ * media.h: signed media for crossing the air gap (docs/media.md).
  *
  *   MEDIA/airlock-media.json          canonical JSON: what the media holds
  *   MEDIA/airlock-media.json.minisig  minisign signature (prehashed "ED")

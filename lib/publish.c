@@ -1,5 +1,5 @@
 /*
- * publish.c: lay out the published tree (DESIGN.md section 9, docs/publish.md).
+ * publish.c: lay out the published tree (docs/publish.md).
  *
  *   DIR/wheels/<file>                 flat --find-links directory; <file>.metadata sidecars
  *   DIR/simple/index.html             PEP 503 root; DIR/simple/<name>/index.html and

@@ -1,6 +1,6 @@
 /*
- * resolve.c: a backtracking resolver for one target (DESIGN.md section 6,
- * ref/python-packaging.md section 4).
+ * resolve.c: a backtracking resolver for one target (docs/lock.md; pip's
+ * resolvelib is the behaviour it matches).
  *
  * The search pins one project at a time. The requirements in force are
  * recomputed from the root requirements and the pins each time (the

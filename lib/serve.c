@@ -1,6 +1,6 @@
 /*
  * serve.c: `airlock serve`, the read-only HTTP server over a published tree
- * (DESIGN.md section 9, docs/serve.md). The only file that includes
+ * (docs/serve.md). The only file that includes
  * microhttpd.h.
  *
  *   /simple/, /simple/<project>/    PEP 503 HTML or PEP 691 JSON by the Accept header

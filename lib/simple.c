@@ -1,7 +1,7 @@
 /*
  * simple.c: PEP 503 HTML and PEP 691 JSON project pages.
  *
- * HTML follows pip's reading (ref/python-packaging.md 1.3): every <a href>
+ * HTML follows pip's reading (pip._internal.index.collector): every <a href>
  * is a file, the first <base href> sets the base, the file name comes from
  * the URL (not the anchor text), a "#sha256=" fragment is the hash, entities
  * are decoded once by the parser. Where pip is lax and the standard is clear

@@ -12,7 +12,8 @@ then "CDN_PORT <m>" (equal to n unless --cdn other-port). Exits when stdin
 reaches end of file (unless --no-stdin) or after --timeout seconds.
 
 Serves the repos of fixtures/hub (see tests/helpers/hubrepo.py) with the
-endpoints, headers and errors of /work/shared/ref/hf-hub-protocol.md section 4.
+endpoints, headers and errors of the real Hub as docs/hub.md and docs/serve.md
+describe them.
 docs/fake-hub.md documents every option, the fault kinds and the log format.
 """
 
