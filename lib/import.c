@@ -197,14 +197,10 @@ static bool add_size(uint64_t *sum, uint64_t v)
 	return !__builtin_add_overflow(*sum, v, sum) && *sum <= INT64_MAX;
 }
 
-/* Parse the (already signature-checked) manifest into objects and volumes,
- * checking every field; hostile values are refused, not trusted. */
-static al_err parse_manifest(struct import *im)
+/* The manifest's format, id, seq and base. */
+static al_err parse_header(struct import *im)
 {
-	json_t *r = im->root, *v, *contents, *objs, *vols, *base;
-	uint64_t all = 0;
-	size_t i, k;
-	al_err err;
+	json_t *r = im->root, *v, *base;
 
 	if (!json_is_object(r) ||
 	    !json_is_string(v = json_object_get(r, "format")) ||
@@ -225,13 +221,21 @@ static al_err parse_manifest(struct import *im)
 			return refuse(im, AL_EINVALID, "manifest: bad base id");
 		im->base = json_string_value(v);
 	}
-	contents = json_object_get(r, "contents");
+	return AL_OK;
+}
+
+/* contents: one lock per bundle, each checked as hostile input, no bundle twice. */
+static al_err parse_contents(struct import *im)
+{
+	json_t *contents = json_object_get(im->root, "contents"), *v;
+	size_t i, k;
+
 	if (!json_is_array(contents) || !json_array_size(contents) || json_array_size(contents) > 1000)
 		return refuse(im, AL_EINVALID, "manifest: no contents");
 	if (!(im->locks = al_calloc(json_array_size(contents), sizeof(*im->locks))))
 		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
 	json_array_foreach(contents, i, v) {
-		if ((err = al_lock_from_json(v, &im->locks[i], im->d)))
+		if (al_lock_from_json(v, &im->locks[i], im->d))
 			return al_diag_prefix(im->d, "manifest: ");
 		im->nlocks++;
 		for (k = 0; k < i; k++)
@@ -239,8 +243,15 @@ static al_err parse_manifest(struct import *im)
 				return refuse(im, AL_EINVALID, "manifest: bundle '%s' twice",
 				              im->locks[i]->bundle);
 	}
+	return AL_OK;
+}
 
-	vols = json_object_get(r, "volumes");
+/* volumes: vol-0001.tar, vol-0002.tar... in order, each with a size and a sha256. */
+static al_err parse_volumes(struct import *im)
+{
+	json_t *vols = json_object_get(im->root, "volumes"), *v;
+	size_t i;
+
 	if (!json_is_array(vols) || !json_array_size(vols) ||
 	    json_array_size(vols) > AL_MEDIA_MAX_VOLUMES)
 		return refuse(im, AL_EINVALID, "manifest: bad volume list");
@@ -259,8 +270,55 @@ static al_err parse_manifest(struct import *im)
 		memcpy(mv->hex, json_string_value(h), AL_SHA256_HEX);
 		im->nvols++;
 	}
+	return AL_OK;
+}
 
-	objs = json_object_get(r, "objects");
+/* A split object's parts: numbered from 1, each on a declared volume, their sizes
+ * adding up (without wrapping) to the object's. */
+static al_err parse_parts(struct import *im, struct mobject *mo, json_t *parts)
+{
+	uint64_t total = 0;
+	json_t *p;
+	size_t k;
+
+	if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
+		return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
+	if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
+		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	json_array_foreach(parts, k, p) {
+		struct part *pt = &mo->parts[k];
+		json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
+		       *ps = json_object_get(p, "size"), *pv = json_object_get(p, "volume");
+		if (!json_is_integer(pi) || json_integer_value(pi) != (json_int_t)k + 1 ||
+		    !json_is_string(ph) || !al_is_hex(json_string_value(ph), 64) ||
+		    !json_is_integer(ps) || json_integer_value(ps) <= 0 || !json_is_integer(pv) ||
+		    json_integer_value(pv) < 1 || (size_t)json_integer_value(pv) > im->nvols)
+			return refuse(im, AL_EINVALID, "manifest: object %s: bad part %zu", mo->hex,
+			              k + 1);
+		pt->index = (unsigned)k + 1;
+		memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
+		pt->size = (uint64_t)json_integer_value(ps);
+		pt->volume = (unsigned)json_integer_value(pv);
+		mo->nparts++;
+		if (!add_size(&total, pt->size))
+			return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
+			              "parts add up to more than %lld bytes", mo->hex,
+			              (long long)INT64_MAX);
+	}
+	if (total != mo->size)
+		return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
+	return AL_OK;
+}
+
+/* objects: sorted by sha256, unique, each on one declared volume or in parts; all of
+ * them together at most INT64_MAX bytes. */
+static al_err parse_objects(struct import *im)
+{
+	json_t *objs = json_object_get(im->root, "objects"), *v;
+	uint64_t all = 0;
+	size_t i;
+	al_err err;
+
 	if (!json_is_array(objs) || json_array_size(objs) > AL_LOCK_MAX_ENTRIES)
 		return refuse(im, AL_EINVALID, "manifest: bad object list");
 	if (!(im->objs = al_calloc(json_array_size(objs) + 1, sizeof(*im->objs))))
@@ -268,8 +326,7 @@ static al_err parse_manifest(struct import *im)
 	json_array_foreach(objs, i, v) {
 		struct mobject *mo = &im->objs[i];
 		json_t *h = json_object_get(v, "sha256"), *sz = json_object_get(v, "size"),
-		       *vol = json_object_get(v, "volume"), *parts = json_object_get(v, "parts"), *p;
-		uint64_t total = 0;
+		       *vol = json_object_get(v, "volume"), *parts = json_object_get(v, "parts");
 		if (!json_is_string(h) || !al_is_hex(json_string_value(h), 64) || !json_is_integer(sz) ||
 		    json_integer_value(sz) < 0)
 			return refuse(im, AL_EINVALID, "manifest: bad object entry %zu", i);
@@ -284,37 +341,25 @@ static al_err parse_manifest(struct import *im)
 			mo->volume = (unsigned)json_integer_value(vol);
 			continue;
 		}
-		if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
-			return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
-		if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
-			return al_diag_set(im->d, AL_ENOMEM, "out of memory");
-		json_array_foreach(parts, k, p) {
-			struct part *pt = &mo->parts[k];
-			json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
-			       *ps = json_object_get(p, "size"), *pv = json_object_get(p, "volume");
-			if (!json_is_integer(pi) || json_integer_value(pi) != (json_int_t)k + 1 ||
-			    !json_is_string(ph) || !al_is_hex(json_string_value(ph), 64) ||
-			    !json_is_integer(ps) || json_integer_value(ps) <= 0 || !json_is_integer(pv) ||
-			    json_integer_value(pv) < 1 || (size_t)json_integer_value(pv) > im->nvols)
-				return refuse(im, AL_EINVALID, "manifest: object %s: bad part %zu", mo->hex,
-				              k + 1);
-			pt->index = (unsigned)k + 1;
-			memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
-			pt->size = (uint64_t)json_integer_value(ps);
-			pt->volume = (unsigned)json_integer_value(pv);
-			mo->nparts++;
-			if (!add_size(&total, pt->size))
-				return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
-				              "parts add up to more than %lld bytes", mo->hex,
-				              (long long)INT64_MAX);
-		}
-		if (total != mo->size)
-			return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
+		if ((err = parse_parts(im, mo, parts)))
+			return err;
 	}
 	for (i = 0; i < im->nobjs; i++)
 		if (!add_size(&all, im->objs[i].size))
 			return refuse(im, AL_EINVALID, "manifest: the sizes of the objects add up to "
 			              "more than %lld bytes", (long long)INT64_MAX);
+	return AL_OK;
+}
+
+/* Parse the (already signature-checked) manifest into objects and volumes,
+ * checking every field; hostile values are refused, not trusted. */
+static al_err parse_manifest(struct import *im)
+{
+	al_err err;
+
+	if ((err = parse_header(im)) || (err = parse_contents(im)) || (err = parse_volumes(im)) ||
+	    (err = parse_objects(im)))
+		return err;
 	return AL_OK;
 }
 

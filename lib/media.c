@@ -186,6 +186,43 @@ static al_err archive_fail(struct archive *a, const char *what, struct al_diag *
 	                   archive_error_string(a) ? archive_error_string(a) : "archive error");
 }
 
+/* One entry's bytes: e->length bytes of blob bfd from e->offset into the archive, a
+ * part's sha256 computed on the way into e->part_hex. */
+static al_err write_entry_data(struct archive *a, int bfd, struct plan_entry *e, char *buf,
+                               const char *path, struct al_diag *d)
+{
+	uint64_t left = e->length, off = e->offset;
+	struct al_hash ph;
+	al_err err;
+
+	if (e->part && (err = al_hash_init(&ph, AL_HASH_SHA256, d)))
+		return err;
+	while (left) {
+		size_t want = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
+		ssize_t n = pread(bfd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (e->part)
+				al_hash_release(&ph);
+			return al_diag_set(d, AL_EIO, "blob %s: %s", e->hex,
+			                   n < 0 ? strerror(errno) : "shorter than recorded");
+		}
+		if (e->part)
+			al_hash_update(&ph, buf, (size_t)n);
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			if (e->part)
+				al_hash_release(&ph);
+			return archive_fail(a, path, d);
+		}
+		left -= (uint64_t)n;
+		off += (uint64_t)n;
+	}
+	if (e->part)
+		al_hash_final_hex(&ph, e->part_hex);
+	return AL_OK;
+}
+
 /* Write one volume: the entries [first, last) of the plan. */
 static al_err write_volume(struct al_store *s, const char *path, struct plan_entry *plan,
                            size_t first, size_t last, struct volume *vol, char *buf,
@@ -217,9 +254,7 @@ static al_err write_volume(struct al_store *s, const char *path, struct plan_ent
 	}
 	for (i = first; i < last; i++) {
 		struct plan_entry *e = &plan[i];
-		struct al_hash ph;
 		char name[128];
-		uint64_t left = e->length, off = e->offset;
 
 		entry_name(e, name, sizeof(name));
 		archive_entry_clear(ae);
@@ -232,35 +267,9 @@ static al_err write_volume(struct al_store *s, const char *path, struct plan_ent
 			err = archive_fail(a, path, d);
 			goto out;
 		}
-		if ((err = al_store_open_blob(s, e->hex, &bfd, d)))
+		if ((err = al_store_open_blob(s, e->hex, &bfd, d)) ||
+		    (err = write_entry_data(a, bfd, e, buf, path, d)))
 			goto out;
-		if (e->part && (err = al_hash_init(&ph, AL_HASH_SHA256, d)))
-			goto out;
-		while (left) {
-			size_t want = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
-			ssize_t n = pread(bfd, buf, want, (off_t)off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				if (e->part)
-					al_hash_release(&ph);
-				err = al_diag_set(d, AL_EIO, "blob %s: %s", e->hex,
-				                  n < 0 ? strerror(errno) : "shorter than recorded");
-				goto out;
-			}
-			if (e->part)
-				al_hash_update(&ph, buf, (size_t)n);
-			if (archive_write_data(a, buf, (size_t)n) != n) {
-				if (e->part)
-					al_hash_release(&ph);
-				err = archive_fail(a, path, d);
-				goto out;
-			}
-			left -= (uint64_t)n;
-			off += (uint64_t)n;
-		}
-		if (e->part)
-			al_hash_final_hex(&ph, e->part_hex);
 		close(bfd);
 		bfd = -1;
 		if (archive_write_finish_entry(a) != ARCHIVE_OK) {
@@ -370,87 +379,108 @@ static int cmp_hex(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The objects of a base: a media directory's complete state, or a recorded export's. */
-static al_err load_base(struct al_store *s, const char *since, char **base_id, char ***objs,
-                        size_t *nobjs, struct al_diag *d)
+/* A base given as a media directory: its id and the objects of its complete state
+ * (the manifest's contents), unsorted. */
+static al_err base_from_dir(const char *since, char **base_id, char ***objs, size_t *nobjs,
+                            struct al_diag *d)
 {
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT;
 	json_t *j = NULL, *v;
 	json_error_t jerr;
 	size_t i, alloc = 0;
-	struct stat st;
 	al_err err = AL_OK;
+
+	if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
+		goto out;
+	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
+		err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
+		goto out;
+	}
+	v = json_object_get(j, "id");
+	if (!json_is_string(v) || !(*base_id = al_strdup(json_string_value(v)))) {
+		err = al_diag_set(d, AL_EPARSE, "'%s': no media id", path.buf);
+		goto out;
+	}
+	json_array_foreach(json_object_get(j, "contents"), i, v) {
+		struct al_lock *l = NULL;
+		char **o = NULL;
+		size_t n = 0, k;
+		if ((err = al_lock_from_json(v, &l, d)) || (err = al_lock_objects(l, &o, &n, d))) {
+			al_lock_free(l);
+			al_diag_prefix(d, "base '%s': ", since);
+			goto out;
+		}
+		for (k = 0; k < n; k++) {
+			if (AL_GROW(*objs, alloc, *nobjs + 1)) {
+				al_strv_free(o + k, n - k);
+				al_lock_free(l);
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			(*objs)[(*nobjs)++] = o[k];
+		}
+		al_free(o);
+		al_lock_free(l);
+	}
+out:
+	json_decref(j);
+	al_buf_release(&path);
+	al_buf_release(&text);
+	return err;
+}
+
+/* A base given as the id of an export recorded in this store: its objects, unsorted. */
+static al_err base_from_export(struct al_store *s, const char *since, char **base_id,
+                               char ***objs, size_t *nobjs, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *q = NULL;
+	size_t alloc = 0;
+	al_err err;
+	bool row;
+	int64_t one;
+
+	if (al_db_query_int(db, &one, NULL, "SELECT 1 FROM exports WHERE id = ?", since,
+	                    (char *)NULL))
+		return al_diag_set(d, AL_ENOTFOUND,
+		                   "--since '%s' is neither a media directory nor a recorded export",
+		                   since);
+	if (!(*base_id = al_strdup(since)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
+		return err;
+	sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
+	while (!(err = al_db_step(db, q, &row, d)) && row) {
+		if (AL_GROW(*objs, alloc, *nobjs + 1) ||
+		    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			break;
+		}
+		(*nobjs)++;
+	}
+	sqlite3_finalize(q);
+	return err;
+}
+
+/* The objects of a base, sorted: a media directory's complete state, or a recorded
+ * export's. */
+static al_err load_base(struct al_store *s, const char *since, char **base_id, char ***objs,
+                        size_t *nobjs, struct al_diag *d)
+{
+	struct stat st;
+	al_err err;
 
 	*objs = NULL;
 	*nobjs = 0;
 	*base_id = NULL;
-	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
-		if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
-			goto out;
-		if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
-			err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
-			goto out;
-		}
-		v = json_object_get(j, "id");
-		if (!json_is_string(v) || !(*base_id = al_strdup(json_string_value(v)))) {
-			err = al_diag_set(d, AL_EPARSE, "'%s': no media id", path.buf);
-			goto out;
-		}
-		json_array_foreach(json_object_get(j, "contents"), i, v) {
-			struct al_lock *l = NULL;
-			char **o = NULL;
-			size_t n = 0, k;
-			if ((err = al_lock_from_json(v, &l, d)) || (err = al_lock_objects(l, &o, &n, d))) {
-				al_lock_free(l);
-				al_diag_prefix(d, "base '%s': ", since);
-				goto out;
-			}
-			for (k = 0; k < n; k++) {
-				if (AL_GROW(*objs, alloc, *nobjs + 1)) {
-					al_strv_free(o + k, n - k);
-					al_lock_free(l);
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
-					goto out;
-				}
-				(*objs)[(*nobjs)++] = o[k];
-			}
-			al_free(o);
-			al_lock_free(l);
-		}
-	} else {
-		sqlite3 *db = al_store_db(s);
-		sqlite3_stmt *q = NULL;
-		bool row;
-		int64_t one;
-		if (al_db_query_int(db, &one, NULL, "SELECT 1 FROM exports WHERE id = ?", since,
-		                    (char *)NULL)) {
-			err = al_diag_set(d, AL_ENOTFOUND,
-			                  "--since '%s' is neither a media directory nor a recorded export",
-			                  since);
-			goto out;
-		}
-		if (!(*base_id = al_strdup(since))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
-			goto out;
-		sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
-		while (!(err = al_db_step(db, q, &row, d)) && row) {
-			if (AL_GROW(*objs, alloc, *nobjs + 1) ||
-			    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
-				break;
-			}
-			(*nobjs)++;
-		}
-		sqlite3_finalize(q);
-	}
+	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode))
+		err = base_from_dir(since, base_id, objs, nobjs, d);
+	else
+		err = base_from_export(s, since, base_id, objs, nobjs, d);
 	if (!err && *nobjs)
 		qsort(*objs, *nobjs, sizeof(char *), cmp_hex);
-out:
 	if (err) {
 		al_strv_free(*objs, *nobjs);
 		*objs = NULL;
@@ -458,9 +488,6 @@ out:
 		al_free(*base_id);
 		*base_id = NULL;
 	}
-	json_decref(j);
-	al_buf_release(&path);
-	al_buf_release(&text);
 	return err;
 }
 
