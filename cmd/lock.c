@@ -80,21 +80,10 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.parallel = a->jobs;
 	lo.warn = warn_cb;
 	lo.ctx = cli;
-	if (al_lock_build(s, m, prev, &lo, &l, &d))
-		return cli_fail(cli, &d);
 	if (a->check) {
-		char *text = NULL, *old = NULL;
-		size_t len = 0, oldlen = 0;
 		bool same = false;
-		if (al_lock_format(l, &text, &len, &d)) {
-			al_lock_free(l);
+		if (al_lock_check(s, m, prev, &lo, &same, &d))
 			return cli_fail(cli, &d);
-		}
-		if (prev && !al_lock_format(prev, &old, &oldlen, &d))
-			same = oldlen == len && !memcmp(old, text, len);
-		free(text);
-		free(old);
-		al_lock_free(l);
 		if (cli->json)
 			cli_json(json_pack("{s:s, s:s, s:b}", "event", "lock-check", "lock", lock_path,
 			                   "current", same));
@@ -106,6 +95,8 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 			printf("%s is up to date\n", lock_path);
 		return EXIT_OK;
 	}
+	if (al_lock_build(s, m, prev, &lo, &l, &d))
+		return cli_fail(cli, &d);
 	if (al_lock_write(l, lock_path, &changed, &d)) {
 		al_lock_free(l);
 		return cli_fail(cli, &d);

@@ -302,6 +302,11 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed,
                      struct al_diag *d);
 al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d);
+/* Whether l formats to the same bytes as prev (the lock file prev was read
+ * from, if airlock wrote it). A NULL prev, or one that does not format, is
+ * not the same. An error only when l does not format. */
+al_err al_lock_same(const struct al_lock *l, const struct al_lock *prev, bool *same,
+                    struct al_diag *d);
 /* Sort every list into the canonical order. */
 void al_lock_sort(struct al_lock *l);
 
@@ -329,6 +334,11 @@ struct al_lock_opts {
  * be NULL) supplies pins to keep. */
 al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
                      const struct al_lock_opts *o, struct al_lock **out, struct al_diag *d);
+/* lock --check: resolve the manifest as al_lock_build would (previous, may
+ * be NULL, supplying pins) and tell whether the result is byte for byte the
+ * previous lock. */
+al_err al_lock_check(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+                     const struct al_lock_opts *o, bool *current, struct al_diag *d);
 /* Why a lock no longer matches its manifest (malloc'd), or NULL when it does. */
 char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l);
 /* The same, and also asks the Hub whether a branch the lock pinned has moved

@@ -197,14 +197,10 @@ static bool add_size(uint64_t *sum, uint64_t v)
 	return !__builtin_add_overflow(*sum, v, sum) && *sum <= INT64_MAX;
 }
 
-/* Parse the (already signature-checked) manifest into objects and volumes,
- * checking every field; hostile values are refused, not trusted. */
-static al_err parse_manifest(struct import *im)
+/* The manifest's format, id, seq and base. */
+static al_err parse_header(struct import *im)
 {
-	json_t *r = im->root, *v, *contents, *objs, *vols, *base;
-	uint64_t all = 0;
-	size_t i, k;
-	al_err err;
+	json_t *r = im->root, *v, *base;
 
 	if (!json_is_object(r) ||
 	    !json_is_string(v = json_object_get(r, "format")) ||
@@ -225,13 +221,21 @@ static al_err parse_manifest(struct import *im)
 			return refuse(im, AL_EINVALID, "manifest: bad base id");
 		im->base = json_string_value(v);
 	}
-	contents = json_object_get(r, "contents");
+	return AL_OK;
+}
+
+/* contents: one lock per bundle, each checked as hostile input, no bundle twice. */
+static al_err parse_contents(struct import *im)
+{
+	json_t *contents = json_object_get(im->root, "contents"), *v;
+	size_t i, k;
+
 	if (!json_is_array(contents) || !json_array_size(contents) || json_array_size(contents) > 1000)
 		return refuse(im, AL_EINVALID, "manifest: no contents");
 	if (!(im->locks = al_calloc(json_array_size(contents), sizeof(*im->locks))))
 		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
 	json_array_foreach(contents, i, v) {
-		if ((err = al_lock_from_json(v, &im->locks[i], im->d)))
+		if (al_lock_from_json(v, &im->locks[i], im->d))
 			return al_diag_prefix(im->d, "manifest: ");
 		im->nlocks++;
 		for (k = 0; k < i; k++)
@@ -239,8 +243,15 @@ static al_err parse_manifest(struct import *im)
 				return refuse(im, AL_EINVALID, "manifest: bundle '%s' twice",
 				              im->locks[i]->bundle);
 	}
+	return AL_OK;
+}
 
-	vols = json_object_get(r, "volumes");
+/* volumes: vol-0001.tar, vol-0002.tar... in order, each with a size and a sha256. */
+static al_err parse_volumes(struct import *im)
+{
+	json_t *vols = json_object_get(im->root, "volumes"), *v;
+	size_t i;
+
 	if (!json_is_array(vols) || !json_array_size(vols) ||
 	    json_array_size(vols) > AL_MEDIA_MAX_VOLUMES)
 		return refuse(im, AL_EINVALID, "manifest: bad volume list");
@@ -259,8 +270,55 @@ static al_err parse_manifest(struct import *im)
 		memcpy(mv->hex, json_string_value(h), AL_SHA256_HEX);
 		im->nvols++;
 	}
+	return AL_OK;
+}
 
-	objs = json_object_get(r, "objects");
+/* A split object's parts: numbered from 1, each on a declared volume, their sizes
+ * adding up (without wrapping) to the object's. */
+static al_err parse_parts(struct import *im, struct mobject *mo, json_t *parts)
+{
+	uint64_t total = 0;
+	json_t *p;
+	size_t k;
+
+	if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
+		return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
+	if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
+		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+	json_array_foreach(parts, k, p) {
+		struct part *pt = &mo->parts[k];
+		json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
+		       *ps = json_object_get(p, "size"), *pv = json_object_get(p, "volume");
+		if (!json_is_integer(pi) || json_integer_value(pi) != (json_int_t)k + 1 ||
+		    !json_is_string(ph) || !al_is_hex(json_string_value(ph), 64) ||
+		    !json_is_integer(ps) || json_integer_value(ps) <= 0 || !json_is_integer(pv) ||
+		    json_integer_value(pv) < 1 || (size_t)json_integer_value(pv) > im->nvols)
+			return refuse(im, AL_EINVALID, "manifest: object %s: bad part %zu", mo->hex,
+			              k + 1);
+		pt->index = (unsigned)k + 1;
+		memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
+		pt->size = (uint64_t)json_integer_value(ps);
+		pt->volume = (unsigned)json_integer_value(pv);
+		mo->nparts++;
+		if (!add_size(&total, pt->size))
+			return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
+			              "parts add up to more than %lld bytes", mo->hex,
+			              (long long)INT64_MAX);
+	}
+	if (total != mo->size)
+		return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
+	return AL_OK;
+}
+
+/* objects: sorted by sha256, unique, each on one declared volume or in parts; all of
+ * them together at most INT64_MAX bytes. */
+static al_err parse_objects(struct import *im)
+{
+	json_t *objs = json_object_get(im->root, "objects"), *v;
+	uint64_t all = 0;
+	size_t i;
+	al_err err;
+
 	if (!json_is_array(objs) || json_array_size(objs) > AL_LOCK_MAX_ENTRIES)
 		return refuse(im, AL_EINVALID, "manifest: bad object list");
 	if (!(im->objs = al_calloc(json_array_size(objs) + 1, sizeof(*im->objs))))
@@ -268,8 +326,7 @@ static al_err parse_manifest(struct import *im)
 	json_array_foreach(objs, i, v) {
 		struct mobject *mo = &im->objs[i];
 		json_t *h = json_object_get(v, "sha256"), *sz = json_object_get(v, "size"),
-		       *vol = json_object_get(v, "volume"), *parts = json_object_get(v, "parts"), *p;
-		uint64_t total = 0;
+		       *vol = json_object_get(v, "volume"), *parts = json_object_get(v, "parts");
 		if (!json_is_string(h) || !al_is_hex(json_string_value(h), 64) || !json_is_integer(sz) ||
 		    json_integer_value(sz) < 0)
 			return refuse(im, AL_EINVALID, "manifest: bad object entry %zu", i);
@@ -284,37 +341,25 @@ static al_err parse_manifest(struct import *im)
 			mo->volume = (unsigned)json_integer_value(vol);
 			continue;
 		}
-		if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
-			return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
-		if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
-			return al_diag_set(im->d, AL_ENOMEM, "out of memory");
-		json_array_foreach(parts, k, p) {
-			struct part *pt = &mo->parts[k];
-			json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
-			       *ps = json_object_get(p, "size"), *pv = json_object_get(p, "volume");
-			if (!json_is_integer(pi) || json_integer_value(pi) != (json_int_t)k + 1 ||
-			    !json_is_string(ph) || !al_is_hex(json_string_value(ph), 64) ||
-			    !json_is_integer(ps) || json_integer_value(ps) <= 0 || !json_is_integer(pv) ||
-			    json_integer_value(pv) < 1 || (size_t)json_integer_value(pv) > im->nvols)
-				return refuse(im, AL_EINVALID, "manifest: object %s: bad part %zu", mo->hex,
-				              k + 1);
-			pt->index = (unsigned)k + 1;
-			memcpy(pt->hex, json_string_value(ph), AL_SHA256_HEX);
-			pt->size = (uint64_t)json_integer_value(ps);
-			pt->volume = (unsigned)json_integer_value(pv);
-			mo->nparts++;
-			if (!add_size(&total, pt->size))
-				return refuse(im, AL_EINVALID, "manifest: object %s: the sizes of its "
-				              "parts add up to more than %lld bytes", mo->hex,
-				              (long long)INT64_MAX);
-		}
-		if (total != mo->size)
-			return refuse(im, AL_EINVALID, "manifest: object %s: parts do not add up", mo->hex);
+		if ((err = parse_parts(im, mo, parts)))
+			return err;
 	}
 	for (i = 0; i < im->nobjs; i++)
 		if (!add_size(&all, im->objs[i].size))
 			return refuse(im, AL_EINVALID, "manifest: the sizes of the objects add up to "
 			              "more than %lld bytes", (long long)INT64_MAX);
+	return AL_OK;
+}
+
+/* Parse the (already signature-checked) manifest into objects and volumes,
+ * checking every field; hostile values are refused, not trusted. */
+static al_err parse_manifest(struct import *im)
+{
+	al_err err;
+
+	if ((err = parse_header(im)) || (err = parse_contents(im)) || (err = parse_volumes(im)) ||
+	    (err = parse_objects(im)))
+		return err;
 	return AL_OK;
 }
 
@@ -850,7 +895,7 @@ abort:
 }
 
 /* An object an interrupted run moved from the staging directory into blobs/
- * without recording it (a crash inside commit_import): a stray until then. */
+ * without recording it (a crash inside import_commit): a stray until then. */
 static bool moved_in(struct import *im, const char *hex)
 {
 	char *p = al_store_blob_path(im->s, hex);
@@ -881,6 +926,74 @@ static bool volume_at_hand(struct import *im, unsigned volno)
 	return true;
 }
 
+/* One entry of a volume: a regular file, declared for this volume (once), of its declared
+ * size; its bytes taken (staged, hash checked) or drained when the store or the staging
+ * already has them. */
+static al_err volume_entry(struct import *im, struct archive *a, struct archive_entry *ae,
+                           struct mvolume *mv, unsigned volno)
+{
+	const char *name = archive_entry_pathname(ae);
+	struct mobject *mo;
+	struct part *pt;
+	unsigned part;
+	uint64_t size;
+
+	if (!name)
+		return refuse(im, AL_EVERIFY, "%s: an entry without a name", mv->name);
+	if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae) ||
+	    archive_entry_symlink(ae))
+		return refuse(im, AL_EVERIFY, "%s: '%s' is not a regular file", mv->name, name);
+	if (!(mo = entry_object(im, name, &part)))
+		return refuse(im, AL_EVERIFY, "%s: undeclared entry '%s'", mv->name, name);
+	if (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0)
+		return refuse(im, AL_EVERIFY, "%s: '%s' has no size", mv->name, name);
+	size = (uint64_t)archive_entry_size(ae);
+	if (part == 0) {
+		if (mo->parts || mo->volume != volno || mo->seen)
+			return refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
+			              mv->name, name);
+		if (size != mo->size)
+			return refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
+			              name, (unsigned long long)size, (unsigned long long)mo->size);
+		mo->seen = true;
+		if (!im->o->verify_only && (mo->present || staged(im->stage, mo->hex)))
+			return drain(im, a, mv->name);
+		return take(im, a, mv->name, name, mo->hex, size);
+	}
+	pt = part <= mo->nparts ? &mo->parts[part - 1] : NULL;
+	if (!pt || pt->volume != volno || pt->seen)
+		return refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
+		              mv->name, name);
+	if (size != pt->size)
+		return refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
+		              name, (unsigned long long)size, (unsigned long long)pt->size);
+	pt->seen = true;
+	if (im->o->verify_only)
+		return take(im, a, mv->name, name, pt->hex, size);
+	if (mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
+		return drain(im, a, mv->name);
+	return take_part(im, a, mv->name, name, mo, pt);
+}
+
+/* After a volume's last entry: every object and part declared for it was in it. */
+static al_err volume_complete(struct import *im, struct mvolume *mv, unsigned volno)
+{
+	size_t i, k;
+
+	for (i = 0; i < im->nobjs; i++) {
+		struct mobject *mo = &im->objs[i];
+		if (!mo->parts && mo->volume == volno && !mo->seen)
+			return refuse(im, AL_EVERIFY, "%s: object %s is missing", mv->name, mo->hex);
+		for (k = 0; k < mo->nparts; k++)
+			if (mo->parts[k].volume == volno && !mo->parts[k].seen)
+				return refuse(im, AL_EVERIFY, "%s: part %u of %s is missing", mv->name,
+				              mo->parts[k].index, mo->hex);
+	}
+	return AL_OK;
+}
+
+/* One volume, read once through the volume hash (a second thread): its entries, then
+ * the declared ones all present, then the whole volume's sha256; a .done marker after. */
 static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 {
 	struct vol_reader r = { .fd = -1 };
@@ -888,7 +1001,6 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 	struct archive_entry *ae;
 	char got[AL_SHA256_HEX], marker[4400];
 	al_err err = AL_OK;
-	size_t i, k;
 	int rc;
 
 	snprintf(marker, sizeof(marker), "%s/%s.done", im->stage ? im->stage : "", mv->name);
@@ -916,69 +1028,9 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		err = refuse(im, AL_EVERIFY, "%s: not a tar volume: %s", mv->name, archive_error_string(a));
 		goto out;
 	}
-	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(ae);
-		struct mobject *mo;
-		unsigned part;
-		uint64_t size;
-
-		if (!name) {
-			err = refuse(im, AL_EVERIFY, "%s: an entry without a name", mv->name);
+	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK)
+		if ((err = volume_entry(im, a, ae, mv, volno)))
 			goto out;
-		}
-		if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae) ||
-		    archive_entry_symlink(ae)) {
-			err = refuse(im, AL_EVERIFY, "%s: '%s' is not a regular file", mv->name, name);
-			goto out;
-		}
-		if (!(mo = entry_object(im, name, &part))) {
-			err = refuse(im, AL_EVERIFY, "%s: undeclared entry '%s'", mv->name, name);
-			goto out;
-		}
-		if (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0) {
-			err = refuse(im, AL_EVERIFY, "%s: '%s' has no size", mv->name, name);
-			goto out;
-		}
-		size = (uint64_t)archive_entry_size(ae);
-		if (part == 0) {
-			if (mo->parts || mo->volume != volno || mo->seen) {
-				err = refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
-				             mv->name, name);
-				goto out;
-			}
-			if (size != mo->size) {
-				err = refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
-				             name, (unsigned long long)size, (unsigned long long)mo->size);
-				goto out;
-			}
-			mo->seen = true;
-			if (!im->o->verify_only && (mo->present || staged(im->stage, mo->hex)))
-				err = drain(im, a, mv->name);
-			else
-				err = take(im, a, mv->name, name, mo->hex, size);
-		} else {
-			struct part *pt = part <= mo->nparts ? &mo->parts[part - 1] : NULL;
-			if (!pt || pt->volume != volno || pt->seen) {
-				err = refuse(im, AL_EVERIFY, "%s: '%s' is not declared in this volume (or twice)",
-				             mv->name, name);
-				goto out;
-			}
-			if (size != pt->size) {
-				err = refuse(im, AL_EVERIFY, "%s: '%s': %llu bytes, declared %llu", mv->name,
-				             name, (unsigned long long)size, (unsigned long long)pt->size);
-				goto out;
-			}
-			pt->seen = true;
-			if (im->o->verify_only)
-				err = take(im, a, mv->name, name, pt->hex, size);
-			else if (mo->present || staged(im->stage, mo->hex) || moved_in(im, mo->hex))
-				err = drain(im, a, mv->name);
-			else
-				err = take_part(im, a, mv->name, name, mo, pt);
-		}
-		if (err)
-			goto out;
-	}
 	if (rc != ARCHIVE_EOF) {
 		err = refuse(im, AL_EVERIFY, "%s: damaged tar: %s", mv->name, archive_error_string(a));
 		goto out;
@@ -989,19 +1041,8 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		if (vr_next(&r, &p) <= 0)
 			break;
 	}
-	for (i = 0; i < im->nobjs; i++) {
-		struct mobject *mo = &im->objs[i];
-		if (!mo->parts && mo->volume == volno && !mo->seen) {
-			err = refuse(im, AL_EVERIFY, "%s: object %s is missing", mv->name, mo->hex);
-			goto out;
-		}
-		for (k = 0; k < mo->nparts; k++)
-			if (mo->parts[k].volume == volno && !mo->parts[k].seen) {
-				err = refuse(im, AL_EVERIFY, "%s: part %u of %s is missing", mv->name,
-				             mo->parts[k].index, mo->hex);
-				goto out;
-			}
-	}
+	if ((err = volume_complete(im, mv, volno)))
+		goto out;
 	vr_stop(&r);
 	al_hash_final_hex(&r.hash, got);
 	if (r.bytes != mv->size || strcmp(got, mv->hex)) {
@@ -1064,7 +1105,9 @@ static void remove_tree(const char *path)
 
 /* ---- the transaction ------------------------------------------------------------------ */
 
-static al_err commit_import(struct import *im, const char *manifest_text)
+/* Step 11: one transaction: staged objects moved into blobs/ and recorded, bundles
+ * replaced, the import recorded. */
+static al_err import_commit(struct import *im, const char *manifest_text)
 {
 	sqlite3 *db = al_store_db(im->s);
 	sqlite3_stmt *st = NULL;
@@ -1173,196 +1216,306 @@ static al_err check_seq_ahead(struct import *im)
 	              (long long)(AL_MEDIA_SEQ_AHEAD_MAX / 86400));
 }
 
+/* ---- the phases of an import (docs/media.md, "Import, in order") -------------------- */
+
+/* The trusted keys of a store, plus --trust files, as one verifier. */
+struct import_keys {
+	struct al_mpub **keys;
+	size_t nkeys;
+	struct al_mkeyring ring;
+	struct al_verifier verifier;
+};
+
+/* The staging directory's lock (STORE/tmp/import-<id>.lock) and its state. */
+struct import_stage {
+	char *lock_path;   /* NULL unless ours to remove */
+	int lock_fd;
+	bool locked;       /* the lock is held: a failure from here on is the media's or the disk's */
+	bool made;         /* the staging directory exists */
+};
+
+/* Before step 1: the store's trusted keys and the --trust files, when the caller gave no verifier. */
+static al_err import_load_keys(struct al_store *s, struct al_import_opts *oo, struct import_keys *k,
+                               struct al_diag *d)
+{
+	al_err err;
+	size_t i;
+
+	if ((err = al_trust_load(s, &k->keys, &k->nkeys, d)))
+		return err;
+	for (i = 0; i < oo->ntrust; i++) {
+		struct al_mpub *pk = NULL, **grown;
+		if (!(grown = al_reallocarray(k->keys, k->nkeys + 1, sizeof(*k->keys))))
+			return al_diag_set(d, AL_ENOMEM, "out of memory");
+		k->keys = grown;
+		if ((err = al_minisign_pub_read(&pk, oo->trust[i], d)))
+			return err;
+		k->keys[k->nkeys++] = pk;
+	}
+	if (!k->nkeys)
+		return al_diag_set(d, AL_EREFUSED, "no trusted keys: add the exporter's public key "
+		                   "with 'airlock trust add KEY.pub' (or pass --trust KEY.pub)");
+	k->ring.keys = (const struct al_mpub *const *)k->keys;
+	k->ring.n = k->nkeys;
+	k->verifier.ctx = &k->ring;
+	k->verifier.verify = al_minisign_verifier_verify;
+	oo->verifier = &k->verifier;
+	return AL_OK;
+}
+
+/* Step 1: read the manifest and its signature and verify them, before anything else is
+ * interpreted; *text is the manifest, *tc the trusted comment. */
+static al_err import_verify_signature(struct import *im, struct al_buf *text, char **tc,
+                                      struct al_media_summary *sum)
+{
+	const struct al_import_opts *o = im->o;
+	struct al_buf path = AL_BUF_INIT, sig = AL_BUF_INIT;
+	al_err err;
+
+	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_MANIFEST)) {
+		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = al_read_regular(text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, im->d)))
+		goto out;
+	al_buf_reset(&path);
+	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
+	if ((err = al_read_regular(&sig, path.buf, 0, SIG_MAX, im->d)))
+		goto out;
+	if ((err = o->verifier->verify(o->verifier->ctx, text->buf, text->len, sig.buf, sig.len, tc,
+	                               im->key_id, im->d))) {
+		if (err != AL_ENOMEM)
+			err = AL_EVERIFY;
+		al_diag_prefix(im->d, "signature: ");
+		goto out;
+	}
+	snprintf(sum->key_id, sizeof(sum->key_id), "%s", im->key_id);
+out:
+	al_buf_release(&path);
+	al_buf_release(&sig);
+	return err;
+}
+
+/* Step 2: parse the manifest, now known to come from a trusted key, check the trusted
+ * comment against it, and fill the summary. */
+static al_err import_parse(struct import *im, const struct al_buf *text, const char *tc,
+                           struct al_media_summary *sum)
+{
+	struct al_buf list = AL_BUF_INIT;
+	al_err err;
+	size_t i;
+
+	if ((err = load_manifest(im, text->buf, text->len)) || (err = check_comment(im, tc)))
+		return err;
+	memcpy(sum->id, im->id, 33);
+	sum->seq = im->seq;
+	for (i = 0; i < im->nlocks; i++)
+		al_buf_addf(&list, "%s%s", i ? "," : "", im->locks[i]->bundle);
+	sum->bundles = al_strdup(list.buf);
+	sum->delta = im->base != NULL;
+	sum->volumes = (unsigned)im->nvols;
+	for (i = 0; i < im->nobjs; i++) {
+		sum->objects++;
+		sum->bytes += im->objs[i].size; /* at most INT64_MAX in all (parse_manifest) */
+	}
+	al_buf_release(&list);
+	return AL_OK;
+}
+
+/* Step 3: true if this media id was imported before: a no-op, recorded in the ledger
+ * (and a staging directory a crash after the commit left behind is removed). */
+static bool import_already(struct import *im, struct al_media_summary *sum)
+{
+	struct al_buf path = AL_BUF_INIT;
+	int64_t one;
+
+	if (al_db_query_int(al_store_db(im->s), &one, NULL, "SELECT 1 FROM imports WHERE media_id = ?",
+	                    im->id, (char *)NULL))
+		return false;
+	sum->already = true;
+	if (!im->o->verify_only) {
+		if (!al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(im->s), im->id))
+			remove_tree(path.buf);
+		ledger(im, true, "already imported: nothing to do");
+	}
+	al_buf_release(&path);
+	return true;
+}
+
+/* Steps 4 to 7: seq not too far ahead, no rollback, the base imported, one owner per
+ * published path, every object on the media or in the store. */
+static al_err import_check_policy(struct import *im)
+{
+	al_err err;
+	int64_t one;
+	size_t i;
+
+	if ((err = check_seq_ahead(im)))
+		return err;
+	for (i = 0; i < im->nlocks; i++) {
+		int64_t last = last_seq(im, im->locks[i]->bundle);
+		if (im->seq <= last)
+			return refuse(im, AL_EREFUSED, "rollback: bundle '%s' media seq %lld is not newer "
+			              "than the last import (seq %lld)", im->locks[i]->bundle,
+			              (long long)im->seq, (long long)last);
+	}
+	if (im->base && al_db_query_int(al_store_db(im->s), &one, NULL,
+	                                "SELECT 1 FROM imports WHERE media_id = ?", im->base, (char *)NULL))
+		return refuse(im, AL_EREFUSED, "this is a delta against media %s, which was never "
+		              "imported here: import the base first", im->base);
+	if ((err = check_published(im)) || (err = check_complete(im)))
+		return err;
+	return AL_OK;
+}
+
+/* Step 8: only the manifest, the signature and declared volumes in the media directory;
+ * every volume found as a regular file of its declared size. */
+static al_err import_locate_volumes(struct import *im)
+{
+	al_err err;
+
+	if ((err = check_directory(im)) || (err = locate_volumes(im)))
+		return err;
+	return AL_OK;
+}
+
+/* Step 9: free space for the objects the store lacks (split objects are staged twice:
+ * parts and whole), plus 16 MiB of slack; a sum that would wrap needs more than any
+ * disk has. */
+static al_err import_check_space(struct import *im)
+{
+	unsigned long long free_bytes = 0, need = 0;
+	bool wraps = false;
+	al_err err;
+	size_t i;
+
+	for (i = 0; i < im->nobjs && !wraps; i++)
+		if (!im->objs[i].present)
+			wraps = __builtin_add_overflow(need, im->objs[i].size, &need) ||
+			        (im->objs[i].nparts && __builtin_add_overflow(need, im->objs[i].size, &need));
+	if (im->o->verify_only)
+		return AL_OK;
+	if ((err = al_free_space(al_store_dir(im->s), &free_bytes, im->d)))
+		return err;
+	if (wraps)
+		return refuse(im, AL_ENOSPACE, "not enough space in the store: more than %llu "
+		              "bytes needed, %llu free", ULLONG_MAX, free_bytes);
+	if (free_bytes < need || free_bytes - need < (16u << 20))
+		return refuse(im, AL_ENOSPACE, "not enough space in the store: %llu bytes needed, "
+		              "%llu free", need, free_bytes);
+	return AL_OK;
+}
+
+/* Step 10, first half: the copy buffer and, unless verifying, the staging directory
+ * under a lock, so that one import of a media runs at a time. Until st->locked, a
+ * failure is not the media's and takes no ledger line. */
+static al_err import_open_stage(struct import *im, struct import_stage *st)
+{
+	struct al_buf path = AL_BUF_INIT;
+	struct al_diag *d = im->d;
+	al_err err = AL_OK;
+
+	if (!(im->buf = al_malloc(IO_CHUNK)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if (im->o->verify_only)
+		return AL_OK;
+	if (al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(im->s), im->id) ||
+	    !(im->stage = al_strdup(path.buf))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* one import of a media at a time: a second one would share the staging */
+	al_buf_reset(&path);
+	if (al_buf_addf(&path, "%s/import-%s.lock", al_store_tmpdir(im->s), im->id) ||
+	    !(st->lock_path = al_strdup(path.buf))) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	st->lock_fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		err = al_diag_set(d, errno == EWOULDBLOCK ? AL_EBUSY : AL_EIO,
+		                  errno == EWOULDBLOCK
+		                          ? "media %s is being imported by another airlock process"
+		                          : "cannot lock '%s': %s",
+		                  errno == EWOULDBLOCK ? im->id : st->lock_path, strerror(errno));
+		if (st->lock_fd >= 0)
+			close(st->lock_fd);
+		st->lock_fd = -1;
+		al_free(st->lock_path);
+		st->lock_path = NULL; /* not ours to remove */
+		goto out;
+	}
+	st->locked = true;
+	if ((err = al_mkdir_p(im->stage, 0700, d)))
+		goto out;
+	st->made = true;
+out:
+	al_buf_release(&path);
+	return err;
+}
+
+/* Step 10, second half: read each volume once, streaming its objects into the staging
+ * directory with their hashes checked; reassemble split objects; count the reused. */
+static al_err import_stage_volumes(struct import *im, struct al_media_summary *sum)
+{
+	al_err err;
+	size_t i;
+
+	for (i = 0; i < im->nvols; i++)
+		if ((err = read_volume(im, &im->vols[i], (unsigned)i + 1)))
+			return err;
+	if (!im->o->verify_only && (err = reassemble(im)))
+		return err;
+	for (i = 0; i < im->nobjs; i++)
+		if (im->objs[i].present)
+			sum->reused++;
+	return AL_OK;
+}
+
+/* The steps of docs/media.md, "Import, in order", one function each. A refusal takes
+ * one ledger line (not out of memory, not a usage error, not a lock another process
+ * holds); the staging directory is removed unless the commit's database failed. */
 al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
                        struct al_media_summary *sum, struct al_diag *d)
 {
 	struct import im = { .s = s, .o = o, .d = d };
-	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT, sig = AL_BUF_INIT, list = AL_BUF_INIT;
-	char *tc = NULL;
-	unsigned long long free_bytes = 0, need = 0;
-	bool staging_made = false, keep_stage = false, wraps = false;
-	char *lock_path = NULL;
-	int lock_fd = -1;
-	size_t i;
-	al_err err;
-	int64_t one;
-
-	struct al_mpub **keys = NULL;
-	size_t nkeys = 0;
-	struct al_mkeyring ring = { 0 };
-	struct al_verifier keyring_verifier = { &ring, al_minisign_verifier_verify };
+	struct import_keys keys = { 0 };
+	struct import_stage st = { .lock_fd = -1 };
 	struct al_import_opts oo = *o;
+	struct al_buf text = AL_BUF_INIT;
+	bool keep_stage = false;
+	char *tc = NULL;
+	al_err err;
 
 	memset(sum, 0, sizeof(*sum));
 	if (!oo.ndirs)
 		return al_diag_set(d, AL_EUSAGE, "import needs a media directory");
-	if (!oo.verifier) {
-		if ((err = al_trust_load(s, &keys, &nkeys, d)))
-			return err;
-		for (i = 0; i < oo.ntrust; i++) {
-			struct al_mpub *pk = NULL, **grown;
-			if (!(grown = al_reallocarray(keys, nkeys + 1, sizeof(*keys)))) {
-				al_trust_keys_free(keys, nkeys);
-				return al_diag_set(d, AL_ENOMEM, "out of memory");
-			}
-			keys = grown;
-			if ((err = al_minisign_pub_read(&pk, oo.trust[i], d))) {
-				al_trust_keys_free(keys, nkeys);
-				return err;
-			}
-			keys[nkeys++] = pk;
-		}
-		if (!nkeys)
-			return al_diag_set(d, AL_EREFUSED, "no trusted keys: add the exporter's public key "
-			                   "with 'airlock trust add KEY.pub' (or pass --trust KEY.pub)");
-		ring.keys = (const struct al_mpub *const *)keys;
-		ring.n = nkeys;
-		oo.verifier = &keyring_verifier;
-	}
+	if (!oo.verifier && (err = import_load_keys(s, &oo, &keys, d)))
+		goto out;
 	o = &oo;
 	im.o = o;
 
-	/* 1. the signature, before anything else is interpreted */
-	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_MANIFEST)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
+	if ((err = import_verify_signature(&im, &text, &tc, sum)) ||   /* 1 */
+	    (err = import_parse(&im, &text, tc, sum)))                 /* 2 */
 		goto refused;
-	al_buf_reset(&path);
-	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
-	if ((err = al_read_regular(&sig, path.buf, 0, SIG_MAX, d)))
-		goto refused;
-	if ((err = o->verifier->verify(o->verifier->ctx, text.buf, text.len, sig.buf, sig.len, &tc,
-	                               im.key_id, d))) {
-		if (err != AL_ENOMEM)
-			err = AL_EVERIFY;
-		al_diag_prefix(d, "signature: ");
-		goto refused;
-	}
-	snprintf(sum->key_id, sizeof(sum->key_id), "%s", im.key_id);
-
-	/* 2. the manifest, now known to come from a trusted key */
-	if ((err = load_manifest(&im, text.buf, text.len)) || (err = check_comment(&im, tc)))
-		goto refused;
-	memcpy(sum->id, im.id, 33);
-	sum->seq = im.seq;
-	for (i = 0; i < im.nlocks; i++)
-		al_buf_addf(&list, "%s%s", i ? "," : "", im.locks[i]->bundle);
-	sum->bundles = al_strdup(list.buf);
-	sum->delta = im.base != NULL;
-	sum->volumes = (unsigned)im.nvols;
-	for (i = 0; i < im.nobjs; i++) {
-		sum->objects++;
-		sum->bytes += im.objs[i].size; /* at most INT64_MAX in all (parse_manifest) */
-	}
-
-	/* 3. replay, rollback, base */
-	if (!al_db_query_int(al_store_db(s), &one, NULL, "SELECT 1 FROM imports WHERE media_id = ?",
-	                     im.id, (char *)NULL)) {
-		sum->already = true;
-		if (!o->verify_only) {
-			/* a crash after the commit can leave the staging directory */
-			al_buf_reset(&path);
-			if (!al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(s), im.id))
-				remove_tree(path.buf);
-			ledger(&im, true, "already imported: nothing to do");
-		}
+	if (import_already(&im, sum)) {                                /* 3 */
 		err = AL_OK;
 		goto out;
 	}
-	if ((err = check_seq_ahead(&im)))
+	if ((err = import_check_policy(&im)) ||                        /* 4-7 */
+	    (err = import_locate_volumes(&im)) ||                      /* 8 */
+	    (err = import_check_space(&im)))                           /* 9 */
 		goto refused;
-	for (i = 0; i < im.nlocks; i++) {
-		int64_t last = last_seq(&im, im.locks[i]->bundle);
-		if (im.seq <= last) {
-			err = refuse(&im, AL_EREFUSED, "rollback: bundle '%s' media seq %lld is not newer "
-			             "than the last import (seq %lld)", im.locks[i]->bundle,
-			             (long long)im.seq, (long long)last);
-			goto refused;
-		}
-	}
-	if (im.base && al_db_query_int(al_store_db(s), &one, NULL,
-	                               "SELECT 1 FROM imports WHERE media_id = ?", im.base, (char *)NULL)) {
-		err = refuse(&im, AL_EREFUSED, "this is a delta against media %s, which was never "
-		             "imported here: import the base first", im.base);
-		goto refused;
-	}
-	if ((err = check_published(&im)) || (err = check_complete(&im)) || (err = check_directory(&im)) ||
-	    (err = locate_volumes(&im)))
-		goto refused;
-
-	/* 4. free space (split objects are staged twice: parts and whole), plus
-	 * 16 MiB of slack; a sum that would wrap needs more than any disk has */
-	for (i = 0; i < im.nobjs && !wraps; i++)
-		if (!im.objs[i].present)
-			wraps = __builtin_add_overflow(need, im.objs[i].size, &need) ||
-			        (im.objs[i].nparts && __builtin_add_overflow(need, im.objs[i].size, &need));
-	if (!o->verify_only) {
-		if ((err = al_free_space(al_store_dir(s), &free_bytes, d)))
-			goto refused;
-		if (wraps) {
-			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: more than %llu "
-			             "bytes needed, %llu free", ULLONG_MAX, free_bytes);
-			goto refused;
-		}
-		if (free_bytes < need || free_bytes - need < (16u << 20)) {
-			err = refuse(&im, AL_ENOSPACE, "not enough space in the store: %llu bytes needed, "
-			             "%llu free", need, free_bytes);
-			goto refused;
-		}
-	}
-
-	/* 5. the volumes */
-	if (!(im.buf = al_malloc(IO_CHUNK))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (!o->verify_only) {
-		al_buf_reset(&path);
-		if (al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(s), im.id) ||
-		    !(im.stage = al_strdup(path.buf))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((err = import_open_stage(&im, &st))) {                     /* 10 */
+		if (!st.locked)
 			goto out;
-		}
-		/* one import of a media at a time: a second one would share the staging */
-		al_buf_reset(&path);
-		if (al_buf_addf(&path, "%s/import-%s.lock", al_store_tmpdir(s), im.id) ||
-		    !(lock_path = al_strdup(path.buf))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-			err = al_diag_set(d, errno == EWOULDBLOCK ? AL_EBUSY : AL_EIO,
-			                  errno == EWOULDBLOCK
-			                          ? "media %s is being imported by another airlock process"
-			                          : "cannot lock '%s': %s",
-			                  errno == EWOULDBLOCK ? im.id : lock_path, strerror(errno));
-			if (lock_fd >= 0)
-				close(lock_fd);
-			lock_fd = -1;
-			al_free(lock_path);
-			lock_path = NULL; /* not ours to remove */
-			goto out;
-		}
-		if ((err = al_mkdir_p(im.stage, 0700, d)))
-			goto refused;
-		staging_made = true;
-	}
-	for (i = 0; i < im.nvols; i++)
-		if ((err = read_volume(&im, &im.vols[i], (unsigned)i + 1)))
-			goto refused;
-	if (!o->verify_only && (err = reassemble(&im)))
 		goto refused;
-	for (i = 0; i < im.nobjs; i++)
-		if (im.objs[i].present)
-			sum->reused++;
+	}
+	if ((err = import_stage_volumes(&im, sum)))
+		goto refused;
 	if (o->verify_only)
 		goto out;
-
-	/* 6. one transaction */
-	if ((err = commit_import(&im, text.buf))) {
+	if ((err = import_commit(&im, text.buf))) {                    /* 11 */
 		keep_stage = true; /* a database failure, not the media's: a rerun resumes */
 		goto refused;
 	}
@@ -1373,19 +1526,16 @@ refused:
 		goto out;
 	ledger(&im, false, d->msg);
 out:
-	if (staging_made && (!keep_stage || !err) && im.stage)
+	if (st.made && (!keep_stage || !err) && im.stage)
 		remove_tree(im.stage);
-	if (lock_fd >= 0) {
-		unlink(lock_path);
-		close(lock_fd);
+	if (st.lock_fd >= 0) {
+		unlink(st.lock_path);
+		close(st.lock_fd);
 	}
-	al_free(lock_path);
+	al_free(st.lock_path);
 	import_release(&im);
 	al_free(tc);
-	al_buf_release(&path);
 	al_buf_release(&text);
-	al_buf_release(&sig);
-	al_buf_release(&list);
-	al_trust_keys_free(keys, nkeys);
+	al_trust_keys_free(keys.keys, keys.nkeys);
 	return err;
 }

@@ -290,6 +290,23 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 	return *out ? AL_OK : al_diag_set(d, AL_ENOMEM, "out of memory");
 }
 
+al_err al_lock_same(const struct al_lock *l, const struct al_lock *prev, bool *same,
+                    struct al_diag *d)
+{
+	char *text = NULL, *old = NULL;
+	size_t len = 0, oldlen = 0;
+	al_err err;
+
+	*same = false;
+	if ((err = al_lock_format(l, &text, &len, d)))
+		return err;
+	if (prev && !al_lock_format(prev, &old, &oldlen, d))
+		*same = oldlen == len && !memcmp(old, text, len);
+	al_free(text);
+	al_free(old);
+	return AL_OK;
+}
+
 al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed, struct al_diag *d)
 {
 	struct al_buf old = AL_BUF_INIT;

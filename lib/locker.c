@@ -395,6 +395,20 @@ fail:
 	return err;
 }
 
+al_err al_lock_check(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+                     const struct al_lock_opts *o, bool *current, struct al_diag *d)
+{
+	struct al_lock *l = NULL;
+	al_err err;
+
+	*current = false;
+	if ((err = al_lock_build(s, m, previous, o, &l, d)))
+		return err;
+	err = al_lock_same(l, previous, current, d);
+	al_lock_free(l);
+	return err;
+}
+
 /* ---- fetch ------------------------------------------------------------------------- */
 
 struct fetch_item {

@@ -186,6 +186,43 @@ static al_err archive_fail(struct archive *a, const char *what, struct al_diag *
 	                   archive_error_string(a) ? archive_error_string(a) : "archive error");
 }
 
+/* One entry's bytes: e->length bytes of blob bfd from e->offset into the archive, a
+ * part's sha256 computed on the way into e->part_hex. */
+static al_err write_entry_data(struct archive *a, int bfd, struct plan_entry *e, char *buf,
+                               const char *path, struct al_diag *d)
+{
+	uint64_t left = e->length, off = e->offset;
+	struct al_hash ph;
+	al_err err;
+
+	if (e->part && (err = al_hash_init(&ph, AL_HASH_SHA256, d)))
+		return err;
+	while (left) {
+		size_t want = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
+		ssize_t n = pread(bfd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (e->part)
+				al_hash_release(&ph);
+			return al_diag_set(d, AL_EIO, "blob %s: %s", e->hex,
+			                   n < 0 ? strerror(errno) : "shorter than recorded");
+		}
+		if (e->part)
+			al_hash_update(&ph, buf, (size_t)n);
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			if (e->part)
+				al_hash_release(&ph);
+			return archive_fail(a, path, d);
+		}
+		left -= (uint64_t)n;
+		off += (uint64_t)n;
+	}
+	if (e->part)
+		al_hash_final_hex(&ph, e->part_hex);
+	return AL_OK;
+}
+
 /* Write one volume: the entries [first, last) of the plan. */
 static al_err write_volume(struct al_store *s, const char *path, struct plan_entry *plan,
                            size_t first, size_t last, struct volume *vol, char *buf,
@@ -217,9 +254,7 @@ static al_err write_volume(struct al_store *s, const char *path, struct plan_ent
 	}
 	for (i = first; i < last; i++) {
 		struct plan_entry *e = &plan[i];
-		struct al_hash ph;
 		char name[128];
-		uint64_t left = e->length, off = e->offset;
 
 		entry_name(e, name, sizeof(name));
 		archive_entry_clear(ae);
@@ -232,35 +267,9 @@ static al_err write_volume(struct al_store *s, const char *path, struct plan_ent
 			err = archive_fail(a, path, d);
 			goto out;
 		}
-		if ((err = al_store_open_blob(s, e->hex, &bfd, d)))
+		if ((err = al_store_open_blob(s, e->hex, &bfd, d)) ||
+		    (err = write_entry_data(a, bfd, e, buf, path, d)))
 			goto out;
-		if (e->part && (err = al_hash_init(&ph, AL_HASH_SHA256, d)))
-			goto out;
-		while (left) {
-			size_t want = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
-			ssize_t n = pread(bfd, buf, want, (off_t)off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				if (e->part)
-					al_hash_release(&ph);
-				err = al_diag_set(d, AL_EIO, "blob %s: %s", e->hex,
-				                  n < 0 ? strerror(errno) : "shorter than recorded");
-				goto out;
-			}
-			if (e->part)
-				al_hash_update(&ph, buf, (size_t)n);
-			if (archive_write_data(a, buf, (size_t)n) != n) {
-				if (e->part)
-					al_hash_release(&ph);
-				err = archive_fail(a, path, d);
-				goto out;
-			}
-			left -= (uint64_t)n;
-			off += (uint64_t)n;
-		}
-		if (e->part)
-			al_hash_final_hex(&ph, e->part_hex);
 		close(bfd);
 		bfd = -1;
 		if (archive_write_finish_entry(a) != ARCHIVE_OK) {
@@ -370,87 +379,108 @@ static int cmp_hex(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The objects of a base: a media directory's complete state, or a recorded export's. */
-static al_err load_base(struct al_store *s, const char *since, char **base_id, char ***objs,
-                        size_t *nobjs, struct al_diag *d)
+/* A base given as a media directory: its id and the objects of its complete state
+ * (the manifest's contents), unsorted. */
+static al_err base_from_dir(const char *since, char **base_id, char ***objs, size_t *nobjs,
+                            struct al_diag *d)
 {
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT;
 	json_t *j = NULL, *v;
 	json_error_t jerr;
 	size_t i, alloc = 0;
-	struct stat st;
 	al_err err = AL_OK;
+
+	if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
+		goto out;
+	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
+		err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
+		goto out;
+	}
+	v = json_object_get(j, "id");
+	if (!json_is_string(v) || !(*base_id = al_strdup(json_string_value(v)))) {
+		err = al_diag_set(d, AL_EPARSE, "'%s': no media id", path.buf);
+		goto out;
+	}
+	json_array_foreach(json_object_get(j, "contents"), i, v) {
+		struct al_lock *l = NULL;
+		char **o = NULL;
+		size_t n = 0, k;
+		if ((err = al_lock_from_json(v, &l, d)) || (err = al_lock_objects(l, &o, &n, d))) {
+			al_lock_free(l);
+			al_diag_prefix(d, "base '%s': ", since);
+			goto out;
+		}
+		for (k = 0; k < n; k++) {
+			if (AL_GROW(*objs, alloc, *nobjs + 1)) {
+				al_strv_free(o + k, n - k);
+				al_lock_free(l);
+				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				goto out;
+			}
+			(*objs)[(*nobjs)++] = o[k];
+		}
+		al_free(o);
+		al_lock_free(l);
+	}
+out:
+	json_decref(j);
+	al_buf_release(&path);
+	al_buf_release(&text);
+	return err;
+}
+
+/* A base given as the id of an export recorded in this store: its objects, unsorted. */
+static al_err base_from_export(struct al_store *s, const char *since, char **base_id,
+                               char ***objs, size_t *nobjs, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *q = NULL;
+	size_t alloc = 0;
+	al_err err;
+	bool row;
+	int64_t one;
+
+	if (al_db_query_int(db, &one, NULL, "SELECT 1 FROM exports WHERE id = ?", since,
+	                    (char *)NULL))
+		return al_diag_set(d, AL_ENOTFOUND,
+		                   "--since '%s' is neither a media directory nor a recorded export",
+		                   since);
+	if (!(*base_id = al_strdup(since)))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
+		return err;
+	sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
+	while (!(err = al_db_step(db, q, &row, d)) && row) {
+		if (AL_GROW(*objs, alloc, *nobjs + 1) ||
+		    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			break;
+		}
+		(*nobjs)++;
+	}
+	sqlite3_finalize(q);
+	return err;
+}
+
+/* The objects of a base, sorted: a media directory's complete state, or a recorded
+ * export's. */
+static al_err load_base(struct al_store *s, const char *since, char **base_id, char ***objs,
+                        size_t *nobjs, struct al_diag *d)
+{
+	struct stat st;
+	al_err err;
 
 	*objs = NULL;
 	*nobjs = 0;
 	*base_id = NULL;
-	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
-		if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
-			goto out;
-		if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
-			err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
-			goto out;
-		}
-		v = json_object_get(j, "id");
-		if (!json_is_string(v) || !(*base_id = al_strdup(json_string_value(v)))) {
-			err = al_diag_set(d, AL_EPARSE, "'%s': no media id", path.buf);
-			goto out;
-		}
-		json_array_foreach(json_object_get(j, "contents"), i, v) {
-			struct al_lock *l = NULL;
-			char **o = NULL;
-			size_t n = 0, k;
-			if ((err = al_lock_from_json(v, &l, d)) || (err = al_lock_objects(l, &o, &n, d))) {
-				al_lock_free(l);
-				al_diag_prefix(d, "base '%s': ", since);
-				goto out;
-			}
-			for (k = 0; k < n; k++) {
-				if (AL_GROW(*objs, alloc, *nobjs + 1)) {
-					al_strv_free(o + k, n - k);
-					al_lock_free(l);
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
-					goto out;
-				}
-				(*objs)[(*nobjs)++] = o[k];
-			}
-			al_free(o);
-			al_lock_free(l);
-		}
-	} else {
-		sqlite3 *db = al_store_db(s);
-		sqlite3_stmt *q = NULL;
-		bool row;
-		int64_t one;
-		if (al_db_query_int(db, &one, NULL, "SELECT 1 FROM exports WHERE id = ?", since,
-		                    (char *)NULL)) {
-			err = al_diag_set(d, AL_ENOTFOUND,
-			                  "--since '%s' is neither a media directory nor a recorded export",
-			                  since);
-			goto out;
-		}
-		if (!(*base_id = al_strdup(since))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
-			goto out;
-		sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
-		while (!(err = al_db_step(db, q, &row, d)) && row) {
-			if (AL_GROW(*objs, alloc, *nobjs + 1) ||
-			    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
-				break;
-			}
-			(*nobjs)++;
-		}
-		sqlite3_finalize(q);
-	}
+	if (stat(since, &st) == 0 && S_ISDIR(st.st_mode))
+		err = base_from_dir(since, base_id, objs, nobjs, d);
+	else
+		err = base_from_export(s, since, base_id, objs, nobjs, d);
 	if (!err && *nobjs)
 		qsort(*objs, *nobjs, sizeof(char *), cmp_hex);
-out:
 	if (err) {
 		al_strv_free(*objs, *nobjs);
 		*objs = NULL;
@@ -458,9 +488,6 @@ out:
 		al_free(*base_id);
 		*base_id = NULL;
 	}
-	json_decref(j);
-	al_buf_release(&path);
-	al_buf_release(&text);
 	return err;
 }
 
@@ -547,27 +574,378 @@ static al_err prepare_out_dir(const char *dir, struct al_diag *d)
 	return AL_OK;
 }
 
+/* ---- the phases of an export (docs/media.md, "Export, in order") -------------------- */
+
+/* What the phases of one export share. */
+struct export {
+	struct al_store *s;
+	const struct al_export_opts *o;
+	struct al_media_summary *sum;
+	struct al_diag *d;
+	json_t *contents, *jbundles; /* the locks as JSON; their bundle names */
+	struct al_buf joined;        /* the bundle names, comma-joined */
+	char **all;                  /* every object the locks name, sorted, unique */
+	size_t nall;
+	char *base_id, **base_objs;  /* --since: the base and its objects, sorted */
+	size_t nbase;
+	struct object *objs;         /* all, with sizes and whether the media carries them */
+	struct plan_entry *plan;
+	size_t nplan;
+	struct volume *vols;
+	unsigned nvol;
+	int64_t seq;
+	bool made_dir;               /* the output directory is ours to clean on failure */
+};
+
+/* The bundles asked for (all of them by default), sorted. */
+static al_err export_bundle_names(struct export *ex, char ***names, size_t *nnames)
+{
+	const struct al_export_opts *o = ex->o;
+	size_t i;
+
+	if (!o->nbundles)
+		return al_bundle_names(ex->s, names, nnames, ex->d);
+	if (!(*names = al_calloc(o->nbundles, sizeof(char *))))
+		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	for (i = 0; i < o->nbundles; i++, (*nnames)++)
+		if (!((*names)[i] = al_strdup(o->bundles[i])))
+			return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	qsort(*names, *nnames, sizeof(char *), cmp_hex);
+	return AL_OK;
+}
+
+/* One bundle's lock into contents and jbundles, its objects appended to all. */
+static al_err export_add_bundle(struct export *ex, const char *name, size_t *alloc)
+{
+	struct al_lock *l = NULL;
+	json_t *jl = NULL;
+	char **ob = NULL;
+	size_t nob = 0, j;
+	al_err err;
+
+	if ((err = al_bundle_get(ex->s, name, &l, ex->d)) || (err = al_lock_to_json(l, &jl, ex->d)) ||
+	    (err = al_lock_objects(l, &ob, &nob, ex->d))) {
+		al_lock_free(l);
+		return err;
+	}
+	al_lock_free(l);
+	json_array_append_new(ex->contents, jl);
+	json_array_append_new(ex->jbundles, json_string(name));
+	if (al_buf_addf(&ex->joined, "%s%s", ex->joined.len ? "," : "", name)) {
+		al_strv_free(ob, nob);
+		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	}
+	for (j = 0; j < nob; j++) {
+		if (AL_GROW(ex->all, *alloc, ex->nall + 1)) {
+			al_strv_free(ob + j, nob - j);
+			return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		}
+		ex->all[ex->nall++] = ob[j];
+	}
+	al_free(ob);
+	return AL_OK;
+}
+
+/* Step 1: the bundles and the complete state they describe: their locks as JSON and
+ * every object they name, sorted and unique. */
+static al_err export_collect(struct export *ex)
+{
+	char **names = NULL;
+	size_t nnames = 0, alloc = 0, i, j;
+	al_err err;
+
+	if ((err = export_bundle_names(ex, &names, &nnames)))
+		goto out;
+	if (!nnames) {
+		err = al_diag_set(ex->d, AL_ENOTFOUND, "the store has no bundles to export: run 'airlock fetch'");
+		goto out;
+	}
+	if (!(ex->contents = json_array()) || !(ex->jbundles = json_array())) {
+		err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nnames; i++) {
+		if ((i && !strcmp(names[i], names[i - 1])))
+			continue;
+		if ((err = export_add_bundle(ex, names[i], &alloc)))
+			goto out;
+	}
+	if (ex->nall)
+		qsort(ex->all, ex->nall, sizeof(char *), cmp_hex);
+	for (i = j = 0; i < ex->nall; i++) {
+		if (j && !strcmp(ex->all[j - 1], ex->all[i])) {
+			al_free(ex->all[i]);
+			continue;
+		}
+		ex->all[j++] = ex->all[i];
+	}
+	ex->nall = j;
+out:
+	al_strv_free(names, nnames);
+	return err;
+}
+
+/* Step 2: which objects go on the media (all, or those the --since base lacks), each
+ * present in the store, and the plan that puts them, or their parts, into volumes. */
+static al_err export_plan(struct export *ex)
+{
+	struct al_media_summary *sum = ex->sum;
+	size_t i;
+	al_err err;
+
+	if (ex->o->since && (err = load_base(ex->s, ex->o->since, &ex->base_id, &ex->base_objs,
+	                                     &ex->nbase, ex->d)))
+		return err;
+	if (!(ex->objs = al_calloc(ex->nall + 1, sizeof(*ex->objs))))
+		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	for (i = 0; i < ex->nall; i++) {
+		struct object *ob = &ex->objs[i];
+		int64_t size;
+		memcpy(ob->hex, ex->all[i], AL_SHA256_HEX);
+		if (al_db_query_int(al_store_db(ex->s), &size, NULL, "SELECT size FROM blobs WHERE sha256 = ?",
+		                    ex->all[i], (char *)NULL) || !al_store_has(ex->s, ex->all[i]))
+			return al_diag_set(ex->d, AL_ENOTFOUND, "blob %s is missing from the store: run "
+			                   "'airlock fetch' (or 'airlock store verify')", ex->all[i]);
+		ob->size = (uint64_t)size;
+		sum->total_objects++;
+		sum->total_bytes += (uint64_t)size;
+		ob->on_media = !ex->base_objs ||
+		               !bsearch(&ex->all[i], ex->base_objs, ex->nbase, sizeof(char *), cmp_hex);
+		if (ob->on_media) {
+			sum->objects++;
+			sum->bytes += (uint64_t)size;
+		}
+	}
+	return plan_volumes(ex->objs, ex->nall, ex->o->volume_size, &ex->plan, &ex->nplan, &ex->nvol,
+	                    ex->d);
+}
+
+/* Step 3: free space in the output directory's parent for the volumes plus the manifest. */
+static al_err export_check_space(struct export *ex)
+{
+	unsigned long long free_bytes = 0, need = 0;
+	char *slash, *parent;
+	al_err err;
+	size_t i;
+
+	for (i = 0; i < ex->nplan; i++)
+		need += ENTRY_OVERHEAD + round512(ex->plan[i].length);
+	need += (unsigned long long)ex->nvol * VOLUME_TRAILER + (1u << 20);
+	if (!(parent = al_strdup(ex->o->out_dir)))
+		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+	else
+		strcpy(parent, ".");
+	err = al_free_space(parent, &free_bytes, ex->d);
+	al_free(parent);
+	if (err)
+		return err;
+	if (free_bytes < need)
+		return al_diag_set(ex->d, AL_ENOSPACE, "not enough space for the media in '%s': "
+		                   "%llu bytes needed, %llu free", ex->o->out_dir, need, free_bytes);
+	return AL_OK;
+}
+
+/* Step 4: the media's identity: a random id and a seq above every earlier export's. */
+static al_err export_identify(struct export *ex)
+{
+	int64_t last = 0;
+	al_err err;
+
+	if ((err = random_id(ex->sum->id, ex->d)))
+		return err;
+	al_db_query_int(al_store_db(ex->s), &last, NULL, "SELECT coalesce(max(seq), 0) FROM exports",
+	                (char *)NULL);
+	ex->seq = (int64_t)time(NULL);
+	if (ex->seq <= last)
+		ex->seq = last + 1;
+	ex->sum->seq = ex->seq;
+	ex->sum->volumes = ex->nvol;
+	ex->sum->delta = ex->base_id != NULL;
+	return AL_OK;
+}
+
+/* Step 5: the output directory and the volumes, in plan order, each at most the volume
+ * size. */
+static al_err export_write_volumes(struct export *ex)
+{
+	const struct al_export_opts *o = ex->o;
+	struct al_buf path = AL_BUF_INIT;
+	unsigned written = 0;
+	char *buf = NULL;
+	size_t i;
+	al_err err;
+
+	if ((err = prepare_out_dir(o->out_dir, ex->d)))
+		return err;
+	ex->made_dir = true;
+	if (!(buf = al_malloc(IO_CHUNK)) || !(ex->vols = al_calloc(ex->nvol + 1, sizeof(*ex->vols)))) {
+		err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ex->nplan || written < ex->nvol;) {
+		struct volume *vol = &ex->vols[written];
+		size_t first = i;
+		unsigned v = written + 1;
+		while (i < ex->nplan && ex->plan[i].volume == v)
+			i++;
+		snprintf(vol->name, sizeof(vol->name), "vol-%04u.tar", v);
+		al_buf_reset(&path);
+		if (al_buf_addf(&path, "%s/%s", o->out_dir, vol->name)) {
+			err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = write_volume(ex->s, path.buf, ex->plan, first, i, vol, buf, ex->d)))
+			goto out;
+		written++;
+		if (o->volume_size && vol->size > o->volume_size) {
+			err = al_diag_set(ex->d, AL_EINTERNAL, "volume %s came out larger than the volume size",
+			                  vol->name);
+			goto out;
+		}
+	}
+out:
+	al_free(buf);
+	al_buf_release(&path);
+	return err;
+}
+
+/* Step 6: the manifest's objects array: each object the media carries, with its volume
+ * or its parts. */
+static al_err export_manifest_objects(const struct export *ex, json_t *jobjs)
+{
+	size_t i, k;
+
+	for (i = 0; i < ex->nall; i++) {
+		const struct object *ob = &ex->objs[i];
+		json_t *jo;
+		if (!ob->on_media)
+			continue;
+		jo = json_pack("{s:s, s:I}", "sha256", ob->hex, "size", (json_int_t)ob->size);
+		if (!jo)
+			goto oom;
+		if (ob->nparts) {
+			json_t *parts = json_array();
+			if (!parts) {
+				json_decref(jo);
+				goto oom;
+			}
+			for (k = 0; k < ex->nplan; k++) {
+				const struct plan_entry *p = &ex->plan[k];
+				if (p->part && !strcmp(p->hex, ob->hex))
+					json_array_append_new(parts, json_pack("{s:I, s:s, s:I, s:I}", "part",
+					                      (json_int_t)p->part, "sha256", p->part_hex,
+					                      "size", (json_int_t)p->length, "volume",
+					                      (json_int_t)p->volume));
+			}
+			json_object_set_new(jo, "parts", parts);
+		} else {
+			json_object_set_new(jo, "volume", json_integer(ob->volume));
+		}
+		json_array_append_new(jobjs, jo);
+	}
+	return AL_OK;
+oom:
+	return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+}
+
+/* Step 6: the manifest's text (docs/media.md, "The manifest"), compact with sorted keys. */
+static al_err export_manifest(struct export *ex, char **text)
+{
+	json_t *jobjs = NULL, *jvols = NULL, *root = NULL;
+	char created[32];
+	unsigned i;
+	al_err err = AL_OK;
+
+	if (!(jobjs = json_array()) || !(jvols = json_array()))
+		goto oom;
+	if ((err = export_manifest_objects(ex, jobjs)))
+		goto out;
+	for (i = 0; i < ex->nvol; i++)
+		json_array_append_new(jvols, json_pack("{s:s, s:I, s:s}", "name", ex->vols[i].name, "size",
+		                                       (json_int_t)ex->vols[i].size, "sha256",
+		                                       ex->vols[i].hex));
+	iso_time(time(NULL), created);
+	root = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:O, s:O, s:O}", "format", AL_MEDIA_FORMAT,
+	                 "id", ex->sum->id, "seq", (json_int_t)ex->seq, "created", created, "bundles",
+	                 ex->jbundles, "key_id", ex->o->signer->key_id ? ex->o->signer->key_id : "",
+	                 "contents", ex->contents, "objects", jobjs, "volumes", jvols);
+	if (!root)
+		goto oom;
+	json_object_set_new(root, "base", ex->base_id ? json_pack("{s:s}", "id", ex->base_id)
+	                                               : json_null());
+	if (!(*text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
+		goto oom;
+	goto out;
+oom:
+	err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+out:
+	json_decref(root);
+	json_decref(jobjs);
+	json_decref(jvols);
+	return err;
+}
+
+/* Step 7: write the manifest, then sign it with the trusted comment and write the
+ * signature. */
+static al_err export_sign(struct export *ex, const char *text)
+{
+	const struct al_export_opts *o = ex->o;
+	struct al_buf path = AL_BUF_INIT, tc = AL_BUF_INIT, sig = AL_BUF_INIT;
+	al_err err;
+
+	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_MANIFEST))
+		goto oom;
+	if ((err = al_write_file_atomic(path.buf, text, strlen(text), 0644, ex->d)))
+		goto out;
+	if (trusted_comment(&tc, ex->sum->id, ex->seq, ex->jbundles, ex->contents))
+		goto oom;
+	if ((err = o->signer->sign(o->signer->ctx, text, strlen(text), tc.buf, &sig, ex->d)))
+		goto out;
+	al_buf_reset(&path);
+	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_SIGNATURE))
+		goto oom;
+	err = al_write_file_atomic(path.buf, sig.buf, sig.len, 0644, ex->d);
+	goto out;
+oom:
+	err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+out:
+	al_buf_release(&path);
+	al_buf_release(&tc);
+	al_buf_release(&sig);
+	return err;
+}
+
+/* Step 8: the export recorded in the store (the next --since base), and the summary
+ * completed. */
+static al_err export_record(struct export *ex)
+{
+	const struct al_export_opts *o = ex->o;
+	al_err err;
+
+	if ((err = record_export(ex->s, ex->sum->id, ex->joined.buf, ex->seq, ex->base_id, ex->contents,
+	                         ex->all, ex->nall, ex->d)))
+		return err;
+	snprintf(ex->sum->key_id, sizeof(ex->sum->key_id), "%s", o->signer->key_id ? o->signer->key_id : "");
+	ex->sum->bundles = al_buf_detach(&ex->joined, NULL);
+	return AL_OK;
+}
+
+/* The steps of docs/media.md, "Export, in order", one function each. On failure the
+ * output directory's media files are removed again. */
 al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
                        struct al_media_summary *sum, struct al_diag *d)
 {
-	sqlite3 *db = al_store_db(s);
-	char **names = NULL, **all = NULL, **base_objs = NULL, *base_id = NULL, *buf = NULL;
-	size_t nnames = 0, nall = 0, nbase = 0, nplan = 0, i, j;
-	struct object *objs = NULL;
-	struct plan_entry *plan = NULL;
-	struct volume *vols = NULL;
-	unsigned nvol = 0, written = 0;
-	json_t *contents = NULL, *jbundles = NULL, *jobjs = NULL, *jvols = NULL, *root = NULL;
-	struct al_buf joined = AL_BUF_INIT, tc = AL_BUF_INIT, sig = AL_BUF_INIT, path = AL_BUF_INIT;
-	char *text = NULL, created[32];
-	unsigned long long free_bytes = 0, need = 0;
-	int64_t seq = 0, last = 0;
-	bool made_dir = false;
-	al_err err;
-
+	struct export ex = { .s = s, .sum = sum, .d = d, .joined = AL_BUF_INIT };
 	struct al_signer key_signer = { 0 };
 	char key_id[AL_KEYID_LEN];
 	struct al_export_opts oo = *o;
+	char *text = NULL;
+	al_err err;
 
 	memset(sum, 0, sizeof(*sum));
 	if (!oo.signer && oo.key) {
@@ -579,258 +957,33 @@ al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
 		oo.signer = &key_signer;
 	}
 	o = &oo;
+	ex.o = o;
 	if (!o->signer || !o->signer->sign)
 		return al_diag_set(d, AL_EUSAGE, "export needs a signing key");
 	if (o->volume_size && o->volume_size < AL_MEDIA_MIN_VOLUME)
 		return al_diag_set(d, AL_EUSAGE, "volume size must be at least 32 KiB");
 
-	/* the bundles and the complete state they describe */
-	if (o->nbundles) {
-		if (!(names = al_calloc(o->nbundles, sizeof(char *)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < o->nbundles; i++, nnames++)
-			if (!(names[i] = al_strdup(o->bundles[i]))) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
-				goto out;
-			}
-		qsort(names, nnames, sizeof(char *), cmp_hex);
-	} else if ((err = al_bundle_names(s, &names, &nnames, d))) {
+	if ((err = export_collect(&ex)) ||          /* 1 */
+	    (err = export_plan(&ex)) ||             /* 2 */
+	    (err = export_check_space(&ex)) ||      /* 3 */
+	    (err = export_identify(&ex)) ||         /* 4 */
+	    (err = export_write_volumes(&ex)) ||    /* 5 */
+	    (err = export_manifest(&ex, &text)) ||  /* 6 */
+	    (err = export_sign(&ex, text)) ||       /* 7 */
+	    (err = export_record(&ex)))             /* 8 */
 		goto out;
-	}
-	if (!nnames) {
-		err = al_diag_set(d, AL_ENOTFOUND, "the store has no bundles to export: run 'airlock fetch'");
-		goto out;
-	}
-	if (!(contents = json_array()) || !(jbundles = json_array())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	{
-		size_t alloc = 0;
-		for (i = 0; i < nnames; i++) {
-			struct al_lock *l = NULL;
-			json_t *jl = NULL;
-			char **ob = NULL;
-			size_t nob = 0;
-			if ((i && !strcmp(names[i], names[i - 1])))
-				continue;
-			if ((err = al_bundle_get(s, names[i], &l, d)) || (err = al_lock_to_json(l, &jl, d)) ||
-			    (err = al_lock_objects(l, &ob, &nob, d))) {
-				al_lock_free(l);
-				goto out;
-			}
-			al_lock_free(l);
-			json_array_append_new(contents, jl);
-			json_array_append_new(jbundles, json_string(names[i]));
-			if (al_buf_addf(&joined, "%s%s", joined.len ? "," : "", names[i])) {
-				al_strv_free(ob, nob);
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
-				goto out;
-			}
-			for (j = 0; j < nob; j++) {
-				if (AL_GROW(all, alloc, nall + 1)) {
-					al_strv_free(ob + j, nob - j);
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
-					goto out;
-				}
-				all[nall++] = ob[j];
-			}
-			al_free(ob);
-		}
-		if (nall)
-			qsort(all, nall, sizeof(char *), cmp_hex);
-		for (i = j = 0; i < nall; i++) {
-			if (j && !strcmp(all[j - 1], all[i])) {
-				al_free(all[i]);
-				continue;
-			}
-			all[j++] = all[i];
-		}
-		nall = j;
-	}
-
-	/* which objects go on the media */
-	if (o->since && (err = load_base(s, o->since, &base_id, &base_objs, &nbase, d)))
-		goto out;
-	if (!(objs = al_calloc(nall + 1, sizeof(*objs)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < nall; i++) {
-		int64_t size;
-		memcpy(objs[i].hex, all[i], AL_SHA256_HEX);
-		if (al_db_query_int(db, &size, NULL, "SELECT size FROM blobs WHERE sha256 = ?", all[i],
-		                    (char *)NULL) || !al_store_has(s, all[i])) {
-			err = al_diag_set(d, AL_ENOTFOUND, "blob %s is missing from the store: run "
-			                  "'airlock fetch' (or 'airlock store verify')", all[i]);
-			goto out;
-		}
-		objs[i].size = (uint64_t)size;
-		sum->total_objects++;
-		sum->total_bytes += (uint64_t)size;
-		objs[i].on_media = !base_objs ||
-		                   !bsearch(&all[i], base_objs, nbase, sizeof(char *), cmp_hex);
-		if (objs[i].on_media) {
-			sum->objects++;
-			sum->bytes += (uint64_t)size;
-		}
-	}
-	if ((err = plan_volumes(objs, nall, o->volume_size, &plan, &nplan, &nvol, d)))
-		goto out;
-
-	/* free space: volumes plus the manifest */
-	for (i = 0; i < nplan; i++)
-		need += ENTRY_OVERHEAD + round512(plan[i].length);
-	need += (unsigned long long)nvol * VOLUME_TRAILER + (1u << 20);
-	{
-		char *slash, *parent = al_strdup(o->out_dir);
-		if (!parent) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent)
-			*slash = '\0';
-		else if (slash)
-			slash[1] = '\0';
-		else
-			strcpy(parent, ".");
-		err = al_free_space(parent, &free_bytes, d);
-		al_free(parent);
-		if (err)
-			goto out;
-		if (free_bytes < need) {
-			err = al_diag_set(d, AL_ENOSPACE, "not enough space for the media in '%s': "
-			                  "%llu bytes needed, %llu free", o->out_dir, need, free_bytes);
-			goto out;
-		}
-	}
-
-	/* identity */
-	if ((err = random_id(sum->id, d)))
-		goto out;
-	al_db_query_int(db, &last, NULL, "SELECT coalesce(max(seq), 0) FROM exports", (char *)NULL);
-	seq = (int64_t)time(NULL);
-	if (seq <= last)
-		seq = last + 1;
-	sum->seq = seq;
-	sum->volumes = nvol;
-	sum->delta = base_id != NULL;
-
-	/* the volumes */
-	if ((err = prepare_out_dir(o->out_dir, d)))
-		goto out;
-	made_dir = true;
-	if (!(buf = al_malloc(IO_CHUNK)) || !(vols = al_calloc(nvol + 1, sizeof(*vols)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < nplan || written < nvol;) {
-		size_t first = i;
-		unsigned v = written + 1;
-		while (i < nplan && plan[i].volume == v)
-			i++;
-		snprintf(vols[written].name, sizeof(vols[written].name), "vol-%04u.tar", v);
-		al_buf_reset(&path);
-		if (al_buf_addf(&path, "%s/%s", o->out_dir, vols[written].name)) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
-			goto out;
-		}
-		if ((err = write_volume(s, path.buf, plan, first, i, &vols[written], buf, d)))
-			goto out;
-		written++;
-		if (o->volume_size && vols[written - 1].size > o->volume_size) {
-			err = al_diag_set(d, AL_EINTERNAL, "volume %s came out larger than the volume size",
-			                  vols[written - 1].name);
-			goto out;
-		}
-	}
-
-	/* the manifest */
-	if (!(jobjs = json_array()) || !(jvols = json_array())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0, j = 0; i < nall; i++) {
-		json_t *jo;
-		if (!objs[i].on_media)
-			continue;
-		jo = json_pack("{s:s, s:I}", "sha256", objs[i].hex, "size", (json_int_t)objs[i].size);
-		if (!jo)
-			goto oom;
-		if (objs[i].nparts) {
-			json_t *parts = json_array();
-			size_t k;
-			if (!parts)
-				goto oom;
-			for (k = 0; k < nplan; k++)
-				if (plan[k].part && !strcmp(plan[k].hex, objs[i].hex))
-					json_array_append_new(parts, json_pack("{s:I, s:s, s:I, s:I}", "part",
-					                      (json_int_t)plan[k].part, "sha256", plan[k].part_hex,
-					                      "size", (json_int_t)plan[k].length, "volume",
-					                      (json_int_t)plan[k].volume));
-			json_object_set_new(jo, "parts", parts);
-		} else {
-			json_object_set_new(jo, "volume", json_integer(objs[i].volume));
-		}
-		json_array_append_new(jobjs, jo);
-	}
-	for (i = 0; i < nvol; i++)
-		json_array_append_new(jvols, json_pack("{s:s, s:I, s:s}", "name", vols[i].name, "size",
-		                                       (json_int_t)vols[i].size, "sha256", vols[i].hex));
-	iso_time(time(NULL), created);
-	root = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:O, s:O, s:O}", "format", AL_MEDIA_FORMAT,
-	                 "id", sum->id, "seq", (json_int_t)seq, "created", created, "bundles", jbundles,
-	                 "key_id", o->signer->key_id ? o->signer->key_id : "", "contents", contents,
-	                 "objects", jobjs, "volumes", jvols);
-	if (!root)
-		goto oom;
-	json_object_set_new(root, "base", base_id ? json_pack("{s:s}", "id", base_id) : json_null());
-	if (!(text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
-		goto oom;
-	al_buf_reset(&path);
-	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_MANIFEST))
-		goto oom;
-	if ((err = al_write_file_atomic(path.buf, text, strlen(text), 0644, d)))
-		goto out;
-	if (trusted_comment(&tc, sum->id, seq, jbundles, contents))
-		goto oom;
-	if ((err = o->signer->sign(o->signer->ctx, text, strlen(text), tc.buf, &sig, d)))
-		goto out;
-	al_buf_reset(&path);
-	if (al_buf_addf(&path, "%s/%s", o->out_dir, AL_MEDIA_SIGNATURE))
-		goto oom;
-	if ((err = al_write_file_atomic(path.buf, sig.buf, sig.len, 0644, d)))
-		goto out;
-	if ((err = record_export(s, sum->id, joined.buf, seq, base_id, contents, all, nall, d)))
-		goto out;
-	snprintf(sum->key_id, sizeof(sum->key_id), "%s", o->signer->key_id ? o->signer->key_id : "");
-	sum->bundles = al_buf_detach(&joined, NULL);
-	goto out;
-oom:
-	err = al_diag_set(d, AL_ENOMEM, "out of memory");
 out:
-	if (err && made_dir)
-		remove_outputs(o->out_dir, nvol);
+	if (err && ex.made_dir)
+		remove_outputs(o->out_dir, ex.nvol);
 	free(text);
-	json_decref(root);
-	json_decref(contents);
-	json_decref(jbundles);
-	json_decref(jobjs);
-	json_decref(jvols);
-	al_strv_free(names, nnames);
-	al_strv_free(all, nall);
-	al_strv_free(base_objs, nbase);
-	al_free(base_id);
-	al_free(objs);
-	al_free(plan);
-	al_free(vols);
-	al_free(buf);
-	al_buf_release(&joined);
-	al_buf_release(&tc);
-	al_buf_release(&sig);
-	al_buf_release(&path);
+	json_decref(ex.contents);
+	json_decref(ex.jbundles);
+	al_strv_free(ex.all, ex.nall);
+	al_strv_free(ex.base_objs, ex.nbase);
+	al_free(ex.base_id);
+	al_free(ex.objs);
+	al_free(ex.plan);
+	al_free(ex.vols);
+	al_buf_release(&ex.joined);
 	return err;
 }

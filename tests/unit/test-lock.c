@@ -224,6 +224,29 @@ int main(void)
 		al_free(c);
 		al_lock_free(back);
 	}
+	{
+		/* lock --check's comparison (al_lock_same) */
+		struct al_lock *other = sample();
+		bool same = true;
+		al_lock_sort(other);
+		is_int(al_lock_same(l, NULL, &same, &d), AL_OK, "same: no previous lock");
+		ok(!same, "no previous lock is never the same");
+		al_free(other->targets[0].dists[0].sha256);
+		other->targets[0].dists[0].sha256 = al_strdup(l->targets[0].dists[0].sha256);
+		al_free(other->targets[0].dists[1].sha256);
+		other->targets[0].dists[1].sha256 = al_strdup(l->targets[0].dists[1].sha256);
+		al_free(other->targets[0].dists[0].url);
+		other->targets[0].dists[0].url = al_strdup(l->targets[0].dists[0].url);
+		al_free(other->manifest_sha256);
+		other->manifest_sha256 = al_strdup(l->manifest_sha256);
+		is_int(al_lock_same(l, other, &same, &d), AL_OK, "same: an equal lock");
+		ok(same, "an equal lock is the same");
+		al_free(other->targets[0].dists[0].version);
+		other->targets[0].dists[0].version = al_strdup("9.9");
+		is_int(al_lock_same(l, other, &same, &d), AL_OK, "same: another version");
+		ok(!same, "one version more or less is not the same");
+		al_lock_free(other);
+	}
 	fields();
 	unlink(path);
 	al_free(a);
