@@ -84,6 +84,31 @@ int al_serve_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last
  * opened with flags (a FIFO or a device is never opened: ENXIO). */
 #define WALK_LINKS 40
 
+/* The symbolic link name in cur, relative, spliced into the path: *todo
+ * becomes its target, '/', then what was left of *todo after pos. next is
+ * scratch; target holds PATH_MAX bytes. 0, or an errno (EXDEV for an
+ * absolute or empty link: outside dir by definition). */
+static int splice_link(int cur, const char *name, char *target, struct al_buf *todo, size_t pos,
+                       struct al_buf *next)
+{
+	ssize_t tl;
+
+	if ((tl = readlinkat(cur, name, target, PATH_MAX)) < 0 || tl == PATH_MAX)
+		return tl < 0 ? errno : ENAMETOOLONG;
+	if (!tl || target[0] == '/')
+		return EXDEV; /* absolute: outside dir by definition */
+	/* the link's target, then what was left of the path */
+	al_buf_reset(next);
+	if (al_buf_add(next, target, (size_t)tl) || al_buf_addch(next, '/') ||
+	    al_buf_add(next, todo->buf + pos, todo->len - pos) ||
+	    (al_buf_reset(todo), al_buf_add(todo, next->buf, next->len)))
+		return ENOMEM;
+	return 0;
+}
+
+/* One loop over the components, about 95 lines: its state (the directories
+ * held open, the links followed, the rest of the path) stays on one stack
+ * frame so that every exit goes through `out`, which closes all of it. */
 int al_serve_open_walk(int dir, const char *rel, int flags)
 {
 	int fds[SEGS_MAX + 1], n = 0, fd = -1, links = 0, err = 0;
@@ -100,7 +125,6 @@ int al_serve_open_walk(int dir, const char *rel, int flags)
 		const char *comp, *end;
 		size_t clen;
 		struct stat st;
-		ssize_t tl;
 		bool last;
 		char name[NAME_MAX + 1];
 
@@ -143,22 +167,8 @@ int al_serve_open_walk(int dir, const char *rel, int flags)
 				err = ELOOP;
 				goto out;
 			}
-			if ((tl = readlinkat(cur, name, target, PATH_MAX)) < 0 || tl == PATH_MAX) {
-				err = tl < 0 ? errno : ENAMETOOLONG;
+			if ((err = splice_link(cur, name, target, &todo, pos, &next)))
 				goto out;
-			}
-			if (!tl || target[0] == '/') {
-				err = EXDEV; /* absolute: outside dir by definition */
-				goto out;
-			}
-			/* the link's target, then what was left of the path */
-			al_buf_reset(&next);
-			if (al_buf_add(&next, target, (size_t)tl) || al_buf_addch(&next, '/') ||
-			    al_buf_add(&next, todo.buf + pos, todo.len - pos) ||
-			    (al_buf_reset(&todo), al_buf_add(&todo, next.buf, next.len))) {
-				err = ENOMEM;
-				goto out;
-			}
 			pos = 0;
 			continue;
 		}

@@ -832,26 +832,52 @@ static void sync_release(struct al_serve *srv)
 	srv->sync_init = false;
 }
 
+/* root names a published tree (DIR, or what it points to, holds airlock-published.json). */
+static al_err check_published(const char *root, struct al_diag *d)
+{
+	struct stat st;
+	int gen;
+
+	if (!root)
+		return al_diag_set(d, AL_EUSAGE, "no published tree to serve");
+	if ((gen = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return al_diag_set(d, AL_ENOTFOUND, "cannot open '%s': %s", root, strerror(errno));
+	if (fstatat(gen, "airlock-published.json", &st, 0) < 0) {
+		close(gen);
+		return al_diag_set(d, AL_EINVALID, "'%s' is not a published tree "
+		                   "(no airlock-published.json; see airlock publish)", root);
+	}
+	close(gen);
+	return AL_OK;
+}
+
+/* root made absolute against the working directory (each request opens it
+ * afresh); NULL when out of memory. */
+static char *absolute_path(const char *root)
+{
+	char *cwd, *out = NULL;
+	struct al_buf b = AL_BUF_INIT;
+
+	if (root[0] == '/')
+		return al_strdup(root);
+	cwd = getcwd(NULL, 0);
+	if (cwd && !al_buf_addf(&b, "%s/%s", cwd, root))
+		out = al_buf_detach(&b, NULL);
+	free(cwd);
+	return out;
+}
+
 al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d)
 {
 	struct al_serve *srv = NULL;
 	unsigned threads = o->threads, flags, per_client;
 	bool v6 = false;
-	struct stat st;
 	al_err err;
-	int fd = -1, gen = -1;
+	int fd = -1;
 
 	*out = NULL;
-	if (!o->root)
-		return al_diag_set(d, AL_EUSAGE, "no published tree to serve");
-	if ((gen = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return al_diag_set(d, AL_ENOTFOUND, "cannot open '%s': %s", o->root, strerror(errno));
-	if (fstatat(gen, "airlock-published.json", &st, 0) < 0) {
-		close(gen);
-		return al_diag_set(d, AL_EINVALID, "'%s' is not a published tree "
-		                   "(no airlock-published.json; see airlock publish)", o->root);
-	}
-	close(gen);
+	if ((err = check_published(o->root, d)))
+		return err;
 	if (!(srv = al_calloc(1, sizeof(*srv))))
 		return al_diag_set(d, AL_ENOMEM, "out of memory");
 	srv->log = o->log;
@@ -860,16 +886,7 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	srv->request_timeout = o->request_timeout ? o->request_timeout : srv->timeout;
 	if ((err = sync_init(srv, d)))
 		goto fail;
-	if (o->root[0] == '/') {
-		srv->root = al_strdup(o->root);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		struct al_buf b = AL_BUF_INIT;
-		if (cwd && !al_buf_addf(&b, "%s/%s", cwd, o->root))
-			srv->root = al_buf_detach(&b, NULL);
-		free(cwd);
-	}
-	if (!srv->root) {
+	if (!(srv->root = absolute_path(o->root))) {
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto fail;
 	}
