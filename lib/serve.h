@@ -1,7 +1,8 @@
 /*
- * serve.h: internals of `airlock serve` (lib/serve.c) that its unit test
- * checks on their own. The server itself is in airlock.h ("publish and
- * serve"); lib/serve.c is the only file that includes microhttpd.h.
+ * serve.h: internals of `airlock serve` (lib/serve*.c) that its unit test
+ * and fuzz/serve-request-fuzzer.c check on their own. The server itself is
+ * in airlock.h ("publish and serve"); what the serve files share among
+ * themselves is in serve-internal.h, which this header does not include.
  */
 #ifndef AL_SERVE_H
 #define AL_SERVE_H
