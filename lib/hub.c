@@ -22,7 +22,7 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "bundle.h"
+#include "fsutil.h"
 #include "hash.h"
 #include "hub.h"
 #include "lock.h"
