@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "bundle.h"
+#include "fsutil.h"
 #include "fuzz-util.h"
 #include "hash.h"
 #include "hub.h"

@@ -295,6 +295,7 @@ void al_lock_free(struct al_lock *l);
 al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
 al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
                      struct al_diag *d);
+/* Free n strings of v, then v (lib/mem.c). */
 void al_strv_free(char **v, size_t n);
 /* Serialise deterministically (sorted, stable, every string quoted). */
 al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);

@@ -1,29 +1,15 @@
 /*
- * bundle.h: bundles in the store, and the lock's JSON form.
+ * bundle.h: bundles in the store.
  *
  * A bundle is the pinned content of one manifest: its lock. The store keeps
- * each bundle's lock as canonical JSON (bundles.lock) and a reference from
- * "bundle:<name>" to every blob it needs, so gc keeps them. Media carry the
- * same JSON. Locks read from JSON are hostile input (media cross the gap):
- * al_lock_from_json checks every name, path, hash and size before anything
- * else sees them.
+ * each bundle's lock as canonical JSON (bundles.lock, lib/lockjson.h) and a
+ * reference from "bundle:<name>" to every blob it needs, so gc keeps them.
+ * Media carry the same JSON.
  */
 #ifndef AL_BUNDLE_H
 #define AL_BUNDLE_H
 
-#include <jansson.h>
-
 #include "airlock.h"
-
-#define AL_LOCK_MAX_ENTRIES 1000000
-
-al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d);
-al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d);
-
-/* Is p a safe relative path for a published tree: '/'-separated, no empty,
- * "." or ".." segment, no leading '/', no backslash, no control characters,
- * not longer than 4096 bytes, segments at most 255 bytes? */
-bool al_path_safe(const char *p);
 
 /* Every blob a lock needs (wheels, metadata sidecars, repo files): a sorted,
  * deduplicated array of sha256 hex strings (malloc'd, each owned). */

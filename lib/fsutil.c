@@ -13,6 +13,31 @@
 #include "fsutil.h"
 #include "mem.h"
 
+bool al_path_safe(const char *p)
+{
+	const char *seg = p;
+	size_t len = 0;
+
+	if (!p || !*p || *p == '/' || strlen(p) > 4096)
+		return false;
+	for (;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - seg);
+			if (n == 0 || n > 255 || (n == 1 && seg[0] == '.') ||
+			    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+				return false;
+			if (!*p)
+				break;
+			seg = p + 1;
+			continue;
+		}
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return false;
+		len++;
+	}
+	return len > 0;
+}
+
 al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d)
 {
 	char *p = al_strdup(path), *s;

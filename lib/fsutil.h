@@ -11,6 +11,10 @@
 #include "airlock.h"
 #include "buf.h"
 
+/* Is p a safe relative path for a published tree: '/'-separated, no empty,
+ * "." or ".." segment, no leading '/', no backslash, no control characters,
+ * not longer than 4096 bytes, segments at most 255 bytes? */
+bool al_path_safe(const char *p);
 /* mkdir -p with the given mode for directories it creates. */
 al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d);
 /* write(2) until done, retrying on EINTR. `what` names the file in errors. */

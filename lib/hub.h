@@ -115,15 +115,6 @@ al_err al_hub_parse_info(const char *buf, size_t len, char **sha, struct al_hub_
  * differ only in case, no file that is also a directory. Sorts f by path. */
 al_err al_hub_check_files(struct al_hub_files *f, struct al_diag *d);
 
-/* fnmatch as Python's fnmatchcase: '*' and '?' also match '/', "[...]"
- * classes, case-sensitive, on code points of UTF-8 strings. */
-bool al_hub_fnmatch(const char *pattern, const char *name);
-/* huggingface_hub's filter_repo_objects: kept when include is empty or a
- * pattern matches, and no exclude pattern matches; a pattern ending in '/'
- * has '*' appended. */
-bool al_hub_path_selected(const char *path, const struct al_strlist *include,
-                          const struct al_strlist *exclude);
-
 /* Percent-encode s into b: every byte but A-Z a-z 0-9 "_.-~" (and '/' when
  * keep_slash), as Python's quote(). */
 al_err al_hub_quote(struct al_buf *b, const char *s, bool keep_slash);

@@ -12,16 +12,17 @@
 #include "buf.h"
 #include "db.h"
 #include "hash.h"
+#include "httpcache.h"
 #include "index.h"
 #include "mem.h"
 #include "metadata.h"
 #include "names.h"
+#include "remotezip.h"
 #include "simple.h"
 #include "store-internal.h"
 #include "wheel.h"
 #include "wheelname.h"
 #include "url.h"
-#include "zipmeta.h"
 
 #define PAGE_MAX ((size_t)64 << 20)
 #define META_MAX ((size_t)16 << 20)
@@ -59,11 +60,7 @@ struct fmeta {
 	char *name, *url, *filename, *sha256, *meta_url, *meta_sha256;
 	int64_t size;
 	bool sdist;
-	/* range reads of a remote wheel */
-	struct al_buf part;          /* the bytes of the last range read */
-	uint64_t total;              /* the file's size, from Content-Range */
-	struct al_zip_member mem;
-	unsigned lazy_steps;
+	struct al_remotezip rz;      /* range reads of a remote wheel */
 	int state;
 	al_err err;
 	struct al_diag diag;
@@ -89,118 +86,6 @@ struct al_index {
 	al_pick_fn pick;
 	void *pctx;
 };
-
-/* ---- the HTTP cache in the store ------------------------------------------------ */
-
-struct cache_row {
-	char *etag, *last_modified, *content_type, *sha256;
-	struct al_buf body;          /* inline bodies (pages, metadata) */
-	bool inline_body;
-};
-
-static void cache_row_release(struct cache_row *c)
-{
-	al_free(c->etag);
-	al_free(c->last_modified);
-	al_free(c->content_type);
-	al_free(c->sha256);
-	al_buf_release(&c->body);
-	memset(c, 0, sizeof(*c));
-	al_buf_init(&c->body);
-}
-
-static char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? al_strdup((const char *)t) : NULL;
-}
-
-/* A cache entry: either a body kept in the database (checked against its
- * hash) or the name of a blob in the store. */
-static bool cache_get(struct al_index *ix, const char *url, struct cache_row *row)
-{
-	sqlite3 *db = al_store_db(ix->o.store);
-	sqlite3_stmt *st = NULL;
-	bool found = false, r;
-
-	memset(row, 0, sizeof(*row));
-	al_buf_init(&row->body);
-	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256, body "
-	                           "FROM http_cache WHERE url = ?", NULL))
-		return false;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	if (!al_db_step(db, st, &r, NULL) && r) {
-		row->etag = col(st, 0);
-		row->last_modified = col(st, 1);
-		row->content_type = col(st, 2);
-		row->sha256 = col(st, 3);
-		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
-			char hex[AL_SHA256_HEX];
-			const void *b = sqlite3_column_blob(st, 4);
-			size_t n = (size_t)sqlite3_column_bytes(st, 4);
-			row->inline_body = true;
-			al_sha256_hex(b, n, hex);
-			found = row->sha256 && !strcmp(hex, row->sha256) && !al_buf_add(&row->body, b, n);
-		} else {
-			found = row->sha256 && al_store_has(ix->o.store, row->sha256);
-		}
-	}
-	sqlite3_finalize(st);
-	if (!found)
-		cache_row_release(row);
-	return found;
-}
-
-/* Keep a response: inline when body is given, else as the blob sha256. */
-static al_err cache_put(struct al_index *ix, const char *url, const struct al_http_hdrs *h,
-                        const char *sha256, const struct al_buf *body, struct al_diag *d)
-{
-	sqlite3 *db = al_store_db(ix->o.store);
-	sqlite3_stmt *st = NULL;
-	char hex[AL_SHA256_HEX];
-	al_err err;
-
-	if (body) {
-		al_sha256_hex(body->buf, body->len, hex);
-		sha256 = hex;
-	}
-	if ((err = al_db_prepare(db, &st, "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, "
-	                                  "content_type, sha256, fetched, body) "
-	                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", d)))
-		return err;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	if (h && h->etag)
-		sqlite3_bind_text(st, 2, h->etag, -1, SQLITE_STATIC);
-	if (h && h->last_modified)
-		sqlite3_bind_text(st, 3, h->last_modified, -1, SQLITE_STATIC);
-	if (h && h->content_type)
-		sqlite3_bind_text(st, 4, h->content_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
-	if (body)
-		sqlite3_bind_blob(st, 7, body->buf, (int)body->len, SQLITE_STATIC);
-	err = al_db_run(db, st, d);
-	sqlite3_finalize(st);
-	return err;
-}
-
-/* The body of a cache entry into b. */
-static al_err cache_body(struct al_index *ix, struct cache_row *row, size_t max, struct al_buf *b,
-                         struct al_diag *d)
-{
-	char *path;
-	al_err err;
-
-	al_buf_reset(b);
-	if (row->inline_body)
-		return al_buf_add(b, row->body.buf, row->body.len) ? al_diag_set(d, AL_ENOMEM, "out of memory")
-		                                                    : AL_OK;
-	if (!(path = al_store_blob_path(ix->o.store, row->sha256)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
-	err = al_buf_read_file(b, path, max, d);
-	al_free(path);
-	return err;
-}
 
 /* ---- find-links ------------------------------------------------------------------ */
 
@@ -362,15 +247,15 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 {
 	struct proj *p = ctx;
 	struct al_index *ix = p->ix;
-	struct cache_row row;
+	struct al_httpcache_row row;
 
-	if (resp->not_modified && cache_get(ix, p->url, &row)) {
+	if (resp->not_modified && al_httpcache_get(ix->o.store, p->url, &row)) {
 		ix->cached++;
-		if ((p->err = cache_body(ix, &row, PAGE_MAX, &p->body, &p->diag)))
+		if ((p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
 			p->state = ST_DONE;
 		else
 			finish_page(p, row.content_type, resp->url ? resp->url : p->url);
-		cache_row_release(&row);
+		al_httpcache_row_release(&row);
 		return;
 	}
 	if (resp->err == AL_ENOTFOUND) {
@@ -398,7 +283,7 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 			            "manifest, or in netrc)", resp->diag.msg, ix->indexes[p->src]);
 		return;
 	}
-	if ((p->err = cache_put(ix, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
+	if ((p->err = al_httpcache_put(ix->o.store, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
 		p->state = ST_DONE;
 		return;
 	}
@@ -409,13 +294,13 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 {
 	static const char *const headers[] = { "Accept: " AL_SIMPLE_ACCEPT, NULL };
 	struct al_http_req req = AL_HTTP_REQ_INIT;
-	struct cache_row row;
+	struct al_httpcache_row row;
 	bool have;
 	al_err err;
 
 	if ((err = page_url(ix, p, d)))
 		return err;
-	have = cache_get(ix, p->url, &row);
+	have = al_httpcache_get(ix->o.store, p->url, &row);
 	if (ix->o.offline) {
 		p->state = ST_DONE;
 		if (!have) {
@@ -431,9 +316,9 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 			return AL_OK;
 		}
 		ix->cached++;
-		if (!(p->err = cache_body(ix, &row, PAGE_MAX, &p->body, &p->diag)))
+		if (!(p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
 			finish_page(p, row.content_type, p->url);
-		cache_row_release(&row);
+		al_httpcache_row_release(&row);
 		return AL_OK;
 	}
 	req.url = p->url;
@@ -449,7 +334,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	ix->requests++;
 	err = al_http_add(ix->o.http, &req, d);
 	if (have)
-		cache_row_release(&row);
+		al_httpcache_row_release(&row);
 	return err;
 }
 
@@ -670,7 +555,8 @@ static void sidecar_done(void *ctx, struct al_http_resp *resp)
 		                     m->meta_url, m->meta_sha256, hex);
 		return;
 	}
-	if ((m->err = cache_put(m->ix, m->meta_url, &resp->hdrs, NULL, &m->body, &m->diag)))
+	if ((m->err = al_httpcache_put(m->ix->o.store, m->meta_url, &resp->hdrs, NULL, &m->body,
+	                               &m->diag)))
 		return;
 	if (!(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 	    !(m->meta->sha256 = al_strdup(hex)))
@@ -690,177 +576,50 @@ static void file_done(void *ctx, struct al_http_resp *resp)
 		m->diag = resp->diag;
 		return;
 	}
-	if ((m->err = cache_put(m->ix, m->url, &resp->hdrs, resp->sha256, NULL, &m->diag))) {
+	if ((m->err = al_httpcache_put(m->ix->o.store, m->url, &resp->hdrs, resp->sha256, NULL,
+	                               &m->diag))) {
 		m->state = ST_DONE;
 		return;
 	}
 	meta_from_blob(m, resp->sha256);
 }
 
-/* ---- METADATA out of a remote wheel, with range requests ---------------------------- */
+/* ---- METADATA out of a remote wheel, with range requests (lib/remotezip.c) ---------- */
 
 static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d);
-static void lazy_entry_done(void *ctx, struct al_http_resp *resp);
 
-static al_err lazy_get(struct al_index *ix, struct fmeta *m, uint64_t from, uint64_t to,
-                       al_http_done_fn done, struct al_diag *d)
+/* The range reads are over: the METADATA, or fall back to downloading the
+ * whole wheel (a server without ranges, a strange zip): it lands in the
+ * store, so fetch will not download it again. */
+static void lazy_done(void *ctx, al_err err, const struct al_buf *text)
 {
-	struct al_http_req req = AL_HTTP_REQ_INIT;
-	char range[80];
-	const char *headers[] = { range, NULL };
+	struct fmeta *m = ctx;
 
-	if (to < from || ++m->lazy_steps > 4)
-		return start_file(ix, m, d);
-	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)from,
-	         (unsigned long long)to);
-	req.url = m->url;
-	req.headers = headers;
-	req.body = &m->part;
-	req.max = (size_t)(to - from + 1);
-	req.done = done;
-	req.ctx = m;
-	req.owner = ix;
-	ix->requests++;
-	return al_http_add(ix->o.http, &req, d);
-}
-
-/* Fall back to downloading the whole wheel (a server without ranges, a
- * strange zip): it lands in the store, so fetch will not download it again. */
-static void lazy_fallback(struct fmeta *m)
-{
-	al_buf_release(&m->part);
-	if ((m->err = start_file(m->ix, m, &m->diag)))
-		m->state = ST_DONE;
-}
-
-static void lazy_finish(struct fmeta *m, const unsigned char *local, size_t len)
-{
-	struct al_buf text = AL_BUF_INIT;
-	uint64_t need = 0;
-	al_err err;
-
-	err = al_zip_member_data(local, len, &m->mem, 16u << 20, &text, &need, &m->diag);
-	if (err == AL_ENOTFOUND && need && m->mem.local_offset + need <= m->total) {
-		al_buf_release(&text);
-		if ((err = lazy_get(m->ix, m, m->mem.local_offset, m->mem.local_offset + need - 1,
-		                    lazy_entry_done, &m->diag))) {
-			m->err = err;
-			m->state = ST_DONE;
-		}
-		return;
-	}
 	m->state = ST_DONE;
 	if (err) {
-		al_buf_release(&text);
-		lazy_fallback(m);
+		m->err = err;
 		return;
 	}
-	if (!(m->err = meta_from_text(m, text.buf, text.len, &m->diag)))
+	if (!text) {
+		if ((m->err = start_file(m->ix, m, &m->diag)))
+			m->state = ST_DONE;
+		return;
+	}
+	if (!(m->err = meta_from_text(m, text->buf, text->len, &m->diag)))
 		speculate_meta(m->ix, m->meta);
-	al_buf_release(&text);
-	al_buf_release(&m->part);
-}
-
-static void lazy_entry_done(void *ctx, struct al_http_resp *resp)
-{
-	struct fmeta *m = ctx;
-
-	if (resp->err || resp->status != 206) {
-		lazy_fallback(m);
-		return;
-	}
-	lazy_finish(m, (const unsigned char *)m->part.buf, m->part.len);
-}
-
-/* Find METADATA in the central directory held in m->part (which starts at
- * file offset `at`), then read or fetch the member. */
-static void lazy_member(struct fmeta *m, uint64_t at, const struct al_zip_cd *cd)
-{
-	const unsigned char *p = (const unsigned char *)m->part.buf;
-	uint64_t end;
-	al_err err;
-
-	if (al_zip_find_metadata(p + (cd->offset - at), (size_t)cd->size, m->total, &m->mem,
-	                         &m->diag)) {
-		lazy_fallback(m);
-		return;
-	}
-	end = m->mem.local_offset + 30 + 1024 + m->mem.csize;
-	if (end > m->total)
-		end = m->total;
-	if (m->mem.local_offset >= at && end <= at + m->part.len) {
-		lazy_finish(m, p + (m->mem.local_offset - at), m->part.len - (size_t)(m->mem.local_offset - at));
-		return;
-	}
-	if ((err = lazy_get(m->ix, m, m->mem.local_offset, end - 1, lazy_entry_done, &m->diag))) {
-		m->err = err;
-		m->state = ST_DONE;
-	}
-}
-
-static void lazy_cd_done(void *ctx, struct al_http_resp *resp)
-{
-	struct fmeta *m = ctx;
-	struct al_zip_cd cd;
-
-	if (resp->err || resp->status != 206 || !resp->hdrs.has_content_range) {
-		lazy_fallback(m);
-		return;
-	}
-	cd.offset = (uint64_t)resp->hdrs.range_start;
-	cd.size = m->part.len;
-	lazy_member(m, cd.offset, &cd);
-}
-
-static void lazy_tail_done(void *ctx, struct al_http_resp *resp)
-{
-	struct fmeta *m = ctx;
-	struct al_zip_cd cd;
-	uint64_t at;
-	al_err err;
-
-	if (resp->err || (resp->status != 206 && resp->status != 200)) {
-		lazy_fallback(m);
-		return;
-	}
-	if (resp->status == 200) {
-		m->total = m->part.len; /* the server sent it all: it is small */
-	} else if (resp->hdrs.has_content_range && resp->hdrs.range_total > 0) {
-		m->total = (uint64_t)resp->hdrs.range_total;
-	} else {
-		lazy_fallback(m);
-		return;
-	}
-	at = m->total - m->part.len;
-	if (al_zip_find_cd((const unsigned char *)m->part.buf, m->part.len, m->total, &cd, NULL)) {
-		lazy_fallback(m);
-		return;
-	}
-	if (cd.offset >= at) {
-		lazy_member(m, at, &cd);
-		return;
-	}
-	if ((err = lazy_get(m->ix, m, cd.offset, cd.offset + cd.size - 1, lazy_cd_done, &m->diag))) {
-		m->err = err;
-		m->state = ST_DONE;
-	}
 }
 
 static al_err start_lazy(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
-	struct al_http_req req = AL_HTTP_REQ_INIT;
-	static const char *const headers[] = { "Range: bytes=-65536", NULL };
-
-	req.url = m->url;
-	req.headers = headers;
-	req.body = &m->part;
-	req.max = AL_ZIP_TAIL; /* a server that ignores Range: more is an error, then the fallback */
-	req.done = lazy_tail_done;
-	req.ctx = m;
-	req.owner = ix;
+	m->rz.http = ix->o.http;
+	m->rz.url = m->url;
+	m->rz.owner = ix;
+	m->rz.requests = &ix->requests;
+	m->rz.diag = &m->diag;
+	m->rz.done = lazy_done;
+	m->rz.ctx = m;
 	m->state = ST_FLIGHT;
-	ix->requests++;
-	return al_http_add(ix->o.http, &req, d);
+	return al_remotezip_start(&m->rz, d);
 }
 
 static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d)
@@ -894,18 +653,18 @@ static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d
 /* The sidecar from the HTTP cache, when a lock read it before. */
 static bool sidecar_cached(struct al_index *ix, struct fmeta *m)
 {
-	struct cache_row row;
+	struct al_httpcache_row row;
 
-	if (!m->meta_url || !cache_get(ix, m->meta_url, &row))
+	if (!m->meta_url || !al_httpcache_get(ix->o.store, m->meta_url, &row))
 		return false;
 	ix->cached++;
 	m->state = ST_DONE;
-	if (!(m->err = cache_body(ix, &row, META_MAX, &m->body, &m->diag)) &&
+	if (!(m->err = al_httpcache_body(ix->o.store, &row, META_MAX, &m->body, &m->diag)) &&
 	    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 	    !(m->meta->sha256 = al_strdup(row.sha256)))
 		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
 	al_buf_release(&m->body);
-	cache_row_release(&row);
+	al_httpcache_row_release(&row);
 	return true;
 }
 
@@ -934,7 +693,7 @@ static al_err start_sidecar(struct al_index *ix, struct fmeta *m, struct al_diag
 
 static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d)
 {
-	struct cache_row row;
+	struct al_httpcache_row row;
 
 	/* 1. already here: the file itself, or its sidecar */
 	if (m->sha256 && al_store_has(ix->o.store, m->sha256)) {
@@ -944,10 +703,10 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	}
 	if (sidecar_cached(ix, m))
 		return AL_OK;
-	if (cache_get(ix, m->url, &row)) {
+	if (al_httpcache_get(ix->o.store, m->url, &row)) {
 		ix->cached++;
 		meta_from_blob(m, row.sha256);
-		cache_row_release(&row);
+		al_httpcache_row_release(&row);
 		return AL_OK;
 	}
 	if (ix->o.offline) {
@@ -986,7 +745,7 @@ static struct fmeta *find_meta(struct al_index *ix, const char *name, const stru
 	ix->metas[ix->nmetas++] = m;
 	m->ix = ix;
 	al_buf_init(&m->body);
-	al_buf_init(&m->part);
+	al_remotezip_init(&m->rz);
 	m->size = f->size;
 	m->sdist = strlen(f->filename) < 4 || strcmp(f->filename + strlen(f->filename) - 4, ".whl");
 	if (!(m->name = al_strdup(name)) || !(m->url = al_strdup(f->url)) ||
@@ -1213,38 +972,10 @@ void al_index_free(struct al_index *ix)
 		al_free(m->meta_sha256);
 		al_dist_meta_free(m->meta);
 		al_buf_release(&m->body);
-		al_buf_release(&m->part);
+		al_remotezip_release(&m->rz);
 		al_free(m);
 	}
 	al_free(ix->metas);
 	al_simple_page_free(ix->links);
 	al_free(ix);
-}
-
-al_err al_index_cache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
-                               struct al_diag *d)
-{
-	struct al_index ix = { .o = { .store = s } };
-	struct al_blob_writer *w = NULL;
-	struct cache_row row;
-	al_err err;
-
-	*done = false;
-	if (!cache_get(&ix, url, &row))
-		return AL_OK;
-	if (!row.inline_body || strcmp(row.sha256, sha256)) {
-		cache_row_release(&row);
-		return AL_OK;
-	}
-	if ((err = al_blob_writer_new(s, &w, sha256, (int64_t)row.body.len, d)) ||
-	    (err = al_blob_writer_write(w, row.body.buf, row.body.len, d))) {
-		al_blob_writer_abort(w);
-		cache_row_release(&row);
-		return err;
-	}
-	cache_row_release(&row);
-	if ((err = al_blob_writer_commit(w, NULL, d)))
-		return err;
-	*done = true;
-	return AL_OK;
 }

@@ -5,11 +5,12 @@
  * the extra index URLs, in order: an extra index is consulted only for
  * projects the first lacks, so a public index cannot shadow a private one
  * with a same-named project), merged with the files of the find-links
- * sources. Pages and metadata are cached in the store (http_cache) and
- * revalidated with ETag / Last-Modified; offline, the cache alone answers.
- * Metadata comes from the PEP 658 sidecar when advertised (its hash
- * checked), else from the wheel itself, downloaded into the store so that
- * fetch never downloads it again.
+ * sources. Pages and metadata are cached in the store (lib/httpcache.h)
+ * and revalidated with ETag / Last-Modified; offline, the cache alone
+ * answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
+ * checked), else from the wheel itself: read with range requests when it is
+ * large (lib/remotezip.h), or downloaded into the store so that fetch never
+ * downloads it again.
  */
 #ifndef AL_INDEX_H
 #define AL_INDEX_H
@@ -36,11 +37,5 @@ void al_index_free(struct al_index *ix);
 const struct al_provider *al_index_provider(struct al_index *ix);
 /* Statistics, for -v and benchmarks. */
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached);
-
-/* Move a cached response body (an index page or a metadata sidecar kept in
- * the HTTP cache) into the store as a blob, when its sha256 is the one
- * expected. *done tells whether it was there. */
-al_err al_index_cache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
-                               struct al_diag *d);
 
 #endif

@@ -16,10 +16,10 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "bundle.h"
 #include "yamlx.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "lockjson.h"
 #include "mem.h"
 
 static void strv_free(char **v, size_t n)

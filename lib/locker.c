@@ -20,6 +20,7 @@
 #include "hash.h"
 #include "hub.h"
 #include "http.h"
+#include "httpcache.h"
 #include "index.h"
 #include "lock.h"
 #include "mem.h"
@@ -550,7 +551,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			{
 				/* lock read it already: it is in the HTTP cache */
 				bool cached = false;
-				if ((err = al_index_cache_to_store(s, url.buf, x->metadata_sha256, &cached, d))) {
+				if ((err = al_httpcache_to_store(s, url.buf, x->metadata_sha256, &cached, d))) {
 					al_buf_release(&url);
 					goto out;
 				}

@@ -41,6 +41,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "lock.h"
+#include "lockjson.h"
 #include "media.h"
 #include "minisign.h"
 #include "mem.h"

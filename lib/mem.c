@@ -84,6 +84,15 @@ void al_free(void *p)
 	free(p);
 }
 
+void al_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		al_free(v[i]);
+	al_free(v);
+}
+
 int al_grow(void **arr, size_t *alloc, size_t need, size_t elsize)
 {
 	size_t n;

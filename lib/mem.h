@@ -17,6 +17,9 @@ char *al_strdup(const char *s);
 char *al_strndup(const char *s, size_t n);
 void al_free(void *p);
 
+/* Free n strings of v (al_free), then v; NULL v is fine. */
+void al_strv_free(char **v, size_t n);
+
 /* Grow *arr (of *alloc elements of elsize bytes) to hold at least need
  * elements. Returns 0, or -1 when out of memory (the array is unchanged). */
 int al_grow(void **arr, size_t *alloc, size_t need, size_t elsize);

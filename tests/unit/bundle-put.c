@@ -12,6 +12,7 @@
 
 #include "airlock.h"
 #include "bundle.h"
+#include "lockjson.h"
 
 static int add(struct al_store *s, json_t *o, const char *key, const char *hashkey, bool size)
 {

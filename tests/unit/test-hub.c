@@ -1,9 +1,8 @@
 /*
  * test-hub.c: the pure parts of lib/hub.c: tree and info JSON to file
  * lists with every hostile entry refused (fixtures/hub-client/tree-cases.txt),
- * fnmatch as Python's fnmatchcase (fixtures/hub-client/fnmatch-cases.txt),
- * include/exclude, quoting, the endpoint and token look-ups. The network
- * side is tests/cli/hub-client.sh.
+ * quoting, the endpoint and token look-ups. The include/exclude patterns are
+ * tests/unit/test-glob.c; the network side is tests/cli/hub-client.sh.
  */
 #include "config.h"
 
@@ -70,52 +69,6 @@ static void tree_cases(void)
 	}
 	free(line);
 	fclose(f);
-}
-
-static void fnmatch_cases(void)
-{
-	FILE *f = fopen(fixture("fnmatch-cases.txt"), "r");
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-
-	if (!ok(f != NULL, "open fnmatch-cases.txt"))
-		return;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		char *t1, *t2;
-
-		lineno++;
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (line[0] == '#')
-			continue;
-		if (!(t1 = strchr(line, '\t')) || !(t2 = strchr(t1 + 1, '\t'))) {
-			ok(0, "fnmatch-cases.txt:%zu: two tabs", lineno);
-			continue;
-		}
-		*t1 = *t2 = '\0';
-		is_int(al_hub_fnmatch(line, t1 + 1), atoi(t2 + 1), "fnmatch('%s', '%s')", line,
-		       t1 + 1);
-	}
-	free(line);
-	fclose(f);
-}
-
-static void selection(void)
-{
-	char p1[] = "*.json", p2[] = "onnx/", p3[] = "*.safetensors";
-	char *inc1[] = { p1, p2 }, *exc1[] = { p3 };
-	struct al_strlist none = { NULL, 0 }, inc = { inc1, 2 }, exc = { exc1, 1 };
-
-	ok(al_hub_path_selected("anything", &none, &none), "empty include keeps all");
-	ok(al_hub_path_selected("a/b.json", &inc, &none), "include *.json crosses '/'");
-	ok(al_hub_path_selected("onnx/model.onnx", &inc, &none), "include 'onnx/' is the folder");
-	ok(!al_hub_path_selected("onnx", &inc, &none), "'onnx/' does not keep a file 'onnx'");
-	ok(!al_hub_path_selected("README.md", &inc, &none), "include drops the rest");
-	ok(!al_hub_path_selected("model.safetensors", &none, &exc), "exclude *.safetensors");
-	ok(al_hub_path_selected("config.json", &none, &exc), "exclude keeps the rest");
-	ok(!al_hub_path_selected("onnx/x.safetensors", &inc, &exc), "exclude wins over include");
-	ok(al_hub_path_selected("x", NULL, NULL), "NULL lists keep all");
 }
 
 static void quoting(void)
@@ -255,8 +208,6 @@ static void handle(void)
 int main(void)
 {
 	tree_cases();
-	fnmatch_cases();
-	selection();
 	quoting();
 	info();
 	endpoint_and_token();

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "bundle.h"
 #include "lock.h"
+#include "lockjson.h"
 #include "mem.h"
 #include "tap.h"
 

@@ -20,10 +20,10 @@
 
 #include "airlock.h"
 #include "buf.h"
-#include "bundle.h"
 #include "httphdr.h"
 #include "hub.h"
 #include "lock.h"
+#include "lockjson.h"
 #include "mem.h"
 #include "metadata.h"
 #include "minisign.h"
