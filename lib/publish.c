@@ -1252,6 +1252,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	struct pub p = { .s = s, .o = o, .sum = sum, .d = d };
 	char *parent = NULL, *base = NULL, *gens = NULL, **names = NULL, genname[64];
 	struct al_buf link_tmp = AL_BUF_INIT, target = AL_BUF_INIT, info = AL_BUF_INIT;
+	struct al_buf dirpath = AL_BUF_INIT;
 	size_t nnames = 0, i;
 	struct stat st;
 	al_err err;
@@ -1259,10 +1260,16 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	memset(sum, 0, sizeof(*sum));
 	if ((err = split_out(o->out_dir, &parent, &base, &gens, d)))
 		return err;
+	/* DIR without trailing slashes ("out/" would name the link's target, and
+	 * a link cannot be renamed over it) */
+	if (al_buf_addf(&dirpath, "%s/%s", strcmp(parent, "/") ? parent : "", base)) {
+		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* DIR must be ours (a symlink into the generations), absent, or an empty directory */
-	if (lstat(o->out_dir, &st) == 0) {
+	if (lstat(dirpath.buf, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			if (rmdir(o->out_dir) < 0) {
+			if (rmdir(dirpath.buf) < 0) {
 				err = al_diag_set(d, AL_EUSAGE, "'%s' exists and is not an airlock publish tree "
 				                  "(publish replaces it with a link to a generation)", o->out_dir);
 				goto out;
@@ -1342,7 +1349,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto fail;
 	}
 	unlink(link_tmp.buf);
-	if (symlink(target.buf, link_tmp.buf) < 0 || rename(link_tmp.buf, o->out_dir) < 0) {
+	if (symlink(target.buf, link_tmp.buf) < 0 || rename(link_tmp.buf, dirpath.buf) < 0) {
 		err = al_diag_set(d, AL_EIO, "cannot switch '%s' to the new tree: %s", o->out_dir,
 		                  strerror(errno));
 		unlink(link_tmp.buf);
@@ -1383,5 +1390,6 @@ out:
 	al_buf_release(&link_tmp);
 	al_buf_release(&target);
 	al_buf_release(&info);
+	al_buf_release(&dirpath);
 	return err;
 }

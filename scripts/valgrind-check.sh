@@ -38,6 +38,10 @@ tests/unit/test-manifest tests/unit/test-minisign tests/unit/test-trust
 tests/unit/test-httphdr tests/unit/test-http tests/unit/test-simple
 tests/unit/test-lock tests/unit/test-media tests/unit/test-resolve
 tests/unit/test-serve tests/unit/test-hub tests/unit/test-oom
+tests/unit/test-fsutil tests/unit/test-secmem tests/unit/test-bundle tests/unit/test-publish
+tests/unit/test-index tests/unit/test-locker tests/unit/test-env tests/unit/test-hash
+tests/unit/test-names tests/unit/test-diag tests/unit/test-wheel tests/unit/test-db
+tests/unit/test-mem tests/unit/test-lockcheck
 tests/cli/basics.sh tests/cli/validate.sh tests/cli/store.sh tests/cli/keygen.sh
 tests/cli/trust.sh tests/cli/lock-fetch.sh tests/cli/media.sh tests/cli/publish.sh
 tests/cli/serve.sh"

@@ -1,85 +1,10 @@
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
-#include "fsutil.h"
 #include "mem.h"
 #include "tap.h"
-
-/* al_open_regular and al_read_regular: a FIFO, a device, a directory or a
- * link where a file should be is refused at once, never waited on. */
-static void test_open_regular(void)
-{
-	char dir[] = "/tmp/airlock-test-buf-XXXXXX";
-	struct al_buf p = AL_BUF_INIT, b = AL_BUF_INIT;
-	struct al_diag d = AL_DIAG_INIT;
-	struct stat st;
-	time_t t0;
-	int fd = -1, fl;
-
-	if (!mkdtemp(dir)) {
-		ok(0, "mkdtemp");
-		return;
-	}
-	al_buf_addf(&p, "%s/file", dir);
-	fd = open(p.buf, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	ok(fd >= 0 && write(fd, "hello", 5) == 5 && close(fd) == 0, "a regular file");
-	ok(al_open_regular(p.buf, 0, &fd, &st, &d) == AL_OK && fd >= 0 && st.st_size == 5,
-	   "opens, with its fstat");
-	fl = fcntl(fd, F_GETFL);
-	ok(fl >= 0 && !(fl & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
-	   "blocking again, close-on-exec");
-	close(fd);
-	ok(al_read_regular(&b, p.buf, 0, 5, &d) == AL_OK && !strcmp(b.buf, "hello"), "read_regular");
-	al_buf_reset(&b);
-	is_int(al_read_regular(&b, p.buf, 0, 4, &d), AL_ELIMIT, "a file over the cap: ELIMIT");
-
-	al_buf_reset(&p);
-	al_buf_addf(&p, "%s/fifo", dir);
-	ok(mkfifo(p.buf, 0600) == 0, "a FIFO with no writer");
-	t0 = time(NULL);
-	is_int(al_open_regular(p.buf, 0, &fd, NULL, &d), AL_EINVALID, "is refused");
-	ok(time(NULL) - t0 < 2 && fd == -1, "at once");
-	ok(strstr(d.msg, "/fifo' is a FIFO, not a regular file") != NULL, "clearly: %s", d.msg);
-	is_int(al_read_regular(&b, p.buf, AL_OPEN_FOLLOW, 10, &d), AL_EINVALID,
-	       "read_regular refuses it too");
-
-	is_int(al_open_regular("/dev/null", AL_OPEN_FOLLOW, &fd, NULL, &d), AL_EINVALID,
-	       "a device is refused");
-	ok(strstr(d.msg, "'/dev/null' is a device, not a regular file") != NULL, "clearly: %s",
-	   d.msg);
-	is_int(al_open_regular(dir, 0, &fd, NULL, &d), AL_EINVALID, "a directory is refused");
-	ok(strstr(d.msg, "is a directory, not a regular file") != NULL, "clearly: %s", d.msg);
-
-	al_buf_reset(&p);
-	al_buf_addf(&p, "%s/link", dir);
-	ok(symlink("file", p.buf) == 0, "a link to the regular file");
-	is_int(al_open_regular(p.buf, 0, &fd, NULL, &d), AL_EINVALID, "is refused");
-	ok(strstr(d.msg, "/link' is a symbolic link, not a regular file") != NULL, "clearly: %s",
-	   d.msg);
-	ok(al_open_regular(p.buf, AL_OPEN_FOLLOW, &fd, NULL, &d) == AL_OK && fd >= 0,
-	   "and followed with AL_OPEN_FOLLOW");
-	close(fd);
-	al_buf_reset(&p);
-	al_buf_addf(&p, "%s/null", dir);
-	ok(symlink("/dev/null", p.buf) == 0, "a link to a device");
-	is_int(al_open_regular(p.buf, AL_OPEN_FOLLOW, &fd, NULL, &d), AL_EINVALID,
-	       "is refused even when followed");
-	al_buf_reset(&p);
-	al_buf_addf(&p, "%s/missing", dir);
-	is_int(al_open_regular(p.buf, 0, &fd, NULL, &d), AL_ENOTFOUND, "a missing file: ENOTFOUND");
-
-	al_buf_reset(&p);
-	al_buf_addf(&p, "rm -rf '%s'", dir);
-	(void)!system(p.buf);
-	al_buf_release(&p);
-	al_buf_release(&b);
-}
 
 int main(void)
 {
@@ -127,7 +52,6 @@ int main(void)
 		       "reading a missing file says not found");
 		ok(strstr(d.msg, "/nonexistent/x") != NULL, "and names the file: %s", d.msg);
 	}
-	test_open_regular();
 	{
 		/* al_buf_add_safe / al_safe_text: text from media for a terminal */
 		static const struct { const char *in; size_t len; unsigned flags; const char *out; } c[] = {
