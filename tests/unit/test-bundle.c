@@ -13,6 +13,8 @@
 #include "airlock.h"
 #include "buf.h"
 #include "bundle.h"
+#include "lockjson.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "mem.h"
 #include "tap.h"

@@ -17,6 +17,7 @@
 #include "airlock.h"
 #include "buf.h"
 #include "bundle.h"
+#include "lockjson.h"
 #include "mem.h"
 #include "tap.h"
 
