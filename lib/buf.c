@@ -125,36 +125,39 @@ al_err al_buf_addf(struct al_buf *b, const char *fmt, ...)
 	return err;
 }
 
-al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct al_diag *d)
+al_err al_buf_read_fd(struct al_buf *b, int fd, const char *path, size_t max, struct al_diag *d)
 {
 	char chunk[65536];
-	al_err err = AL_OK;
+	size_t got = 0;
 	ssize_t n;
+	al_err err;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return al_diag_set(d, AL_EIO, "cannot read '%s': %s", path, strerror(errno));
+		if (n == 0)
+			return AL_OK;
+		if ((size_t)n > max - got)
+			return al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
+		got += (size_t)n;
+		if ((err = al_buf_add(b, chunk, (size_t)n)))
+			return al_diag_set(d, err, "cannot read '%s': %s", path, al_strerror(err));
+	}
+}
+
+al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct al_diag *d)
+{
+	al_err err;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO,
 		                   "cannot open '%s': %s", path, strerror(errno));
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = al_diag_set(d, AL_EIO, "cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (b->len + (size_t)n > max) {
-			err = al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
-			break;
-		}
-		if ((err = al_buf_add(b, chunk, (size_t)n))) {
-			err = al_diag_set(d, err, "cannot read '%s': %s", path, al_strerror(err));
-			break;
-		}
-	}
+	err = al_buf_read_fd(b, fd, path, max, d);
 	close(fd);
 	return err;
 }

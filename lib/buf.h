@@ -55,6 +55,8 @@ al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned fla
 int al_hexval(int c);
 
 /* Read a whole file, at most max bytes (AL_ELIMIT beyond). Sets d. */
+/* Append what fd reads until its end, at most max bytes (path names it in errors). */
+al_err al_buf_read_fd(struct al_buf *b, int fd, const char *path, size_t max, struct al_diag *d);
 al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct al_diag *d);
 
 #endif

@@ -230,39 +230,16 @@ al_err al_open_regular(const char *path, unsigned flags, int *fd, struct stat *s
 al_err al_read_regular(struct al_buf *b, const char *path, unsigned flags, size_t max,
                        struct al_diag *d)
 {
-	char chunk[65536];
 	struct stat st;
-	size_t got = 0;
 	al_err err;
-	ssize_t n;
 	int fd;
 
 	if ((err = al_open_regular(path, flags, &fd, &st, d)))
 		return err;
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = al_diag_set(d, AL_EIO, "cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((size_t)n > max - got) {
-			err = al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
-			break;
-		}
-		got += (size_t)n;
-		if ((err = al_buf_add(b, chunk, (size_t)n))) {
-			err = al_diag_set(d, err, "cannot read '%s': %s", path, al_strerror(err));
-			break;
-		}
-	}
+	if ((uint64_t)st.st_size > max)
+		err = al_diag_set(d, AL_ELIMIT, "'%s' is larger than %zu bytes", path, max);
+	else
+		err = al_buf_read_fd(b, fd, path, max, d);
 	close(fd);
 	return err;
 }
