@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "httphdr.h"
-#include "mem.h"
-#include "url.h"
+#include "core/buf.h"
+#include "net/httphdr.h"
+#include "core/mem.h"
+#include "core/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,11 +6,11 @@
  */
 #include "config.h"
 
-#include "fsutil.h"
+#include "core/fsutil.h"
 #include "fuzz-util.h"
-#include "hash.h"
-#include "hub.h"
-#include "mem.h"
+#include "core/hash.h"
+#include "hub/hub.h"
+#include "core/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

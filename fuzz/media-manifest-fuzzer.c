@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "media.h"
+#include "media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "minisign.h"
+#include "core/buf.h"
+#include "media/minisign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "minisign.h"
+#include "media/minisign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

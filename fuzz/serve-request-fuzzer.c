@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "serve.h"
+#include "mirror/serve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,12 +19,12 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "fsutil.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
 #include "fuzz-util.h"
-#include "hash.h"
-#include "media.h"
-#include "mem.h"
+#include "core/hash.h"
+#include "media/media.h"
+#include "core/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

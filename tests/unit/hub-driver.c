@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "http.h"
-#include "hub.h"
-#include "lock.h"
-#include "mem.h"
+#include "net/http.h"
+#include "hub/hub.h"
+#include "spec/lock.h"
+#include "core/mem.h"
 
 static void progress(void *ctx, uint64_t bytes)
 {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "pep440.h"
-#include "pep508.h"
+#include "core/buf.h"
+#include "pypa/pep440.h"
+#include "pypa/pep508.h"
 #include "pep-escape.h"
 
 static inline void put_err_column(FILE *out, const struct al_diag *d)

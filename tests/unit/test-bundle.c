@@ -11,12 +11,12 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "bundle.h"
-#include "lockjson.h"
-#include "fsutil.h"
-#include "lock.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "store/bundle.h"
+#include "spec/lockjson.h"
+#include "core/fsutil.h"
+#include "spec/lock.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-bundle-XXXXXX";

@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "airlock.h"
-#include "db.h"
+#include "store/db.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-db-XXXXXX";

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-env-XXXXXX";

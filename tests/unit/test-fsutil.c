@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fsutil.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-fsutil-XXXXXX";

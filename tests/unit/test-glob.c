@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob.h"
+#include "hub/glob.h"
 #include "tap.h"
 
 static void fixture_cases(void)

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "hub.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "hub/hub.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char *fixture(const char *name)

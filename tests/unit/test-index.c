@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "http.h"
-#include "index.h"
-#include "mem.h"
-#include "resolve.h"
-#include "simple.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "net/http.h"
+#include "resolve/index.h"
+#include "core/mem.h"
+#include "resolve/resolve.h"
+#include "pypa/simple.h"
 #include "tap.h"
 #include "indexsrv.h"
 

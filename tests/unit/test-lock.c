@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include "buf.h"
-#include "lock.h"
-#include "lockjson.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char **strv(const char *a, const char *b)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "lockcheck.h"
+#include "spec/lockcheck.h"
 #include "tap.h"
 
 struct tcase {

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char *fixture(const char *rel)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "airlock.h"
-#include "mem.h"
+#include "core/mem.h"
 #include "tap.h"
 
 int main(void)

@@ -14,9 +14,9 @@
 #include <sodium.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "mem.h"
-#include "minisign.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "media/minisign.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-minisign-XXXXXX";

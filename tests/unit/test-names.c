@@ -3,8 +3,8 @@
 #include "config.h"
 
 #include "airlock.h"
-#include "mem.h"
-#include "names.h"
+#include "core/mem.h"
+#include "pypa/names.h"
 #include "tap.h"
 
 int main(void)

@@ -15,10 +15,10 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "bundle.h"
-#include "lockjson.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "store/bundle.h"
+#include "spec/lockjson.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-publish-XXXXXX";

@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "lock.h"
-#include "mem.h"
-#include "names.h"
-#include "resolve.h"
+#include "core/buf.h"
+#include "spec/lock.h"
+#include "core/mem.h"
+#include "pypa/names.h"
+#include "resolve/resolve.h"
 #include "tap.h"
 
 struct tproj {

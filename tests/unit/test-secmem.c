@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "secmem.h"
+#include "media/secmem.h"
 #include "tap.h"
 
 /* A pipe holding `bytes` (len of them); the write end is closed when eof. */

@@ -23,10 +23,10 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "fsutil.h"
-#include "hash.h"
-#include "serve.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "mirror/serve.h"
 #include "tap.h"
 
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"

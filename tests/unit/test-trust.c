@@ -7,12 +7,12 @@
 #include <stdlib.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "db.h"
-#include "minisign.h"
-#include "store-internal.h"
+#include "core/buf.h"
+#include "store/db.h"
+#include "media/minisign.h"
+#include "store/store-internal.h"
 #include "tap.h"
-#include "trust.h"
+#include "media/trust.h"
 
 static char root[] = "/tmp/airlock-test-trust-XXXXXX";
 

@@ -5,10 +5,10 @@
  */
 #include "config.h"
 
-#include "buf.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/mem.h"
 #include "tap.h"
-#include "url.h"
+#include "core/url.h"
 
 static const struct {
 	const char *in, *want;

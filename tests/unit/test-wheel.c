@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "tap.h"
-#include "wheel.h"
+#include "pypa/wheel.h"
 
 static char root[] = "/tmp/airlock-test-wheel-XXXXXX";
 
