@@ -27,7 +27,12 @@ static void quoted(const char *v, enum shell shell)
 
 static void collect(void *ctx, const char *name, const char *value)
 {
-	json_object_set_new(ctx, name, json_string(value));
+	json_t **vars = ctx;
+
+	if (*vars && json_object_set_new(*vars, name, json_string(value))) {
+		json_decref(*vars); /* all the settings or none */
+		*vars = NULL;
+	}
 }
 
 static void emit(enum shell shell, const char *name, const char *value)
@@ -103,9 +108,13 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 		cli_error("out of memory");
 		return EXIT_FAILURE_;
 	}
-	if (al_client_env(url ? url : root, url != NULL, collect, vars, &d)) {
+	if (al_client_env(url ? url : root, url != NULL, collect, &vars, &d)) {
 		json_decref(vars);
 		return cli_fail(cli, &d);
+	}
+	if (!vars) {
+		cli_error("out of memory");
+		return EXIT_FAILURE_;
 	}
 	if (shell == JSON) {
 		cli_json(vars);

@@ -261,8 +261,9 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 			rc = cli_fail(cli, &d);
 			goto out;
 		}
-	} else {
-		why = prev ? al_lock_stale(m, prev) : NULL;
+	} else if (prev && al_lock_stale(m, prev, &why, &d)) {
+		rc = cli_fail(cli, &d);
+		goto out;
 	}
 	if (a.locked && (!prev || why)) {
 		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,

@@ -9,8 +9,8 @@
 #include "core/fsutil.h"
 #include "fuzz-util.h"
 #include "core/hash.h"
-#include "hub/hub.h"
 #include "core/mem.h"
+#include "hub/hub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

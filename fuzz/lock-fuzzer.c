@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "file-input.h"
-#include "spec/lock.h"
 #include "core/mem.h"
+#include "spec/lock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

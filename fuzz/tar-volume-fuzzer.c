@@ -23,8 +23,8 @@
 #include "core/fsutil.h"
 #include "fuzz-util.h"
 #include "core/hash.h"
-#include "media/media.h"
 #include "core/mem.h"
+#include "media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -54,6 +54,11 @@ al_err al_diag_set(struct al_diag *d, al_err code, const char *fmt, ...)
 	return code;
 }
 
+al_err al_oom(struct al_diag *d)
+{
+	return al_diag_set(d, AL_ENOMEM, "out of memory");
+}
+
 al_err al_diag_prefix(struct al_diag *d, const char *fmt, ...)
 {
 	char prefix[AL_DIAG_MAX], old[AL_DIAG_MAX];

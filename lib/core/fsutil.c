@@ -44,7 +44,7 @@ al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d)
 	al_err err = AL_OK;
 
 	if (!p)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
@@ -120,7 +120,7 @@ al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mo
 	int fd = -1;
 
 	if ((err = al_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid())))
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
 		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", tmp.buf, strerror(errno));
@@ -145,7 +145,7 @@ al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mo
 	slash = strrchr(path, '/');
 	if ((err = al_buf_add(&dir, path, slash ? (size_t)(slash - path) : 0)) ||
 	    (!slash && (err = al_buf_addstr(&dir, "."))) || (slash == path && (err = al_buf_addstr(&dir, "/")))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	err = al_fsync_dir(dir.buf, d);

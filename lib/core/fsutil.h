@@ -16,18 +16,18 @@
  * not longer than 4096 bytes, segments at most 255 bytes? */
 bool al_path_safe(const char *p);
 /* mkdir -p with the given mode for directories it creates. */
-al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d);
+AL_MUST_CHECK al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d);
 /* write(2) until done, retrying on EINTR. `what` names the file in errors. */
-al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d);
+AL_MUST_CHECK al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d);
 /* fsync the directory dir (a path that is no directory: AL_EIO). */
-al_err al_fsync_dir(const char *dir, struct al_diag *d);
+AL_MUST_CHECK al_err al_fsync_dir(const char *dir, struct al_diag *d);
 /* Join with one '/' between; malloc'd, NULL when out of memory. */
 char *al_path_join(const char *a, const char *b);
 /* Write a whole file atomically: tmp file beside it, fsync, rename, fsync dir. */
-al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
+AL_MUST_CHECK al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
                             struct al_diag *d);
 /* Free bytes available to an unprivileged user on the file system of path. */
-al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d);
+AL_MUST_CHECK al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d);
 
 #define AL_OPEN_FOLLOW 0x1 /* follow a symbolic link (the target must be a regular file) */
 /* Open an existing regular file for reading, never blocking: the open uses
@@ -38,11 +38,11 @@ al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *
  * way may be links). O_NONBLOCK is cleared before *fd is handed back; st
  * (may be NULL) receives the fstat. AL_EINVALID for what is not a regular
  * file, AL_ENOTFOUND when there is no such file, AL_EIO otherwise. */
-al_err al_open_regular(const char *path, unsigned flags, int *fd, struct stat *st,
+AL_MUST_CHECK al_err al_open_regular(const char *path, unsigned flags, int *fd, struct stat *st,
                        struct al_diag *d);
 /* al_buf_read_file through al_open_regular: appends at most max bytes
  * (AL_ELIMIT beyond, before reading when the size says so). */
-al_err al_read_regular(struct al_buf *b, const char *path, unsigned flags, size_t max,
+AL_MUST_CHECK al_err al_read_regular(struct al_buf *b, const char *path, unsigned flags, size_t max,
                        struct al_diag *d);
 
 #endif

@@ -101,7 +101,7 @@ al_err al_sha256_fd(int fd, char hex[AL_SHA256_HEX], unsigned long long *size,
 	buf = OPENSSL_malloc(chunk);
 	if (!buf) {
 		al_hash_release(&h);
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	for (;;) {
 		n = read(fd, buf, chunk);

@@ -22,7 +22,7 @@ struct al_hash {
 	enum al_hash_algo algo;
 };
 
-al_err al_hash_init(struct al_hash *h, enum al_hash_algo algo, struct al_diag *d);
+AL_MUST_CHECK al_err al_hash_init(struct al_hash *h, enum al_hash_algo algo, struct al_diag *d);
 void al_hash_update(struct al_hash *h, const void *p, size_t n);
 /* Writes the lowercase hex digest (65 or 41 bytes with the NUL) and frees. */
 void al_hash_final_hex(struct al_hash *h, char *hex);
@@ -31,7 +31,7 @@ void al_hash_release(struct al_hash *h);
 
 /* One-shot helpers. */
 void al_sha256_hex(const void *p, size_t n, char hex[AL_SHA256_HEX]);
-al_err al_sha256_fd(int fd, char hex[AL_SHA256_HEX], unsigned long long *size,
+AL_MUST_CHECK al_err al_sha256_fd(int fd, char hex[AL_SHA256_HEX], unsigned long long *size,
                     struct al_diag *d);
 
 void al_hex_encode(const unsigned char *in, size_t n, char *out);

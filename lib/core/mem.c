@@ -5,10 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/mem.h"
 
 static long fail_countdown = -1;
 static int fail_sticky, fail_hit;
+static unsigned long nfailed; /* updated with __atomic builtins */
+
+/* jansson's allocations go through al_malloc/al_free, before any json_*
+ * call can run (a constructor of this file, which every module links). */
+__attribute__((constructor)) static void json_alloc_init(void)
+{
+	json_set_alloc_funcs(al_malloc, al_free);
+}
+
+static void *failed(void)
+{
+	__atomic_add_fetch(&nfailed, 1, __ATOMIC_RELAXED);
+	errno = ENOMEM;
+	return NULL;
+}
+
+unsigned long al_mem_failures(void)
+{
+	return __atomic_load_n(&nfailed, __ATOMIC_RELAXED);
+}
 
 long al_mem_fail_after(long n, int sticky)
 {
@@ -37,29 +59,29 @@ static int should_fail(void)
 
 void *al_malloc(size_t n)
 {
-	if (should_fail())
-		return NULL;
-	return malloc(n ? n : 1);
+	void *p = should_fail() ? NULL : malloc(n ? n : 1);
+
+	return p ? p : failed();
 }
 
 void *al_calloc(size_t nmemb, size_t size)
 {
-	if (should_fail())
-		return NULL;
+	void *p;
+
 	if (!nmemb || !size)
 		nmemb = size = 1;
-	return calloc(nmemb, size);
+	p = should_fail() ? NULL : calloc(nmemb, size);
+	return p ? p : failed();
 }
 
 void *al_reallocarray(void *p, size_t nmemb, size_t size)
 {
-	if (size && nmemb > SIZE_MAX / size) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (should_fail())
-		return NULL;
-	return realloc(p, nmemb * size != 0 ? nmemb * size : 1);
+	void *q;
+
+	if (size && nmemb > SIZE_MAX / size)
+		return failed();
+	q = should_fail() ? NULL : realloc(p, nmemb * size != 0 ? nmemb * size : 1);
+	return q ? q : failed();
 }
 
 char *al_strdup(const char *s)

@@ -17,7 +17,7 @@ static al_err url_fail(struct al_diag *d, al_err code, const char *before, const
 	al_err err;
 
 	if (!shown)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	err = al_diag_set(d, code, "%s'%s'%s", before, shown, after);
 	al_free(shown);
 	return err;
@@ -29,7 +29,7 @@ static al_err url_error(CURLUcode rc, const char *what, struct al_diag *d)
 	al_err err;
 
 	if (rc == CURLUE_OUT_OF_MEMORY || al_buf_addf(&after, ": %s", curl_url_strerror(rc)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	err = url_fail(d, AL_EINVALID, "bad URL ", what, after.buf);
 	al_buf_release(&after);
 	return err;
@@ -54,7 +54,7 @@ al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag
 
 	*out = NULL;
 	if (!u)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((rc = curl_url_set(u, CURLUPART_URL, base, 0))) {
 		err = url_error(rc, base, d);
 		goto out;
@@ -74,7 +74,7 @@ al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag
 	}
 	/* a page may name files with credentials in them: never recorded */
 	if (!(*out = al_url_strip_userinfo(s)))
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 out:
 	curl_free(s);
 	curl_url_cleanup(u);
@@ -179,7 +179,7 @@ al_err al_url_userinfo(const char *url, char **user, char **password, struct al_
 	    (colon && !(*password = pct_decode(colon + 1, (size_t)(at - colon - 1), &nul)))) {
 		wipe_free(*user);
 		*user = NULL;
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	if (nul) {
 		wipe_free(*user);
@@ -196,11 +196,11 @@ al_err al_url_split_fragment(const char *url, char **base, char **frag, struct a
 
 	*base = *frag = NULL;
 	if (!(*base = hash ? al_strndup(url, (size_t)(hash - url)) : al_strdup(url)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (hash && !(*frag = al_strdup(hash + 1))) {
 		al_free(*base);
 		*base = NULL;
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	return AL_OK;
 }
@@ -214,7 +214,7 @@ al_err al_url_filename(const char *url, char **out, struct al_diag *d)
 	while (start > 0 && url[start - 1] != '/')
 		start--;
 	if (!(name = al_malloc(end - start + 1)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (i = start; i < end; i++) {
 		int hi, lo;
 		if (url[i] == '%' && i + 2 < end + 1 && (hi = al_hexval(url[i + 1])) >= 0 &&
@@ -244,14 +244,14 @@ al_err al_url_host(const char *url, char **out, struct al_diag *d)
 
 	*out = NULL;
 	if (!u)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)) ||
 	    (rc = curl_url_get(u, CURLUPART_HOST, &h, 0))) {
 		err = url_error(rc, url, d);
 		goto out;
 	}
 	if (!(*out = al_strdup(h))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	for (p = *out; *p; p++)
@@ -278,7 +278,7 @@ al_err al_url_local_path(const char *url, char **out, struct al_diag *d)
 	if (*p != '/')
 		return url_fail(d, AL_EINVALID, "file URL ", url, " names another host");
 	if (!(path = al_malloc(strcspn(p, "?#") + 1)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (i = 0; p[i] && p[i] != '?' && p[i] != '#'; i++) {
 		int hi, lo;
 		if (p[i] == '%' && (hi = al_hexval(p[i + 1])) >= 0 && (lo = al_hexval(p[i + 2])) >= 0) {

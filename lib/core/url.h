@@ -13,15 +13,15 @@ bool al_url_is_http(const char *url);
 /* Resolve ref against base (RFC 3986), as a browser or pip's urljoin would.
  * *out is malloc'd, without userinfo (al_url_strip_userinfo). Only http,
  * https and file URLs are accepted. */
-al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d);
 /* The last path segment, percent-decoded, without query or fragment
  * (malloc'd). AL_EINVALID when the result is empty, contains '/' or NUL. */
-al_err al_url_filename(const char *url, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_filename(const char *url, char **out, struct al_diag *d);
 /* Split off the fragment: *frag (malloc'd, may be NULL) and the URL without
  * it (malloc'd). */
-al_err al_url_split_fragment(const char *url, char **base, char **frag, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_split_fragment(const char *url, char **base, char **frag, struct al_diag *d);
 /* The host of an URL (malloc'd, lowercase), for auth scoping. */
-al_err al_url_host(const char *url, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_host(const char *url, char **out, struct al_diag *d);
 
 /* url without its userinfo: "https://user:pw@host:8080/x" becomes
  * "https://host:8080/x". Every URL airlock records (lock, store, HTTP cache)
@@ -32,7 +32,7 @@ al_err al_url_host(const char *url, char **out, struct al_diag *d);
  * it (as Python's urlsplit and curl read it), and a bracketed IPv6 host
  * stays whole. Input that is no such URL is copied as is. Fails only for
  * memory. */
-al_err al_url_strip_userinfo_buf(struct al_buf *out, const char *url);
+AL_MUST_CHECK al_err al_url_strip_userinfo_buf(struct al_buf *out, const char *url);
 /* The same, malloc'd; NULL when out of memory. */
 char *al_url_strip_userinfo(const char *url);
 /* Whether url has userinfo (an '@' in its authority). */
@@ -41,10 +41,10 @@ bool al_url_has_userinfo(const char *url);
  * (malloc'd, NULL when there is no ':'). AL_ENOTFOUND (no message) when url
  * has none; AL_EINVALID when a decoded part holds a NUL. The caller wipes
  * and frees both. */
-al_err al_url_userinfo(const char *url, char **user, char **password, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_userinfo(const char *url, char **user, char **password, struct al_diag *d);
 
 /* The local path of a file:// URL (percent-decoded, malloc'd); AL_EINVALID
  * for other URLs, a host other than localhost, or a NUL. */
-al_err al_url_local_path(const char *url, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_local_path(const char *url, char **out, struct al_diag *d);
 
 #endif

@@ -154,21 +154,22 @@ al_err al_ytext_append(struct al_buf *b, const char *s, size_t len)
 }
 
 /* The key path of the node being built in frame `upto` (exclusive). */
-static void frames_path(struct builder *b, size_t upto, struct al_buf *out)
+static al_err frames_path(struct builder *b, size_t upto, struct al_buf *out)
 {
+	al_err err = AL_OK;
 	size_t i;
 
-	for (i = 0; i < upto; i++) {
+	for (i = 0; i < upto && !err; i++) {
 		struct frame *f = &b->stack[i];
 		if (f->node->type == AL_Y_SEQ) {
-			al_buf_addf(out, "[%zu]", f->n ? f->n - 1 : 0);
+			err = al_buf_addf(out, "[%zu]", f->n ? f->n - 1 : 0);
 		} else if (f->n) {
 			struct al_ynode *k = f->kids[(f->n & 1) ? f->n - 1 : f->n - 2];
-			if (out->len)
-				al_buf_addch(out, '.');
-			al_ytext_append(out, k->s, k->len);
+			if (!out->len || !(err = al_buf_addch(out, '.')))
+				err = al_ytext_append(out, k->s, k->len);
 		}
 	}
+	return err;
 }
 
 static al_err fail_at(struct builder *b, al_err code, int line, int col, const char *fmt, ...)
@@ -180,9 +181,11 @@ static al_err fail_at(struct builder *b, al_err code, int line, int col, const c
 	va_list ap;
 
 	va_start(ap, fmt);
-	al_buf_vaddf(&msg, fmt, ap);
+	if (al_buf_vaddf(&msg, fmt, ap))
+		code = al_oom(b->d);
+	else
+		al_diag_set(b->d, code, "%s:%d:%d: %s", b->name, line, col, msg.buf);
 	va_end(ap);
-	al_diag_set(b->d, code, "%s:%d:%d: %s", b->name, line, col, msg.buf);
 	al_buf_release(&msg);
 	return code;
 }
@@ -291,7 +294,7 @@ static al_err new_node(struct builder *b, struct al_ynode **out, enum al_ytype t
 		return fail_at(b, AL_ELIMIT, (int)mark.line + 1, (int)mark.column + 1,
 		               "too many nodes (the limit is %zu)", b->lim.max_nodes);
 	if (!(n = arena_alloc(b->doc, sizeof(*n))))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	memset(n, 0, sizeof(*n));
 	n->type = t;
 	n->s = "";
@@ -316,7 +319,7 @@ static al_err attach(struct builder *b, struct al_ynode *n)
 		return fail_at(b, AL_EPARSE, n->line, n->col,
 		               "a mapping key must be a scalar, not %s", al_ytype_name(n->type));
 	if (AL_GROW(f->kids, f->alloc, f->n + 1))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	f->kids[f->n++] = n;
 	return AL_OK;
 }
@@ -327,7 +330,7 @@ static al_err add_anchor(struct builder *b, const char *name, struct al_ynode *n
 		return fail_at(b, AL_ELIMIT, n->line, n->col, "too many anchors (the limit is %zu)",
 		               b->lim.max_anchors);
 	if (AL_GROW(b->anchors, b->anchors_alloc, b->nanchors + 1))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	b->anchors[b->nanchors].name = name;
 	b->anchors[b->nanchors].node = n;
 	b->nanchors++;
@@ -344,7 +347,7 @@ static al_err on_scalar(struct builder *b, yaml_event_t *ev)
 		return err;
 	if (!(n->s = arena_strndup(b->doc, (const char *)ev->data.scalar.value,
 	                           ev->data.scalar.length)))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	n->len = ev->data.scalar.length;
 	if (tag && !tag_is(tag, "!") && !tag_is(tag, YAML_STR_TAG))
 		return fail_at(b, AL_EUNSUPPORTED, n->line, n->col,
@@ -358,7 +361,7 @@ static al_err on_scalar(struct builder *b, yaml_event_t *ev)
 		const char *name = arena_strndup(b->doc, (const char *)ev->data.scalar.anchor,
 		                                  strlen((const char *)ev->data.scalar.anchor));
 		if (!name)
-			return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+			return al_oom(b->d);
 		if ((err = add_anchor(b, name, n)))
 			return err;
 	}
@@ -425,13 +428,13 @@ static al_err on_start(struct builder *b, yaml_event_t *ev, enum al_ytype t)
 	if ((err = attach(b, n)))
 		return err;
 	if (AL_GROW(b->stack, b->stack_alloc, b->depth + 1))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	f = &b->stack[b->depth++];
 	memset(f, 0, sizeof(*f));
 	f->node = n;
 	if (anchor && !(f->anchor = arena_strndup(b->doc, (const char *)anchor,
 	                                          strlen((const char *)anchor))))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	return AL_OK;
 }
 
@@ -465,7 +468,7 @@ static al_err check_duplicates(struct builder *b, struct frame *f)
 	if (npairs < 2)
 		return AL_OK;
 	if (!(refs = al_reallocarray(NULL, npairs, sizeof(*refs))))
-		return al_diag_set(b->d, AL_ENOMEM, "out of memory");
+		return al_oom(b->d);
 	for (i = 0; i < npairs; i++) {
 		refs[i].key = f->kids[2 * i];
 		refs[i].idx = i;
@@ -486,10 +489,11 @@ static al_err check_duplicates(struct builder *b, struct frame *f)
 	if (dup == SIZE_MAX)
 		return AL_OK;
 	k = f->kids[2 * dup];
-	frames_path(b, b->depth - 1, &path);
-	if (path.len)
-		al_buf_addch(&path, '.');
-	al_ytext_append(&path, k->s, k->len);
+	if (frames_path(b, b->depth - 1, &path) || (path.len && al_buf_addch(&path, '.')) ||
+	    al_ytext_append(&path, k->s, k->len)) {
+		al_buf_release(&path);
+		return al_oom(b->d);
+	}
 	err = fail_at(b, AL_EPARSE, k->line, k->col, "%s: duplicate key (first at line %d)",
 	              path.buf, f->kids[2 * first]->line);
 	al_buf_release(&path);
@@ -515,7 +519,7 @@ static al_err on_end(struct builder *b)
 	n->n = n->type == AL_Y_MAP ? f->n / 2 : f->n;
 	if (f->n) {
 		if (!(n->kids = arena_alloc(b->doc, f->n * sizeof(*n->kids)))) {
-			err = al_diag_set(b->d, AL_ENOMEM, "out of memory");
+			err = al_oom(b->d);
 			goto out;
 		}
 		memcpy(n->kids, f->kids, f->n * sizeof(*n->kids));
@@ -620,9 +624,9 @@ al_err al_yaml_parse(struct al_ydoc **out, const char *name, const void *buf, si
 		return al_diag_set(d, AL_ELIMIT, "%s: larger than the limit of %zu bytes", name,
 		                   b.lim.max_bytes);
 	if (!(b.doc = al_calloc(1, sizeof(*b.doc))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (!yaml_parser_initialize(&parser)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	parser_ok = true;

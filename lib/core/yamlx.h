@@ -67,7 +67,7 @@ struct al_ydoc;
 /* Parse buf (len bytes) into *out. name is used in messages. lim may be NULL
  * for the defaults. Errors: AL_EPARSE (syntax, encoding, duplicate keys, more
  * than one document), AL_ELIMIT (a cap), AL_EUNSUPPORTED (tags), AL_ENOMEM. */
-al_err al_yaml_parse(struct al_ydoc **out, const char *name, const void *buf, size_t len,
+AL_MUST_CHECK al_err al_yaml_parse(struct al_ydoc **out, const char *name, const void *buf, size_t len,
                      const struct al_ylimits *lim, struct al_diag *d);
 /* The document's root; NULL when the stream held no document. */
 const struct al_ynode *al_ydoc_root(const struct al_ydoc *doc);
@@ -76,7 +76,7 @@ void al_ydoc_free(struct al_ydoc *doc);
 struct al_buf;
 /* Append s for a message: control bytes escaped as \xNN, at most 60 bytes
  * kept (then "..."), so that hostile text cannot forge lines. */
-al_err al_ytext_append(struct al_buf *b, const char *s, size_t len);
+AL_MUST_CHECK al_err al_ytext_append(struct al_buf *b, const char *s, size_t len);
 
 /* "a string", "an integer", "a list", ... for messages. */
 const char *al_ytype_name(enum al_ytype t);

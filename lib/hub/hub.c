@@ -23,12 +23,12 @@
 
 #include "core/buf.h"
 #include "core/fsutil.h"
-#include "hub/glob.h"
 #include "core/hash.h"
-#include "hub/hub.h"
-#include "spec/lock.h"
 #include "core/mem.h"
 #include "core/url.h"
+#include "hub/glob.h"
+#include "hub/hub.h"
+#include "spec/lock.h"
 
 #define MAX_PAGES (AL_HUB_MAX_FILES + 1)
 #define MAX_REVISION 1024
@@ -66,7 +66,7 @@ struct repo_ref {
 
 static al_err oom(struct al_diag *d)
 {
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return al_oom(d);
 }
 
 /* A URL for a message (without userinfo); "?" when out of memory. */
@@ -89,13 +89,13 @@ static const char *shown(struct al_buf *b, const char *s)
 	for (i = 0; s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (i >= MSG_PATH_MAX) {
-			al_buf_addstr(b, "...");
+			if (al_buf_addstr(b, "..."))
+				return "(out of memory)";
 			break;
 		}
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			al_buf_addf(b, "\\x%02x", c);
-		else
-			al_buf_addch(b, (char)c);
+		if (c < 0x20 || c == 0x7f || c == '\\' ? al_buf_addf(b, "\\x%02x", c)
+		                                       : al_buf_addch(b, (char)c))
+			return "(out of memory)";
 	}
 	return b->len ? b->buf : "";
 }
@@ -1045,8 +1045,8 @@ static al_err hash_regular(struct al_hub *hub, const struct repo_ref *r, struct 
 	/* run even after a failed add: what was queued must finish (its ctx is here) */
 	if (!err)
 		err = al_http_run(hub->http, d);
-	else
-		al_http_run(hub->http, NULL);
+	else /* the first error, from the add, is the one to report */
+		al_ignore(al_http_run(hub->http, NULL));
 	if (!err && run.err)
 		err = al_diag_set(d, run.err, "%s", run.diag.msg);
 	for (i = 0; i < n; i++)

@@ -53,7 +53,7 @@ const char *al_hub_endpoint(const char *manifest_endpoint);
  * ~/.cache/huggingface). Surrounding whitespace is stripped; empty values are
  * skipped. *out is malloc'd, or NULL when there is no token (not an error).
  * A token file that exists but cannot be read is AL_EIO. Never logged. */
-al_err al_hub_token(const char *token_env, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_hub_token(const char *token_env, char **out, struct al_diag *d);
 
 struct al_hub;
 
@@ -61,7 +61,7 @@ struct al_hub;
  * freed); one with spaces or control characters is refused. Free the hub
  * only after the engine has run what al_hub_queue_fetch queued (or after
  * al_http_free): the queued requests point into it. */
-al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *store,
+AL_MUST_CHECK al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *store,
                   const struct al_hub_opts *o, struct al_diag *d);
 void al_hub_free(struct al_hub *hub);
 
@@ -73,19 +73,19 @@ void al_hub_free(struct al_hub *hub);
  * git blob sha1) and git_sha1 (the tree oid: for LFS files the sha1 of the
  * pointer blob, not of the content). Runs the HTTP engine (and with it
  * anything else queued on it). */
-al_err al_hub_lock(struct al_hub *hub, const char *type, const struct al_hub_repo *spec,
+AL_MUST_CHECK al_err al_hub_lock(struct al_hub *hub, const char *type, const struct al_hub_repo *spec,
                    struct al_lock_repo *out, struct al_diag *d);
 
 /* Queue the download into the store of every file of r whose blob the store
  * lacks, each checked against its sha256 and size. progress (may be NULL) is
  * called with the number of bytes newly received. The caller runs the engine,
  * then asks al_hub_fetch_result. r need not outlive the call. */
-al_err al_hub_queue_fetch(struct al_hub *hub, const struct al_lock_repo *r,
+AL_MUST_CHECK al_err al_hub_queue_fetch(struct al_hub *hub, const struct al_lock_repo *r,
                           void (*progress)(void *ctx, uint64_t bytes), void *ctx,
                           struct al_diag *d);
 /* After al_http_run: AL_OK, or the first failure of a queued download (with
  * its message in d). Forgets the finished downloads. */
-al_err al_hub_fetch_result(struct al_hub *hub, struct al_diag *d);
+AL_MUST_CHECK al_err al_hub_fetch_result(struct al_hub *hub, struct al_diag *d);
 /* Downloads queued since the last al_hub_fetch_result, and files skipped
  * because the store had them (for summaries). */
 void al_hub_fetch_counts(const struct al_hub *hub, uint64_t *queued, uint64_t *present);
@@ -104,19 +104,19 @@ void al_hub_files_release(struct al_hub_files *f);
  * size, oid, lfs{oid,size}}) to f. Directories are skipped. Each entry is
  * checked on its own (path, sizes, hashes, caps); AL_EPARSE or AL_EINVALID or
  * AL_ELIMIT name the entry. */
-al_err al_hub_parse_tree(const char *buf, size_t len, struct al_hub_files *f,
+AL_MUST_CHECK al_err al_hub_parse_tree(const char *buf, size_t len, struct al_hub_files *f,
                          struct al_diag *d);
 /* A repo info answer (/api/{type}s/{repo}/revision/{rev}): *sha (malloc'd,
  * 40 hex). With f not NULL, also its siblings (which must carry size and
  * blobId, as with ?blobs=true) appended to f. */
-al_err al_hub_parse_info(const char *buf, size_t len, char **sha, struct al_hub_files *f,
+AL_MUST_CHECK al_err al_hub_parse_info(const char *buf, size_t len, char **sha, struct al_hub_files *f,
                          struct al_diag *d);
 /* Whole-repo checks once every page is in: no duplicate, no two paths that
  * differ only in case, no file that is also a directory. Sorts f by path. */
-al_err al_hub_check_files(struct al_hub_files *f, struct al_diag *d);
+AL_MUST_CHECK al_err al_hub_check_files(struct al_hub_files *f, struct al_diag *d);
 
 /* Percent-encode s into b: every byte but A-Z a-z 0-9 "_.-~" (and '/' when
  * keep_slash), as Python's quote(). */
-al_err al_hub_quote(struct al_buf *b, const char *s, bool keep_slash);
+AL_MUST_CHECK al_err al_hub_quote(struct al_buf *b, const char *s, bool keep_slash);
 
 #endif

@@ -22,16 +22,16 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
-#include "store/bundle.h"
-#include "store/db.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
-#include "spec/lock.h"
-#include "spec/lockjson.h"
+#include "core/mem.h"
 #include "media/media.h"
 #include "media/minisign.h"
 #include "media/trust.h"
-#include "core/mem.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
+#include "store/db.h"
 #include "store/store-internal.h"
 
 #define IO_CHUNK ((size_t)256 << 10)
@@ -132,7 +132,8 @@ static void ledger(struct import *im, bool accepted, const char *reason)
 			sqlite3_bind_text(st, 5, im->key_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, accepted);
 		sqlite3_bind_text(st, 7, why.buf, -1, SQLITE_STATIC);
-		al_db_run(db, st, NULL);
+		/* the ledger line is best effort: the refusal stands either way */
+		al_ignore(al_db_run(db, st, NULL));
 	}
 out:
 	sqlite3_finalize(st);
@@ -234,7 +235,7 @@ static al_err parse_contents(struct import *im)
 	if (!json_is_array(contents) || !json_array_size(contents) || json_array_size(contents) > 1000)
 		return refuse(im, AL_EINVALID, "manifest: no contents");
 	if (!(im->locks = al_calloc(json_array_size(contents), sizeof(*im->locks))))
-		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		return al_oom(im->d);
 	json_array_foreach(contents, i, v) {
 		if (al_lock_from_json(v, &im->locks[i], im->d))
 			return al_diag_prefix(im->d, "manifest: ");
@@ -257,7 +258,7 @@ static al_err parse_volumes(struct import *im)
 	    json_array_size(vols) > AL_MEDIA_MAX_VOLUMES)
 		return refuse(im, AL_EINVALID, "manifest: bad volume list");
 	if (!(im->vols = al_calloc(json_array_size(vols), sizeof(*im->vols))))
-		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		return al_oom(im->d);
 	json_array_foreach(vols, i, v) {
 		struct mvolume *mv = &im->vols[i];
 		json_t *n = json_object_get(v, "name"), *sz = json_object_get(v, "size"),
@@ -285,7 +286,7 @@ static al_err parse_parts(struct import *im, struct mobject *mo, json_t *parts)
 	if (!json_is_array(parts) || json_array_size(parts) < 2 || json_array_size(parts) > 100000)
 		return refuse(im, AL_EINVALID, "manifest: object %s: no volume or parts", mo->hex);
 	if (!(mo->parts = al_calloc(json_array_size(parts), sizeof(*mo->parts))))
-		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		return al_oom(im->d);
 	json_array_foreach(parts, k, p) {
 		struct part *pt = &mo->parts[k];
 		json_t *pi = json_object_get(p, "part"), *ph = json_object_get(p, "sha256"),
@@ -323,7 +324,7 @@ static al_err parse_objects(struct import *im)
 	if (!json_is_array(objs) || json_array_size(objs) > AL_LOCK_MAX_ENTRIES)
 		return refuse(im, AL_EINVALID, "manifest: bad object list");
 	if (!(im->objs = al_calloc(json_array_size(objs) + 1, sizeof(*im->objs))))
-		return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		return al_oom(im->d);
 	json_array_foreach(objs, i, v) {
 		struct mobject *mo = &im->objs[i];
 		json_t *h = json_object_get(v, "sha256"), *sz = json_object_get(v, "size"),
@@ -370,29 +371,36 @@ static al_err check_comment(struct import *im, const char *tc)
 {
 	struct al_buf want = AL_BUF_INIT;
 	json_t *c = json_object_get(im->root, "contents");
+	json_t *b = json_object_get(im->root, "bundles"), *v;
 	size_t i;
 	al_err err = AL_OK;
 
-	al_buf_addf(&want, "airlock-media id=%s seq=%lld bundles=", im->id, (long long)im->seq);
-	json_t *b = json_object_get(im->root, "bundles"), *v;
 	if (!json_is_array(b) || json_array_size(b) != im->nlocks) {
 		err = refuse(im, AL_EVERIFY, "manifest: bundles list does not match its contents");
 		goto out;
 	}
+	if (al_buf_addf(&want, "airlock-media id=%s seq=%lld bundles=", im->id, (long long)im->seq))
+		goto oom;
 	json_array_foreach(b, i, v) {
 		if (!json_is_string(v) || strcmp(json_string_value(v), im->locks[i]->bundle)) {
 			err = refuse(im, AL_EVERIFY, "manifest: bundles list does not match its contents");
 			goto out;
 		}
-		al_buf_addf(&want, "%s%s", i ? "," : "", json_string_value(v));
+		if (al_buf_addf(&want, "%s%s", i ? "," : "", json_string_value(v)))
+			goto oom;
 	}
-	al_buf_addstr(&want, " manifest=");
+	if (al_buf_addstr(&want, " manifest="))
+		goto oom;
 	json_array_foreach(c, i, v) {
 		const char *m = json_string_value(json_object_get(v, "manifest_sha256"));
-		al_buf_addf(&want, "%s%s", i ? "," : "", m ? m : "-");
+		if (al_buf_addf(&want, "%s%s", i ? "," : "", m ? m : "-"))
+			goto oom;
 	}
 	if (tc && strcmp(want.buf, tc))
 		err = refuse(im, AL_EVERIFY, "the signed trusted comment does not match the manifest");
+	goto out;
+oom:
+	err = al_oom(im->d);
 out:
 	al_buf_release(&want);
 	return err;
@@ -463,7 +471,7 @@ static al_err check_published(struct import *im)
 	if ((err = al_bundle_names(im->s, &names, &nnames, im->d)))
 		return err;
 	if (!(all = al_calloc(nnames + im->nlocks + 1, sizeof(*all)))) {
-		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		err = al_oom(im->d);
 		goto out;
 	}
 	for (i = 0; i < nnames; i++) {
@@ -581,7 +589,7 @@ static al_err locate_volumes(struct import *im)
 		for (k = 0; k < im->o->ndirs && !im->vols[i].path; k++) {
 			char *p = al_path_join(im->o->dirs[k], im->vols[i].name);
 			if (!p)
-				return al_diag_set(im->d, AL_ENOMEM, "out of memory");
+				return al_oom(im->d);
 			err = open_volume(im, p, &im->vols[i], &fd);
 			if (!err) {
 				close(fd);
@@ -650,7 +658,7 @@ static al_err vr_start(struct vol_reader *r, struct al_diag *d)
 
 	for (i = 0; i < VR_SLOTS; i++)
 		if (!(r->bufs[i] = al_malloc(IO_CHUNK)))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	if (pthread_create(&r->thread, NULL, vr_hasher, r) != 0) {
@@ -1019,7 +1027,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		goto out;
 	posix_fadvise(r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!(a = archive_read_new())) {
-		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		err = al_oom(im->d);
 		goto out;
 	}
 	/* tar only: no compression, no other formats; no seek callback, so every
@@ -1128,7 +1136,10 @@ static al_err import_commit(struct import *im, const char *manifest_text)
 	for (i = 0; i < im->nlocks; i++) {
 		if ((err = al_bundle_put(im->s, im->locks[i], im->d)))
 			goto fail;
-		al_buf_addf(&bundles, "%s%s", i ? "," : "", im->locks[i]->bundle);
+		if ((err = al_buf_addf(&bundles, "%s%s", i ? "," : "", im->locks[i]->bundle))) {
+			err = al_oom(im->d);
+			goto fail;
+		}
 	}
 	if ((err = al_db_prepare(db, &st, "INSERT INTO imports (media_id, bundle, seq, base, "
 	                                  "manifest_sha256, key_id, imported, media) VALUES "
@@ -1247,7 +1258,7 @@ static al_err import_load_keys(struct al_store *s, struct al_import_opts *oo, st
 	for (i = 0; i < oo->ntrust; i++) {
 		struct al_mpub *pk = NULL, **grown;
 		if (!(grown = al_reallocarray(k->keys, k->nkeys + 1, sizeof(*k->keys))))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 		k->keys = grown;
 		if ((err = al_minisign_pub_read(&pk, oo->trust[i], d)))
 			return err;
@@ -1274,13 +1285,16 @@ static al_err import_verify_signature(struct import *im, struct al_buf *text, ch
 	al_err err;
 
 	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_MANIFEST)) {
-		err = al_diag_set(im->d, AL_ENOMEM, "out of memory");
+		err = al_oom(im->d);
 		goto out;
 	}
 	if ((err = al_read_regular(text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, im->d)))
 		goto out;
 	al_buf_reset(&path);
-	al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE);
+	if (al_buf_addf(&path, "%s/%s", o->dirs[0], AL_MEDIA_SIGNATURE)) {
+		err = al_oom(im->d);
+		goto out;
+	}
 	if ((err = al_read_regular(&sig, path.buf, 0, SIG_MAX, im->d)))
 		goto out;
 	if ((err = o->verifier->verify(o->verifier->ctx, text->buf, text->len, sig.buf, sig.len, tc,
@@ -1311,8 +1325,9 @@ static al_err import_parse(struct import *im, const struct al_buf *text, const c
 	memcpy(sum->id, im->id, 33);
 	sum->seq = im->seq;
 	for (i = 0; i < im->nlocks; i++)
-		al_buf_addf(&list, "%s%s", i ? "," : "", im->locks[i]->bundle);
-	sum->bundles = al_strdup(list.buf);
+		if (al_buf_addf(&list, "%s%s", i ? "," : "", im->locks[i]->bundle))
+			break; /* no list: bundles stays NULL */
+	sum->bundles = i == im->nlocks ? al_strdup(list.buf) : NULL;
 	sum->delta = im->base != NULL;
 	sum->volumes = (unsigned)im->nvols;
 	for (i = 0; i < im->nobjs; i++) {
@@ -1417,19 +1432,19 @@ static al_err import_open_stage(struct import *im, struct import_stage *st)
 	al_err err = AL_OK;
 
 	if (!(im->buf = al_malloc(IO_CHUNK)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (im->o->verify_only)
 		return AL_OK;
 	if (al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(im->s), im->id) ||
 	    !(im->stage = al_strdup(path.buf))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* one import of a media at a time: a second one would share the staging */
 	al_buf_reset(&path);
 	if (al_buf_addf(&path, "%s/import-%s.lock", al_store_tmpdir(im->s), im->id) ||
 	    !(st->lock_path = al_strdup(path.buf))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	st->lock_fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -36,15 +36,16 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
-#include "store/bundle.h"
-#include "store/db.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
-#include "spec/lock.h"
-#include "spec/lockjson.h"
+#include "core/json.h"
+#include "core/mem.h"
 #include "media/media.h"
 #include "media/minisign.h"
-#include "core/mem.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
+#include "store/db.h"
 #include "store/store-internal.h"
 
 #define ENTRY_OVERHEAD 2048   /* ustar header + worst-case pax header, rounded */
@@ -244,7 +245,7 @@ static al_err write_volume(struct al_store *s, const char *path, struct plan_ent
 		goto out;
 	}
 	if (!(a = archive_write_new()) || !(ae = archive_entry_new())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
@@ -372,7 +373,7 @@ static al_err plan_volumes(struct object *objs, size_t nobjs, uint64_t volume_si
 	return AL_OK;
 oom:
 	al_free(plan);
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return al_oom(d);
 }
 
 static int cmp_hex(const void *a, const void *b)
@@ -392,7 +393,7 @@ static al_err base_from_dir(const char *since, char **base_id, char ***objs, siz
 	al_err err = AL_OK;
 
 	if (al_buf_addf(&path, "%s/%s", since, AL_MEDIA_MANIFEST))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 		goto out;
 	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
@@ -417,7 +418,7 @@ static al_err base_from_dir(const char *since, char **base_id, char ***objs, siz
 			if (AL_GROW(*objs, alloc, *nobjs + 1)) {
 				al_strv_free(o + k, n - k);
 				al_lock_free(l);
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 			(*objs)[(*nobjs)++] = o[k];
@@ -449,14 +450,14 @@ static al_err base_from_export(struct al_store *s, const char *since, char **bas
 		                   "--since '%s' is neither a media directory nor a recorded export",
 		                   since);
 	if (!(*base_id = al_strdup(since)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((err = al_db_prepare(db, &q, "SELECT sha256 FROM export_objects WHERE export_id = ?", d)))
 		return err;
 	sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
 	while (!(err = al_db_step(db, q, &row, d)) && row) {
 		if (AL_GROW(*objs, alloc, *nobjs + 1) ||
 		    !((*objs)[*nobjs] = al_strdup((const char *)sqlite3_column_text(q, 0)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			break;
 		}
 		(*nobjs)++;
@@ -607,10 +608,10 @@ static al_err export_bundle_names(struct export *ex, char ***names, size_t *nnam
 	if (!o->nbundles)
 		return al_bundle_names(ex->s, names, nnames, ex->d);
 	if (!(*names = al_calloc(o->nbundles, sizeof(char *))))
-		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		return al_oom(ex->d);
 	for (i = 0; i < o->nbundles; i++, (*nnames)++)
 		if (!((*names)[i] = al_strdup(o->bundles[i])))
-			return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+			return al_oom(ex->d);
 	qsort(*names, *nnames, sizeof(char *), cmp_hex);
 	return AL_OK;
 }
@@ -630,16 +631,15 @@ static al_err export_add_bundle(struct export *ex, const char *name, size_t *all
 		return err;
 	}
 	al_lock_free(l);
-	json_array_append_new(ex->contents, jl);
-	json_array_append_new(ex->jbundles, json_string(name));
-	if (al_buf_addf(&ex->joined, "%s%s", ex->joined.len ? "," : "", name)) {
+	if (al_json_push(ex->contents, jl) || al_json_push(ex->jbundles, json_string(name)) ||
+	    al_buf_addf(&ex->joined, "%s%s", ex->joined.len ? "," : "", name)) {
 		al_strv_free(ob, nob);
-		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		return al_oom(ex->d);
 	}
 	for (j = 0; j < nob; j++) {
 		if (AL_GROW(ex->all, *alloc, ex->nall + 1)) {
 			al_strv_free(ob + j, nob - j);
-			return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+			return al_oom(ex->d);
 		}
 		ex->all[ex->nall++] = ob[j];
 	}
@@ -662,7 +662,7 @@ static al_err export_collect(struct export *ex)
 		goto out;
 	}
 	if (!(ex->contents = json_array()) || !(ex->jbundles = json_array())) {
-		err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		err = al_oom(ex->d);
 		goto out;
 	}
 	for (i = 0; i < nnames; i++) {
@@ -698,7 +698,7 @@ static al_err export_plan(struct export *ex)
 	                                     &ex->nbase, ex->d)))
 		return err;
 	if (!(ex->objs = al_calloc(ex->nall + 1, sizeof(*ex->objs))))
-		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		return al_oom(ex->d);
 	for (i = 0; i < ex->nall; i++) {
 		struct object *ob = &ex->objs[i];
 		int64_t size;
@@ -733,7 +733,7 @@ static al_err export_check_space(struct export *ex)
 		need += ENTRY_OVERHEAD + round512(ex->plan[i].length);
 	need += (unsigned long long)ex->nvol * VOLUME_TRAILER + (1u << 20);
 	if (!(parent = al_strdup(ex->o->out_dir)))
-		return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		return al_oom(ex->d);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
@@ -759,8 +759,9 @@ static al_err export_identify(struct export *ex)
 
 	if ((err = random_id(ex->sum->id, ex->d)))
 		return err;
-	al_db_query_int(al_store_db(ex->s), &last, NULL, "SELECT coalesce(max(seq), 0) FROM exports",
-	                (char *)NULL);
+	if ((err = al_db_query_int(al_store_db(ex->s), &last, ex->d,
+	                           "SELECT coalesce(max(seq), 0) FROM exports", (char *)NULL)))
+		return err;
 	ex->seq = (int64_t)time(NULL);
 	if (ex->seq <= last)
 		ex->seq = last + 1;
@@ -785,7 +786,7 @@ static al_err export_write_volumes(struct export *ex)
 		return err;
 	ex->made_dir = true;
 	if (!(buf = al_malloc(IO_CHUNK)) || !(ex->vols = al_calloc(ex->nvol + 1, sizeof(*ex->vols)))) {
-		err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+		err = al_oom(ex->d);
 		goto out;
 	}
 	for (i = 0; i < ex->nplan || written < ex->nvol;) {
@@ -797,7 +798,7 @@ static al_err export_write_volumes(struct export *ex)
 		snprintf(vol->name, sizeof(vol->name), "vol-%04u.tar", v);
 		al_buf_reset(&path);
 		if (al_buf_addf(&path, "%s/%s", o->out_dir, vol->name)) {
-			err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+			err = al_oom(ex->d);
 			goto out;
 		}
 		if ((err = write_volume(ex->s, path.buf, ex->plan, first, i, vol, buf, ex->d)))
@@ -829,29 +830,28 @@ static al_err export_manifest_objects(const struct export *ex, json_t *jobjs)
 		jo = json_pack("{s:s, s:I}", "sha256", ob->hex, "size", (json_int_t)ob->size);
 		if (!jo)
 			goto oom;
+		if (al_json_push(jobjs, jo))
+			goto oom;
 		if (ob->nparts) {
 			json_t *parts = json_array();
-			if (!parts) {
-				json_decref(jo);
+			if (al_json_set(jo, "parts", parts))
 				goto oom;
-			}
 			for (k = 0; k < ex->nplan; k++) {
 				const struct plan_entry *p = &ex->plan[k];
-				if (p->part && !strcmp(p->hex, ob->hex))
-					json_array_append_new(parts, json_pack("{s:I, s:s, s:I, s:I}", "part",
-					                      (json_int_t)p->part, "sha256", p->part_hex,
-					                      "size", (json_int_t)p->length, "volume",
-					                      (json_int_t)p->volume));
+				if (p->part && !strcmp(p->hex, ob->hex) &&
+				    al_json_push(parts, json_pack("{s:I, s:s, s:I, s:I}", "part",
+				                                  (json_int_t)p->part, "sha256", p->part_hex,
+				                                  "size", (json_int_t)p->length, "volume",
+				                                  (json_int_t)p->volume)))
+					goto oom;
 			}
-			json_object_set_new(jo, "parts", parts);
-		} else {
-			json_object_set_new(jo, "volume", json_integer(ob->volume));
+		} else if (al_json_set(jo, "volume", json_integer(ob->volume))) {
+			goto oom;
 		}
-		json_array_append_new(jobjs, jo);
 	}
 	return AL_OK;
 oom:
-	return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	return al_oom(ex->d);
 }
 
 /* Step 6: the manifest's text (docs/media.md, "The manifest"), compact with sorted keys. */
@@ -867,9 +867,10 @@ static al_err export_manifest(struct export *ex, char **text)
 	if ((err = export_manifest_objects(ex, jobjs)))
 		goto out;
 	for (i = 0; i < ex->nvol; i++)
-		json_array_append_new(jvols, json_pack("{s:s, s:I, s:s}", "name", ex->vols[i].name, "size",
-		                                       (json_int_t)ex->vols[i].size, "sha256",
-		                                       ex->vols[i].hex));
+		if (al_json_push(jvols, json_pack("{s:s, s:I, s:s}", "name", ex->vols[i].name, "size",
+		                                  (json_int_t)ex->vols[i].size, "sha256",
+		                                  ex->vols[i].hex)))
+			goto oom;
 	iso_time(time(NULL), created);
 	root = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:O, s:O, s:O}", "format", AL_MEDIA_FORMAT,
 	                 "id", ex->sum->id, "seq", (json_int_t)ex->seq, "created", created, "bundles",
@@ -877,13 +878,14 @@ static al_err export_manifest(struct export *ex, char **text)
 	                 "contents", ex->contents, "objects", jobjs, "volumes", jvols);
 	if (!root)
 		goto oom;
-	json_object_set_new(root, "base", ex->base_id ? json_pack("{s:s}", "id", ex->base_id)
-	                                               : json_null());
+	if (al_json_set(root, "base", ex->base_id ? json_pack("{s:s}", "id", ex->base_id)
+	                                          : json_null()))
+		goto oom;
 	if (!(*text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
 		goto oom;
 	goto out;
 oom:
-	err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	err = al_oom(ex->d);
 out:
 	json_decref(root);
 	json_decref(jobjs);
@@ -913,7 +915,7 @@ static al_err export_sign(struct export *ex, const char *text)
 	err = al_write_file_atomic(path.buf, sig.buf, sig.len, 0644, ex->d);
 	goto out;
 oom:
-	err = al_diag_set(ex->d, AL_ENOMEM, "out of memory");
+	err = al_oom(ex->d);
 out:
 	al_buf_release(&path);
 	al_buf_release(&tc);

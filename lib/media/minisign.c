@@ -191,7 +191,7 @@ static al_err comment_line(struct lines *l, const char *s, size_t n, const char 
 		return al_diag_set(d, AL_EPARSE, "%s: line %u: stray carriage return", what,
 		                   l->lineno);
 	if (!(*out = al_strndup(s + pl, n - pl)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	return AL_OK;
 }
 
@@ -320,7 +320,7 @@ al_err al_minisign_pub_parse(struct al_mpub **out, const void *buf, size_t len, 
 	if ((err = no_nul(buf, len, what, d)))
 		return err;
 	if (!(pk = al_calloc(1, sizeof(*pk))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	/* A bare key string: one token, perhaps with blank space around it. */
 	for (i = 0; i < len && is_space(b[i]); i++) {}
 	for (j = len; j > i && is_space(b[j - 1]); j--) {}
@@ -371,7 +371,7 @@ al_err al_minisign_pub_read(struct al_mpub **out, const char *path, struct al_di
 
 	*out = NULL;
 	if ((err = al_buf_addf(&what, "public key file '%s'", path))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* a link to a key file is the operator's choice; a FIFO or a device would hang */
@@ -403,7 +403,7 @@ al_err al_minisign_pub_format(const struct al_mpub *pk, struct al_buf *out, stru
 	al_minisign_keyid(pk->keynum, id);
 	al_minisign_pub_base64(pk, b64);
 	if ((err = al_buf_addf(out, AL_MS_COMMENT_PREFIX "minisign public key %s\n%s\n", id, b64)))
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	return AL_OK;
 }
 
@@ -480,7 +480,7 @@ al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len, 
 	if ((err = file_text_ok(buf, len, what, d)))
 		return err;
 	if (!(k = key_new(what)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (!next_line(&l, &s, &n, &nl)) {
 		err = al_diag_set(d, AL_EPARSE, "%s: empty", what);
 		goto out;
@@ -550,7 +550,7 @@ al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_di
 
 	*out = NULL;
 	if ((err = al_buf_addf(&what, "secret key file '%s'", path))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* Read straight into guarded memory: an unencrypted key's text is secret. */
@@ -655,7 +655,7 @@ al_err al_minisign_keygen(struct al_mkey **sk, struct al_mpub **pk, struct al_di
 		return err;
 	if (!(k = key_new("new secret key")) || !(p = al_calloc(1, sizeof(*p)))) {
 		al_minisign_key_free(k);
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	memcpy(k->raw + SK_SIG_ALG, AL_MS_SIGALG, 2);
 	memcpy(k->raw + SK_KDF_ALG, AL_MS_KDFNONE, 2);
@@ -678,7 +678,7 @@ al_err al_minisign_key_public(const struct al_mkey *k, struct al_mpub **out, str
 	if (k->locked)
 		return al_diag_set(d, AL_EUSAGE, "%s is locked: a passphrase is needed", k->what);
 	if (!(p = al_calloc(1, sizeof(*p))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	al_secmem_readonly(k->raw);
 	memcpy(p->keynum, k->raw + SK_KEYNUM, AL_MS_KEYNUM_BYTES);
 	memcpy(p->pk, k->raw + SK_SK + 32, AL_MS_PK_BYTES);
@@ -703,7 +703,7 @@ static al_err write_new_file(const char *path, mode_t mode, unsigned flags, cons
 
 	if (flags & AL_MS_WRITE_FORCE) {
 		if ((err = al_buf_addf(&tmp, "%s.tmp-XXXXXX", path))) {
-			err = al_diag_set(d, err, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		target = tmp.buf;
@@ -754,7 +754,7 @@ static al_err write_new_file(const char *path, mode_t mode, unsigned flags, cons
 	else
 		err = al_buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
 	if (err) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	err = al_fsync_dir(dir.buf, d);
@@ -875,7 +875,7 @@ static al_err sign_hash(const struct al_mkey *k, const unsigned char h[AL_MS_HAS
 		                   "untrusted comment must be one line of at most %zu bytes",
 		                   AL_MS_COMMENT_MAX);
 	if (!(m2 = al_malloc(AL_MS_SIG_BYTES + tclen + 1)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	memcpy(blob, AL_MS_SIGALG_HASHED, 2);
 	al_secmem_readonly(k->raw);
 	memcpy(blob + 2, k->raw + SK_KEYNUM, AL_MS_KEYNUM_BYTES);
@@ -896,7 +896,7 @@ static al_err sign_hash(const struct al_mkey *k, const unsigned char h[AL_MS_HAS
 	sodium_bin2base64(gb64, sizeof(gb64), gsig, sizeof(gsig), sodium_base64_VARIANT_ORIGINAL);
 	if ((err = al_buf_addf(out, "%s%s\n%s\n%s%s\n%s\n", AL_MS_COMMENT_PREFIX, uc, b64,
 	                       AL_MS_TRUSTED_PREFIX, tc, gb64)))
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 out:
 	al_free(m2);
 	return err;
@@ -920,7 +920,7 @@ static al_err hash_fd(int fd, unsigned char h[AL_MS_HASH_BYTES], struct al_diag 
 	ssize_t n;
 
 	if (!(chunk = al_malloc(65536)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	crypto_generichash_init(&st, NULL, 0, AL_MS_HASH_BYTES);
 	for (;;) {
 		n = read(fd, chunk, 65536);
@@ -978,7 +978,7 @@ al_err al_minisign_sig_parse(struct al_msig **out, const void *buf, size_t len, 
 	if ((err = file_text_ok(buf, len, what, d)))
 		return err;
 	if (!(sig = al_calloc(1, sizeof(*sig))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (!next_line(&l, &s, &n, &nl)) {
 		err = al_diag_set(d, AL_EPARSE, "%s: empty", what);
 		goto out;
@@ -1071,7 +1071,7 @@ static al_err check(const struct al_mpub *const *keys, size_t nkeys, const struc
 	if (crypto_sign_verify_detached(sig->sig, msg, len, key->pk) != 0)
 		return al_diag_set(d, AL_EVERIFY, "%s: signature verification failed", what);
 	if (!(m2 = al_malloc(AL_MS_SIG_BYTES + sig->trusted_comment_len + 1)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	memcpy(m2, sig->sig, AL_MS_SIG_BYTES);
 	memcpy(m2 + AL_MS_SIG_BYTES, sig->trusted_comment, sig->trusted_comment_len);
 	if (crypto_sign_verify_detached(sig->global_sig, m2,
@@ -1083,7 +1083,7 @@ static al_err check(const struct al_mpub *const *keys, size_t nkeys, const struc
 	if (out) {
 		memset(out, 0, sizeof(*out));
 		if (!(out->trusted_comment = al_strdup(sig->trusted_comment))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		al_minisign_keyid(key->keynum, out->key_id);
@@ -1156,7 +1156,7 @@ al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd
 			goto out;
 		}
 		if ((err = al_buf_add(&msg, chunk, (size_t)r))) {
-			err = al_diag_set(d, err, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 	}
@@ -1222,7 +1222,7 @@ al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
 		                   "an empty passphrase (use -W for an unencrypted key)");
 	if ((err = al_buf_addf(&skpath, "%s.key", name)) ||
 	    (err = al_buf_addf(&pkpath, "%s.pub", name))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* Check both before the (slow) key derivation; O_EXCL decides in the end. */

@@ -132,26 +132,26 @@ bool al_minisign_keyid_parse(const char *s, unsigned char keynum[AL_MS_KEYNUM_BY
 /* Parse a public key file, or a bare base64 public key string (as
  * `minisign -P` takes). `what` names the input in messages, e.g.
  * "public key file 'ops.pub'". */
-al_err al_minisign_pub_parse(struct al_mpub **out, const void *buf, size_t len,
+AL_MUST_CHECK al_err al_minisign_pub_parse(struct al_mpub **out, const void *buf, size_t len,
                              const char *what, struct al_diag *d);
-al_err al_minisign_pub_read(struct al_mpub **out, const char *path, struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_pub_read(struct al_mpub **out, const char *path, struct al_diag *d);
 void al_minisign_pub_free(struct al_mpub *pk);
 /* The base64 string (56 characters and a NUL). */
 void al_minisign_pub_base64(const struct al_mpub *pk, char out[AL_MS_PUB_B64 + 1]);
 /* The file text: "untrusted comment: minisign public key <KEYID>\n<base64>\n". */
-al_err al_minisign_pub_format(const struct al_mpub *pk, struct al_buf *out, struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_pub_format(const struct al_mpub *pk, struct al_buf *out, struct al_diag *d);
 
 /* ---- secret keys ---- */
 /* A fresh key pair (random keynum). */
-al_err al_minisign_keygen(struct al_mkey **sk, struct al_mpub **pk, struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_keygen(struct al_mkey **sk, struct al_mpub **pk, struct al_diag *d);
 /* Parse a secret key file. An encrypted key stays locked until
  * al_minisign_key_unlock(). al_minisign_key_read (which reads the file
  * straight into guarded memory), _locked, _unlock, _keyid and _free are
  * declared in airlock.h, for cmd/. */
-al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len,
+AL_MUST_CHECK al_err al_minisign_key_parse(struct al_mkey **out, const void *buf, size_t len,
                              const char *what, struct al_diag *d);
 /* The public key of an unlocked secret key. */
-al_err al_minisign_key_public(const struct al_mkey *k, struct al_mpub **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_key_public(const struct al_mkey *k, struct al_mpub **out, struct al_diag *d);
 
 #define AL_MS_WRITE_FORCE 0x1 /* replace an existing file, atomically */
 /* Write an unlocked key to path, mode 0600, created with O_EXCL|O_NOFOLLOW
@@ -159,11 +159,11 @@ al_err al_minisign_key_public(const struct al_mkey *k, struct al_mpub **out, str
  * pass == NULL the key is written unencrypted (kdf "\0\0"); else encrypted
  * under a fresh salt with the scrypt parameters kdf (NULL: minisign's
  * defaults, halved as minisign does while memory is short). */
-al_err al_minisign_key_write(const struct al_mkey *k, const char *path, const void *pass,
+AL_MUST_CHECK al_err al_minisign_key_write(const struct al_mkey *k, const char *path, const void *pass,
                              size_t passlen, const struct al_mkdf *kdf, unsigned flags,
                              struct al_diag *d);
 /* Write a public key file (mode 0644), with the same creation rules. */
-al_err al_minisign_pub_write(const struct al_mpub *pk, const char *path, unsigned flags,
+AL_MUST_CHECK al_err al_minisign_pub_write(const struct al_mpub *pk, const char *path, unsigned flags,
                              struct al_diag *d);
 
 /* ---- signatures ---- */
@@ -171,18 +171,18 @@ al_err al_minisign_pub_write(const struct al_mpub *pk, const char *path, unsigne
  * be printable (see al_minisign_comment_check) and at most
  * AL_MS_TRUSTED_COMMENT_MAX bytes; untrusted_comment (NULL: minisign's
  * default) a single line. sig_out receives the 4-line file text. */
-al_err al_minisign_sign(const struct al_mkey *sk, const void *msg, size_t len,
+AL_MUST_CHECK al_err al_minisign_sign(const struct al_mkey *sk, const void *msg, size_t len,
                         const char *trusted_comment, const char *untrusted_comment,
                         struct al_buf *sig_out, struct al_diag *d);
 /* The same, streaming fd to its end through BLAKE2b-512. */
-al_err al_minisign_sign_fd(const struct al_mkey *sk, int fd, const char *trusted_comment,
+AL_MUST_CHECK al_err al_minisign_sign_fd(const struct al_mkey *sk, int fd, const char *trusted_comment,
                            const char *untrusted_comment, struct al_buf *sig_out,
                            struct al_diag *d);
 
 /* Is s acceptable as a trusted comment? NULL, or what is wrong with it. */
 const char *al_minisign_comment_check(const char *s, size_t len);
 
-al_err al_minisign_sig_parse(struct al_msig **out, const void *buf, size_t len,
+AL_MUST_CHECK al_err al_minisign_sig_parse(struct al_msig **out, const void *buf, size_t len,
                              const char *what, struct al_diag *d);
 void al_minisign_sig_free(struct al_msig *sig);
 
@@ -195,12 +195,12 @@ void al_minisign_sig_free(struct al_msig *sig);
  * strong (pure Ed25519 over the message); out->legacy tells the caller,
  * which may refuse it. out may be NULL; on success the caller releases it
  * with al_minisign_verified_release. `what` names the signature. */
-al_err al_minisign_verify(const struct al_mpub *const *keys, size_t n, const void *msg,
+AL_MUST_CHECK al_err al_minisign_verify(const struct al_mpub *const *keys, size_t n, const void *msg,
                           size_t len, const void *sig, size_t siglen, const char *what,
                           struct al_mverified *out, struct al_diag *d);
 /* The same, reading the message from fd to its end (a legacy signature
  * reads at most AL_MS_LEGACY_MAX bytes into memory). */
-al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd,
+AL_MUST_CHECK al_err al_minisign_verify_fd(const struct al_mpub *const *keys, size_t n, int fd,
                              const void *sig, size_t siglen, const char *what,
                              struct al_mverified *out, struct al_diag *d);
 void al_minisign_verified_release(struct al_mverified *v);
@@ -208,7 +208,7 @@ void al_minisign_verified_release(struct al_mverified *v);
 /* ---- callbacks for media (lib/media.h's struct al_signer / al_verifier) ---- */
 /* al_signer.sign with ctx = the unlocked struct al_mkey: an "ED" signature
  * with minisign's default untrusted comment. */
-al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,
+AL_MUST_CHECK al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,
                                const char *trusted_comment, struct al_buf *sig_out,
                                struct al_diag *d);
 /* al_verifier.verify with ctx = a struct al_mkeyring (e.g. from
@@ -218,7 +218,7 @@ struct al_mkeyring {
 	const struct al_mpub *const *keys;
 	size_t n;
 };
-al_err al_minisign_verifier_verify(void *ctx, const void *msg, size_t len, const char *sig,
+AL_MUST_CHECK al_err al_minisign_verifier_verify(void *ctx, const void *msg, size_t len, const char *sig,
                                    size_t siglen, char **trusted_comment, char *key_id,
                                    struct al_diag *d);
 

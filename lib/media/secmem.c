@@ -82,7 +82,7 @@ al_err al_secret_new(struct al_secret **out, size_t cap, struct al_diag *d)
 		return al_diag_set(d, AL_EUSAGE, "a secret holds 1 to %d bytes, not %zu",
 		                   AL_SECRET_MAX, cap);
 	if (!(s = al_calloc(1, sizeof(*s))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (!(s->p = sodium_malloc(cap + 1))) {
 		al_free(s);
 		return al_diag_set(d, AL_ENOMEM, "out of secure memory");

@@ -16,7 +16,7 @@
 #include "airlock.h"
 
 /* Initialise libsodium (idempotent, thread-safe). AL_ECRYPTO on failure. */
-al_err al_sodium_init(struct al_diag *d);
+AL_MUST_CHECK al_err al_sodium_init(struct al_diag *d);
 
 /* A guarded allocation of n bytes (n > 0); NULL when out of memory. The
  * memory is readable and writable until al_secmem_noaccess(). */

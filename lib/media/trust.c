@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include "core/buf.h"
-#include "store/db.h"
 #include "core/mem.h"
 #include "media/minisign.h"
-#include "store/store-internal.h"
 #include "media/trust.h"
+#include "store/db.h"
+#include "store/store-internal.h"
 
 /* A .pub file, or a bare base64 key when no file of that name exists. */
 static al_err read_key(const char *arg, struct al_mpub **out, struct al_diag *d)
@@ -209,7 +209,7 @@ static int load_one(void *ctx, const struct al_trusted_key *k)
 	}
 	if (AL_GROW(c->keys, c->alloc, c->n + 1)) {
 		al_minisign_pub_free(pk);
-		c->err = al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		c->err = al_oom(c->d);
 		return 1;
 	}
 	c->keys[c->n++] = pk;

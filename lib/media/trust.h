@@ -14,7 +14,7 @@
 /* Every trusted key, parsed, for al_minisign_verify(). A row that does not
  * parse, or whose key id does not match its key, is an error (AL_EDB): the
  * trust list is never silently shortened. */
-al_err al_trust_load(struct al_store *s, struct al_mpub ***keys, size_t *n, struct al_diag *d);
+AL_MUST_CHECK al_err al_trust_load(struct al_store *s, struct al_mpub ***keys, size_t *n, struct al_diag *d);
 void al_trust_keys_free(struct al_mpub **keys, size_t n);
 
 #endif

@@ -44,13 +44,13 @@ static al_err env_url(const char *url, al_env_cb cb, void *ctx, struct al_diag *
 		goto out;
 	}
 	if (al_buf_addstr(&base, url)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	while (base.len && base.buf[base.len - 1] == '/')
 		al_buf_truncate(&base, base.len - 1);
 	if (al_buf_addf(&v, "%s/simple/", base.buf)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	cb(ctx, "PIP_INDEX_URL", v.buf);
@@ -83,13 +83,13 @@ static al_err env_root(const char *root, al_env_cb cb, void *ctx, struct al_diag
 	}
 	/* DIR itself, not what it links to now: the next publish switches the link */
 	if (err || al_buf_addstr(&dir, root)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	while (dir.len > 1 && dir.buf[dir.len - 1] == '/')
 		al_buf_truncate(&dir, dir.len - 1);
 	if (al_buf_addf(&v, "%s/airlock-published.json", dir.buf)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	if (stat(v.buf, &st) < 0) {
@@ -100,13 +100,13 @@ static al_err env_root(const char *root, al_env_cb cb, void *ctx, struct al_diag
 	cb(ctx, "PIP_NO_INDEX", "1");
 	al_buf_reset(&v);
 	if (al_buf_addf(&v, "%s/wheels", dir.buf)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	cb(ctx, "PIP_FIND_LINKS", v.buf);
 	al_buf_reset(&v);
 	if (al_buf_addf(&v, "%s/hf/hub", dir.buf)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	cb(ctx, "HF_HUB_CACHE", v.buf);

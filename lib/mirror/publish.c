@@ -33,16 +33,17 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
-#include "store/bundle.h"
 #include "core/buf.h"
-#include "store/db.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
-#include "spec/lock.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "pypa/names.h"
-#include "store/store-internal.h"
 #include "pypa/wheel.h"
+#include "spec/lock.h"
+#include "store/bundle.h"
+#include "store/db.h"
+#include "store/store-internal.h"
 
 
 /* A blob opened and checked in this run (an open-addressing set by sha256). */
@@ -74,7 +75,7 @@ static al_err parent_dirs(const char *path, struct al_diag *d)
 	al_err err = AL_OK;
 
 	if (!dir)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((slash = strrchr(dir, '/')) && slash != dir) {
 		*slash = '\0';
 		err = al_mkdir_p(dir, 0755, d);
@@ -159,7 +160,7 @@ static al_err seen_add(struct pub *p, const char *hex, const struct stat *st)
 		size_t cap = p->seencap ? p->seencap * 2 : 256;
 		struct vblob *v = al_calloc(cap, sizeof(*v));
 		if (!v)
-			return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			return al_oom(p->d);
 		for (i = 0; i < p->seencap; i++)
 			if (p->seen[i].used)
 				*seen_slot(v, cap, p->seen[i].hex) = p->seen[i];
@@ -194,7 +195,7 @@ static al_err open_blob(struct pub *p, const char *hex, int *fdp, struct stat *s
 
 	*fdp = -1;
 	if (!path)
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		return al_oom(p->d);
 	/* STORE/blobs/sha256 is the operator's; below it, neither the xx/
 	 * directory nor the blob may be a symbolic link */
 	{
@@ -305,7 +306,7 @@ static al_err place_blob(struct pub *p, const char *hex, const char *rel)
 	int fd = -1;
 
 	if (al_buf_addf(&dst, "%s/%s", p->gen, rel)) {
-		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		err = al_oom(p->d);
 		goto out;
 	}
 	if ((err = parent_dirs(dst.buf, p->d)) || (err = open_blob(p, hex, &fd, &st)))
@@ -350,7 +351,7 @@ static al_err write_text(struct pub *p, const char *rel, const char *text, size_
 
 	if (al_buf_addf(&path, "%s/%s", p->gen, rel) ||
 	    al_buf_addf(&tmp, "%s/.tmp-%lu", p->gen, ++p->tmpseq)) {
-		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		err = al_oom(p->d);
 		goto out;
 	}
 	if ((err = parent_dirs(path.buf, p->d)))
@@ -425,7 +426,7 @@ static al_err metadata_sidecar(struct pub *p, const struct al_lock_dist *x, char
 	al_err err;
 
 	if (al_buf_addf(&rel, "wheels/%s.metadata", x->filename))
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		return al_oom(p->d);
 	if (x->metadata_sha256) {
 		memcpy(sha, x->metadata_sha256, AL_SHA256_HEX);
 		err = place_blob(p, x->metadata_sha256, rel.buf);
@@ -469,7 +470,7 @@ static al_err project_page(struct pub *p, struct pdist *v, size_t n)
 	size_t i;
 
 	if (!files)
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		return al_oom(p->d);
 	if (al_buf_addstr(&html, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" "
 	                         "content=\"1.1\"><title>Links for ") ||
 	    al_buf_add_html(&html, name) || al_buf_addstr(&html, "</title></head>\n<body><h1>Links for ") ||
@@ -495,15 +496,16 @@ static al_err project_page(struct pub *p, struct pdist *v, size_t n)
 			goto oom;
 		jf = json_pack("{s:s, s:s, s:{s:s}}", "filename", x->filename, "url", href.buf, "hashes",
 		               "sha256", x->sha256);
-		if (!jf)
+		if (al_json_push(files, jf))
 			goto oom;
-		if (x->size >= 0)
-			json_object_set_new(jf, "size", json_integer(x->size));
-		if (x->requires_python)
-			json_object_set_new(jf, "requires-python", json_string(x->requires_python));
-		if (v[i].meta[0])
-			json_object_set_new(jf, "core-metadata", json_pack("{s:s}", "sha256", v[i].meta));
-		json_array_append_new(files, jf);
+		if (x->size >= 0 && al_json_set(jf, "size", json_integer(x->size)))
+			goto oom;
+		if (x->requires_python &&
+		    al_json_set(jf, "requires-python", json_string(x->requires_python)))
+			goto oom;
+		if (v[i].meta[0] &&
+		    al_json_set(jf, "core-metadata", json_pack("{s:s}", "sha256", v[i].meta)))
+			goto oom;
 	}
 	if (al_buf_addstr(&html, "</body></html>\n"))
 		goto oom;
@@ -520,7 +522,7 @@ static al_err project_page(struct pub *p, struct pdist *v, size_t n)
 	err = write_text(p, rel.buf, json, strlen(json));
 	goto out;
 oom:
-	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	err = al_oom(p->d);
 out:
 	free(json);
 	json_decref(root);
@@ -594,7 +596,7 @@ static al_err requirements(struct pub *p, const struct al_lock *l, const struct 
 	err = write_text(p, rel.buf, toml.buf, toml.len);
 	goto out;
 oom:
-	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	err = al_oom(p->d);
 out:
 	al_buf_release(&txt);
 	al_buf_release(&toml);
@@ -614,7 +616,7 @@ static al_err publish_python(struct pub *p)
 		for (j = 0; j < p->locks[i]->ntargets; j++)
 			for (k = 0; k < p->locks[i]->targets[j].ndists; k++) {
 				if (AL_GROW(v, alloc, n + 1)) {
-					err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+					err = al_oom(p->d);
 					goto out;
 				}
 				memset(&v[n], 0, sizeof(v[n]));
@@ -638,7 +640,7 @@ static al_err publish_python(struct pub *p)
 	for (i = 0; i < n; i++) {
 		struct al_buf rel = AL_BUF_INIT;
 		if (al_buf_addf(&rel, "wheels/%s", v[i].x->filename)) {
-			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			err = al_oom(p->d);
 			goto out;
 		}
 		err = place_blob(p, v[i].x->sha256, rel.buf);
@@ -651,7 +653,7 @@ static al_err publish_python(struct pub *p)
 	}
 	if (al_buf_addstr(&root, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" "
 	                         "content=\"1.1\"><title>Simple index</title></head>\n<body>\n")) {
-		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		err = al_oom(p->d);
 		goto out;
 	}
 	for (i = 0; i < n; i = start) {
@@ -663,13 +665,13 @@ static al_err publish_python(struct pub *p)
 		if (al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "/\">") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "</a><br/>\n")) {
-			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			err = al_oom(p->d);
 			goto out;
 		}
 		p->sum->projects++;
 	}
 	if (al_buf_addstr(&root, "</body></html>\n")) {
-		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		err = al_oom(p->d);
 		goto out;
 	}
 	if ((err = write_text(p, "simple/index.html", root.buf, root.len)))
@@ -706,7 +708,7 @@ static al_err git_sha1_of_blob(struct pub *p, const char *hex, uint64_t size, ch
 	al_hash_update(&h, head, strlen(head) + 1);
 	if (!(buf = al_malloc(65536))) {
 		al_hash_release(&h);
-		err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		err = al_oom(p->d);
 		goto out;
 	}
 	while ((n = read(fd, buf, 65536)) > 0)
@@ -742,7 +744,7 @@ static al_err symlink_rel(struct pub *p, const char *rel_link, const char *targe
 	al_err err;
 
 	if (al_buf_addf(&path, "%s/%s", p->gen, rel_link))
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		return al_oom(p->d);
 	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0) {
 		char old[4096];
 		ssize_t n;
@@ -848,14 +850,12 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 		}
 		sib = json_pack("{s:s, s:I, s:s}", "rfilename", f->path, "size", (json_int_t)f->size,
 		                "blobId", blobid);
-		if (!sib)
+		if (al_json_push(siblings, sib) || al_json_set(sib, "sha256", json_string(f->sha256)))
 			goto oom;
-		json_object_set_new(sib, "sha256", json_string(f->sha256));
-		if (f->lfs)
-			json_object_set_new(sib, "lfs", json_pack("{s:s, s:I, s:i}", "sha256", f->sha256,
-			                                          "size", (json_int_t)f->size, "pointerSize",
-			                                          134));
-		json_array_append_new(siblings, sib);
+		if (f->lfs && al_json_set(sib, "lfs", json_pack("{s:s, s:I, s:i}", "sha256", f->sha256,
+		                                                "size", (json_int_t)f->size,
+		                                                "pointerSize", 134)))
+			goto oom;
 		p->sum->files++;
 	}
 	/* refs/<revision> holds the commit, no newline (not for a commit asked by id);
@@ -873,14 +873,16 @@ static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *
 skip_ref:
 	/* what serve answers: refs and per-commit siblings */
 	commits = json_object_get(api, "commits");
-	json_object_set_new(commits, r->commit, siblings);
+	err = al_json_set(commits, r->commit, siblings);
 	siblings = NULL;
-	if (r->revision && !json_object_get(refs, r->revision))
-		json_object_set_new(refs, r->revision, json_string(r->commit));
+	if (!err && r->revision && !json_object_get(refs, r->revision))
+		err = al_json_set(refs, r->revision, json_string(r->commit));
+	if (err)
+		goto oom;
 	p->sum->repos++;
 	goto out;
 oom:
-	err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+	err = al_oom(p->d);
 out:
 	json_decref(siblings);
 	al_buf_release(&rel);
@@ -898,23 +900,24 @@ static al_err publish_hub(struct pub *p)
 	size_t i, j;
 
 	if (!apis)
-		return al_diag_set(p->d, AL_ENOMEM, "out of memory");
+		return al_oom(p->d);
 	for (i = 0; i < p->nlocks && !err; i++)
 		for (j = 0; j < p->locks[i]->nrepos && !err; j++) {
 			const struct al_lock_repo *r = &p->locks[i]->repos[j];
 			struct al_buf k = AL_BUF_INIT;
 			if (al_buf_addf(&k, "%s/%s", r->type, r->repo)) {
-				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+				err = al_oom(p->d);
 				break;
 			}
 			if (!(api = json_object_get(apis, k.buf))) {
 				api = json_pack("{s:s, s:s, s:{}, s:{}}", "type", r->type, "id", r->repo, "refs",
 				                "commits");
-				json_object_set_new(apis, k.buf, api);
+				if (al_json_set(apis, k.buf, api)) /* apis holds api, or freed it */
+					api = NULL;
 			}
 			al_buf_release(&k);
 			if (!api)
-				err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+				err = al_oom(p->d);
 			else
 				err = publish_repo(p, r, api);
 		}
@@ -927,7 +930,7 @@ static al_err publish_hub(struct pub *p)
 		    al_buf_addf(&rel, "hf/api/%ss/%s/info.json", json_string_value(json_object_get(api, "type")),
 		                json_string_value(json_object_get(api, "id")))) {
 			free(text);
-			err = al_diag_set(p->d, AL_ENOMEM, "out of memory");
+			err = al_oom(p->d);
 			break;
 		}
 		err = write_text(p, rel.buf, text, strlen(text));
@@ -985,7 +988,7 @@ static al_err plan_add(struct plan *pl, enum pkind kind, const char *content, co
 	va_end(ap);
 	if (err || AL_GROW(pl->v, pl->alloc, pl->n + 1)) {
 		al_buf_release(&b);
-		return al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+		return al_oom(pl->d);
 	}
 	pl->v[pl->n++] = (struct pent){ al_buf_detach(&b, NULL), kind, content, l, what, sub };
 	return AL_OK;
@@ -1034,7 +1037,7 @@ static al_err plan_repo(struct plan *pl, struct al_lock *const *locks, size_t n,
 	               r->repo);
 	goto out;
 oom:
-	err = al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+	err = al_oom(pl->d);
 out:
 	al_buf_release(&dir);
 	al_buf_release(&folder);
@@ -1064,7 +1067,7 @@ static al_err plan_build(struct plan *pl, struct al_lock *const *locks, size_t n
 				const struct al_lock_dist *x = &t->dists[k];
 				char *norm = al_name_normalize(x->name);
 				if (!norm)
-					return al_diag_set(pl->d, AL_ENOMEM, "out of memory");
+					return al_oom(pl->d);
 				err = plan_add(pl, PK_DIST, x->sha256, l, x->filename, NULL, "wheels/%s",
 				               x->filename);
 				if (!err && is_wheel(x->filename))
@@ -1159,7 +1162,7 @@ al_err al_publish_plan_check(struct al_lock *const *locks, size_t n, struct al_d
 		for (s = strchr(pl.v[i].path, '/'); s; s = strchr(s + 1, '/')) {
 			struct pent key = { 0 }, *hit;
 			if (!(key.path = al_strndup(pl.v[i].path, (size_t)(s - pl.v[i].path)))) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 			hit = bsearch(&key, pl.v, pl.n, sizeof(*pl.v), cmp_pent);
@@ -1226,7 +1229,7 @@ static al_err split_out(const char *out, char **parent, char **base, char **gens
 
 	*parent = *base = *gens = NULL;
 	if (!copy)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
 		copy[strlen(copy) - 1] = '\0';
 	slash = strrchr(copy, '/');
@@ -1263,7 +1266,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	/* DIR without trailing slashes ("out/" would name the link's target, and
 	 * a link cannot be renamed over it) */
 	if (al_buf_addf(&dirpath, "%s/%s", strcmp(parent, "/") ? parent : "", base)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* DIR must be ours (a symlink into the generations), absent, or an empty directory */
@@ -1282,7 +1285,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	if (o->nbundles) {
 		for (i = 0; i < o->nbundles; i++) {
 			if (AL_GROW(p.locks, nnames, i + 1)) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 			p.locks[i] = NULL;
@@ -1298,7 +1301,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 			goto out;
 		}
 		if (!(p.locks = al_calloc(nnames, sizeof(*p.locks)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		for (i = 0; i < nnames; i++) {
@@ -1315,7 +1318,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	snprintf(genname, sizeof(genname), "gen-%lld-%ld", (long long)time(NULL), (long)getpid());
 	if (!(p.gen = al_path_join(gens, genname))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	remove_tree(p.gen);
@@ -1323,10 +1326,13 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)))
 		goto fail;
-	al_buf_addstr(&info, "{\"bundles\": [");
-	for (i = 0; i < p.nlocks; i++)
-		al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p.locks[i]->bundle);
-	al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname);
+	err = al_buf_addstr(&info, "{\"bundles\": [");
+	for (i = 0; i < p.nlocks && !err; i++)
+		err = al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p.locks[i]->bundle);
+	if (err || al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname)) {
+		err = al_oom(d);
+		goto fail;
+	}
 	if ((err = write_text(&p, "airlock-published.json", info.buf, info.len)))
 		goto fail;
 	/* The new tree reaches the disk before DIR names it: else power loss
@@ -1345,7 +1351,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	/* switch: a new symlink renamed over DIR */
 	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
 	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	unlink(link_tmp.buf);
@@ -1355,7 +1361,8 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		unlink(link_tmp.buf);
 		goto fail;
 	}
-	al_fsync_dir(parent, NULL);
+	/* the switch happened; a failed directory sync only leaves it less durable */
+	al_ignore(al_fsync_dir(parent, NULL));
 	/* older generations go, and links an interrupted switch left */
 	{
 		DIR *dh = opendir(gens);

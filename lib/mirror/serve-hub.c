@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "mirror/serve-internal.h"
 
@@ -173,10 +174,11 @@ static json_t *info_json(struct req *r, struct hub *h)
 			goto fail;
 		if (!blobs)
 			continue;
-		json_object_set(s, "size", json_object_get(f, "size"));
-		json_object_set(s, "blobId", json_object_get(f, "blobId"));
-		if ((lfs = json_object_get(f, "lfs")))
-			json_object_set(s, "lfs", lfs);
+		if (al_json_set(s, "size", json_incref(json_object_get(f, "size"))) ||
+		    al_json_set(s, "blobId", json_incref(json_object_get(f, "blobId"))))
+			goto fail;
+		if ((lfs = json_object_get(f, "lfs")) && al_json_set(s, "lfs", json_incref(lfs)))
+			goto fail;
 	}
 	return o;
 fail:
@@ -207,12 +209,14 @@ static json_t *entry_json(struct hub *h, const struct tent *t, bool expand, cons
 		e = json_pack("{s:s, s:O, s:O, s:s}", "type", "file", "oid",
 		              json_object_get(t->f, "blobId"), "size", json_object_get(t->f, "size"),
 		              "path", t->path);
-		if (e && (lfs = json_object_get(t->f, "lfs")))
-			json_object_set_new(e, "lfs", json_pack("{s:O, s:O, s:O}", "oid",
-			                                        json_object_get(lfs, "sha256"), "size",
-			                                        json_object_get(lfs, "size"),
-			                                        "pointerSize",
-			                                        json_object_get(lfs, "pointerSize")));
+		if (e && (lfs = json_object_get(t->f, "lfs")) &&
+		    al_json_set(e, "lfs", json_pack("{s:O, s:O, s:O}", "oid",
+		                                    json_object_get(lfs, "sha256"), "size",
+		                                    json_object_get(lfs, "size"), "pointerSize",
+		                                    json_object_get(lfs, "pointerSize")))) {
+			json_decref(e);
+			return NULL;
+		}
 	} else {
 		/* a stable made-up oid: the real git tree id needs every mode */
 		struct al_hash hs;
@@ -225,10 +229,12 @@ static json_t *entry_json(struct hub *h, const struct tent *t, bool expand, cons
 		e = json_pack("{s:s, s:s, s:i, s:s}", "type", "directory", "oid", oid, "size", 0,
 		              "path", t->path);
 	}
-	if (e && expand)
-		json_object_set_new(e, "lastCommit", json_pack("{s:s, s:s, s:s}", "id", h->commit,
-		                                                "title", "published by airlock", "date",
-		                                                date));
+	if (e && expand &&
+	    al_json_set(e, "lastCommit", json_pack("{s:s, s:s, s:s}", "id", h->commit, "title",
+	                                           "published by airlock", "date", date))) {
+		json_decref(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -493,9 +499,13 @@ unsigned al_serve_paths_request(const char *ct, char *body, size_t len, json_t *
 				*why = "malformed form body";
 				return 400;
 			}
-			if (!strcmp(pair, "paths") || !strcmp(pair, "paths[]"))
-				json_array_append_new(paths, json_string(eq + 1));
-			else if (!strcmp(pair, "expand"))
+			if ((!strcmp(pair, "paths") || !strcmp(pair, "paths[]")) &&
+			    al_json_push(paths, json_string(eq + 1))) {
+				/* json_string refuses text that is not UTF-8 */
+				json_decref(paths);
+				*why = "a path that is not UTF-8, or out of memory";
+				return 400;
+			} else if (!strcmp(pair, "expand"))
 				*expand = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "True") ||
 				          !strcmp(eq + 1, "1");
 		}

@@ -122,7 +122,7 @@ bool serve_parts_ok(const char *s);
 /* No segment in [from, to) held an encoded '/'. */
 bool serve_no_slashes(const struct rpath *p, size_t from, size_t to);
 /* Segments [from, to) joined with '/' onto b. */
-al_err serve_join_segs(struct al_buf *b, const struct rpath *p, size_t from, size_t to);
+AL_MUST_CHECK al_err serve_join_segs(struct al_buf *b, const struct rpath *p, size_t from, size_t to);
 
 /* ---- lib/serve.c: responses ---------------------------------------------------------- */
 
@@ -153,7 +153,7 @@ enum MHD_Result serve_reply_json(struct req *r, json_t *j, const char *const *hd
 bool serve_name_char(char c);
 /* Percent-encode what may not stand in a URL as it is. keep: extra bytes to
  * leave alone ("/" for paths; "%" for text that is already encoded). */
-al_err serve_url_escape(struct al_buf *b, const char *s, const char *keep);
+AL_MUST_CHECK al_err serve_url_escape(struct al_buf *b, const char *s, const char *keep);
 /* /simple/ and /simple/<project>/ */
 enum MHD_Result serve_route_simple(struct req *r, const struct rpath *p);
 

@@ -751,7 +751,7 @@ static al_err bind_listen(const char *listen_at, int *fd_out, struct al_serve *s
 		port = colon + 1;
 	}
 	if (!host)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
 	    atoi(port) > 65535) {
 		err = al_diag_set(d, AL_EUSAGE, "listen address '%s': bad port", listen_at);
@@ -786,7 +786,7 @@ static al_err bind_listen(const char *listen_at, int *fd_out, struct al_serve *s
 	if (err || !(srv->hostport = al_strdup(u.buf)) ||
 	    (al_buf_reset(&u), al_buf_addf(&u, "http://%s/", srv->hostport)) ||
 	    !(srv->url = al_buf_detach(&u, NULL))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	*fd_out = fd;
@@ -879,7 +879,7 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	if ((err = check_published(o->root, d)))
 		return err;
 	if (!(srv = al_calloc(1, sizeof(*srv))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	srv->log = o->log;
 	srv->log_ctx = o->log_ctx;
 	srv->timeout = o->timeout ? o->timeout : 30u;
@@ -887,7 +887,7 @@ al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, stru
 	if ((err = sync_init(srv, d)))
 		goto fail;
 	if (!(srv->root = absolute_path(o->root))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	if ((err = bind_listen(o->listen ? o->listen : "127.0.0.1:8080", &fd, srv, &v6, d)))

@@ -21,9 +21,9 @@
 
 #include <curl/curl.h>
 
-#include "net/http.h"
 #include "core/mem.h"
 #include "core/url.h"
+#include "net/http.h"
 
 /* An attempt that delivered this many new bytes before breaking does not
  * count against the attempt limit, up to HARD_ATTEMPTS in all. */
@@ -183,7 +183,7 @@ static al_err url_err(struct al_diag *d, CURLUcode uc, const char *what, const c
 	al_err err;
 
 	if (uc == CURLUE_OUT_OF_MEMORY || !r)
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 	else
 		err = al_diag_set(d, AL_EINVALID, "%s '%s': %s", what, r, curl_url_strerror(uc));
 	al_free(r);
@@ -213,7 +213,7 @@ al_err al_url_resolve(const char *base, const char *ref, char **out, struct al_d
 
 	*out = NULL;
 	if (!u)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((uc = curl_url_set(u, CURLUPART_URL, base, 0))) {
 		err = url_err(d, uc, "invalid URL", base);
 		goto out;
@@ -227,7 +227,7 @@ al_err al_url_resolve(const char *base, const char *ref, char **out, struct al_d
 		goto out;
 	}
 	if (!(*out = curl_str(s)))
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 out:
 	curl_url_cleanup(u);
 	return err;
@@ -300,7 +300,7 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 		return al_diag_set(d, AL_EINTERNAL, "cannot initialize libcurl");
 	if (!(h = al_calloc(1, sizeof(*h)))) {
 		curl_global_cleanup();
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	h->parallel = o->parallel ? o->parallel : 8;
 	h->attempts = o->attempts ? o->attempts : AL_HTTP_DEFAULT_ATTEMPTS;
@@ -324,7 +324,7 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 	netrc = o->netrc_file ? o->netrc_file : getenv("NETRC");
 	h->netrc = dup_or_null(netrc && *netrc ? netrc : NULL, &oom);
 	if (oom) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	if (h->ca_file && access(h->ca_file, R_OK) < 0) {
@@ -336,7 +336,7 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) != (ssize_t)sizeof(h->rng))
 		h->rng = now_ms() ^ ((uint64_t)getpid() << 32);
 	if (!(h->multi = curl_multi_init()) || !(h->share = curl_share_init())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	/* HTTP/2 streams share a connection; the multi handle's connection
@@ -440,7 +440,7 @@ al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_dia
 		return AL_OK;
 	if ((err = url_origin(url, &origin))) {
 		if (err == AL_ENOMEM || !(shown = al_url_strip_userinfo(url)))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 		err = al_diag_set(d, AL_EINVALID, "invalid URL '%s'", shown);
 		al_free(shown);
 		return err;
@@ -451,14 +451,14 @@ al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_dia
 	if ((err = al_url_userinfo(url, &user, &password, d)))
 		goto out;
 	if (AL_GROW(h->creds, h->creds_alloc, h->ncreds + 1)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	h->creds[h->ncreds].origin = al_buf_detach(&origin, NULL);
 	h->creds[h->ncreds].user = user;
 	h->creds[h->ncreds].password = password;
 	if (!h->creds[h->ncreds].origin) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	h->ncreds++;
@@ -484,13 +484,13 @@ static al_err request_credentials(struct al_http *h, struct xfer *x, const char 
 	if (!h->ncreds)
 		return AL_OK;
 	if ((err = url_origin(x->url, &origin)))
-		return err == AL_ENOMEM ? al_diag_set(d, AL_ENOMEM, "out of memory") : AL_OK;
+		return err == AL_ENOMEM ? al_oom(d) : AL_OK;
 	for (i = 0; i < h->ncreds && !err; i++) {
 		if (strcmp(h->creds[i].origin, origin.buf))
 			continue;
 		if (!(x->user = al_strdup(h->creds[i].user)) ||
 		    (h->creds[i].password && !(x->password = al_strdup(h->creds[i].password))))
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 		break;
 	}
 	al_buf_release(&origin);
@@ -522,12 +522,12 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 		return al_diag_set(d, AL_EUSAGE, "bad HTTP request: %s",
 		                   !req->url ? "no URL" : "more than one sink, or a sink for HEAD");
 	if (!(x = al_calloc(1, sizeof(*x))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	x->h = h;
 	al_http_hdrs_init(&x->cur_hdrs);
 	al_http_resp_init(&x->resp);
 	if (!(u = curl_url())) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	CURLUcode uc = curl_url_set(u, CURLUPART_URL, req->url, 0);
@@ -580,7 +580,7 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 	}
 	if (oom || al_buf_addf(&what, "%s %s", req->method == AL_HTTP_HEAD ? "HEAD" : "GET",
 	                       x->url)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	if (!x->auth && (err = request_credentials(h, x, req->url, d)))
@@ -631,7 +631,7 @@ static al_err sink_write(struct xfer *x, const char *p, size_t n, struct al_diag
 			return al_diag_set(d, AL_ELIMIT, "%s: the body is larger than %zu bytes",
 			                   x->what, x->max);
 		if ((err = al_buf_add(x->body, p, n)))
-			return al_diag_set(d, err, "out of memory");
+			return al_oom(d);
 		break;
 	case SINK_STORE:
 		if (!x->w && (err = al_blob_writer_new(x->store, &x->w, x->sha256, x->size, d)))
@@ -717,7 +717,7 @@ static al_err headers_complete(struct xfer *x, struct al_diag *d)
 		al_free(x->if_range);
 		x->if_range = NULL;
 		if (hd->etag && strncmp(hd->etag, "W/", 2) != 0 && !(x->if_range = al_strdup(hd->etag)))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 	}
 	x->body_base = x->offset;
 	x->body_ok = true;
@@ -793,7 +793,7 @@ static al_err hop_start(struct xfer *x, struct al_diag *d)
 	bool oom = false;
 
 	if (!x->easy && !(x->easy = curl_easy_init()))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	curl_easy_reset(x->easy);
 	curl_slist_free_all(x->slist);
 	x->slist = NULL;
@@ -843,7 +843,7 @@ static al_err hop_start(struct xfer *x, struct al_diag *d)
 	al_buf_release(&line);
 	x->slist = sl;
 	if (oom)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 
 	SETOPT(CURLOPT_URL, x->cur);
 	SETOPT(CURLOPT_PRIVATE, (void *)x);
@@ -1080,7 +1080,7 @@ static void redirect(struct xfer *x)
 	if (al_url_has_userinfo(next)) {
 		/* credentials a server puts in a Location are neither used nor kept */
 		if (!(r = al_url_strip_userinfo(next))) {
-			err = al_diag_set(&d, AL_ENOMEM, "out of memory");
+			err = al_oom(&d);
 			goto fail;
 		}
 		al_free(next);
@@ -1134,7 +1134,7 @@ static void hop_done(struct xfer *x, CURLcode rc)
 	act_remove(h, x);
 	st = hd->status;
 	if (x->hop == 0 && al_http_hdrs_copy(&x->resp.first, hd)) {
-		al_diag_set(&d, AL_ENOMEM, "out of memory");
+		al_oom(&d);
 		xfer_finish(x, AL_ENOMEM, &d);
 		return;
 	}
@@ -1144,18 +1144,18 @@ static void hop_done(struct xfer *x, CURLcode rc)
 	}
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->body_capped)) {
 		const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-		if (tls_problem(rc)) {
-			al_buf_addf(&reason, " (CA bundle: %s%s%s%s; to trust another, set "
-			            "SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT to a PEM file)",
-			            h->ca_file ? h->ca_file : "the system default",
-			            h->ca_var ? " (from " : "", h->ca_var ? h->ca_var : "",
-			            h->ca_var ? ")" : "");
-		}
+		if (tls_problem(rc) &&
+		    al_buf_addf(&reason, " (CA bundle: %s%s%s%s; to trust another, set "
+		                "SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT to a PEM file)",
+		                h->ca_file ? h->ca_file : "the system default",
+		                h->ca_var ? " (from " : "", h->ca_var ? h->ca_var : "",
+		                h->ca_var ? ")" : ""))
+			al_buf_reset(&reason); /* out of memory: the message without the hint */
 		if (retryable_curl(rc)) {
 			attempt_failed(x, AL_ENET, msg, reason.len ? reason.buf : NULL);
 		} else {
 			al_diag_set(&d, tls_problem(rc) ? AL_ECRYPTO : AL_ENET, "%s: %s%s", x->what, msg,
-			            reason.buf);
+			            reason.len ? reason.buf : "");
 			xfer_finish(x, d.code, &d);
 		}
 		al_buf_release(&reason);

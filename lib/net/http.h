@@ -124,7 +124,7 @@ struct al_http_req {
 };
 #define AL_HTTP_REQ_INIT { .size = AL_SIZE_UNKNOWN }
 
-al_err al_http_new(struct al_http **out, const struct al_http_opts *opts, struct al_diag *d);
+AL_MUST_CHECK al_err al_http_new(struct al_http **out, const struct al_http_opts *opts, struct al_diag *d);
 void al_http_free(struct al_http *h); /* NULL-safe; drops transfers not yet run */
 
 /* Lend the userinfo of url (an index or find-links URL, "scheme://user:pw@host/")
@@ -133,18 +133,18 @@ void al_http_free(struct al_http *h); /* NULL-safe; drops transfers not yet run 
  * Basic credentials, to that origin only (a redirect elsewhere drops them),
  * and live only in memory, wiped at al_http_free. The first URL that lends to
  * an origin wins; a URL without userinfo is a no-op. */
-al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d);
+AL_MUST_CHECK al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d);
 
 /* Queue a request (strings are copied; body, store and ctx must outlive it). */
-al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d);
+AL_MUST_CHECK al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d);
 /* Run until every queued transfer is done, calling their done callbacks.
  * Fails only when the engine itself fails; per-request errors go to the
  * callbacks. Not reentrant: do not call from a callback. */
-al_err al_http_run(struct al_http *h, struct al_diag *d);
+AL_MUST_CHECK al_err al_http_run(struct al_http *h, struct al_diag *d);
 /* The same, but return as soon as until(ctx) is true (asked whenever a
  * transfer ends, and once before anything runs); the other transfers stay
  * queued or in flight for the next run. */
-al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
+AL_MUST_CHECK al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
                          struct al_diag *d);
 /* Move the queued (not yet started) transfers whose ctx is ctx to the front
  * of the queue: the caller is about to wait for them. */
@@ -156,7 +156,7 @@ void al_http_cancel(struct al_http *h, const void *owner);
 
 /* One GET into memory, synchronously (runs anything else queued, too).
  * headers may be NULL, resp may be NULL. */
-al_err al_http_get(struct al_http *h, const char *url, const char *const *headers, size_t max,
+AL_MUST_CHECK al_err al_http_get(struct al_http *h, const char *url, const char *const *headers, size_t max,
                    struct al_buf *body, struct al_http_resp *resp, struct al_diag *d);
 
 /* The CA bundle named by the environment: SSL_CERT_FILE, then
@@ -166,6 +166,6 @@ const char *al_http_ca_from_env(const char **var);
 
 /* Resolve ref (absolute or relative) against base, as a browser would.
  * *out is malloc'd. */
-al_err al_url_resolve(const char *base, const char *ref, char **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_url_resolve(const char *base, const char *ref, char **out, struct al_diag *d);
 
 #endif

@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "core/buf.h"
-#include "store/db.h"
 #include "core/hash.h"
-#include "net/httpcache.h"
 #include "core/mem.h"
+#include "net/httpcache.h"
+#include "store/db.h"
 #include "store/store-internal.h"
 
 void al_httpcache_row_release(struct al_httpcache_row *c)
@@ -110,10 +110,10 @@ al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_
 
 	al_buf_reset(b);
 	if (row->inline_body)
-		return al_buf_add(b, row->body.buf, row->body.len) ? al_diag_set(d, AL_ENOMEM, "out of memory")
+		return al_buf_add(b, row->body.buf, row->body.len) ? al_oom(d)
 		                                                    : AL_OK;
 	if (!(path = al_store_blob_path(s, row->sha256)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	err = al_buf_read_file(b, path, max, d);
 	al_free(path);
 	return err;

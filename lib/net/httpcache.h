@@ -28,15 +28,15 @@ void al_httpcache_row_release(struct al_httpcache_row *c);
  * caller only when found. */
 bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_row *row);
 /* Keep a response: inline when body is given, else as the blob sha256. */
-al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_http_hdrs *h,
+AL_MUST_CHECK al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_http_hdrs *h,
                         const char *sha256, const struct al_buf *body, struct al_diag *d);
 /* The body of an entry into b (at most max bytes for a blob). */
-al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,
+AL_MUST_CHECK al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,
                          struct al_buf *b, struct al_diag *d);
 /* Move a cached response body (an index page or a metadata sidecar kept
  * inline) into the store as a blob, when its sha256 is the one expected.
  * *done tells whether it was there. */
-al_err al_httpcache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
+AL_MUST_CHECK al_err al_httpcache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
                              struct al_diag *d);
 
 #endif

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net/httphdr.h"
 #include "core/mem.h"
+#include "net/httphdr.h"
 
 static bool is_ows(char c)
 {
@@ -510,7 +510,7 @@ static al_err set_str(char **field, const char *name, const char *p, size_t n,
 		return al_diag_set(d, AL_EPARSE, "response header '%s' holds control characters",
 		                   name);
 	if (!(s = al_strndup(p, n)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	al_free(*field);
 	*field = s;
 	return AL_OK;
@@ -623,7 +623,7 @@ al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, i
 		if (err == AL_OK)
 			err = set_str(&h->link_next, "Link", b.buf, b.len, d);
 		else if (err == AL_ENOMEM)
-			al_diag_set(d, err, "out of memory");
+			al_oom(d);
 		else
 			err = AL_OK; /* no next link, or a malformed one: ignored */
 		al_buf_release(&b);

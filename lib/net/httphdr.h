@@ -47,7 +47,7 @@ struct al_http_hdrs {
 
 void al_http_hdrs_init(struct al_http_hdrs *h);
 void al_http_hdrs_release(struct al_http_hdrs *h); /* and init again */
-al_err al_http_hdrs_copy(struct al_http_hdrs *dst, const struct al_http_hdrs *src);
+AL_MUST_CHECK al_err al_http_hdrs_copy(struct al_http_hdrs *dst, const struct al_http_hdrs *src);
 
 /* Feed one header line (CR LF optional). A status line ("HTTP/1.1 200 OK",
  * "HTTP/2 302") starts a new response: the fields are reset. Unknown
@@ -55,10 +55,10 @@ al_err al_http_hdrs_copy(struct al_http_hdrs *dst, const struct al_http_hdrs *sr
  * ignored (Retry-After, Link, RateLimit, Content-Range) or an error
  * (Content-Length, X-Linked-Size, control characters in a stored value).
  * Returns AL_OK, AL_EPARSE, AL_ELIMIT (caps) or AL_ENOMEM; sets d. */
-al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, int64_t now,
+AL_MUST_CHECK al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, int64_t now,
                          struct al_diag *d);
 /* A whole header block, lines separated by LF or CR LF. */
-al_err al_http_hdrs_parse(struct al_http_hdrs *h, const char *buf, size_t len, int64_t now,
+AL_MUST_CHECK al_err al_http_hdrs_parse(struct al_http_hdrs *h, const char *buf, size_t len, int64_t now,
                           struct al_diag *d);
 
 /* The single parsers. Each returns false on malformed input. */
@@ -75,7 +75,7 @@ bool al_httphdr_content_range(const char *p, size_t n, int64_t *start, int64_t *
                               int64_t *total);
 /* The first URI whose rel list contains "next". AL_OK (out set),
  * AL_ENOTFOUND, AL_EPARSE or AL_ENOMEM; sets no diagnostics. */
-al_err al_httphdr_link_next(const char *p, size_t n, struct al_buf *out);
+AL_MUST_CHECK al_err al_httphdr_link_next(const char *p, size_t n, struct al_buf *out);
 /* RateLimit (IETF draft): a list of items `"name";r=R;t=T`. Reports the item
  * with the fewest remaining requests. */
 bool al_httphdr_ratelimit(const char *p, size_t n, int64_t *remaining, int64_t *reset);

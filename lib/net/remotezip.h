@@ -41,7 +41,7 @@ struct al_remotezip {
 /* An empty reader (as from calloc plus al_buf_init). */
 void al_remotezip_init(struct al_remotezip *z);
 /* Queue the first request (the tail) on z->http. */
-al_err al_remotezip_start(struct al_remotezip *z, struct al_diag *d);
+AL_MUST_CHECK al_err al_remotezip_start(struct al_remotezip *z, struct al_diag *d);
 /* Free what the reader holds (not the caller's fields). */
 void al_remotezip_release(struct al_remotezip *z);
 

@@ -174,7 +174,7 @@ static al_err store(struct pstate *st, enum field f, const char *fname, struct a
 		return al_diag_set(d, AL_ELIMIT, "line %zu: more than %d '%s' headers", line,
 		                   AL_METADATA_MAX_LIST, fname);
 	if (!(s = al_strndup(start, (size_t)(end - start))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (single) {
 		*single = s;
 		return AL_OK;
@@ -187,7 +187,7 @@ static al_err store(struct pstate *st, enum field f, const char *fname, struct a
 		err = push(&md->dynamic, &md->ndynamic, &st->dyn_alloc, s);
 	if (err) {
 		al_free(s);
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	}
 	return AL_OK;
 }

@@ -34,7 +34,7 @@ struct al_metadata {
  * Name and Version are required and single; Requires-Python is single.
  * Errors carry the line: "line 4: duplicate 'Name' header". A major
  * Metadata-Version above 2 is AL_EUNSUPPORTED (the spec says to fail). */
-al_err al_metadata_parse(struct al_metadata *md, const char *buf, size_t len,
+AL_MUST_CHECK al_err al_metadata_parse(struct al_metadata *md, const char *buf, size_t len,
                          struct al_diag *d);
 void al_metadata_release(struct al_metadata *md);
 

@@ -453,7 +453,7 @@ static al_err version_parse_n(struct al_version *v, const char *s, size_t len,
 	}
 	v->text = al_malloc(2 * len + 2);
 	if (!v->text)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	memcpy(v->text, s, len);
 	v->text[len] = '\0';
 	al_uws_trim(&t, &tlen);
@@ -478,7 +478,7 @@ static al_err version_parse_n(struct al_version *v, const char *s, size_t len,
 	}
 	if ((err = version_build(v, &p))) {
 		al_version_release(v);
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	}
 	return AL_OK;
 }
@@ -811,14 +811,14 @@ al_err al_spec_parse(struct al_spec *sp, const char *s, size_t len, struct al_di
 	}
 	sp->text = al_strndup(ver, vlen);
 	if (!sp->text)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	/* === accepts any string; it only has a version when it parses as one. */
 	err = version_parse_n(&sp->v, ver, sp->wildcard ? vlen - 2 : vlen, NULL);
 	if (err == AL_OK) {
 		sp->v_valid = true;
 	} else if (err == AL_ENOMEM) {
 		al_spec_release(sp);
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	} else if (sp->op != AL_OP_ARBITRARY) {
 		al_spec_release(sp);
 		return al_diag_set(d, AL_EINTERNAL, "specifier '%s' scanned but did not parse", q);
@@ -956,7 +956,7 @@ al_err al_specset_parse(struct al_specset *set, const char *s, struct al_diag *d
 			goto fail;
 		}
 		if (AL_GROW(set->specs, set->alloc, set->n + 1)) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto fail;
 		}
 		if ((err = al_spec_parse(&set->specs[set->n], t, tlen, d)))
@@ -1095,7 +1095,7 @@ al_err al_specset_contains_str(const struct al_specset *set, const char *version
 
 	*out = false;
 	if (err == AL_ENOMEM)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if (err == AL_OK)
 		*out = al_specset_contains(set, &v, prereleases);
 	else

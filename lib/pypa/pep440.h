@@ -58,7 +58,7 @@ struct al_version {
 /* Parse any valid spelling (leading v, alpha/beta/c/pre/preview/rev/r,
  * optional separators, implicit numbers, surrounding whitespace, any case).
  * On failure v is left empty (safe to release) and d says why. */
-al_err al_version_parse(struct al_version *v, const char *s, struct al_diag *d);
+AL_MUST_CHECK al_err al_version_parse(struct al_version *v, const char *s, struct al_diag *d);
 void al_version_release(struct al_version *v);
 bool al_version_valid(const char *s);
 
@@ -66,9 +66,9 @@ bool al_version_valid(const char *s);
 int al_version_cmp(const struct al_version *a, const struct al_version *b);
 
 /* Canonical strings appended to out: str(Version), .public, .base_version. */
-al_err al_version_str(const struct al_version *v, struct al_buf *out);
-al_err al_version_public_str(const struct al_version *v, struct al_buf *out);
-al_err al_version_base_str(const struct al_version *v, struct al_buf *out);
+AL_MUST_CHECK al_err al_version_str(const struct al_version *v, struct al_buf *out);
+AL_MUST_CHECK al_err al_version_public_str(const struct al_version *v, struct al_buf *out);
+AL_MUST_CHECK al_err al_version_base_str(const struct al_version *v, struct al_buf *out);
 
 bool al_version_is_prerelease(const struct al_version *v); /* pre or dev */
 bool al_version_is_postrelease(const struct al_version *v);
@@ -105,7 +105,7 @@ struct al_specset {
 #define AL_SPECSET_INIT { NULL, 0, 0, false }
 
 /* One specifier such as ">= 1.0" (surrounding whitespace allowed). */
-al_err al_spec_parse(struct al_spec *sp, const char *s, size_t len, struct al_diag *d);
+AL_MUST_CHECK al_err al_spec_parse(struct al_spec *sp, const char *s, size_t len, struct al_diag *d);
 void al_spec_release(struct al_spec *sp);
 /* Does the version match, pre-release policy aside? v may be NULL for a
  * string that is not a PEP 440 version (then only === can match); raw is
@@ -116,10 +116,10 @@ int al_spec_prereleases(const struct al_spec *sp);
 
 /* "a, b, c": split on commas, empty items ignored (an empty set matches
  * everything). The set starts as AL_SPECSET_INIT or released. */
-al_err al_specset_parse(struct al_specset *set, const char *s, struct al_diag *d);
+AL_MUST_CHECK al_err al_specset_parse(struct al_specset *set, const char *s, struct al_diag *d);
 void al_specset_release(struct al_specset *set);
 /* The canonical string: specifiers sorted, duplicates dropped. */
-al_err al_specset_str(const struct al_specset *set, struct al_buf *out);
+AL_MUST_CHECK al_err al_specset_str(const struct al_specset *set, struct al_buf *out);
 /* SpecifierSet.prereleases without an override: 1 or -1 (None). */
 int al_specset_prereleases(const struct al_specset *set);
 
@@ -128,7 +128,7 @@ int al_specset_prereleases(const struct al_specset *set);
 bool al_specset_contains(const struct al_specset *set, const struct al_version *v,
                          int prereleases);
 /* The same for a string that may not be a valid version. */
-al_err al_specset_contains_str(const struct al_specset *set, const char *version,
+AL_MUST_CHECK al_err al_specset_contains_str(const struct al_specset *set, const char *version,
                                int prereleases, bool *out, struct al_diag *d);
 /* SpecifierSet.filter: keep[i] tells whether vs[i] is kept; returns the
  * count. With prereleases -1 pre-releases are dropped unless the set names

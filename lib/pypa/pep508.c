@@ -353,7 +353,7 @@ static al_err new_node(struct tk *t, bool is_list, struct al_marker **out)
 		                   AL_MARKER_MAX_NODES);
 	*out = al_calloc(1, sizeof(**out));
 	if (!*out)
-		return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+		return al_oom(t->d);
 	(*out)->is_list = is_list;
 	(*out)->lhs.var = (*out)->rhs.var = -1;
 	return AL_OK;
@@ -366,11 +366,11 @@ static al_err list_add(struct tk *t, struct al_marker *list, struct al_marker *i
 
 	items = al_reallocarray(list->items, list->n + 1, sizeof(*items));
 	if (!items)
-		return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+		return al_oom(t->d);
 	list->items = items;
 	ors = al_reallocarray(list->is_or, list->n + 1, sizeof(*ors));
 	if (!ors)
-		return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+		return al_oom(t->d);
 	list->is_or = ors;
 	list->items[list->n] = item;
 	list->is_or[list->n] = is_or;
@@ -402,7 +402,7 @@ static al_err parse_var(struct tk *t, struct al_marker_operand *o)
 			err = py_unescape(t->s + start + 1, n - 2, &b);
 			if (err == AL_ENOMEM || err == AL_ELIMIT) {
 				al_buf_release(&b);
-				return al_diag_set(t->d, err, "out of memory");
+				return al_oom(t->d);
 			}
 			if (err) {
 				al_buf_release(&b);
@@ -410,7 +410,7 @@ static al_err parse_var(struct tk *t, struct al_marker_operand *o)
 			}
 			o->str = al_buf_detach(&b, NULL);
 			if (!o->str)
-				return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+				return al_oom(t->d);
 			return AL_OK;
 		}
 	}
@@ -557,7 +557,7 @@ static al_err normalize_extras(struct tk *t, struct al_marker *m)
 		char *norm = al_name_normalize(lit->str);
 
 		if (!norm)
-			return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+			return al_oom(t->d);
 		al_free(lit->str);
 		lit->str = norm;
 	}
@@ -669,11 +669,11 @@ static al_err version_op(const char *lhs, enum al_marker_op op, const char *rhs,
 	if (op == AL_MOP_IN || op == AL_MOP_NOT_IN)
 		return AL_OK;
 	if ((err = al_buf_addf(&b, "%s%s", mop_names[op], rhs)))
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	err = al_spec_parse(&sp, b.buf, b.len, NULL);
 	al_buf_release(&b);
 	if (err == AL_ENOMEM)
-		return al_diag_set(d, err, "out of memory");
+		return al_oom(d);
 	if (err)
 		return AL_OK; /* not a specifier: compare as strings */
 	if (sp.op == AL_OP_ARBITRARY) {
@@ -682,7 +682,7 @@ static al_err version_op(const char *lhs, enum al_marker_op op, const char *rhs,
 		err = al_version_parse(&v, lhs, NULL);
 		if (err == AL_ENOMEM) {
 			al_spec_release(&sp);
-			return al_diag_set(d, err, "out of memory");
+			return al_oom(d);
 		}
 		*result = err == AL_OK && al_spec_match(&sp, &v, lhs);
 		al_version_release(&v);
@@ -785,12 +785,12 @@ al_err al_marker_evaluate(const struct al_marker *m, const struct al_marker_env 
 	*result = false;
 	if (e && *e) {
 		if (!(extra = al_name_normalize(e)))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 		c.extra = extra;
 	}
 	if (c.full && (n = strlen(c.full)) && c.full[n - 1] == '+') {
 		if (!(full = al_malloc(n + 6))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		memcpy(full, c.full, n);
@@ -839,10 +839,10 @@ static al_err add_extra(struct tk *t, struct al_requirement *r, size_t n)
 			return AL_OK;
 	extras = al_reallocarray(r->extras, r->nextras + 1, sizeof(*extras));
 	if (!extras)
-		return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+		return al_oom(t->d);
 	r->extras = extras;
 	if (!(r->extras[r->nextras] = al_strndup(t->s + t->pos, n)))
-		return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+		return al_oom(t->d);
 	r->nextras++;
 	return AL_OK;
 }
@@ -895,7 +895,7 @@ static al_err parse_version_many(struct tk *t, struct al_buf *spec)
 		const char *sp = t->s + t->pos;
 
 		if ((err = al_buf_add(spec, sp, n)))
-			return al_diag_set(t->d, err, "out of memory");
+			return al_oom(t->d);
 		t->pos += n;
 		if (t->len - t->pos >= 2 && t->s[t->pos] == '.' && t->s[t->pos + 1] == '*') {
 			bool eq = (sp[0] == '=' && sp[1] == '=' && sp[2] != '=') ||
@@ -915,7 +915,7 @@ static al_err parse_version_many(struct tk *t, struct al_buf *spec)
 		if (!at_char(t, ','))
 			break;
 		if ((err = al_buf_addch(spec, ',')))
-			return al_diag_set(t->d, err, "out of memory");
+			return al_oom(t->d);
 		t->pos++;
 		skip_ws(t);
 	}
@@ -950,7 +950,7 @@ static al_err parse_details(struct tk *t, struct al_requirement *r, struct al_bu
 		if (t->pos == start)
 			return syntax(t, t->pos, "expected URL after @");
 		if (!(r->url = al_strndup(t->s + start, t->pos - start)))
-			return al_diag_set(t->d, AL_ENOMEM, "out of memory");
+			return al_oom(t->d);
 		if (at_end(t))
 			return AL_OK;
 		/* the URL token stops only at whitespace */
@@ -999,7 +999,7 @@ al_err al_requirement_parse(struct al_requirement *r, const char *s, struct al_d
 		goto out;
 	}
 	if (!(r->name = al_strndup(s + t.pos, n)) || !(r->norm_name = al_name_normalize(r->name))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	t.pos += n;
@@ -1018,7 +1018,7 @@ al_err al_requirement_parse(struct al_requirement *r, const char *s, struct al_d
 	if ((err = al_specset_parse(&r->spec, spec.buf, d)))
 		goto out;
 	if (!(r->specifier = al_buf_detach(&spec, NULL)))
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 out:
 	al_buf_release(&spec);
 	if (err)

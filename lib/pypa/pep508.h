@@ -71,10 +71,10 @@ struct al_marker_env {
 	const char *values[AL_MV_COUNT];
 };
 
-al_err al_marker_parse(struct al_marker **out, const char *s, struct al_diag *d);
+AL_MUST_CHECK al_err al_marker_parse(struct al_marker **out, const char *s, struct al_diag *d);
 void al_marker_free(struct al_marker *m);
-al_err al_marker_str(const struct al_marker *m, struct al_buf *out);
-al_err al_marker_evaluate(const struct al_marker *m, const struct al_marker_env *env,
+AL_MUST_CHECK al_err al_marker_str(const struct al_marker *m, struct al_buf *out);
+AL_MUST_CHECK al_err al_marker_evaluate(const struct al_marker *m, const struct al_marker_env *env,
                           bool *result, struct al_diag *d);
 
 struct al_requirement {
@@ -89,13 +89,13 @@ struct al_requirement {
 };
 #define AL_REQUIREMENT_INIT { NULL, NULL, NULL, 0, NULL, AL_SPECSET_INIT, NULL, NULL }
 
-al_err al_requirement_parse(struct al_requirement *r, const char *s, struct al_diag *d);
+AL_MUST_CHECK al_err al_requirement_parse(struct al_requirement *r, const char *s, struct al_diag *d);
 void al_requirement_release(struct al_requirement *r);
 /* str(Requirement): name[extras]specifiers @ url ; marker */
-al_err al_requirement_str(const struct al_requirement *r, struct al_buf *out);
+AL_MUST_CHECK al_err al_requirement_str(const struct al_requirement *r, struct al_buf *out);
 /* Does the requirement apply, given the requested extras (normalized or
  * not; none: only the "" extra)? pip's rule: evaluate once per extra, OR. */
-al_err al_requirement_applies(const struct al_requirement *r, const struct al_marker_env *env,
+AL_MUST_CHECK al_err al_requirement_applies(const struct al_requirement *r, const struct al_marker_env *env,
                               const char *const *extras, size_t nextras, bool *out,
                               struct al_diag *d);
 

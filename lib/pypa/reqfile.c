@@ -31,8 +31,8 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
-#include "pypa/reqfile.h"
 #include "core/url.h"
+#include "pypa/reqfile.h"
 
 enum opt_id {
 	O_INDEX_URL, O_EXTRA_INDEX_URL, O_NO_INDEX, O_CONSTRAINT, O_REQUIREMENT, O_EDITABLE,
@@ -303,13 +303,13 @@ static al_err parse_opts(struct ctx *c, const char *file, size_t line, struct al
 			goto out;
 		}
 		if (AL_GROW(o, alloc, n + 1)) {
-			err = al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			err = al_oom(c->d);
 			goto out;
 		}
 		o[n].id = (enum opt_id)id;
 		o[n].val = NULL;
 		if (val && !(o[n].val = al_strdup(val))) {
-			err = al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			err = al_oom(c->d);
 			goto out;
 		}
 		n++;
@@ -422,14 +422,14 @@ static al_err add_entry(struct ctx *c, const char *file, size_t line, const char
 	if (rf->nentries >= AL_REQFILE_MAX_ENTRIES)
 		return LFAIL(AL_ELIMIT, "more than %d requirements", AL_REQFILE_MAX_ENTRIES);
 	if (AL_GROW(rf->entries, rf->entries_alloc, rf->nentries + 1))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	e = &rf->entries[rf->nentries];
 	memset(e, 0, sizeof(*e));
 	e->file = file;
 	e->line = line;
 	e->is_constraint = constraint;
 	if (!(e->requirement = al_strdup(req)))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	rf->nentries++; /* from here on release() frees it */
 	for (i = 0; i < no; i++) {
 		size_t alloc = e->nhashes;
@@ -441,9 +441,9 @@ static al_err add_entry(struct ctx *c, const char *file, size_t line, const char
 		if (e->nhashes >= AL_REQFILE_MAX_HASHES)
 			return LFAIL(AL_ELIMIT, "more than %d hashes", AL_REQFILE_MAX_HASHES);
 		if (AL_GROW(e->hashes, alloc, e->nhashes + 1))
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		if (!(e->hashes[e->nhashes] = al_strdup(o[i].val)))
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		e->nhashes++;
 	}
 	return AL_OK;
@@ -459,7 +459,7 @@ static al_err apply_option(struct ctx *c, const char *file, size_t line, const s
 	switch (o->id) {
 	case O_INDEX_URL:
 		if (!(v = al_strdup(o->val)))
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		al_free(ro->index_url);
 		ro->index_url = v;
 		return AL_OK;
@@ -476,7 +476,7 @@ static al_err apply_option(struct ctx *c, const char *file, size_t line, const s
 
 		if (!c->p->no_includes && !has_scheme(o->val) && o->val[0] != '/') {
 			if (!(joined = join_dir(file, o->val)))
-				return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+				return al_oom(c->d);
 			if (access(joined, F_OK) < 0) {
 				al_free(joined);
 				joined = NULL;
@@ -504,7 +504,7 @@ pushed:
 		return LFAIL(err, "more than %d --%s values", AL_REQFILE_MAX_VALUES,
 		             optdefs[o->id].lng);
 	if (err)
-		return al_diag_set(c->d, err, "out of memory");
+		return al_oom(c->d);
 	return AL_OK;
 }
 
@@ -573,7 +573,7 @@ static al_err handle_line(struct ctx *c, const char *file, size_t line, char *te
 	if ((err = expand_vars(c, text, &exp))) {
 		err = err == AL_ELIMIT ? LFAIL(err, "line longer than %zu bytes after expanding "
 		                               "variables", AL_REQFILE_MAX_LINE) :
-		      al_diag_set(c->d, err, "out of memory");
+		      al_oom(c->d);
 		goto out;
 	}
 	/* the requirement ends before the first ' '-separated word that starts with '-' */
@@ -651,7 +651,7 @@ static al_err handle_line(struct ctx *c, const char *file, size_t line, char *te
 			goto out;
 		}
 		if (!(path = join_dir(file, include))) {
-			err = al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			err = al_oom(c->d);
 			goto out;
 		}
 		err = parse_file(c, path, include_c, file, line);
@@ -762,7 +762,7 @@ toolong:
 	                  joining ? primary : lineno, AL_REQFILE_MAX_LINE);
 	goto out;
 oom:
-	err = al_diag_set(c->d, err, "out of memory");
+	err = al_oom(c->d);
 out:
 	al_buf_release(&logical);
 	return err;
@@ -777,7 +777,7 @@ static al_err add_file_name(struct ctx *c, const char *path, const char **out)
 		return al_diag_set(c->d, AL_ELIMIT, "more than %d requirements files",
 		                   AL_REQFILE_MAX_FILES);
 	if ((err = strv_push(&c->rf->files, path)))
-		return al_diag_set(c->d, err, "out of memory");
+		return al_oom(c->d);
 	*out = c->rf->files.v[c->rf->files.n - 1];
 	return AL_OK;
 }

@@ -69,11 +69,11 @@ struct al_reqfile_params {
  * files. Errors name the file and line: "requirements.txt:3: editable
  * requirements cannot be mirrored: -e ./src". After a failure rf holds
  * what was read before it; release it either way. */
-al_err al_reqfile_add_file(struct al_reqfile *rf, const char *path,
+AL_MUST_CHECK al_err al_reqfile_add_file(struct al_reqfile *rf, const char *path,
                            const struct al_reqfile_params *p, struct al_diag *d);
 /* The same for text in memory; name is used in messages and as the base
  * directory of -r/-c (unless p->no_includes). */
-al_err al_reqfile_add_buf(struct al_reqfile *rf, const char *name, const char *buf, size_t len,
+AL_MUST_CHECK al_err al_reqfile_add_buf(struct al_reqfile *rf, const char *name, const char *buf, size_t len,
                           const struct al_reqfile_params *p, struct al_diag *d);
 void al_reqfile_release(struct al_reqfile *rf);
 

@@ -21,8 +21,8 @@
 
 #include "core/hash.h"
 #include "core/mem.h"
-#include "pypa/simple.h"
 #include "core/url.h"
+#include "pypa/simple.h"
 
 void al_simple_page_free(struct al_simple_page *p)
 {
@@ -89,7 +89,7 @@ static al_err parse_hash_pair(const char *s, size_t len, char **hash, bool *bad,
 	hex[64] = '\0';
 	al_free(*hash);
 	if (!(*hash = al_strdup(hex)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	return AL_OK;
 }
 
@@ -107,7 +107,7 @@ static al_err add_file(struct al_simple_page *p, size_t *alloc, const char *base
 		return al_diag_set(d, AL_ELIMIT, "more than %d files on one index page",
 		                   AL_SIMPLE_MAX_FILES);
 	if (AL_GROW(p->files, *alloc, p->nfiles + 1))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	f = &p->files[p->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->size = -1;
@@ -178,7 +178,7 @@ static al_err parse_html(const char *body, size_t len, const char *page_url,
 	if (!doc)
 		return len == 0 ? AL_OK : al_diag_set(d, AL_EPARSE, "cannot parse the HTML page");
 	if (!(base = al_strdup(page_url))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	/* Iterative pre-order walk: no recursion on hostile nesting. */
@@ -194,7 +194,7 @@ static al_err parse_html(const char *body, size_t len, const char *page_url,
 				err = al_url_join(page_url, href, &nb, NULL);
 				xmlFree(href);
 				if (err == AL_ENOMEM) {
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					err = al_oom(d);
 					goto out;
 				}
 				if (!err) {
@@ -220,13 +220,13 @@ static al_err parse_html(const char *body, size_t len, const char *page_url,
 				char *v;
 				if ((v = prop(n, "data-requires-python")) && *v &&
 				    !(f->requires_python = al_strdup(v)))
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					err = al_oom(d);
 				xmlFree(v);
 				if (xmlHasProp(n, (const xmlChar *)"data-yanked")) {
 					f->yanked = true;
 					if ((v = prop(n, "data-yanked")) && *v &&
 					    !(f->yanked_reason = al_strdup(v)))
-						err = al_diag_set(d, AL_ENOMEM, "out of memory");
+						err = al_oom(d);
 					xmlFree(v);
 				}
 				if (xmlHasProp(n, (const xmlChar *)"data-core-metadata"))
@@ -303,7 +303,7 @@ static al_err parse_json(const char *body, size_t len, const char *page_url,
 		x = json_object_get(v, "requires-python");
 		if (json_is_string(x) && *json_string_value(x) &&
 		    !(f->requires_python = al_strdup(json_string_value(x)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		x = json_object_get(v, "yanked");
@@ -311,7 +311,7 @@ static al_err parse_json(const char *body, size_t len, const char *page_url,
 			f->yanked = true;
 			if (*json_string_value(x) &&
 			    !(f->yanked_reason = al_strdup(json_string_value(x)))) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 		} else if (json_is_true(x)) {
@@ -350,7 +350,7 @@ al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
 
 	*out = NULL;
 	if (!(p = al_calloc(1, sizeof(*p))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	err = fmt == AL_SIMPLE_JSON ? parse_json(body, len, page_url, p, d)
 	                            : parse_html(body, len, page_url, p, d);
 	if (err) {

@@ -42,10 +42,10 @@ enum al_simple_format { AL_SIMPLE_HTML, AL_SIMPLE_JSON };
 /* From a Content-Type header: JSON for application/vnd.pypi.simple.v1+json,
  * HTML for text/html and application/vnd.pypi.simple.v1+html, else
  * AL_EUNSUPPORTED (as pip refuses other types). */
-al_err al_simple_format_of(const char *content_type, enum al_simple_format *out,
+AL_MUST_CHECK al_err al_simple_format_of(const char *content_type, enum al_simple_format *out,
                            struct al_diag *d);
 
-al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
+AL_MUST_CHECK al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
                        const char *page_url, struct al_simple_page **out, struct al_diag *d);
 void al_simple_page_free(struct al_simple_page *p);
 

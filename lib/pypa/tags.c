@@ -648,7 +648,7 @@ al_err al_tagset_new(struct al_tagset **out, const struct al_target_spec *t, str
 	if ((err = parse_target(t, &v, d)))
 		return err;
 	if (!(ts = al_calloc(1, sizeof(*ts))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	al_buf_init(&ts->arena);
 	if ((err = expand_all(ts, t, &pi, d)))
 		goto out;

@@ -45,7 +45,7 @@ struct al_target_env {
 /* Fill env for target t. Fails with AL_EINVALID (message names the field)
  * on a bad version, implementation or platform, or when the platforms of
  * one target disagree on the operating system or machine. */
-al_err al_target_marker_env(const struct al_target_spec *t, struct al_target_env *env,
+AL_MUST_CHECK al_err al_target_marker_env(const struct al_target_spec *t, struct al_target_env *env,
                             struct al_diag *d);
 
 /* The value of a marker variable by its PEP 508 name ("python_version",
@@ -61,7 +61,7 @@ void al_target_env_marker(const struct al_target_env *te, struct al_marker_env *
 /* The ordered set of supported tags; rank = position, lower is better. */
 struct al_tagset;
 
-al_err al_tagset_new(struct al_tagset **out, const struct al_target_spec *t, struct al_diag *d);
+AL_MUST_CHECK al_err al_tagset_new(struct al_tagset **out, const struct al_target_spec *t, struct al_diag *d);
 void al_tagset_free(struct al_tagset *ts);
 
 size_t al_tagset_count(const struct al_tagset *ts);

@@ -19,7 +19,7 @@ static al_err read_member(const char *path, int fd, const char *file, const char
 	int rc;
 
 	if (!a)
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	archive_read_support_format_zip(a);
 	if (tarball) {
 		archive_read_support_format_tar(a);
@@ -48,7 +48,7 @@ static al_err read_member(const char *path, int fd, const char *file, const char
 				goto out;
 			}
 			if ((err = al_buf_add(out, chunk, (size_t)n))) {
-				err = al_diag_set(d, err, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 		}

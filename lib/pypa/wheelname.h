@@ -31,7 +31,7 @@ struct al_wheelname {
 /* Parse a wheel file name (the basename, not a path or URL). On failure
  * *w is left empty and d says what is wrong, e.g. "invalid wheel file name
  * 'foo-1.0.whl': expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl". */
-al_err al_wheelname_parse(struct al_wheelname *w, const char *filename, struct al_diag *d);
+AL_MUST_CHECK al_err al_wheelname_parse(struct al_wheelname *w, const char *filename, struct al_diag *d);
 void al_wheelname_release(struct al_wheelname *w);
 
 struct al_sdistname {
@@ -45,7 +45,7 @@ struct al_sdistname {
 
 /* Parse NAME-VERSION.tar.gz or NAME-VERSION.zip, split at the last '-';
  * NAME must be a valid project name. */
-al_err al_sdistname_parse(struct al_sdistname *s, const char *filename, struct al_diag *d);
+AL_MUST_CHECK al_err al_sdistname_parse(struct al_sdistname *s, const char *filename, struct al_diag *d);
 void al_sdistname_release(struct al_sdistname *s);
 
 /* Loose version check shared with the other file-name parsers. */

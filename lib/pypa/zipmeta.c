@@ -156,7 +156,7 @@ al_err al_zip_member_data(const unsigned char *buf, size_t len, const struct al_
 		if (m->csize != m->usize)
 			return al_diag_set(d, AL_EINVALID, "stored METADATA with two sizes");
 		if ((err = al_buf_add(out, buf + start, (size_t)m->csize)))
-			return al_diag_set(d, err, "out of memory");
+			return al_oom(d);
 		return AL_OK;
 	}
 	{
@@ -169,7 +169,7 @@ al_err al_zip_member_data(const unsigned char *buf, size_t len, const struct al_
 			return al_diag_set(d, AL_ENOMEM, "cannot start zlib");
 		if ((err = al_buf_grow(out, (size_t)m->usize + 1))) {
 			inflateEnd(&z);
-			return al_diag_set(d, err, "out of memory");
+			return al_oom(d);
 		}
 		z.next_in = (unsigned char *)(uintptr_t)(buf + start);
 		z.avail_in = (uInt)m->csize;

@@ -22,7 +22,7 @@ struct al_zip_cd {
 
 /* Find the end of central directory in the last bytes of a file of size
  * total; tail holds bytes [total - len, total). */
-al_err al_zip_find_cd(const unsigned char *tail, size_t len, uint64_t total, struct al_zip_cd *out,
+AL_MUST_CHECK al_err al_zip_find_cd(const unsigned char *tail, size_t len, uint64_t total, struct al_zip_cd *out,
                       struct al_diag *d);
 
 struct al_zip_member {
@@ -34,13 +34,13 @@ struct al_zip_member {
 /* In a central directory, the wheel's top-level "<name>.dist-info/METADATA"
  * of a file of size total: a member whose local header and data do not lie
  * inside the file is refused (AL_EINVALID). */
-al_err al_zip_find_metadata(const unsigned char *cd, size_t len, uint64_t total,
+AL_MUST_CHECK al_err al_zip_find_metadata(const unsigned char *cd, size_t len, uint64_t total,
                             struct al_zip_member *out, struct al_diag *d);
 
 /* Given bytes starting at the member's local header, append its
  * uncompressed data to out (checking sizes; at most max bytes).
  * AL_ENOTFOUND (with *need set) when buf is too short: fetch *need bytes. */
-al_err al_zip_member_data(const unsigned char *buf, size_t len, const struct al_zip_member *m,
+AL_MUST_CHECK al_err al_zip_member_data(const unsigned char *buf, size_t len, const struct al_zip_member *m,
                           size_t max, struct al_buf *out, uint64_t *need, struct al_diag *d);
 
 #endif

@@ -10,19 +10,19 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "store/db.h"
 #include "core/hash.h"
-#include "net/httpcache.h"
-#include "resolve/index.h"
 #include "core/mem.h"
+#include "core/url.h"
+#include "net/httpcache.h"
+#include "net/remotezip.h"
 #include "pypa/metadata.h"
 #include "pypa/names.h"
-#include "net/remotezip.h"
 #include "pypa/simple.h"
-#include "store/store-internal.h"
 #include "pypa/wheel.h"
 #include "pypa/wheelname.h"
-#include "core/url.h"
+#include "resolve/index.h"
+#include "store/db.h"
+#include "store/store-internal.h"
 
 #define PAGE_MAX ((size_t)64 << 20)
 #define META_MAX ((size_t)16 << 20)
@@ -95,14 +95,14 @@ static al_err add_link(struct al_simple_page *pg, size_t *alloc, const char *url
 	struct al_simple_file *f;
 
 	if (AL_GROW(pg->files, *alloc, pg->nfiles + 1))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	f = &pg->files[pg->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->size = -1;
 	if (!(f->url = al_strdup(url)) || !(f->filename = al_strdup(name))) {
 		al_free(f->url);
 		al_free(f->filename);
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	pg->nfiles++;
 	return AL_OK;
@@ -115,7 +115,7 @@ static al_err load_links(struct al_index *ix, struct al_diag *d)
 	al_err err = AL_OK;
 
 	if (!(pg = al_calloc(1, sizeof(*pg))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	ix->links = pg;
 	for (i = 0; i < ix->o.nfind && !err; i++) {
 		const char *src = ix->o.find_links[i];
@@ -133,7 +133,7 @@ static al_err load_links(struct al_index *ix, struct al_diag *d)
 				if (e->d_name[0] == '.')
 					continue;
 				if (al_buf_addf(&u, "file://%s/%s", dir, e->d_name))
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					err = al_oom(d);
 				else
 					err = add_link(pg, &alloc, u.buf, e->d_name, d);
 				al_buf_release(&u);
@@ -159,7 +159,7 @@ static al_err load_links(struct al_index *ix, struct al_diag *d)
 			for (k = 0; !err && lp && k < lp->nfiles; k++) {
 				struct al_simple_file *f = &pg->files[pg->nfiles - lp->nfiles + k];
 				if (lp->files[k].sha256 && !(f->sha256 = al_strdup(lp->files[k].sha256)))
-					err = al_diag_set(d, AL_ENOMEM, "out of memory");
+					err = al_oom(d);
 			}
 			al_simple_page_free(lp);
 			al_http_resp_release(&resp);
@@ -181,7 +181,7 @@ static al_err merge_links(struct al_index *ix, struct proj *p, struct al_diag *d
 	if (!ix->links || !ix->links->nfiles)
 		return AL_OK;
 	if (!p->page && !(p->page = al_calloc(1, sizeof(*p->page))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	alloc = p->page->nfiles;
 	for (i = 0; i < ix->links->nfiles && !err; i++) {
 		const struct al_simple_file *f = &ix->links->files[i];
@@ -196,7 +196,7 @@ static al_err merge_links(struct al_index *ix, struct proj *p, struct al_diag *d
 			err = add_link(p->page, &alloc, f->url, f->filename, d);
 			if (!err && f->sha256 &&
 			    !(p->page->files[p->page->nfiles - 1].sha256 = al_strdup(f->sha256)))
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 		}
 		al_wheelname_release(&wn);
 		al_sdistname_release(&sn);
@@ -218,7 +218,7 @@ static al_err page_url(struct al_index *ix, struct proj *p, struct al_diag *d)
 	al_free(p->url);
 	p->url = NULL;
 	if (al_buf_addf(&u, "%s%s%s/", base, base[strlen(base) - 1] == '/' ? "" : "/", p->name))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	p->url = al_buf_detach(&u, NULL);
 	return AL_OK;
 }
@@ -351,14 +351,14 @@ static struct proj *find_proj(struct al_index *ix, const char *name, bool create
 	if (!create)
 		return NULL;
 	if (AL_GROW(ix->projs, ix->aprojs, ix->nprojs + 1) || !(p = al_calloc(1, sizeof(*p)))) {
-		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		*err = al_oom(d);
 		return NULL;
 	}
 	p->ix = ix;
 	al_buf_init(&p->body);
 	if (!(p->name = al_strdup(name))) {
 		al_free(p);
-		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		*err = al_oom(d);
 		return NULL;
 	}
 	ix->projs[ix->nprojs++] = p;
@@ -464,7 +464,7 @@ static al_err meta_from_text(struct fmeta *m, const char *text, size_t len, stru
 	}
 	if (!(dm = al_calloc(1, sizeof(*dm)))) {
 		al_metadata_release(&md);
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	dm->name = md.name;
 	dm->version = md.version;
@@ -508,7 +508,7 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 
 	m->state = ST_DONE;
 	if (!path) {
-		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		m->err = al_oom(&m->diag);
 		return;
 	}
 	m->err = m->sdist ? al_sdist_pkginfo_file(path, &b, &m->diag)
@@ -532,7 +532,7 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 	if (!m->err)
 		m->err = meta_from_text(m, b.buf, b.len, &m->diag);
 	if (!m->err && sidecar && !(m->meta->sha256 = al_strdup(mhex)))
-		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		m->err = al_oom(&m->diag);
 	al_buf_release(&b);
 	if (!m->err)
 		speculate_meta(m->ix, m->meta);
@@ -560,7 +560,7 @@ static void sidecar_done(void *ctx, struct al_http_resp *resp)
 		return;
 	if (!(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 	    !(m->meta->sha256 = al_strdup(hex)))
-		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		m->err = al_oom(&m->diag);
 	al_buf_release(&m->body);
 	if (!m->err)
 		speculate_meta(m->ix, m->meta);
@@ -662,7 +662,7 @@ static bool sidecar_cached(struct al_index *ix, struct fmeta *m)
 	if (!(m->err = al_httpcache_body(ix->o.store, &row, META_MAX, &m->body, &m->diag)) &&
 	    !(m->err = meta_from_text(m, m->body.buf, m->body.len, &m->diag)) &&
 	    !(m->meta->sha256 = al_strdup(row.sha256)))
-		m->err = al_diag_set(&m->diag, AL_ENOMEM, "out of memory");
+		m->err = al_oom(&m->diag);
 	al_buf_release(&m->body);
 	al_httpcache_row_release(&row);
 	return true;
@@ -739,7 +739,7 @@ static struct fmeta *find_meta(struct al_index *ix, const char *name, const stru
 		if (!strcmp(ix->metas[i]->url, f->url))
 			return ix->metas[i];
 	if (AL_GROW(ix->metas, ix->ametas, ix->nmetas + 1) || !(m = al_calloc(1, sizeof(*m)))) {
-		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		*err = al_oom(d);
 		return NULL;
 	}
 	ix->metas[ix->nmetas++] = m;
@@ -751,13 +751,13 @@ static struct fmeta *find_meta(struct al_index *ix, const char *name, const stru
 	if (!(m->name = al_strdup(name)) || !(m->url = al_strdup(f->url)) ||
 	    !(m->filename = al_strdup(f->filename)) || (f->sha256 && !(m->sha256 = al_strdup(f->sha256))) ||
 	    (f->metadata_sha256 && !(m->meta_sha256 = al_strdup(f->metadata_sha256)))) {
-		*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		*err = al_oom(d);
 		return NULL;
 	}
 	if (f->has_metadata) {
 		struct al_buf u = AL_BUF_INIT;
 		if (al_buf_addf(&u, "%s.metadata", f->url)) {
-			*err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			*err = al_oom(d);
 			return NULL;
 		}
 		m->meta_url = al_buf_detach(&u, NULL);
@@ -919,7 +919,7 @@ al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct
 	*out = ix;
 	return AL_OK;
 oom:
-	err = al_diag_set(d, AL_ENOMEM, "out of memory");
+	err = al_oom(d);
 fail:
 	al_index_free(ix);
 	return err;

@@ -32,7 +32,7 @@ struct al_index_opts {
 	bool offline;
 };
 
-al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d);
+AL_MUST_CHECK al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d);
 void al_index_free(struct al_index *ix);
 const struct al_provider *al_index_provider(struct al_index *ix);
 /* Statistics, for -v and benchmarks. */

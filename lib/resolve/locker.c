@@ -16,32 +16,39 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "store/bundle.h"
 #include "core/hash.h"
+#include "core/mem.h"
+#include "core/url.h"
 #include "hub/hub.h"
 #include "net/http.h"
 #include "net/httpcache.h"
-#include "resolve/index.h"
-#include "spec/lock.h"
-#include "core/mem.h"
 #include "pypa/names.h"
 #include "pypa/reqfile.h"
-#include "resolve/resolve.h"
 #include "pypa/tags.h"
-#include "core/url.h"
+#include "resolve/index.h"
+#include "resolve/resolve.h"
+#include "spec/lock.h"
+#include "store/bundle.h"
 
-char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l)
+al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l, char **why,
+                     struct al_diag *d)
 {
 	struct al_buf b = AL_BUF_INIT;
+	al_err err = AL_OK;
 
+	*why = NULL;
 	if (!l->manifest_sha256 || strcmp(l->manifest_sha256, m->sha256))
-		al_buf_addf(&b, "the manifest changed since the lock was written");
+		err = al_buf_addf(&b, "the manifest changed since the lock was written");
 	else if (strcmp(l->bundle, m->bundle))
-		al_buf_addf(&b, "the lock is for bundle '%s', the manifest names '%s'", l->bundle,
-		            m->bundle);
-	if (!b.len)
-		return NULL;
-	return al_buf_detach(&b, NULL);
+		err = al_buf_addf(&b, "the lock is for bundle '%s', the manifest names '%s'", l->bundle,
+		                  m->bundle);
+	if (err) {
+		al_buf_release(&b);
+		return al_oom(d);
+	}
+	if (b.len)
+		*why = al_buf_detach(&b, NULL);
+	return AL_OK;
 }
 
 al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
@@ -55,8 +62,8 @@ al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
 	al_err err = AL_OK;
 	size_t i, k;
 
-	if ((*why = al_lock_stale(m, l)) || !l->nrepos)
-		return AL_OK;
+	if ((err = al_lock_stale(m, l, why, d)) || *why || !l->nrepos)
+		return err;
 	if ((err = al_hub_token(m->hub.token_env, &token, d)) || (err = al_http_new(&http, &ho, d)))
 		goto out;
 	hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
@@ -64,7 +71,7 @@ al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
 	hopts.token_env = m->hub.token_env;
 	if ((err = al_hub_new(&hub, http, s, &hopts, d)))
 		goto out;
-	for (k = 0; k < m->nmodels + m->ndatasets && !*why; k++) {
+	for (k = 0; k < m->nmodels + m->ndatasets && !*why && !err; k++) {
 		bool model = k < m->nmodels;
 		const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
 		struct al_lock_repo now = { 0 };
@@ -72,16 +79,18 @@ al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
 			continue; /* a commit cannot move */
 		if ((err = al_hub_lock(hub, model ? "model" : "dataset", spec, &now, d)))
 			goto out;
-		for (i = 0; i < l->nrepos; i++) {
+		for (i = 0; i < l->nrepos && !*why && !err; i++) {
 			const struct al_lock_repo *r = &l->repos[i];
 			struct al_buf b = AL_BUF_INIT;
 			if (strcmp(r->repo, now.repo) || strcmp(r->type, now.type) ||
 			    strcmp(r->revision ? r->revision : "main", spec->revision ? spec->revision : "main") ||
 			    !strcmp(r->commit, now.commit))
 				continue;
-			al_buf_addf(&b, "%s %s: '%s' now points to %.12s, the lock has %.12s", r->type, r->repo,
-			            r->revision ? r->revision : "main", now.commit, r->commit);
-			*why = al_buf_detach(&b, NULL);
+			if (al_buf_addf(&b, "%s %s: '%s' now points to %.12s, the lock has %.12s", r->type,
+			                r->repo, r->revision ? r->revision : "main", now.commit, r->commit))
+				err = al_oom(d);
+			else
+				*why = al_buf_detach(&b, NULL);
 		}
 		al_lock_repo_release(&now);
 	}
@@ -157,7 +166,7 @@ static al_err target_name(const struct al_target *t, const struct al_lock *l, ch
 	return AL_OK;
 oom:
 	al_buf_release(&b);
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return al_oom(d);
 }
 
 static al_err strv_dup(char ***out, size_t *n, char *const *v, size_t cnt, struct al_diag *d)
@@ -166,10 +175,10 @@ static al_err strv_dup(char ***out, size_t *n, char *const *v, size_t cnt, struc
 
 	*n = 0;
 	if (!(*out = al_calloc(cnt + 1, sizeof(char *))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (i = 0; i < cnt; i++, (*n)++)
 		if (!((*out)[i] = al_strdup(v[i])))
-			return al_diag_set(d, AL_ENOMEM, "out of memory");
+			return al_oom(d);
 	return AL_OK;
 }
 
@@ -189,7 +198,7 @@ static void hash_done(void *ctx, struct al_http_resp *resp)
 		return;
 	}
 	if (!(h->x->sha256 = al_strdup(resp->sha256)))
-		h->err = al_diag_set(&h->diag, AL_ENOMEM, "out of memory");
+		h->err = al_oom(&h->diag);
 	h->x->size = (int64_t)resp->bytes;
 }
 
@@ -202,7 +211,7 @@ static al_err complete_hashes(struct al_store *s, struct al_http *http, struct a
 	al_err err = AL_OK;
 
 	if (!(fills = al_calloc(t->ndists + 1, sizeof(*fills))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (i = 0; i < t->ndists && !err; i++) {
 		struct al_lock_dist *x = &t->dists[i];
 		struct al_http_req req = AL_HTTP_REQ_INIT;
@@ -221,7 +230,7 @@ static al_err complete_hashes(struct al_store *s, struct al_http *http, struct a
 			if (!(err = al_url_local_path(x->url, &path, d)) &&
 			    !(err = al_store_add_file(s, path, NULL, AL_SIZE_UNKNOWN, hex, d)) &&
 			    !(x->sha256 = al_strdup(hex)))
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 			al_free(path);
 			continue;
 		}
@@ -325,7 +334,7 @@ oom_or_err:
 	if (err)
 		goto out;
 oom:
-	err = al_diag_set(d, AL_ENOMEM, "out of memory");
+	err = al_oom(d);
 out:
 	al_index_free(ix);
 	al_free(reqs);
@@ -345,11 +354,11 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 
 	*out = NULL;
 	if (!(l = al_calloc(1, sizeof(*l))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	l->version = 1;
 	if (!(l->bundle = al_strdup(m->bundle)) || !(l->manifest_sha256 = al_strdup(m->sha256)) ||
 	    !(l->targets = al_calloc(m->python.ntargets + 1, sizeof(*l->targets)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
@@ -371,7 +380,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		hopts.token_env = m->hub.token_env;
 		err = al_hub_new(&hub, http, s, &hopts, d);
 		if (!err && !(l->repos = al_calloc(m->nmodels + m->ndatasets + 1, sizeof(*l->repos))))
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 		for (k = 0; !err && k < m->nmodels + m->ndatasets; k++) {
 			bool model = k < m->nmodels;
 			const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
@@ -481,7 +490,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	for (i = 0; i < l->ntargets; i++)
 		total += 2 * l->targets[i].ndists; /* files and their metadata sidecars */
 	if (!(items = al_calloc(total + 1, sizeof(*items)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	ho.parallel = o->parallel;
@@ -545,7 +554,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			if (dup)
 				continue;
 			if (al_buf_addf(&url, "%.*s.metadata", (int)strcspn(x->url, "#"), x->url)) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 			{

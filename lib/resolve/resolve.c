@@ -25,14 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/lock.h"
-#include "spec/lockcheck.h"
 #include "core/mem.h"
 #include "pypa/names.h"
 #include "pypa/pep440.h"
 #include "pypa/pep508.h"
-#include "resolve/resolve.h"
 #include "pypa/wheelname.h"
+#include "resolve/resolve.h"
+#include "spec/lock.h"
+#include "spec/lockcheck.h"
 
 #define DEFAULT_MAX_STEPS 200000
 
@@ -111,6 +111,7 @@ struct rs {
 	unsigned long steps;
 	struct al_buf why;               /* the deepest conflict seen */
 	size_t why_depth;
+	bool why_oom;       /* an explanation could not be written */
 };
 
 /* ---- projects ---------------------------------------------------------------- */
@@ -146,12 +147,12 @@ static al_err add_pkg(struct rs *r, const char *name, size_t *out)
 		return AL_OK;
 	}
 	if (AL_GROW(r->pkgs, r->apkgs, r->npkgs + 1))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	p = &r->pkgs[r->npkgs];
 	memset(p, 0, sizeof(*p));
 	p->pinned = -1;
 	if (!(p->name = al_strdup(name)))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	p->upgrade = r->o->upgrade_all || in_list(r->o->upgrade, r->o->nupgrade, name);
 	if (r->o->previous && !p->upgrade)
 		for (k = 0; k < r->o->previous->ndists; k++)
@@ -247,7 +248,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 				al_wheelname_release(&wn);
 				al_sdistname_release(&sn);
 				al_version_release(&v);
-				return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+				return al_oom(r->d);
 			}
 			rv = &p->vers[p->nvers++];
 			memset(rv, 0, sizeof(*rv));
@@ -318,21 +319,21 @@ static al_err add_crit(struct rs *r, const struct al_requirement *req, long pare
 	if ((err = add_pkg(r, req->norm_name, &pi)))
 		return err;
 	if (AL_GROW(r->crits, r->acrits, r->ncrits + 1))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	r->crits[r->ncrits++] = (struct crit){ pi, req, parent };
 	r->pkgs[pi].required = true;
 	for (i = 0; i < req->nextras; i++) {
 		char *e = al_name_normalize(req->extras[i]);
 		struct pkg *p = &r->pkgs[pi];
 		if (!e)
-			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			return al_oom(r->d);
 		if (has_extra(p, e)) {
 			al_free(e);
 			continue;
 		}
 		if (AL_GROW(p->extras, p->aextras, p->nextras + 1)) {
 			al_free(e);
-			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			return al_oom(r->d);
 		}
 		p->extras[p->nextras++] = e;
 		*changed = true;
@@ -396,7 +397,7 @@ static al_err compute(struct rs *r)
 		if (!yes)
 			continue;
 		if (AL_GROW(r->crits, r->acrits, r->ncrits + 1))
-			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			return al_oom(r->d);
 		r->crits[r->ncrits++] = (struct crit){ (size_t)pi, &r->cons[i], -2 };
 	}
 	return AL_OK;
@@ -440,7 +441,7 @@ static al_err viable(struct rs *r, size_t pi, size_t **out, size_t *n, bool *use
 				exact = true;
 		}
 	if (!(v = al_calloc(p->nvers + 1, sizeof(*v))))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	for (pass = 0; pass < 3 && !cnt; pass++) {
 		bool pre = allow_pre || pass >= 1, yanked = pass == 2;
 		if (pass == 2 && !exact)
@@ -472,68 +473,79 @@ static al_err viable(struct rs *r, size_t pi, size_t **out, size_t *n, bool *use
 
 /* ---- explanations ---------------------------------------------------------------- */
 
-static void describe_parent(struct rs *r, long parent, struct al_buf *b)
+static al_err describe_parent(struct rs *r, long parent, struct al_buf *b)
 {
+	const struct level *l;
+
 	if (parent == -1)
-		al_buf_addstr(b, "the manifest");
-	else if (parent == -2)
-		al_buf_addstr(b, "a constraint");
-	else {
-		const struct level *l = &r->levels[parent];
-		al_buf_addf(b, "%s %s", r->pkgs[l->pkg].name, r->pkgs[l->pkg].vers[l->order[l->cur]].vstr);
-	}
+		return al_buf_addstr(b, "the manifest");
+	if (parent == -2)
+		return al_buf_addstr(b, "a constraint");
+	l = &r->levels[parent];
+	return al_buf_addf(b, "%s %s", r->pkgs[l->pkg].name, r->pkgs[l->pkg].vers[l->order[l->cur]].vstr);
 }
+
+/* In explain_pkg: the first failed append stops the rest; the explanation is
+ * then dropped and the resolution reports out of memory (r->why_oom). */
+#define ADD(call) (e = e ? e : (call))
 
 static void explain_pkg(struct rs *r, size_t pi, const char *headline)
 {
 	struct pkg *p = &r->pkgs[pi];
 	struct al_buf b = AL_BUF_INIT;
 	size_t i, shown = 0;
+	al_err e = AL_OK;
 
 	if (r->why.len && r->nlevels < r->why_depth)
 		return; /* keep the deepest explanation */
-	al_buf_addf(&b, "cannot resolve the requirements for target %s:\n  %s\n",
-	            r->o->target_name ? r->o->target_name : "?", headline);
+	ADD(al_buf_addf(&b, "cannot resolve the requirements for target %s:\n  %s\n",
+	            r->o->target_name ? r->o->target_name : "?", headline));
 	for (i = 0; i < r->ncrits; i++) {
 		if (r->crits[i].pkg != pi)
 			continue;
-		al_buf_addf(&b, "    %s%s  (required by ", p->name,
-		            r->crits[i].req->specifier ? r->crits[i].req->specifier : "");
-		describe_parent(r, r->crits[i].parent, &b);
-		al_buf_addstr(&b, ")\n");
+		ADD(al_buf_addf(&b, "    %s%s  (required by ", p->name,
+		            r->crits[i].req->specifier ? r->crits[i].req->specifier : ""));
+		ADD(describe_parent(r, r->crits[i].parent, &b));
+		ADD(al_buf_addstr(&b, ")\n"));
 	}
 	if (p->missing) {
-		al_buf_addf(&b, "  no index has a project named '%s'\n", p->name);
+		ADD(al_buf_addf(&b, "  no index has a project named '%s'\n", p->name));
 	} else if (!p->nvers) {
-		al_buf_addf(&b, "  the index lists no distribution files for '%s'\n", p->name);
+		ADD(al_buf_addf(&b, "  the index lists no distribution files for '%s'\n", p->name));
 	} else {
-		al_buf_addstr(&b, "  versions available:");
+		ADD(al_buf_addstr(&b, "  versions available:"));
 		for (i = 0; i < p->nvers && shown < 12; i++, shown++)
-			al_buf_addf(&b, " %s", p->vers[i].vstr);
+			ADD(al_buf_addf(&b, " %s", p->vers[i].vstr));
 		if (p->nvers > 12)
-			al_buf_addstr(&b, " ...");
-		al_buf_addch(&b, '\n');
+			ADD(al_buf_addstr(&b, " ..."));
+		ADD(al_buf_addch(&b, '\n'));
 		shown = 0;
 		for (i = 0; i < p->nvers && shown < 8; i++) {
 			const struct rver *v = &p->vers[i];
 			if (v->file && !v->bad && !v->yanked)
 				continue;
-			al_buf_addf(&b, "  skipped %s %s: %s\n", p->name, v->vstr,
-			            v->bad || !v->file ? v->skip : "yanked");
+			ADD(al_buf_addf(&b, "  skipped %s %s: %s\n", p->name, v->vstr,
+			            v->bad || !v->file ? v->skip : "yanked"));
 			shown++;
 		}
 		if (!r->o->prereleases)
 			for (i = 0; i < p->nvers; i++)
 				if (p->vers[i].pre && p->vers[i].file) {
-					al_buf_addstr(&b, "  (pre-releases are not considered unless a specifier "
-					                  "names one or prereleases: true)\n");
+					ADD(al_buf_addstr(&b, "  (pre-releases are not considered unless a specifier "
+					                  "names one or prereleases: true)\n"));
 					break;
 				}
+	}
+	if (e) {
+		al_buf_release(&b);
+		r->why_oom = true;
+		return;
 	}
 	al_buf_release(&r->why);
 	r->why = b;
 	r->why_depth = r->nlevels;
 }
+#undef ADD
 
 /* ---- trying a candidate ---------------------------------------------------------- */
 
@@ -575,11 +587,11 @@ static al_err load_deps(struct rs *r, struct pkg *p, struct rver *v)
 		goto out;
 	}
 	if (m->sha256 && !(v->meta_sha256 = al_strdup(m->sha256))) {
-		err = al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		err = al_oom(r->d);
 		goto out;
 	}
 	if (!(v->deps = al_calloc(m->nrequires_dist + 1, sizeof(*v->deps)))) {
-		err = al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		err = al_oom(r->d);
 		goto out;
 	}
 	for (i = 0; i < m->nrequires_dist; i++) {
@@ -655,7 +667,7 @@ static al_err prefetch(struct rs *r)
 	if (!r->p->prefetch_projects)
 		return AL_OK;
 	if (!(names = al_calloc(r->npkgs + 1, sizeof(*names))))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	for (i = 0; i < r->npkgs; i++)
 		if (r->pkgs[i].required && !r->pkgs[i].loaded)
 			names[n++] = r->pkgs[i].name;
@@ -683,7 +695,7 @@ static al_err choose(struct rs *r, size_t *pi, size_t **order, size_t *norder, b
 		return err;
 	if (!(tnames = al_calloc(r->npkgs + 1, sizeof(*tnames))) ||
 	    !(tfiles = al_calloc(r->npkgs + 1, sizeof(*tfiles)))) {
-		err = al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		err = al_oom(r->d);
 		goto fail;
 	}
 	for (i = 0; i < r->npkgs; i++) {
@@ -732,7 +744,7 @@ static al_err push_level(struct rs *r, size_t pi, size_t *order, size_t n)
 {
 	if (AL_GROW(r->levels, r->alevels, r->nlevels + 1)) {
 		al_free(order);
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	}
 	r->levels[r->nlevels++] = (struct level){ pi, order, n, 0 };
 	return AL_OK;
@@ -797,9 +809,10 @@ static al_err search(struct rs *r)
 		pop_level(r);
 	backtrack:
 		if (!r->nlevels) {
-			if (!r->why.len)
-				al_buf_addstr(&r->why, "no solution");
-			return al_diag_set(r->d, AL_ECONFLICT, "%s", r->why.buf);
+			if (r->why_oom)
+				return al_oom(r->d);
+			return al_diag_set(r->d, AL_ECONFLICT, "%s",
+			                   r->why.len ? r->why.buf : "no solution");
 		}
 		r->pkgs[r->levels[r->nlevels - 1].pkg].pinned = -1;
 		r->levels[r->nlevels - 1].cur++;
@@ -873,7 +886,7 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 	size_t i, k;
 
 	if (!(out->dists = al_calloc(r->nlevels + 1, sizeof(*out->dists))))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	for (i = 0; i < r->nlevels; i++) {
 		struct level *l = &r->levels[i];
 		struct pkg *p = &r->pkgs[l->pkg];
@@ -886,7 +899,7 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		/* a Requires-Python pip ignores (not a specifier set) is left out:
 		 * media would refuse the lock (lib/lockcheck.c) */
 		if (perr == AL_ENOMEM)
-			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			return al_oom(r->d);
 		if (perr)
 			rp = NULL;
 		if (!(x->name = al_strdup(p->name)) || !(x->version = al_strdup(v->vstr)) ||
@@ -894,7 +907,7 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		    (v->file->sha256 && !(x->sha256 = al_strdup(v->file->sha256))) ||
 		    (rp && !(x->requires_python = al_strdup(rp))) ||
 		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))))
-			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			return al_oom(r->d);
 		x->size = v->file->size >= 0 ? v->file->size : AL_SIZE_UNKNOWN;
 		for (k = 0; k < r->ncrits; k++) {
 			const char *who;
@@ -909,7 +922,7 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 				continue;
 			if (AL_GROW(x->required_by, alloc, x->nrequired_by + 1) ||
 			    !(x->required_by[x->nrequired_by] = al_strdup(who)))
-				return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+				return al_oom(r->d);
 			x->nrequired_by++;
 		}
 	}
@@ -922,7 +935,7 @@ static al_err parse_reqs(struct rs *r, const char *const *in, size_t n, struct a
 	size_t i;
 
 	if (!(*out = al_calloc(n + 1, sizeof(**out))))
-		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		return al_oom(r->d);
 	for (i = 0; i < n; i++) {
 		if (al_requirement_parse(&(*out)[i], in[i], r->d))
 			return al_diag_prefix(r->d, "%s '%s': ", what, in[i]);

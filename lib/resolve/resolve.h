@@ -71,7 +71,7 @@ struct al_resolve_opts {
 
 /* Resolve into out (its name and target fields are left to the caller; the
  * distributions are filled, sorted). On failure d explains the conflict. */
-al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
+AL_MUST_CHECK al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
                   struct al_lock_target *out, struct al_diag *d);
 
 void al_dist_meta_free(struct al_dist_meta *m);

@@ -16,11 +16,11 @@
 #include <jansson.h>
 
 #include "core/buf.h"
-#include "core/yamlx.h"
 #include "core/fsutil.h"
+#include "core/mem.h"
+#include "core/yamlx.h"
 #include "spec/lock.h"
 #include "spec/lockjson.h"
-#include "core/mem.h"
 
 static void strv_free(char **v, size_t n)
 {
@@ -287,7 +287,7 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 		return al_diag_set(d, err, "cannot format the lock: %s", al_strerror(err));
 	}
 	*out = al_buf_detach(&b, len);
-	return *out ? AL_OK : al_diag_set(d, AL_ENOMEM, "out of memory");
+	return *out ? AL_OK : al_oom(d);
 }
 
 al_err al_lock_same(const struct al_lock *l, const struct al_lock *prev, bool *same,

@@ -14,6 +14,6 @@ void al_lock_dist_release(struct al_lock_dist *x);
 void al_lock_target_release(struct al_lock_target *t);
 void al_lock_repo_release(struct al_lock_repo *r);
 /* Append s as a YAML double-quoted scalar. */
-al_err al_yaml_quote(struct al_buf *b, const char *s);
+AL_MUST_CHECK al_err al_yaml_quote(struct al_buf *b, const char *s);
 
 #endif

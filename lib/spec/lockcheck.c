@@ -15,10 +15,10 @@
 
 #include "core/buf.h"
 #include "core/hash.h"
-#include "spec/lockcheck.h"
 #include "pypa/names.h"
 #include "pypa/pep440.h"
 #include "pypa/wheelname.h"
+#include "spec/lockcheck.h"
 
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -159,7 +159,7 @@ static al_err bad(struct al_diag *d, const char *where, const char *field, const
 	if (!value)
 		return al_diag_set(d, AL_EINVALID, "%s.%s: %s", where, field, what);
 	if (al_buf_add_safe(&q, value, n > 60 ? 60 : n, 0) || (n > 60 && al_buf_addstr(&q, "...")))
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 	else
 		err = al_diag_set(d, AL_EINVALID, "%s.%s: %s: '%s'", where, field, what, q.buf);
 	al_buf_release(&q);
@@ -187,7 +187,7 @@ static al_err check_filename(const struct al_lock_dist *x, const char *where, st
 	if (err != AL_ENOMEM && name)
 		err = strcmp(name, x->name) ? AL_EINVALID : same_version(version, x->version);
 	if (err == AL_ENOMEM)
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 	else if (!name)
 		err = bad(d, where, "filename", "not a wheel or sdist file name", f);
 	else if (err)
@@ -205,7 +205,7 @@ static al_err check_dist(const struct al_lock_dist *x, const char *where, struct
 	if (!al_name_is_normalized(x->name) || strlen(x->name) > 200)
 		return bad(d, where, "name", "not a normalized project name", x->name);
 	if ((err = version_check(x->version)))
-		return err == AL_ENOMEM ? al_diag_set(d, err, "out of memory")
+		return err == AL_ENOMEM ? al_oom(d)
 		                        : bad(d, where, "version", "not a PEP 440 version in normal form",
 		                              x->version);
 	if ((err = check_filename(x, where, d)))
@@ -213,7 +213,7 @@ static al_err check_dist(const struct al_lock_dist *x, const char *where, struct
 	if (x->url && !al_lock_valid_url(x->url))
 		return bad(d, where, "url", "not a URL", x->url);
 	if (x->requires_python && (err = al_lock_requires_python_check(x->requires_python)))
-		return err == AL_ENOMEM ? al_diag_set(d, err, "out of memory")
+		return err == AL_ENOMEM ? al_oom(d)
 		                        : bad(d, where, "requires_python", "not a version specifier set",
 		                              x->requires_python);
 	for (i = 0; i < x->nrequired_by; i++) {

@@ -18,7 +18,7 @@
 /* Check every field of l (in the order the JSON gave them, before
  * al_lock_sort). Hashes, sizes, repo ids and file paths are checked while
  * parsing (lib/lockjson.c); this checks the rest. */
-al_err al_lock_check_fields(const struct al_lock *l, struct al_diag *d);
+AL_MUST_CHECK al_err al_lock_check_fields(const struct al_lock *l, struct al_diag *d);
 
 /* The pieces, for tests and other readers of locks. */
 bool al_lock_valid_bundle(const char *s);          /* 1-64 of A-Za-z0-9._-, alnum first */
@@ -30,6 +30,6 @@ bool al_lock_valid_version(const char *s);         /* a PEP 440 version in norma
 bool al_lock_valid_requires_python(const char *s); /* a PEP 440 specifier set, one line */
 bool al_lock_valid_url(const char *s);             /* no control characters, no leading '-' */
 /* al_lock_valid_requires_python as AL_OK, AL_EINVALID or AL_ENOMEM. */
-al_err al_lock_requires_python_check(const char *s);
+AL_MUST_CHECK al_err al_lock_requires_python_check(const char *s);
 
 #endif

@@ -13,11 +13,11 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/mem.h"
+#include "core/url.h"
 #include "spec/lock.h"
 #include "spec/lockcheck.h"
 #include "spec/lockjson.h"
-#include "core/mem.h"
-#include "core/url.h"
 
 /* ---- to JSON ------------------------------------------------------------------ */
 
@@ -108,7 +108,7 @@ oom:
 	json_decref(repos);
 oom_root:
 	json_decref(root);
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return al_oom(d);
 }
 
 /* ---- from JSON (hostile) -------------------------------------------------------- */
@@ -141,7 +141,7 @@ static al_err get_str(struct jctx *c, json_t *o, const char *key, bool required,
 		return bad(c, "expected a string without NUL bytes, at most 8192 bytes");
 	}
 	if (!(*out = al_strdup(json_string_value(v))))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	return AL_OK;
 }
 
@@ -173,12 +173,12 @@ static al_err get_strv(struct jctx *c, json_t *o, const char *key, char ***out, 
 	if (!json_is_array(a) || json_array_size(a) > 100000)
 		return bad(c, "expected a list of strings");
 	if (!(*out = al_calloc(json_array_size(a) + 1, sizeof(char *))))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v)))
 			return bad(c, "expected a list of strings");
 		if (!((*out)[i] = al_strdup(json_string_value(v))))
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		(*n)++;
 	}
 	return AL_OK;
@@ -227,7 +227,7 @@ static al_err check_collisions(struct jctx *c, struct al_lock_repo *r)
 	if (r->nfiles < 2)
 		return AL_OK;
 	if (!(v = al_reallocarray(NULL, r->nfiles, sizeof(*v))))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	memcpy(v, r->files, r->nfiles * sizeof(*v));
 	qsort(v, r->nfiles, sizeof(*v), cmp_path_ci);
 	for (i = 1; i < r->nfiles; i++) {
@@ -252,7 +252,7 @@ static al_err check_collisions(struct jctx *c, struct al_lock_repo *r)
 			char *dir = al_strndup(p, (size_t)(s - p));
 			if (!dir) {
 				al_free(v);
-				return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+				return al_oom(c->d);
 			}
 			key.path = dir;
 			if (bsearch(&key, v, r->nfiles, sizeof(*v), cmp_path_ci)) {
@@ -289,7 +289,7 @@ static al_err dist_from_json(struct jctx *c, json_t *o, struct al_lock_dist *x)
 	if (x->url && al_url_has_userinfo(x->url)) {
 		char *clean = al_url_strip_userinfo(x->url);
 		if (!clean)
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		al_free(x->url);
 		x->url = clean;
 	}
@@ -319,7 +319,7 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 		bool okid;
 
 		if (slash && !ns)
-			return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+			return al_oom(c->d);
 		/* namespace/name, one '/': models/<namespace>/<name>/ is one repo's
 		 * alone (a repo "org" could else own models/org/name/) */
 		okid = al_manifest_valid_repo_id(r->repo) && slash && safe_name(ns) &&
@@ -335,7 +335,7 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 	if (!json_is_array(files) || json_array_size(files) > AL_LOCK_MAX_ENTRIES)
 		return bad(c, "files: expected a list");
 	if (!(r->files = al_calloc(json_array_size(files) + 1, sizeof(*r->files))))
-		return al_diag_set(c->d, AL_ENOMEM, "out of memory");
+		return al_oom(c->d);
 	json_array_foreach(files, i, f) {
 		struct al_lock_file *lf = &r->files[i];
 		json_t *lfs;
@@ -373,7 +373,7 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 	if (!json_is_object(j))
 		return bad(&c, "expected an object");
 	if (!(l = al_calloc(1, sizeof(*l))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	l->version = (int)json_integer_value(json_object_get(j, "version"));
 	if (l->version != 1) {
 		err = bad(&c, "unsupported lock version");
@@ -391,7 +391,7 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 	}
 	if (!(l->targets = al_calloc(json_array_size(targets) + 1, sizeof(*l->targets))) ||
 	    !(l->repos = al_calloc(json_array_size(repos) + 1, sizeof(*l->repos)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	json_array_foreach(targets, i, v) {
@@ -413,7 +413,7 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 			goto fail;
 		}
 		if (!(t->dists = al_calloc(json_array_size(dists) + 1, sizeof(*t->dists)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto fail;
 		}
 		json_array_foreach(dists, k, x) {

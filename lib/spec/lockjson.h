@@ -16,7 +16,7 @@
 
 #define AL_LOCK_MAX_ENTRIES 1000000
 
-al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d);
-al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d);
+AL_MUST_CHECK al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d);
 
 #endif

@@ -972,20 +972,20 @@ al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest
 	}
 	if (!(m = al_calloc(1, sizeof(*m))) || !(m->path = al_strdup(path)) ||
 	    !(m->sha256 = al_malloc(AL_SHA256_HEX))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	al_sha256_hex(text.buf, text.len, m->sha256);
 	if ((slash = strrchr(path, '/')) &&
 	    !(c.dir = slash == path ? al_strdup("/") : al_strndup(path, (size_t)(slash - path)))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	walk_top(&c, al_ydoc_root(doc), m);
 	if (!c.oom)
 		apply_defaults(&c, m);
 	if (c.oom)
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 	else if (c.nproblems)
 		err = AL_EINVALID;
 out:

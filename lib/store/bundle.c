@@ -10,10 +10,10 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/mem.h"
+#include "spec/lockjson.h"
 #include "store/bundle.h"
 #include "store/db.h"
-#include "spec/lockjson.h"
-#include "core/mem.h"
 #include "store/store-internal.h"
 
 /* ---- objects ------------------------------------------------------------------ */
@@ -59,7 +59,7 @@ al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct a
 	return AL_OK;
 oom:
 	al_strv_free(v, cnt);
-	return al_diag_set(d, AL_ENOMEM, "out of memory");
+	return al_oom(d);
 }
 
 /* ---- the store's bundles --------------------------------------------------------- */
@@ -79,7 +79,7 @@ al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag
 		goto out;
 	if (!(text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) ||
 	    al_buf_addf(&owner, "bundle:%s", l->bundle)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	for (i = 0; i < nobjs; i++)
@@ -167,7 +167,7 @@ al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_dia
 	while (!(err = al_db_step(db, st, &row, d)) && row) {
 		if (AL_GROW(v, alloc, cnt + 1) ||
 		    !(v[cnt] = al_strdup((const char *)sqlite3_column_text(st, 0)))) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			break;
 		}
 		cnt++;

@@ -13,26 +13,26 @@
 /* Open (and create, unless rdonly) the database at path: WAL, foreign keys,
  * a busy timeout so that a second process waits for the writer, and the
  * schema migrated forward to the newest version. */
-al_err al_db_open(sqlite3 **out, const char *path, bool rdonly, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_open(sqlite3 **out, const char *path, bool rdonly, struct al_diag *d);
 void al_db_close(sqlite3 *db);
 int al_db_schema_version(void);
 
 /* Report the connection's last error: "what: sqlite message". */
-al_err al_db_error(sqlite3 *db, const char *what, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_error(sqlite3 *db, const char *what, struct al_diag *d);
 
-al_err al_db_exec(sqlite3 *db, const char *sql, struct al_diag *d);
-al_err al_db_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_exec(sqlite3 *db, const char *sql, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, struct al_diag *d);
 /* Step: AL_OK with *row = true/false, or an error. */
-al_err al_db_step(sqlite3 *db, sqlite3_stmt *st, bool *row, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_step(sqlite3 *db, sqlite3_stmt *st, bool *row, struct al_diag *d);
 /* Step a statement that returns no rows, then reset it. */
-al_err al_db_run(sqlite3 *db, sqlite3_stmt *st, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_run(sqlite3 *db, sqlite3_stmt *st, struct al_diag *d);
 
 /* BEGIN IMMEDIATE (take the write lock now) / COMMIT / ROLLBACK. */
-al_err al_db_begin(sqlite3 *db, struct al_diag *d);
-al_err al_db_commit(sqlite3 *db, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_begin(sqlite3 *db, struct al_diag *d);
+AL_MUST_CHECK al_err al_db_commit(sqlite3 *db, struct al_diag *d);
 void al_db_rollback(sqlite3 *db);
 
 /* Single-value queries: AL_ENOTFOUND when no row. */
-al_err al_db_query_int(sqlite3 *db, int64_t *out, struct al_diag *d, const char *sql, ...);
+AL_MUST_CHECK al_err al_db_query_int(sqlite3 *db, int64_t *out, struct al_diag *d, const char *sql, ...);
 
 #endif

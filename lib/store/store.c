@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "store/db.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/mem.h"
+#include "store/db.h"
 #include "store/store-internal.h"
 
 struct al_store {
@@ -146,7 +146,7 @@ static al_err create_db(const char *dir, const char *tmpdir, const char *path, s
 	int fd;
 
 	if (al_buf_addf(&tmp, "%s/airlock.db-XXXXXX", tmpdir))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	if ((fd = mkostemp(tmp.buf, O_CLOEXEC)) < 0) {
 		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO,
 		                  "cannot create a file in '%s': %s", tmpdir, strerror(errno));
@@ -189,12 +189,12 @@ al_err al_store_open(struct al_store **out, const char *dir, unsigned flags, str
 
 	*out = NULL;
 	if (!(s = al_calloc(1, sizeof(*s))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	s->lockfd = -1;
 	s->rdonly = flags & AL_STORE_RDONLY;
 	if (!(s->dir = al_strdup(dir)) || !(s->tmpdir = al_path_join(dir, "tmp")) ||
 	    !(s->blobdir = al_path_join(dir, "blobs/sha256"))) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	if (stat(dir, &st) < 0) {
@@ -212,7 +212,7 @@ al_err al_store_open(struct al_store **out, const char *dir, unsigned flags, str
 		if ((err = al_mkdir_p(s->blobdir, 0755, d)) || (err = al_mkdir_p(s->tmpdir, 0700, d)))
 			goto fail;
 		if ((err = al_buf_addf(&path, "%s/lock", dir))) {
-			err = al_diag_set(d, err, "out of memory");
+			err = al_oom(d);
 			goto fail;
 		}
 		s->lockfd = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -231,7 +231,7 @@ al_err al_store_open(struct al_store **out, const char *dir, unsigned flags, str
 		al_buf_reset(&path);
 	}
 	if ((err = al_buf_addf(&path, "%s/airlock.db", dir))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	if (s->rdonly && access(path.buf, F_OK) < 0) {
@@ -306,14 +306,14 @@ al_err al_blob_writer_new(struct al_store *s, struct al_blob_writer **out,
 		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256 in lowercase hex",
 		                   expect_sha256);
 	if (!(w = al_calloc(1, sizeof(*w))))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	w->fd = -1;
 	w->store = s;
 	w->expect_size = expect_size;
 	if (expect_sha256)
 		memcpy(w->expect, expect_sha256, AL_SHA256_HEX);
 	if ((err = al_buf_addf(&path, "%s/blob-XXXXXX", s->tmpdir))) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto fail;
 	}
 	w->fd = mkostemp(path.buf, O_CLOEXEC);
@@ -344,7 +344,7 @@ al_err al_blob_writer_new_staged(struct al_store *s, struct al_blob_writer **out
 	if (!((*out)->stagedir = al_strdup(stagedir))) {
 		al_blob_writer_abort(*out);
 		*out = NULL;
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	}
 	return AL_OK;
 }
@@ -359,7 +359,7 @@ al_err al_store_adopt(struct al_store *s, const char *stagedir, const char *hex,
 	if (!al_is_hex(hex, 64))
 		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256", hex);
 	if (al_buf_addf(&src, "%s/%s", stagedir, hex) || blob_path(s, hex, &dst)) {
-		err = al_diag_set(d, AL_ENOMEM, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	if (rename(src.buf, dst.buf) < 0) {
@@ -403,7 +403,7 @@ al_err al_store_sync_blobdirs(struct al_store *s, struct al_diag *d)
 			continue;
 		al_buf_reset(&p);
 		if (al_buf_addf(&p, "%s/%s", s->blobdir, e->d_name))
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 		else
 			err = al_fsync_dir(p.buf, d);
 	}
@@ -585,7 +585,7 @@ static al_err writer_read_fd(struct al_blob_writer *w, int fd, struct al_diag *d
 
 	writer_start_async(w, d);
 	if (!w->async && !(buf = al_malloc(WRITER_SLOT_SIZE)))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	for (;;) {
 		struct writer_slot *slot = w->async ? writer_slot_acquire(w) : NULL;
 		char *p = slot ? slot->buf : buf;
@@ -673,7 +673,7 @@ al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_
 	else
 		err = blob_path(s, hex, &dst);
 	if (err) {
-		err = al_diag_set(d, err, "out of memory");
+		err = al_oom(d);
 		goto out;
 	}
 	if (!w->stagedir && al_store_has(s, hex))
@@ -770,7 +770,7 @@ al_err al_store_open_blob(struct al_store *s, const char *hex, int *fd_out, stru
 	if (!al_is_hex(hex, 64))
 		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256", hex);
 	if (blob_path(s, hex, &p))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	*fd_out = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (*fd_out < 0)
 		err = al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO,
@@ -810,7 +810,7 @@ al_err al_store_rehash(struct al_store *s, const char *hex, struct al_diag *d)
 	if (!al_is_hex(hex, 64))
 		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256", hex);
 	if (blob_path(s, hex, &p))
-		return al_diag_set(d, AL_ENOMEM, "out of memory");
+		return al_oom(d);
 	err = rehash_path(p.buf, hex, NULL, d);
 	al_buf_release(&p);
 	if (err)
@@ -940,7 +940,7 @@ static al_err collect_items(struct al_store *s, struct verify_item **out, size_t
 	while (!(err = al_db_step(s->db, st, &row, d)) && row) {
 		const char *hex = (const char *)sqlite3_column_text(st, 0);
 		if (AL_GROW(items, alloc, n + 1)) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		snprintf(items[n].hex, sizeof(items[n].hex), "%s", hex ? hex : "");
@@ -960,7 +960,7 @@ static al_err collect_items(struct al_store *s, struct verify_item **out, size_t
 			continue;
 		al_buf_reset(&sub);
 		if (al_buf_addf(&sub, "%s/%s", s->blobdir, e->d_name)) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto out;
 		}
 		if (!(dir = opendir(sub.buf)))
@@ -975,7 +975,7 @@ static al_err collect_items(struct al_store *s, struct verify_item **out, size_t
 			if (nrec && bsearch(&key, items, nrec, sizeof(*items), item_cmp))
 				continue; /* (no records: items may be NULL, which bsearch must not get) */
 			if (AL_GROW(items, alloc, n + 1)) {
-				err = al_diag_set(d, AL_ENOMEM, "out of memory");
+				err = al_oom(d);
 				goto out;
 			}
 			items[n] = key;
@@ -1107,7 +1107,7 @@ al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out, s
 	size_t alloc = 0;
 	while (!(err = al_db_step(s->db, sel, &row, d)) && row) {
 		if (AL_GROW(items, alloc, n + 1)) {
-			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			err = al_oom(d);
 			goto rollback;
 		}
 		snprintf(items[n].hex, sizeof(items[n].hex), "%s", sqlite3_column_text(sel, 0));

@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "net/http.h"
-#include "hub/hub.h"
-#include "spec/lock.h"
 #include "core/mem.h"
+#include "hub/hub.h"
+#include "net/http.h"
+#include "spec/lock.h"
 
 static void progress(void *ctx, uint64_t bytes)
 {

@@ -12,11 +12,11 @@
 
 #include "airlock.h"
 #include "core/buf.h"
-#include "store/bundle.h"
-#include "spec/lockjson.h"
 #include "core/fsutil.h"
-#include "spec/lock.h"
 #include "core/mem.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-bundle-XXXXXX";

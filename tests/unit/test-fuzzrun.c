@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "media/media.h"
 #include "core/mem.h"
+#include "media/media.h"
 #include "mirror/serve.h"
 #include "tap.h"
 

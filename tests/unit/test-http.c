@@ -16,8 +16,8 @@
 #include "airlock.h"
 #include "core/buf.h"
 #include "core/hash.h"
-#include "net/http.h"
 #include "core/mem.h"
+#include "net/http.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-http-XXXXXX";

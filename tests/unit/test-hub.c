@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "hub/hub.h"
 #include "core/mem.h"
+#include "hub/hub.h"
 #include "tap.h"
 
 static char *fixture(const char *name)

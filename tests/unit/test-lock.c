@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/mem.h"
 #include "spec/lock.h"
 #include "spec/lockjson.h"
-#include "core/mem.h"
 #include "tap.h"
 
 static char **strv(const char *a, const char *b)

@@ -20,20 +20,20 @@
 
 #include "airlock.h"
 #include "core/buf.h"
-#include "net/httphdr.h"
-#include "hub/hub.h"
-#include "spec/lock.h"
-#include "spec/lockjson.h"
 #include "core/mem.h"
-#include "pypa/metadata.h"
+#include "hub/hub.h"
 #include "media/minisign.h"
+#include "net/httphdr.h"
+#include "pypa/metadata.h"
 #include "pypa/pep440.h"
 #include "pypa/pep508.h"
 #include "pypa/reqfile.h"
 #include "pypa/simple.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
 #include "tap.h"
-#include "pypa/wheelname.h"
 #include "core/yamlx.h"
+#include "pypa/wheelname.h"
 
 /* No parser here makes anywhere near this many allocations on its input. */
 #define SWEEP_MAX 200000

@@ -16,9 +16,9 @@
 
 #include "airlock.h"
 #include "core/buf.h"
-#include "store/bundle.h"
-#include "spec/lockjson.h"
 #include "core/mem.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-publish-XXXXXX";

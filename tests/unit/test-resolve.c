@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "spec/lock.h"
 #include "core/mem.h"
 #include "pypa/names.h"
 #include "resolve/resolve.h"
+#include "spec/lock.h"
 #include "tap.h"
 
 struct tproj {

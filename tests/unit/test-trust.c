@@ -8,8 +8,8 @@
 
 #include "airlock.h"
 #include "core/buf.h"
-#include "store/db.h"
 #include "media/minisign.h"
+#include "store/db.h"
 #include "store/store-internal.h"
 #include "tap.h"
 #include "media/trust.h"
