@@ -1,6 +1,6 @@
 /*
  * env.c: `airlock env`, the client settings for a published tree in a
- * shell's syntax (lib/env.c computes them).
+ * shell's syntax (lib/mirror/env.c computes them).
  */
 #include "config.h"
 
@@ -103,7 +103,7 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 		return cli_usage("env", "unexpected argument '%s'", argv[optind]);
 	if (!root == !url)
 		return cli_usage("env", "give one of --root DIR or --url URL");
-	/* insertion order is kept: the order lib/env.c gives */
+	/* insertion order is kept: the order lib/mirror/env.c gives */
 	if (!(vars = json_object())) {
 		cli_error("out of memory");
 		return EXIT_FAILURE_;

@@ -1,7 +1,7 @@
 /*
- * httphdr-fuzzer.c: libFuzzer harness for lib/httphdr.c. The input is fed
+ * httphdr-fuzzer.c: libFuzzer harness for lib/net/httphdr.c. The input is fed
  * as a whole header block, then to each single-value parser, then (as a C
- * string) to the userinfo stripper of lib/url.c. Seeds: fixtures/fuzz/httphdr/.
+ * string) to the userinfo stripper of lib/core/url.c. Seeds: fixtures/fuzz/httphdr/.
  */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /*
- * hub-tree-fuzzer: the Hub's JSON listings (lib/hub.c). The input goes to
+ * hub-tree-fuzzer: the Hub's JSON listings (lib/hub/hub.c). The input goes to
  * al_hub_parse_tree and to al_hub_parse_info (with and without siblings);
  * whatever is accepted passes al_hub_check_files or is refused, and every
  * file that comes out has a safe path and sane hashes and sizes.

@@ -1,5 +1,5 @@
 /*
- * lock-fuzzer.c: airlock.lock files (YAML through lib/yamlx.c, then the
+ * lock-fuzzer.c: airlock.lock files (YAML through lib/core/yamlx.c, then the
  * checks of al_lock_from_json, which also guard media contents). A lock that
  * loads must format and load back to the same bytes.
  */

@@ -1,6 +1,6 @@
 /*
  * tar-volume-fuzzer.c: a media volume's tar stream through import's entry
- * checks (lib/import.c, read_volume). The input becomes vol-0001.tar of a
+ * checks (lib/media/import.c, read_volume). The input becomes vol-0001.tar of a
  * media directory in /tmp whose airlock-media.json is fixed except for the
  * volume's size and sha256 (so every input gets past the size check and an
  * intact one can pass); a stand-in verifier accepts the manifest. Import

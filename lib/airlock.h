@@ -82,7 +82,7 @@ al_err al_oom(struct al_diag *d);
 const char *al_version(void);
 
 /* Text from media, the network or an old ledger made safe to print on a
- * terminal or to write as one log line (lib/buf.c): valid UTF-8 is kept;
+ * terminal or to write as one log line (lib/core/buf.c): valid UTF-8 is kept;
  * C0 controls, DEL, C1 controls (U+0080..U+009F) and bytes that are not
  * valid UTF-8 become \n, \r, \t, \xNN or \u00NN, so no escape sequence,
  * carriage return or newline gets through. With AL_SAFE_LINES a newline
@@ -184,7 +184,7 @@ AL_MUST_CHECK al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_
                    struct al_diag *d);
 
 /* ---- the manifest (docs/manifest.md) ------------------------------- */
-/* lib/manifest.c; the reference is docs/manifest.md. */
+/* lib/spec/manifest.c; the reference is docs/manifest.md. */
 
 struct al_strlist {
 	char **v;
@@ -252,7 +252,7 @@ bool al_manifest_valid_repo_id(const char *id);
 bool al_manifest_valid_platform(const char *tag);
 
 /* ---- the lock (docs/lock.md) ------------------------------------------ */
-/* lib/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
+/* lib/spec/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
 
 struct al_lock_dist {
 	char *name;            /* PEP 503 normalized project name */
@@ -305,11 +305,11 @@ struct al_lock {
 };
 
 void al_lock_free(struct al_lock *l);
-/* The bundles a store holds (lib/bundle.c): names sorted, and each one's lock. */
+/* The bundles a store holds (lib/store/bundle.c): names sorted, and each one's lock. */
 AL_MUST_CHECK al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
 AL_MUST_CHECK al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
                      struct al_diag *d);
-/* Free n strings of v, then v (lib/mem.c). */
+/* Free n strings of v, then v (lib/core/mem.c). */
 void al_strv_free(char **v, size_t n);
 /* Serialise deterministically (sorted, stable, every string quoted). */
 AL_MUST_CHECK al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);
@@ -326,7 +326,7 @@ AL_MUST_CHECK al_err al_lock_same(const struct al_lock *l, const struct al_lock 
 void al_lock_sort(struct al_lock *l);
 
 /* ---- packaging and resolution ------------------------------------------ */
-/* lib/locker.c: from a manifest to a lock, and from a lock to the store. */
+/* lib/resolve/locker.c: from a manifest to a lock, and from a lock to the store. */
 
 struct al_manifest;
 
@@ -386,7 +386,7 @@ AL_MUST_CHECK al_err al_fetch(struct al_store *s, const struct al_lock *l, const
 /* ---- the Hub ------------------------------------------------------------ */
 
 /* ---- media -------------------------------------------------------------- */
-/* lib/media.c: export on the connected side, verify and import on the other. */
+/* lib/media/media.c: export on the connected side, verify and import on the other. */
 
 struct al_signer;
 struct al_verifier;
@@ -446,7 +446,7 @@ AL_MUST_CHECK al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, co
                       void *ctx, struct al_diag *d);
 
 /* Secrets (passphrases) in libsodium guarded memory, wiped when freed.
- * lib/secmem.c. The buffer holds cap bytes plus a NUL. */
+ * lib/media/secmem.c. The buffer holds cap bytes plus a NUL. */
 #define AL_SECRET_MAX 1023 /* the longest passphrase, as minisign's */
 struct al_secret;
 AL_MUST_CHECK al_err al_secret_new(struct al_secret **out, size_t cap, struct al_diag *d);
@@ -466,7 +466,7 @@ bool al_secret_equal(const struct al_secret *a, const struct al_secret *b);
  * AL_EINVALID when the source is empty (end of file at once). */
 AL_MUST_CHECK al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct al_diag *d);
 
-/* Key pairs in minisign's formats (lib/minisign.c, docs/keys.md). */
+/* Key pairs in minisign's formats (lib/media/minisign.c, docs/keys.md). */
 #define AL_KEYID_LEN 17 /* 16 uppercase hex digits and a NUL, as minisign prints */
 #define AL_KEYGEN_UNENCRYPTED 0x1    /* -W: no passphrase, kdf "\0\0" */
 #define AL_KEYGEN_FORCE 0x2          /* replace existing files (atomically) */
@@ -491,7 +491,7 @@ AL_MUST_CHECK al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_
 void al_minisign_key_free(struct al_mkey *k);
 
 /* Public keys whose signatures import accepts: the store's trusted_keys
- * table (lib/trust.c). */
+ * table (lib/media/trust.c). */
 struct al_trusted_key {
 	char key_id[AL_KEYID_LEN];
 	char public_key[57];   /* base64, as `minisign -P` takes it */
@@ -515,7 +515,7 @@ AL_MUST_CHECK al_err al_trust_remove(struct al_store *s, const char *id_or_path,
                        struct al_diag *d);
 
 /* ---- publish and serve --------------------------------------------------- */
-/* lib/publish.c */
+/* lib/mirror/publish.c */
 
 struct al_publish_opts {
 	const char *out_dir;        /* becomes a symlink to the current generation */
@@ -534,7 +534,7 @@ struct al_publish_summary {
 AL_MUST_CHECK al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
-/* lib/serve.c: the read-only HTTP server over a published tree (docs/serve.md). */
+/* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/serve.md). */
 
 struct al_serve;
 
@@ -577,7 +577,7 @@ const char *al_serve_url(const struct al_serve *srv);
 /* Stop (in-flight connections are closed) and free; NULL-safe. */
 void al_serve_stop(struct al_serve *srv);
 
-/* lib/env.c: the settings pip and Hugging Face clients need to use a
+/* lib/mirror/env.c: the settings pip and Hugging Face clients need to use a
  * published tree, either served (is_url: "http://host:port") or on disk
  * (DIR, made absolute; it must be a published tree). cb gets each
  * name/value pair in a fixed order. */

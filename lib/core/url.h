@@ -1,6 +1,6 @@
 /*
- * url.h: URL handling through libcurl's URL API (CURLU). Only lib/url.c and
- * lib/http.c include curl.h.
+ * url.h: URL handling through libcurl's URL API (CURLU). Only lib/core/url.c and
+ * lib/net/http.c include curl.h.
  */
 #ifndef AL_URL_H
 #define AL_URL_H

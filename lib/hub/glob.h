@@ -1,5 +1,5 @@
 /*
- * glob.h: shell-style patterns (lib/glob.c), as the Hub client's include and
+ * glob.h: shell-style patterns (lib/hub/glob.c), as the Hub client's include and
  * exclude lists use them (docs/hub.md, docs/manifest.md).
  *
  * A pattern is matched as Python's fnmatch.fnmatchcase, which

@@ -10,7 +10,7 @@
  * gives its sha256. Fetch: queue store-sink downloads of .../resolve/{commit}
  * /{path}, each checked by the store against the locked sha256 and size.
  *
- * All JSON goes through jansson here; HTTP through lib/http.c.
+ * All JSON goes through jansson here; HTTP through lib/net/http.c.
  */
 #include "config.h"
 

@@ -66,7 +66,7 @@ AL_MUST_CHECK al_err al_hub_new(struct al_hub **out, struct al_http *http, struc
 void al_hub_free(struct al_hub *hub);
 
 /* Lock one repo: type is "model" or "dataset". Fills *out (released with
- * al_lock_repo_release, lib/lock.h; left empty on failure): the revision as
+ * al_lock_repo_release, lib/spec/lock.h; left empty on failure): the revision as
  * asked, the commit, and the files kept by spec's include/exclude, sorted by
  * path. Every file has its size and sha256 (LFS: the Hub's lfs.oid; regular
  * files are downloaded into the store now and hashed, checked against their

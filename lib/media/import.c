@@ -1,7 +1,7 @@
 /*
  * import.c: verify and import signed media (the isolated side). The order of
  * checks, and why the store changes only at the very end, is described at
- * the top of lib/media.c and in docs/media.md.
+ * the top of lib/media/media.c and in docs/media.md.
  */
 #include "config.h"
 

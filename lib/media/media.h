@@ -44,7 +44,7 @@ struct al_verifier {
 };
 
 /* Parse and check the bytes of an airlock-media.json as import does (the
- * same code: lib/import.c), without a store or a signature: every field,
+ * same code: lib/media/import.c), without a store or a signature: every field,
  * every lock in contents, and the bundles list against the contents.
  * AL_EVERIFY for bad JSON, AL_EINVALID / AL_EUNSUPPORTED for bad fields. */
 AL_MUST_CHECK al_err al_media_manifest_check(const char *buf, size_t len, struct al_diag *d);

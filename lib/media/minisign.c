@@ -1,6 +1,6 @@
 /*
  * minisign.c: minisign-compatible keys and signatures over libsodium (the
- * formats are in minisign.h). With lib/secmem.c, the only file that
+ * formats are in minisign.h). With lib/media/secmem.c, the only file that
  * includes sodium.h; libsodium's 0/-1 returns stop here.
  *
  * Secret material (the SeckeyStruct, scrypt output, the base64 text of an

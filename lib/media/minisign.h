@@ -205,7 +205,7 @@ AL_MUST_CHECK al_err al_minisign_verify_fd(const struct al_mpub *const *keys, si
                              struct al_mverified *out, struct al_diag *d);
 void al_minisign_verified_release(struct al_mverified *v);
 
-/* ---- callbacks for media (lib/media.h's struct al_signer / al_verifier) ---- */
+/* ---- callbacks for media (lib/media/media.h's struct al_signer / al_verifier) ---- */
 /* al_signer.sign with ctx = the unlocked struct al_mkey: an "ED" signature
  * with minisign's default untrusted comment. */
 AL_MUST_CHECK al_err al_minisign_signer_sign(void *ctx, const void *msg, size_t len,

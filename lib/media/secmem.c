@@ -1,6 +1,6 @@
 /*
  * secmem.c: the libsodium secure-memory adapter (see secmem.h). With
- * lib/minisign.c, the only file that includes sodium.h.
+ * lib/media/minisign.c, the only file that includes sodium.h.
  */
 #include "config.h"
 

@@ -4,21 +4,21 @@
  * airlock.h, "publish and serve"; serve.h has the pure parsers the unit test
  * and fuzz/serve-request-fuzzer.c call).
  *
- *   lib/serve.c         the libmicrohttpd daemon and its lifecycle: listening,
+ *   lib/mirror/serve.c         the libmicrohttpd daemon and its lifecycle: listening,
  *                       accept policy and per-client limits, request deadlines
  *                       and the reaper, strict framing, the access log; the
  *                       request path split, the responses every part uses,
  *                       and dispatch to the three below
- *   lib/serve-files.c   static files beneath the generation: opening (openat2
+ *   lib/mirror/serve-files.c   static files beneath the generation: opening (openat2
  *                       or the walk), Range, ETag, Last-Modified, sendfile,
  *                       directory listings
- *   lib/serve-simple.c  the PEP 503/691 pages: content negotiation, the simple
+ *   lib/mirror/serve-simple.c  the PEP 503/691 pages: content negotiation, the simple
  *                       index, the project pages, redirects to a trailing '/'
- *   lib/serve-hub.c     the Hub API: info, tree, paths-info, refs, resolve
+ *   lib/mirror/serve-hub.c     the Hub API: info, tree, paths-info, refs, resolve
  *
  * struct req carries the request's MHD_Connection, and every handler returns
  * enum MHD_Result (MHD_NO drops the connection), so this header includes
- * microhttpd.h and all four files see it; only lib/serve.c calls the daemon
+ * microhttpd.h and all four files see it; only lib/mirror/serve.c calls the daemon
  * itself (start, stop, options, connection notifications). The functions
  * here are hidden from libairlock's dynamic symbol table.
  */
@@ -56,7 +56,7 @@
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_BIN "application/octet-stream"
 
-/* A connection and its request deadline (see the top of lib/serve.c). */
+/* A connection and its request deadline (see the top of lib/mirror/serve.c). */
 struct conn {
 	struct conn *prev, *next;
 	int fd;
@@ -113,7 +113,7 @@ struct rpath {
 
 #pragma GCC visibility push(hidden)
 
-/* ---- lib/serve.c: the request path --------------------------------------------------- */
+/* ---- lib/mirror/serve.c: the request path --------------------------------------------------- */
 
 /* Decimal digits into *v; false on overflow or no digits. */
 bool serve_parse_u64(const char *s, size_t n, uint64_t *v);
@@ -124,7 +124,7 @@ bool serve_no_slashes(const struct rpath *p, size_t from, size_t to);
 /* Segments [from, to) joined with '/' onto b. */
 AL_MUST_CHECK al_err serve_join_segs(struct al_buf *b, const struct rpath *p, size_t from, size_t to);
 
-/* ---- lib/serve.c: responses ---------------------------------------------------------- */
+/* ---- lib/mirror/serve.c: responses ---------------------------------------------------------- */
 
 /* Queue resp (NULL: out of memory, MHD_NO) and record status, type and
  * length for the access log. hdrs: name, value pairs ending with a NULL
@@ -147,7 +147,7 @@ enum MHD_Result serve_hub_error(struct req *r, unsigned status, const char *code
 /* 200 with j as compact JSON; steals j. */
 enum MHD_Result serve_reply_json(struct req *r, json_t *j, const char *const *hdrs);
 
-/* ---- lib/serve-simple.c -------------------------------------------------------------- */
+/* ---- lib/mirror/serve-simple.c -------------------------------------------------------------- */
 
 /* An ASCII letter or digit. */
 bool serve_name_char(char c);
@@ -157,7 +157,7 @@ AL_MUST_CHECK al_err serve_url_escape(struct al_buf *b, const char *s, const cha
 /* /simple/ and /simple/<project>/ */
 enum MHD_Result serve_route_simple(struct req *r, const struct rpath *p);
 
-/* ---- lib/serve-files.c --------------------------------------------------------------- */
+/* ---- lib/mirror/serve-files.c --------------------------------------------------------------- */
 
 /* Open rel beneath the generation directory; never resolves outside it. */
 int serve_open_beneath(int dir, const char *rel, int flags);
@@ -177,7 +177,7 @@ void serve_free_names(char **v, size_t n);
 /* /wheels/<file>, /requirements/<file>, /models/<path>, /datasets/<path> */
 enum MHD_Result serve_route_files(struct req *r, const struct rpath *p);
 
-/* ---- lib/serve-hub.c ----------------------------------------------------------------- */
+/* ---- lib/mirror/serve-hub.c ----------------------------------------------------------------- */
 
 /* /api/{models,datasets}/<repo>[/...] */
 enum MHD_Result serve_route_api(struct req *r, const struct rpath *p, const char *url);

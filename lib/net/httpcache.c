@@ -1,7 +1,7 @@
 /*
  * httpcache.c: the HTTP cache in the store (httpcache.h): the http_cache
  * table's rows, read, written and turned into blobs. Owns that table; the
- * store's gc keeps the blobs it names (lib/store.c).
+ * store's gc keeps the blobs it names (lib/store/store.c).
  */
 #include "config.h"
 

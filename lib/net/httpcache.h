@@ -1,5 +1,5 @@
 /*
- * httpcache.h: the HTTP cache in the store (lib/httpcache.c, the
+ * httpcache.h: the HTTP cache in the store (lib/net/httpcache.c, the
  * http_cache table): a response kept under its URL with its validators
  * (ETag, Last-Modified) and Content-Type, its body either inline (index
  * pages, metadata sidecars: checked against their sha256 when read back) or

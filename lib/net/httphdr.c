@@ -1,6 +1,6 @@
 /*
  * httphdr.c: HTTP response header parsers (see httphdr.h). No curl here:
- * lib/http.c feeds the lines curl hands it.
+ * lib/net/http.c feeds the lines curl hands it.
  */
 #include "config.h"
 

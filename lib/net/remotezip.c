@@ -1,8 +1,8 @@
 /*
  * remotezip.c: one member of a remote zip, the METADATA of a wheel, read
  * with HTTP range requests (remotezip.h): the request sequence and its
- * fallbacks. The zip format itself is lib/zipmeta.c; the index client
- * (lib/index.c) decides when to read this way.
+ * fallbacks. The zip format itself is lib/pypa/zipmeta.c; the index client
+ * (lib/resolve/index.c) decides when to read this way.
  */
 #include "config.h"
 

@@ -1,9 +1,9 @@
 /*
  * remotezip.h: the METADATA of a remote wheel read with HTTP range requests
- * (lib/remotezip.c), so that a large wheel need not be downloaded to be
+ * (lib/net/remotezip.c), so that a large wheel need not be downloaded to be
  * resolved: the zip's last 64 KiB (the end of central directory, and most
  * often the whole directory), the central directory when it starts earlier,
- * then the METADATA member, parsed by lib/zipmeta.c. At most four requests
+ * then the METADATA member, parsed by lib/pypa/zipmeta.c. At most four requests
  * after the first; a server that ignores Range, or a zip this cannot read,
  * ends in "fall back" (the caller downloads the whole file).
  */

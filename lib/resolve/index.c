@@ -584,7 +584,7 @@ static void file_done(void *ctx, struct al_http_resp *resp)
 	meta_from_blob(m, resp->sha256);
 }
 
-/* ---- METADATA out of a remote wheel, with range requests (lib/remotezip.c) ---------- */
+/* ---- METADATA out of a remote wheel, with range requests (lib/net/remotezip.c) ---------- */
 
 static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d);
 

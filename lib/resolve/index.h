@@ -1,15 +1,15 @@
 /*
- * index.h: the package index client, a resolver provider (lib/resolve.h).
+ * index.h: the package index client, a resolver provider (lib/resolve/resolve.h).
  *
  * Pages come from the first index that has a project (the index URL, then
  * the extra index URLs, in order: an extra index is consulted only for
  * projects the first lacks, so a public index cannot shadow a private one
  * with a same-named project), merged with the files of the find-links
- * sources. Pages and metadata are cached in the store (lib/httpcache.h)
+ * sources. Pages and metadata are cached in the store (lib/net/httpcache.h)
  * and revalidated with ETag / Last-Modified; offline, the cache alone
  * answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
  * checked), else from the wheel itself: read with range requests when it is
- * large (lib/remotezip.h), or downloaded into the store so that fetch never
+ * large (lib/net/remotezip.h), or downloaded into the store so that fetch never
  * downloads it again.
  */
 #ifndef AL_INDEX_H

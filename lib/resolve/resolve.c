@@ -897,7 +897,7 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		al_err perr = rp ? al_lock_requires_python_check(rp) : AL_OK;
 
 		/* a Requires-Python pip ignores (not a specifier set) is left out:
-		 * media would refuse the lock (lib/lockcheck.c) */
+		 * media would refuse the lock (lib/spec/lockcheck.c) */
 		if (perr == AL_ENOMEM)
 			return al_oom(r->d);
 		if (perr)

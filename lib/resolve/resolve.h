@@ -4,7 +4,7 @@
  * The resolver is pure logic over a provider that knows projects (their
  * files, from index pages) and distributions (their core metadata). The
  * network, caching and parallel prefetching live in the provider
- * (lib/index.c); tests use an in-memory one.
+ * (lib/resolve/index.c); tests use an in-memory one.
  */
 #ifndef AL_RESOLVE_H
 #define AL_RESOLVE_H

@@ -3,7 +3,7 @@
  *
  * Each grammar is what the locker itself writes, so a lock airlock made
  * always passes: names are PEP 503 normal forms, versions PEP 440 normal
- * forms (str(Version)), python_version and implementation what lib/tags.c
+ * forms (str(Version)), python_version and implementation what lib/pypa/tags.c
  * accepts, platforms what the manifest accepts, revisions git ref names as
  * the manifest takes them. None of them admits a control character, a
  * newline or a leading '-'.

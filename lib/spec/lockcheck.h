@@ -17,7 +17,7 @@
 
 /* Check every field of l (in the order the JSON gave them, before
  * al_lock_sort). Hashes, sizes, repo ids and file paths are checked while
- * parsing (lib/lockjson.c); this checks the rest. */
+ * parsing (lib/spec/lockjson.c); this checks the rest. */
 AL_MUST_CHECK al_err al_lock_check_fields(const struct al_lock *l, struct al_diag *d);
 
 /* The pieces, for tests and other readers of locks. */

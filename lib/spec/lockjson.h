@@ -1,8 +1,8 @@
 /*
- * lockjson.h: the lock's JSON form (lib/lockjson.c).
+ * lockjson.h: the lock's JSON form (lib/spec/lockjson.c).
  *
  * The store keeps each bundle's lock as this JSON, media carry it, and
- * airlock.lock is read through it (lib/lock.c turns the YAML into JSON
+ * airlock.lock is read through it (lib/spec/lock.c turns the YAML into JSON
  * first). Locks read from JSON are hostile input (media cross the gap):
  * al_lock_from_json checks every name, path, hash and size before anything
  * else sees them, and returns the lock in canonical order (al_lock_sort).

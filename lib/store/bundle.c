@@ -1,6 +1,6 @@
 /*
  * bundle.c: bundles in the store: a lock per name, kept as canonical JSON
- * (lib/lockjson.c) in the bundles table, with a reference from
+ * (lib/spec/lockjson.c) in the bundles table, with a reference from
  * "bundle:<name>" to every blob it needs (al_lock_objects), so gc keeps them.
  */
 #include "config.h"

@@ -2,7 +2,7 @@
  * bundle.h: bundles in the store.
  *
  * A bundle is the pinned content of one manifest: its lock. The store keeps
- * each bundle's lock as canonical JSON (bundles.lock, lib/lockjson.h) and a
+ * each bundle's lock as canonical JSON (bundles.lock, lib/spec/lockjson.h) and a
  * reference from "bundle:<name>" to every blob it needs, so gc keeps them.
  * Media carry the same JSON.
  */
@@ -19,7 +19,7 @@ AL_MUST_CHECK al_err al_lock_objects(const struct al_lock *l, char ***out, size_
  * unless the caller has one open. Every object must be in the store. */
 AL_MUST_CHECK al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag *d);
 
-/* lib/publish.c: would publishing these locks, in this order, give any path
+/* lib/mirror/publish.c: would publishing these locks, in this order, give any path
  * of the published tree two owners (docs/publish.md, "One owner per path")?
  * AL_ECONFLICT naming the path and both owners. Import runs it over the
  * store's bundles that stay and the incoming ones, publish over what it

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lib/hub.c against the fake Hub (tests/helpers/hubserver.py) and a scripted
+# lib/hub/hub.c against the fake Hub (tests/helpers/hubserver.py) and a scripted
 # stub (tests/helpers/hubstub.py), through tests/unit/hub-driver: revisions,
 # paging, patterns, odd names, datasets, auth and its errors, the CDN without
 # Authorization, faults, and hostile listings.

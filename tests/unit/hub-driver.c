@@ -1,5 +1,5 @@
 /*
- * hub-driver: runs lib/hub.c against a Hub for tests/cli/hub-client.sh.
+ * hub-driver: runs lib/hub/hub.c against a Hub for tests/cli/hub-client.sh.
  *
  *   hub-driver lock  STORE ENDPOINT TYPE REPO REV [options]
  *   hub-driver fetch STORE ENDPOINT TYPE REPO REV [options] [--lock-store DIR]

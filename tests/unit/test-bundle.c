@@ -1,4 +1,4 @@
-/* lib/bundle.c through its interface: safe published paths, the blobs a
+/* lib/store/bundle.c through its interface: safe published paths, the blobs a
  * lock needs, a lock's repo files refused when two would land on one path,
  * and bundles recorded in a store (put, get, names, the references gc
  * keeps). */

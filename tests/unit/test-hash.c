@@ -1,4 +1,4 @@
-/* lib/hash.c through its interface: SHA-256 and SHA-1 against the FIPS 180
+/* lib/core/hash.c through its interface: SHA-256 and SHA-1 against the FIPS 180
  * test vectors, streaming equals one shot, files by descriptor, hex. */
 #include "config.h"
 

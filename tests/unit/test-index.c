@@ -1,4 +1,4 @@
-/* lib/index.c through its provider interface, against the fixture index
+/* lib/resolve/index.c through its provider interface, against the fixture index
  * (tests/helpers/indexserver.py) serving a flat directory of files with
  * PEP 658 sidecars: a project's files with their hashes, metadata from the
  * sidecar, the cache answering offline, and an extra index that cannot

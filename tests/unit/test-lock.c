@@ -53,7 +53,7 @@ static struct al_lock *sample(void)
 	return l;
 }
 
-/* The grammar of the fields publish writes (lib/lockcheck.c): each case sets
+/* The grammar of the fields publish writes (lib/spec/lockcheck.c): each case sets
  * one field of a good lock to a hostile value; the lock is refused with a
  * message naming the field and showing the value escaped. */
 static void fields(void)

@@ -1,4 +1,4 @@
-/* lib/lockcheck.c through its interface: the grammar of each field of a
+/* lib/spec/lockcheck.c through its interface: the grammar of each field of a
  * lock, one predicate at a time (test-lock drives al_lock_check_fields
  * through locks read from JSON). None admits a control character, a
  * newline or a leading '-'. */

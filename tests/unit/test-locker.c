@@ -1,4 +1,4 @@
-/* lib/locker.c through its interface, against the fixture index
+/* lib/resolve/locker.c through its interface, against the fixture index
  * (tests/helpers/indexserver.py): al_lock_stale, al_lock_build (a target
  * resolved, the previous lock's pins kept unless upgraded) and al_fetch
  * (every file into the store, the bundle recorded). */

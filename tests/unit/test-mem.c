@@ -1,4 +1,4 @@
-/* lib/mem.c through its interface: the allocators, overflow checks, al_grow,
+/* lib/core/mem.c through its interface: the allocators, overflow checks, al_grow,
  * and the failure hook the allocation sweeps use. */
 #include "config.h"
 

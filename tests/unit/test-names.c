@@ -1,4 +1,4 @@
-/* lib/names.c through its interface: PEP 503 normalization and PEP 508
+/* lib/pypa/names.c through its interface: PEP 503 normalization and PEP 508
  * name validity. */
 #include "config.h"
 

@@ -2,7 +2,7 @@
  * test-oom.c: the allocation-failure sweep of the parsers (issue 9).
  *
  * For each parser and input: one call without failures must succeed; then
- * allocation 0, 1, 2, ... of the call (as lib/mem.c counts them) is made to
+ * allocation 0, 1, 2, ... of the call (as lib/core/mem.c counts them) is made to
  * fail, one at a time (then with every later one failing too), until a call
  * makes no more allocations than that. Each failing call must return an error
  * (normally AL_ENOMEM), leave its output empty (NULL handles, released

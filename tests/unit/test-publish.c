@@ -1,4 +1,4 @@
-/* lib/publish.c through its interface: al_publish lays out a store's
+/* lib/mirror/publish.c through its interface: al_publish lays out a store's
  * bundles (wheels, index pages, requirements, the plain and Hub trees of a
  * repo) in a generation and switches DIR to it; a second publish replaces
  * it and leaves one generation; a refused publish leaves the tree as it

@@ -1,4 +1,4 @@
-/* lib/secmem.c through its interface: struct al_secret (capacity, length,
+/* lib/media/secmem.c through its interface: struct al_secret (capacity, length,
  * wiping, comparison, reading one line as minisign does) and the guarded
  * allocations (a guard page after the bytes, no access when asked). */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * test-trust.c: lib/trust.c, the store's trusted keys, and verifying with
+ * test-trust.c: lib/media/trust.c, the store's trusted keys, and verifying with
  * the keys it loads.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * test-url.c: lib/url.c, chiefly that userinfo leaves every URL airlock
+ * test-url.c: lib/core/url.c, chiefly that userinfo leaves every URL airlock
  * records or prints (al_url_strip_userinfo), and how it is read when lent
  * to the HTTP engine (al_url_userinfo).
  */

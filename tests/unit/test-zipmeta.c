@@ -1,4 +1,4 @@
-/* lib/zipmeta.c: METADATA out of a wheel the way range reads see it. */
+/* lib/pypa/zipmeta.c: METADATA out of a wheel the way range reads see it. */
 #include "config.h"
 
 #include "core/buf.h"
