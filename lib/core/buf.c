@@ -1,3 +1,7 @@
+/*
+ * buf.c: growable byte buffers with an optional cap (buf.h): appends, formatted
+ * appends, escaping for HTML and for terminals, reading a file or descriptor whole.
+ */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * diag.c: error codes and their names, diagnostics (struct al_diag), the one
+ * out-of-memory message (al_oom), and the version string.
+ */
 #include "config.h"
 
 #include <stdarg.h>

@@ -1,3 +1,8 @@
+/*
+ * fsutil.c: the file system as the store and publish need it (fsutil.h): safe
+ * relative paths, mkdir -p, write-all, fsync of files and directories,
+ * atomic file writes, opening only regular files.
+ */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * hash.c: SHA-256 and SHA-1 over OpenSSL libcrypto (hash.h): streaming
+ * contexts, one-shot digests, hex forms.
+ */
 #include "config.h"
 
 #include <errno.h>

@@ -108,7 +108,11 @@ static int splice_link(int cur, const char *name, char *target, struct al_buf *t
 
 /* One loop over the components, about 95 lines: its state (the directories
  * held open, the links followed, the rest of the path) stays on one stack
- * frame so that every exit goes through `out`, which closes all of it. */
+ * frame so that every exit goes through `out`, which closes all of it.
+ * Over 80 lines: the component-by-component O_NOFOLLOW walk,
+ * with every refusal beside the step it guards; it is the security boundary
+ * of serve and reads best unbroken.
+ */
 int al_serve_open_walk(int dir, const char *rel, int flags)
 {
 	int fds[SEGS_MAX + 1], n = 0, fd = -1, links = 0, err = 0;

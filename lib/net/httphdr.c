@@ -531,6 +531,8 @@ static al_err set_size(int64_t *field, const char *name, const char *p, size_t n
 	return AL_OK;
 }
 
+/* Over 80 lines: one header line dispatched by name; each
+ * header's case is short and they read best side by side. */
 al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, int64_t now,
                          struct al_diag *d)
 {

@@ -197,6 +197,9 @@ static bool field_char(unsigned char c)
 	return c >= 0x21 && c <= 0x7e && c != ':';
 }
 
+/* Over 80 lines: one loop over the header lines (continuations, the field
+ * looked up by name, its value stored), so the email-header rules read in
+ * one place. */
 al_err al_metadata_parse(struct al_metadata *md, const char *buf, size_t len,
                          struct al_diag *d)
 {

@@ -249,7 +249,11 @@ static size_t match_post_label(const char *s, size_t i, size_t len)
 	return 0;
 }
 
-/* Scan a version at the start of s; returns the length matched (0: none). */
+/* Scan a version at the start of s; returns the length matched (0: none).
+ * Over 80 lines: one pass over the string in the order of PEP 440's grammar (epoch,
+ * release, pre, post, dev, local); split, each part would need the cursor
+ * and the flags passed back and forth.
+ */
 static size_t scan_version(const char *s, size_t len, unsigned flags, struct vparts *p)
 {
 	size_t i = 0, j, k;

@@ -160,6 +160,8 @@ static char *prop(xmlNode *n, const char *name)
 	return (char *)xmlGetProp(n, (const xmlChar *)name);
 }
 
+/* Over 80 lines: one walk over libxml2's tree with the
+ * per-anchor checks in order (href, hash fragment, data-* attributes, caps). */
 static al_err parse_html(const char *body, size_t len, const char *page_url,
                          struct al_simple_page *p, struct al_diag *d)
 {

@@ -263,7 +263,10 @@ static bool parse_ver_arch(const char *s, unsigned max_major, unsigned max_minor
 	return true;
 }
 
-/* Expand one platform tag into ts (when not NULL) and describe it. */
+/* Expand one platform tag into ts (when not NULL) and describe it.
+ * Over 80 lines: one case per platform family (manylinux,
+ * musllinux, macOS, Windows, others), each expanded in pip's order.
+ */
 static al_err expand_platform(struct al_tagset *ts, const char *p, struct plat_info *pi,
                               struct al_diag *d)
 {

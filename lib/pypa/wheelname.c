@@ -75,6 +75,9 @@ void al_wheelname_release(struct al_wheelname *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* Over 80 lines: the name is split at its dashes once, then each field
+ * (name, version, build tag, the three tag sets) is checked in order, its
+ * check and message beside it. */
 al_err al_wheelname_parse(struct al_wheelname *w, const char *filename, struct al_diag *d)
 {
 	struct al_wheelname r = AL_WHEELNAME_INIT;

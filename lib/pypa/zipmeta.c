@@ -1,3 +1,8 @@
+/*
+ * zipmeta.c: the end of central directory, the central directory entries and
+ * one member (stored or deflated) of a zip held in memory, for reading a
+ * remote wheel's METADATA from a few ranges (zipmeta.h).
+ */
 #include "config.h"
 
 #include <string.h>

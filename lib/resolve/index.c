@@ -1,3 +1,10 @@
+/*
+ * index.c: the package index client (index.h): project pages from the
+ * indexes and find-links of a target, cached and revalidated (net/httpcache.c),
+ * candidate files filtered for the target, METADATA by PEP 658, range reads
+ * (net/remotezip.c) or download, with look-ahead; it feeds the resolver
+ * through struct al_provider.
+ */
 #include "config.h"
 
 #include <dirent.h>
