@@ -1228,7 +1228,7 @@ static al_err check_seq_ahead(struct import *im)
 	              (long long)(AL_MEDIA_SEQ_AHEAD_MAX / 86400));
 }
 
-/* ---- the phases of an import (docs/reference/media.md, "Import, in order") -------------------- */
+/* ---- the phases of an import (docs/reference/media.md, "Import, in order") ---------- */
 
 /* The trusted keys of a store, plus --trust files, as one verifier. */
 struct import_keys {

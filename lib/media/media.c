@@ -576,7 +576,7 @@ static al_err prepare_out_dir(const char *dir, struct al_diag *d)
 	return AL_OK;
 }
 
-/* ---- the phases of an export (docs/reference/media.md, "Export, in order") -------------------- */
+/* ---- the phases of an export (docs/reference/media.md, "Export, in order") ---------- */
 
 /* What the phases of one export share. */
 struct export {
@@ -854,7 +854,7 @@ oom:
 	return al_oom(ex->d);
 }
 
-/* Step 6: the manifest's text (docs/reference/media.md, "The manifest"), compact with sorted keys. */
+/* Step 6: the manifest's text (docs/reference/media.md, "The manifest"), compact, sorted keys. */
 static al_err export_manifest(struct export *ex, char **text)
 {
 	json_t *jobjs = NULL, *jvols = NULL, *root = NULL;
