@@ -92,7 +92,7 @@ const char *al_version(void);
 #define AL_SAFE_LINES 1u
 char *al_safe_text(const char *s, unsigned flags);
 
-/* ---- the store (docs/store.md) ------------------------------------- */
+/* ---- the store (docs/reference/store.md) ------------------------------------- */
 
 struct al_store;
 
@@ -183,8 +183,8 @@ struct al_gc_result {
 AL_MUST_CHECK al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
                    struct al_diag *d);
 
-/* ---- the manifest (docs/manifest.md) ------------------------------- */
-/* lib/spec/manifest.c; the reference is docs/manifest.md. */
+/* ---- the manifest (docs/reference/manifest.md) ------------------------------- */
+/* lib/spec/manifest.c; the reference is docs/reference/manifest.md. */
 
 struct al_strlist {
 	char **v;
@@ -251,7 +251,7 @@ AL_MUST_CHECK al_err al_manifest_check(struct al_manifest **out, const char *pat
 bool al_manifest_valid_repo_id(const char *id);
 bool al_manifest_valid_platform(const char *tag);
 
-/* ---- the lock (docs/lock.md) ------------------------------------------ */
+/* ---- the lock (docs/reference/lock.md) ------------------------------------------ */
 /* lib/spec/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
 
 struct al_lock_dist {
@@ -466,7 +466,7 @@ bool al_secret_equal(const struct al_secret *a, const struct al_secret *b);
  * AL_EINVALID when the source is empty (end of file at once). */
 AL_MUST_CHECK al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct al_diag *d);
 
-/* Key pairs in minisign's formats (lib/media/minisign.c, docs/keys.md). */
+/* Key pairs in minisign's formats (lib/media/minisign.c, docs/reference/keys.md). */
 #define AL_KEYID_LEN 17 /* 16 uppercase hex digits and a NUL, as minisign prints */
 #define AL_KEYGEN_UNENCRYPTED 0x1    /* -W: no passphrase, kdf "\0\0" */
 #define AL_KEYGEN_FORCE 0x2          /* replace existing files (atomically) */
@@ -534,7 +534,7 @@ struct al_publish_summary {
 AL_MUST_CHECK al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
-/* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/serve.md). */
+/* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/reference/serve.md). */
 
 struct al_serve;
 

@@ -15,7 +15,7 @@
 # (--errors-for-leak-kinds=definite); the suppressions in scripts/valgrind.supp
 # cover third-party library noise only, never our code.
 #
-# With no TEST arguments the default subset runs (docs/reliability-memory.md says
+# With no TEST arguments the default subset runs (docs/reports/reliability-memory.md says
 # why it covers every command and every unit test); --all runs the whole suite
 # (very slow on two cores); TEST arguments run just those (paths as in TESTS).
 set -eu

@@ -26,7 +26,7 @@ AL_MUST_CHECK al_err al_url_host(const char *url, char **out, struct al_diag *d)
 /* url without its userinfo: "https://user:pw@host:8080/x" becomes
  * "https://host:8080/x". Every URL airlock records (lock, store, HTTP cache)
  * or prints (messages, logs, progress) goes through here: credentials live
- * only in memory (al_http_add_credentials, docs/http.md). The authority is
+ * only in memory (al_http_add_credentials, docs/reference/http.md). The authority is
  * what follows "scheme://" up to the first '/', '?' or '#'; its userinfo ends
  * at the last '@' in it, so an unencoded '@' or ':' in a password goes with
  * it (as Python's urlsplit and curl read it), and a bracketed IPv6 host

@@ -1,6 +1,6 @@
 /*
  * glob.h: shell-style patterns (lib/hub/glob.c), as the Hub client's include and
- * exclude lists use them (docs/hub.md, docs/manifest.md).
+ * exclude lists use them (docs/reference/hub.md, docs/reference/manifest.md).
  *
  * A pattern is matched as Python's fnmatch.fnmatchcase, which
  * huggingface_hub's filter_repo_objects uses: '*' matches any run of

@@ -1,5 +1,5 @@
 /*
- * hub.c: the Hugging Face Hub client (hub.h, docs/hub.md).
+ * hub.c: the Hugging Face Hub client (hub.h, docs/reference/hub.md).
  *
  * Lock: GET /api/{type}s/{repo}/revision/{rev} for the commit (skipped for
  * a 40-hex revision), GET .../tree/{commit}?recursive=true&expand=false page

@@ -1,8 +1,8 @@
 /*
- * hub.h: the Hugging Face Hub client (docs/hub.md). Locks a repo (revision
+ * hub.h: the Hugging Face Hub client (docs/reference/hub.md). Locks a repo (revision
  * to commit, file list, include/exclude, every path checked, the sha256 of
  * every file) and queues the downloads of a locked repo on the shared HTTP
- * engine. The protocol is in docs/hub.md.
+ * engine. The protocol is in docs/reference/hub.md.
  *
  *	struct al_hub_opts o = AL_HUB_OPTS_INIT;
  *	o.endpoint = al_hub_endpoint(m->hub.endpoint);

@@ -1,7 +1,7 @@
 /*
  * import.c: verify and import signed media (the isolated side). The order of
  * checks, and why the store changes only at the very end, is described at
- * the top of lib/media/media.c and in docs/media.md.
+ * the top of lib/media/media.c and in docs/reference/media.md.
  */
 #include "config.h"
 
@@ -1198,7 +1198,7 @@ static int64_t last_seq(struct import *im, const char *bundle)
 	return best;
 }
 
-/* seq is the export's unix time (docs/media.md), and rollback protection
+/* seq is the export's unix time (docs/reference/media.md), and rollback protection
  * wants every later medium to carry a larger one: a seq far in the future,
  * INT64_MAX at worst, would block every later medium for good. So seq may
  * run ahead of this machine's clock by at most AL_MEDIA_SEQ_AHEAD_MAX, which
@@ -1228,7 +1228,7 @@ static al_err check_seq_ahead(struct import *im)
 	              (long long)(AL_MEDIA_SEQ_AHEAD_MAX / 86400));
 }
 
-/* ---- the phases of an import (docs/media.md, "Import, in order") -------------------- */
+/* ---- the phases of an import (docs/reference/media.md, "Import, in order") ---------- */
 
 /* The trusted keys of a store, plus --trust files, as one verifier. */
 struct import_keys {
@@ -1488,7 +1488,7 @@ static al_err import_stage_volumes(struct import *im, struct al_media_summary *s
 	return AL_OK;
 }
 
-/* The steps of docs/media.md, "Import, in order", one function each. A refusal takes
+/* The steps of docs/reference/media.md, "Import, in order", one function each. A refusal takes
  * one ledger line (not out of memory, not a usage error, not a lock another process
  * holds); the staging directory is removed unless the commit's database failed. */
 al_err al_media_import(struct al_store *s, const struct al_import_opts *o,

@@ -1,5 +1,5 @@
 /*
- * media.c: export, verify and import of signed media (docs/media.md).
+ * media.c: export, verify and import of signed media (docs/reference/media.md).
  *
  * Export streams objects from the store into pax tar volumes no larger
  * than the volume size (splitting objects larger than a volume into parts),
@@ -576,7 +576,7 @@ static al_err prepare_out_dir(const char *dir, struct al_diag *d)
 	return AL_OK;
 }
 
-/* ---- the phases of an export (docs/media.md, "Export, in order") -------------------- */
+/* ---- the phases of an export (docs/reference/media.md, "Export, in order") ---------- */
 
 /* What the phases of one export share. */
 struct export {
@@ -854,7 +854,7 @@ oom:
 	return al_oom(ex->d);
 }
 
-/* Step 6: the manifest's text (docs/media.md, "The manifest"), compact with sorted keys. */
+/* Step 6: the manifest's text (docs/reference/media.md, "The manifest"), compact, sorted keys. */
 static al_err export_manifest(struct export *ex, char **text)
 {
 	json_t *jobjs = NULL, *jvols = NULL, *root = NULL;
@@ -938,7 +938,7 @@ static al_err export_record(struct export *ex)
 	return AL_OK;
 }
 
-/* The steps of docs/media.md, "Export, in order", one function each. On failure the
+/* The steps of docs/reference/media.md, "Export, in order", one function each. On failure the
  * output directory's media files are removed again. */
 al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
                        struct al_media_summary *sum, struct al_diag *d)

@@ -1,11 +1,11 @@
 /*
- * media.h: signed media for crossing the air gap (docs/media.md).
+ * media.h: signed media for crossing the air gap (docs/reference/media.md).
  *
  *   MEDIA/airlock-media.json          canonical JSON: what the media holds
  *   MEDIA/airlock-media.json.minisig  minisign signature (prehashed "ED")
  *   MEDIA/vol-0001.tar ...            pax tar volumes of objects/sha256/<hex>
  *
- * The layout of airlock-media.json is described in docs/media.md and
+ * The layout of airlock-media.json is described in docs/reference/media.md and
  * schema/airlock-media.schema.json.
  */
 #ifndef AL_MEDIA_H
@@ -23,7 +23,7 @@
 #define AL_MEDIA_MIN_VOLUME ((uint64_t)32 << 10)
 #define AL_MEDIA_MAX_VOLUMES 9999
 /* Import refuses a seq more than this many seconds ahead of the isolated
- * side's clock (docs/media.md "seq and the clock"): seq is the export's unix
+ * side's clock (docs/reference/media.md "seq and the clock"): seq is the export's unix
  * time, and a far-future seq would block every later medium (rollback). */
 #define AL_MEDIA_SEQ_AHEAD_MAX ((int64_t)7 * 86400)
 

@@ -3,7 +3,7 @@
  * libsodium alone, byte for byte as minisign 0.11/0.12 does (so that keys
  * and signatures move freely between airlock and stock minisign). All the
  * on-disk formats are defined here; every parser takes (buf, len) and
- * treats the bytes as hostile. See docs/keys.md.
+ * treats the bytes as hostile. See docs/reference/keys.md.
  *
  * Text files are lines ending in '\n' (a '\r' before it is dropped);
  * base64 is the standard alphabet with padding, one value per line.

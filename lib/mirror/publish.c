@@ -1,5 +1,5 @@
 /*
- * publish.c: lay out the published tree (docs/publish.md).
+ * publish.c: lay out the published tree (docs/reference/publish.md).
  *
  *   DIR/wheels/<file>                 flat --find-links directory; <file>.metadata sidecars
  *   DIR/simple/index.html             PEP 503 root; DIR/simple/<name>/index.html and
@@ -178,7 +178,7 @@ static al_err seen_add(struct pub *p, const char *hex, const struct stat *st)
 	return AL_OK;
 }
 
-/* Open blob hex for publishing (docs/publish.md, "Blobs"): never through a
+/* Open blob hex for publishing (docs/reference/publish.md, "Blobs"): never through a
  * symbolic link and without blocking, only a regular file of the size the
  * store recorded; and when something else links to the file (st_nlink > 1:
  * the published generations do, but so would an outside file hard-linked into

@@ -1,5 +1,5 @@
 /*
- * serve-files.c: the static files of `airlock serve` (docs/serve.md):
+ * serve-files.c: the static files of `airlock serve` (docs/reference/serve.md):
  * /wheels/, /requirements/, /models/ and /datasets/, and every file the PEP
  * 503 pages and the Hub API answer with. It owns opening beneath the
  * request's generation (openat2 RESOLVE_BENEATH, or al_serve_open_walk

@@ -1,6 +1,6 @@
 /*
  * serve-hub.c: the Hugging Face Hub API of `airlock serve` for HF_ENDPOINT
- * clients (docs/serve.md): /api/{models,datasets}/<repo> info and
+ * clients (docs/reference/serve.md): /api/{models,datasets}/<repo> info and
  * revision/<rev>, tree/<rev>[/<path>] with paging, paths-info (POST), refs,
  * and /[datasets/]<repo>/resolve/<rev>/<path> downloads, all from the hub
  * API data publish wrote into the generation.

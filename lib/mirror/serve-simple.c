@@ -1,5 +1,5 @@
 /*
- * serve-simple.c: the PEP 503/691 pages of `airlock serve` (docs/serve.md):
+ * serve-simple.c: the PEP 503/691 pages of `airlock serve` (docs/reference/serve.md):
  * content negotiation by the Accept header, /simple/ and /simple/<project>/
  * as HTML or JSON, the redirect to a name's normalized form and trailing
  * '/', project-name normalization and URL escaping for the links.

@@ -1,6 +1,6 @@
 /*
  * serve.c: `airlock serve`, the read-only HTTP server over a published tree
- * (docs/serve.md): the libmicrohttpd daemon and its lifecycle (listening,
+ * (docs/reference/serve.md): the libmicrohttpd daemon and its lifecycle (listening,
  * accept policy, per-client limits, request deadlines and the reaper, strict
  * framing, the access log), the request path split, the responses every part
  * uses, and dispatch. Static files are in serve-files.c, the PEP 503/691

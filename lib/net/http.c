@@ -1,6 +1,6 @@
 /*
  * http.c: the transfer engine over libcurl's multi interface (see http.h
- * and docs/http.md). The only file that includes curl.h: curl's return
+ * and docs/reference/http.md). The only file that includes curl.h: curl's return
  * conventions stop here.
  *
  * A transfer is a sequence of attempts; an attempt is a sequence of hops

@@ -1,5 +1,5 @@
 /*
- * http.h: the HTTP transfer engine (docs/http.md). One curl multi handle
+ * http.h: the HTTP transfer engine (docs/reference/http.md). One curl multi handle
  * drives many transfers at once on one event loop, with HTTP/2 multiplexing
  * and connection reuse; every download in airlock (index pages, metadata,
  * wheels, Hub API and Hub files) goes through it. lib/net/http.c is the only

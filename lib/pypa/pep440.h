@@ -1,6 +1,6 @@
 /*
  * pep440.h: PEP 440 versions and version specifiers, with the semantics of
- * pypa/packaging 26.x (the version current pip vendors). docs/pep440.md lists
+ * pypa/packaging 26.x (the version current pip vendors). docs/reference/pep440.md lists
  * the decisions and where packaging 21.3 (pip 23.2.1) differs.
  *
  * A struct al_version owns its memory: fill it with al_version_parse() and

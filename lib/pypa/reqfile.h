@@ -4,7 +4,7 @@
  * nested -r/-c files relative to the including file, per-requirement
  * --hash, and the index options. Requirement strings stay strings (lib/
  * pep508 parses them); editable, VCS, URL and path requirements are
- * refused because a mirror cannot carry them. docs/tags.md lists where we
+ * refused because a mirror cannot carry them. docs/reference/tags.md lists where we
  * are stricter than pip.
  */
 #ifndef AL_REQFILE_H

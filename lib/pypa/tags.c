@@ -6,7 +6,7 @@
  * platform list packaging's platform_tags() would produce on a machine of
  * the target's platform: manylinux_2_N down to the oldest glibc with the
  * legacy aliases right after their glibc version, musllinux_1_N down to
- * 1_0, macOS versions and binary formats down to 10.4. docs/tags.md has
+ * 1_0, macOS versions and binary formats down to 10.4. docs/reference/tags.md has
  * the details and where packaging versions differ.
  */
 #include "config.h"

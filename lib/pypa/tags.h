@@ -3,7 +3,7 @@
  * implementation, platform tags) derive the PEP 508 marker environment and
  * the ordered list of compatible wheel tags, as pip (packaging 26.x)
  * computes them for an interpreter running on that platform. See
- * docs/tags.md for the rules and the choices made where a target says less
+ * docs/reference/tags.md for the rules and the choices made where a target says less
  * than a real interpreter would.
  */
 #ifndef AL_TAGS_H

@@ -1,5 +1,5 @@
 /*
- * resolve.c: a backtracking resolver for one target (docs/lock.md; pip's
+ * resolve.c: a backtracking resolver for one target (docs/reference/lock.md; pip's
  * resolvelib is the behaviour it matches).
  *
  * The search pins one project at a time. The requirements in force are

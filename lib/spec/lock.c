@@ -1,5 +1,5 @@
 /*
- * lock.c: airlock.lock, the pinned result of `airlock lock` (docs/lock.md,
+ * lock.c: airlock.lock, the pinned result of `airlock lock` (docs/reference/lock.md,
  * schema/airlock.lock.schema.json).
  *
  * The file is YAML written by hand here rather than through an emitter, so

@@ -1,5 +1,5 @@
 /*
- * lockcheck.c: the grammar of a lock's fields (lockcheck.h, docs/lock.md).
+ * lockcheck.c: the grammar of a lock's fields (lockcheck.h, docs/reference/lock.md).
  *
  * Each grammar is what the locker itself writes, so a lock airlock made
  * always passes: names are PEP 503 normal forms, versions PEP 440 normal

@@ -3,7 +3,7 @@
  * from JSON (media, the store). Publish writes these fields into
  * requirements files, pylock.toml files, HTML, JSON and paths, and pip and
  * the Hub clients read them back: a field that does not match its grammar
- * (docs/lock.md, "The fields and their grammar") is an error naming the
+ * (docs/reference/lock.md, "The fields and their grammar") is an error naming the
  * field, e.g. "lock.targets[0].python_version: not a Python version:
  * '3.11\n--index-url ...'" (the value quoted with its control characters
  * escaped), never a line of its own in a published file.

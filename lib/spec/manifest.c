@@ -1,6 +1,6 @@
 /*
  * manifest.c: airlock.yaml -> struct al_manifest (the reference for
- * users is docs/manifest.md, for editors
+ * users is docs/reference/manifest.md, for editors
  * schema/airlock.schema.json: keep the three in step).
  *
  * The YAML is read by yamlx into a node tree; this file walks it with one
@@ -140,7 +140,7 @@ static const char *repo_part_problem(const char *s, size_t n)
 /* "namespace/name": why id is not a repo id, or NULL. A name without a
  * namespace ("gpt2") is refused: the Hub redirects such legacy ids to a
  * namespaced one, and the published tree gives every repo its own
- * models/<namespace>/<name>/ (docs/publish.md). */
+ * models/<namespace>/<name>/ (docs/reference/publish.md). */
 static const char *repo_id_problem(const char *id)
 {
 	const char *slash = strchr(id, '/'), *why;

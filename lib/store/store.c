@@ -1,5 +1,5 @@
 /*
- * store.c: the content-addressed store (docs/store.md).
+ * store.c: the content-addressed store (docs/reference/store.md).
  *
  *   STORE/airlock.db                 SQLite (WAL), schema/store.sql
  *   STORE/blobs/sha256/ab/<hex>      immutable, mode 0444

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile media against the importer (docs/threat-model.md, docs/media.md):
+# Hostile media against the importer (docs/reference/threat-model.md, docs/reference/media.md):
 # media files that are FIFOs, devices or links; seq far in the future;
 # public keys of small order; sizes that wrap. Each medium is signed by a
 # trusted key, so only the importer's own checks stand in the way; each

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Hostile media and a tampered store against import and publish
-# (docs/publish.md "One owner per path" and "Blobs"; docs/threat-model.md):
+# (docs/reference/publish.md "One owner per path" and "Blobs"; docs/reference/threat-model.md):
 # names that collide in the published tree are refused at import, and
 # publish never writes through a link nor publishes a blob that is not the
 # store's own file.

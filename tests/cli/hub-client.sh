@@ -108,7 +108,7 @@ lock model tiny-org/odd-names main --include '*.json'
 is "$(files)" "nested/deeper/still/leaf.json" "'*' matches across '/'"
 
 # ---- other repos ---------------------------------------------------------------------
-# a legacy id without a namespace is refused (docs/manifest.md): the published
+# a legacy id without a namespace is refused (docs/reference/manifest.md): the published
 # tree gives each repo its own models/<namespace>/<name>/
 lock model tiny-legacy main
 ok '[ "$status" -ne 0 ]' "a repo id without namespace is refused"

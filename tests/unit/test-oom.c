@@ -8,7 +8,7 @@
  * (normally AL_ENOMEM), leave its output empty (NULL handles, released
  * structs), and leave nothing behind: the sanitizer build's LeakSanitizer
  * and scripts/valgrind-check.sh see any leak at exit. The number of allocation points of each call is printed (as
- * "# sweep: NAME: N allocations") for docs/reliability-memory.md.
+ * "# sweep: NAME: N allocations") for docs/reports/reliability-memory.md.
  *
  * Only allocations made through al_malloc and friends can be made to fail:
  * those of jansson, libxml2, libyaml and libsodium are out of reach here.
