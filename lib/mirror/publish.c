@@ -1249,15 +1249,166 @@ static al_err split_out(const char *out, char **parent, char **base, char **gens
 	return AL_OK;
 }
 
+/* Phase 1: DIR must be ours (a symlink into the generations), absent, or an
+ * empty directory (removed, so the link can take its name). */
+static al_err publish_check_out(const char *out, const char *dirpath, struct al_diag *d)
+{
+	struct stat st;
+
+	if (lstat(dirpath, &st) < 0)
+		return AL_OK;
+	if (S_ISDIR(st.st_mode)) {
+		if (rmdir(dirpath) < 0)
+			return al_diag_set(d, AL_EUSAGE, "'%s' exists and is not an airlock publish tree "
+			                   "(publish replaces it with a link to a generation)", out);
+	} else if (!S_ISLNK(st.st_mode)) {
+		return al_diag_set(d, AL_EUSAGE, "'%s' exists and is not a directory", out);
+	}
+	return AL_OK;
+}
+
+/* Phase 2: the bundles to publish (those asked for, else all), checked for
+ * paths with two owners. */
+static al_err publish_load(struct pub *p, char ***names, size_t *nnames)
+{
+	const struct al_publish_opts *o = p->o;
+	size_t i, n = o->nbundles, alloc = 0;
+	al_err err;
+
+	if (!n) {
+		if ((err = al_bundle_names(p->s, names, nnames, p->d)))
+			return err;
+		if (!*nnames)
+			return al_diag_set(p->d, AL_ENOTFOUND, "the store has no bundles to publish");
+		n = *nnames;
+	}
+	if (AL_GROW(p->locks, alloc, n))
+		return al_oom(p->d);
+	for (i = 0; i < n; i++) {
+		p->locks[i] = NULL;
+		if ((err = al_bundle_get(p->s, o->nbundles ? o->bundles[i] : (*names)[i], &p->locks[i],
+		                         p->d)))
+			return err;
+		p->nlocks++;
+	}
+	/* the store's bundles were checked at import; a store an older airlock
+	 * filled may still hold colliding ones */
+	return al_publish_plan_check(p->locks, p->nlocks, p->d);
+}
+
+/* Phase 3: a new, empty generation directory under gens, with a name no
+ * other generation has (the live one included: two publishes in one second
+ * by one process must not reuse it). */
+static al_err publish_new_generation(struct pub *p, const char *gens, char *genname, size_t size)
+{
+	unsigned n;
+	al_err err;
+
+	if ((err = al_mkdir_p(gens, 0755, p->d)))
+		return err;
+	for (n = 0; n < 1000; n++) {
+		snprintf(genname, size, "gen-%lld-%ld-%u", (long long)time(NULL), (long)getpid(), n);
+		al_free(p->gen);
+		if (!(p->gen = al_path_join(gens, genname)))
+			return al_oom(p->d);
+		if (mkdir(p->gen, 0755) == 0)
+			return AL_OK;
+		if (errno != EEXIST)
+			break;
+	}
+	err = al_diag_set(p->d, AL_EIO, "cannot make a new generation in '%s': %s", gens,
+	                  strerror(errno));
+	al_free(p->gen);
+	p->gen = NULL; /* not ours: never removed */
+	return err;
+}
+
+/* Phase 4: airlock-published.json names the bundles and the generation. */
+static al_err publish_info(struct pub *p, const char *genname)
+{
+	struct al_buf info = AL_BUF_INIT;
+	size_t i;
+	al_err err = al_buf_addstr(&info, "{\"bundles\": [");
+
+	for (i = 0; i < p->nlocks && !err; i++)
+		err = al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p->locks[i]->bundle);
+	if (err || al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname))
+		err = al_oom(p->d);
+	else
+		err = write_text(p, "airlock-published.json", info.buf, info.len);
+	al_buf_release(&info);
+	return err;
+}
+
+/* Phase 5: the new tree reaches the disk before DIR names it: else power loss
+ * after the switch could leave copied files and pages empty. */
+static al_err publish_sync(struct pub *p)
+{
+	int gfd = open(p->gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	al_err err = AL_OK;
+
+	if (gfd < 0 || syncfs(gfd) < 0)
+		err = al_diag_set(p->d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                  "cannot sync '%s': %s", p->gen, strerror(errno));
+	if (gfd >= 0)
+		close(gfd);
+	return err;
+}
+
+/* Phase 6: the switch, a new symlink renamed over DIR. */
+static al_err publish_switch(struct pub *p, const char *parent, const char *base,
+                             const char *dirpath, const char *genname)
+{
+	struct al_buf target = AL_BUF_INIT, link_tmp = AL_BUF_INIT;
+	al_err err = AL_OK;
+
+	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
+	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
+		err = al_oom(p->d);
+		goto out;
+	}
+	unlink(link_tmp.buf);
+	if (symlink(target.buf, link_tmp.buf) < 0 || rename(link_tmp.buf, dirpath) < 0) {
+		err = al_diag_set(p->d, AL_EIO, "cannot switch '%s' to the new tree: %s", p->o->out_dir,
+		                  strerror(errno));
+		unlink(link_tmp.buf);
+		goto out;
+	}
+	/* the switch happened; a failed directory sync only leaves it less durable */
+	al_ignore(al_fsync_dir(parent, NULL));
+out:
+	al_buf_release(&target);
+	al_buf_release(&link_tmp);
+	return err;
+}
+
+/* Phase 7: older generations go, and links an interrupted switch left. */
+static void publish_prune(const char *gens, const char *genname)
+{
+	DIR *dh = opendir(gens);
+	struct dirent *e;
+
+	while (dh && (e = readdir(dh))) {
+		char *c;
+		if ((strncmp(e->d_name, "gen-", 4) && strncmp(e->d_name, "link-", 5)) ||
+		    !strcmp(e->d_name, genname))
+			continue;
+		if ((c = al_path_join(gens, e->d_name))) {
+			remove_tree(c);
+			al_free(c);
+		}
+	}
+	if (dh)
+		closedir(dh);
+}
+
 al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d)
 {
 	struct pub p = { .s = s, .o = o, .sum = sum, .d = d };
 	char *parent = NULL, *base = NULL, *gens = NULL, **names = NULL, genname[64];
-	struct al_buf link_tmp = AL_BUF_INIT, target = AL_BUF_INIT, info = AL_BUF_INIT;
 	struct al_buf dirpath = AL_BUF_INIT;
 	size_t nnames = 0, i;
-	struct stat st;
 	al_err err;
 
 	memset(sum, 0, sizeof(*sum));
@@ -1269,121 +1420,16 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		err = al_oom(d);
 		goto out;
 	}
-	/* DIR must be ours (a symlink into the generations), absent, or an empty directory */
-	if (lstat(dirpath.buf, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			if (rmdir(dirpath.buf) < 0) {
-				err = al_diag_set(d, AL_EUSAGE, "'%s' exists and is not an airlock publish tree "
-				                  "(publish replaces it with a link to a generation)", o->out_dir);
-				goto out;
-			}
-		} else if (!S_ISLNK(st.st_mode)) {
-			err = al_diag_set(d, AL_EUSAGE, "'%s' exists and is not a directory", o->out_dir);
-			goto out;
-		}
-	}
-	if (o->nbundles) {
-		for (i = 0; i < o->nbundles; i++) {
-			if (AL_GROW(p.locks, nnames, i + 1)) {
-				err = al_oom(d);
-				goto out;
-			}
-			p.locks[i] = NULL;
-			if ((err = al_bundle_get(s, o->bundles[i], &p.locks[i], d)))
-				goto out;
-			p.nlocks++;
-		}
-	} else {
-		if ((err = al_bundle_names(s, &names, &nnames, d)))
-			goto out;
-		if (!nnames) {
-			err = al_diag_set(d, AL_ENOTFOUND, "the store has no bundles to publish");
-			goto out;
-		}
-		if (!(p.locks = al_calloc(nnames, sizeof(*p.locks)))) {
-			err = al_oom(d);
-			goto out;
-		}
-		for (i = 0; i < nnames; i++) {
-			if ((err = al_bundle_get(s, names[i], &p.locks[i], d)))
-				goto out;
-			p.nlocks++;
-		}
-	}
-	/* the store's bundles were checked at import; a store an older airlock
-	 * filled may still hold colliding ones */
-	if ((err = al_publish_plan_check(p.locks, p.nlocks, d)))
+	if ((err = publish_check_out(o->out_dir, dirpath.buf, d)) ||
+	    (err = publish_load(&p, &names, &nnames)) ||
+	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
-	if ((err = al_mkdir_p(gens, 0755, d)))
-		goto out;
-	snprintf(genname, sizeof(genname), "gen-%lld-%ld", (long long)time(NULL), (long)getpid());
-	if (!(p.gen = al_path_join(gens, genname))) {
-		err = al_oom(d);
-		goto out;
-	}
-	remove_tree(p.gen);
-	if ((err = al_mkdir_p(p.gen, 0755, d)))
-		goto out;
-	if ((err = publish_python(&p)) || (err = publish_hub(&p)))
-		goto fail;
-	err = al_buf_addstr(&info, "{\"bundles\": [");
-	for (i = 0; i < p.nlocks && !err; i++)
-		err = al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p.locks[i]->bundle);
-	if (err || al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname)) {
-		err = al_oom(d);
-		goto fail;
-	}
-	if ((err = write_text(&p, "airlock-published.json", info.buf, info.len)))
-		goto fail;
-	/* The new tree reaches the disk before DIR names it: else power loss
-	 * after the switch could leave copied files and pages empty. */
-	{
-		int gfd = open(p.gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (gfd < 0 || syncfs(gfd) < 0) {
-			err = al_diag_set(d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
-			                  "cannot sync '%s': %s", p.gen, strerror(errno));
-			if (gfd >= 0)
-				close(gfd);
-			goto fail;
-		}
-		close(gfd);
-	}
-	/* switch: a new symlink renamed over DIR */
-	if (al_buf_addf(&target, ".%s.airlock/%s", base, genname) ||
-	    al_buf_addf(&link_tmp, "%s/.%s.airlock/link-%ld", parent, base, (long)getpid())) {
-		err = al_oom(d);
-		goto fail;
-	}
-	unlink(link_tmp.buf);
-	if (symlink(target.buf, link_tmp.buf) < 0 || rename(link_tmp.buf, dirpath.buf) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot switch '%s' to the new tree: %s", o->out_dir,
-		                  strerror(errno));
-		unlink(link_tmp.buf);
-		goto fail;
-	}
-	/* the switch happened; a failed directory sync only leaves it less durable */
-	al_ignore(al_fsync_dir(parent, NULL));
-	/* older generations go, and links an interrupted switch left */
-	{
-		DIR *dh = opendir(gens);
-		struct dirent *e;
-		while (dh && (e = readdir(dh))) {
-			char *c;
-			if ((strncmp(e->d_name, "gen-", 4) && strncmp(e->d_name, "link-", 5)) ||
-			    !strcmp(e->d_name, genname))
-				continue;
-			if ((c = al_path_join(gens, e->d_name))) {
-				remove_tree(c);
-				al_free(c);
-			}
-		}
-		if (dh)
-			closedir(dh);
-	}
-	goto out;
-fail:
-	if (p.gen)
+	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_info(&p, genname)) ||
+	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
 		remove_tree(p.gen);
+		goto out;
+	}
+	publish_prune(gens, genname);
 out:
 	for (i = 0; i < p.nlocks; i++)
 		al_lock_free(p.locks[i]);
@@ -1394,9 +1440,6 @@ out:
 	al_free(parent);
 	al_free(base);
 	al_free(gens);
-	al_buf_release(&link_tmp);
-	al_buf_release(&target);
-	al_buf_release(&info);
 	al_buf_release(&dirpath);
 	return err;
 }
