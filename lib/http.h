@@ -134,6 +134,10 @@ void al_http_free(struct al_http *h); /* NULL-safe; drops transfers not yet run 
  * and live only in memory, wiped at al_http_free. The first URL that lends to
  * an origin wins; a URL without userinfo is a no-op. */
 al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d);
+/* The same with a user and password given apart from the URL (an index's
+ * username-env and password-env); the userinfo of url, if any, is ignored. */
+al_err al_http_add_basic(struct al_http *h, const char *url, const char *user,
+                         const char *password, struct al_diag *d);
 
 /* Queue a request (strings are copied; body, store and ctx must outlive it). */
 al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d);

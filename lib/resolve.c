@@ -893,7 +893,8 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		    !(x->filename = al_strdup(v->file->filename)) || !(x->url = al_strdup(v->file->url)) ||
 		    (v->file->sha256 && !(x->sha256 = al_strdup(v->file->sha256))) ||
 		    (rp && !(x->requires_python = al_strdup(rp))) ||
-		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))))
+		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))) ||
+		    (v->file->index && !(x->index = al_strdup(v->file->index))))
 			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
 		x->size = v->file->size >= 0 ? v->file->size : AL_SIZE_UNKNOWN;
 		for (k = 0; k < r->ncrits; k++) {
