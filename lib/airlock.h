@@ -359,6 +359,7 @@ struct al_lock_opts {
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
+	unsigned host_connections;   /* connections at once to one host; 0: 8 */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
 };
@@ -386,6 +387,7 @@ struct al_fetch_progress {
 };
 struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
+	unsigned host_connections;    /* connections at once to one host; 0: 8 */
 	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
 	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
 	/* The manifest (or NULL): the credentials in its index and find-links

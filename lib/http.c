@@ -342,6 +342,9 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 	/* HTTP/2 streams share a connection; the multi handle's connection
 	 * cache serves every transfer; DNS and TLS sessions are shared too. */
 	if (curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX) ||
+	    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	                      (long)(o->host_connections ? o->host_connections
+	                                                 : AL_HTTP_HOST_CONNECTIONS)) ||
 	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
 	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION)) {
 		err = al_diag_set(d, AL_EINTERNAL, "cannot configure libcurl");

@@ -44,6 +44,10 @@ typedef void (*al_http_retry_fn)(void *ctx, const char *method, const char *url,
 
 struct al_http_opts {
 	unsigned parallel;          /* transfers at once; 0: 8 */
+	/* connections open at once to one host (CURLMOPT_MAX_HOST_CONNECTIONS),
+	 * so that a small index is not overrun by the whole pool; transfers
+	 * beyond it wait for a connection. 0: AL_HTTP_HOST_CONNECTIONS */
+	unsigned host_connections;
 	unsigned attempts;          /* tries per request, the first included; 0: 5 + 1 */
 	const char *user_agent;     /* NULL: "airlock/VERSION" */
 	long connect_timeout;       /* seconds; 0: 30 */
@@ -60,6 +64,7 @@ struct al_http_opts {
 };
 #define AL_HTTP_OPTS_INIT { 0 }
 #define AL_HTTP_DEFAULT_ATTEMPTS 6     /* the first try and 5 retries */
+#define AL_HTTP_HOST_CONNECTIONS 8
 #define AL_HTTP_MAX_REDIRECTS 10
 #define AL_HTTP_DEFAULT_MAX (64u << 20) /* memory sink cap when max is 0 */
 #define AL_HTTP_ERRBODY_MAX (16u << 10) /* kept of an error response's body */

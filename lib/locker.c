@@ -402,6 +402,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		goto fail;
 	}
 	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
+	ho.host_connections = o->host_connections;
 	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, m, d)))
 		goto fail;
 	if (m->has_python)
@@ -534,6 +535,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 		goto out;
 	}
 	ho.parallel = o->parallel;
+	ho.host_connections = o->host_connections;
 	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
 		goto out;
 	for (i = 0; i < l->ntargets; i++)
