@@ -70,6 +70,7 @@ struct rver {
 struct pkg {
 	char *name;                      /* normalized */
 	bool loaded, missing;
+	char *missing_why;               /* the provider's message when missing */
 	struct rver *vers;               /* newest first */
 	size_t nvers;
 	char **extras;                   /* requested extras (normalized), this round */
@@ -199,6 +200,9 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 	err = r->p->project(r->p->ctx, p->name, &page, &d2);
 	if (err == AL_ENOTFOUND) {
 		p->missing = true;
+		/* the index client says why (a pin, a 403 taken as "not here") */
+		if (d2.msg[0] && !(p->missing_why = al_strdup(d2.msg)))
+			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
 		return AL_OK;
 	}
 	if (err) {
@@ -502,7 +506,9 @@ static void explain_pkg(struct rs *r, size_t pi, const char *headline)
 		describe_parent(r, r->crits[i].parent, &b);
 		al_buf_addstr(&b, ")\n");
 	}
-	if (p->missing) {
+	if (p->missing && p->missing_why) {
+		al_buf_addf(&b, "  %s\n", p->missing_why);
+	} else if (p->missing) {
 		al_buf_addf(&b, "  no index has a project named '%s'\n", p->name);
 	} else if (!p->nvers) {
 		al_buf_addf(&b, "  the index lists no distribution files for '%s'\n", p->name);
@@ -984,6 +990,7 @@ out:
 			al_free(pk->extras[k]);
 		al_free(pk->extras);
 		al_free(pk->name);
+		al_free(pk->missing_why);
 	}
 	al_free(r.pkgs);
 	for (i = 0; i < r.nroots; i++)
