@@ -296,16 +296,14 @@ static void proj_finish(struct proj *p)
 		return;
 	}
 	if (p->pin != NO_SRC) {
-		struct al_buf why = AL_BUF_INIT;
+		char why[64];
 		if (ix->o.offline)
-			al_buf_addstr(&why, "no cached page (lock once without --offline)");
+			snprintf(why, sizeof(why), "no cached page (lock once without --offline)");
 		else
-			al_buf_addf(&why, "it answered HTTP %d", p->missing);
+			snprintf(why, sizeof(why), "it answered HTTP %d", p->missing);
 		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "'%s' is pinned to %s, which does not "
 		                     "have it: %s; a pinned project is never taken from another index",
-		                     p->name, src_label(&ix->srcs[p->pin], label, sizeof(label)),
-		                     why.buf ? why.buf : "?");
-		al_buf_release(&why);
+		                     p->name, src_label(&ix->srcs[p->pin], label, sizeof(label)), why);
 	} else if (ix->o.offline) {
 		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no cached index page for '%s' "
 		                     "(lock once without --offline)", p->name);

@@ -403,7 +403,8 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 	}
 	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
 	ho.host_connections = o->host_connections;
-	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, m, d)))
+	/* offline asks nothing: the credential variables need not be set */
+	if ((err = al_http_new(&http, &ho, d)) || (!o->offline && (err = lend_credentials(http, m, d))))
 		goto fail;
 	if (m->has_python)
 		for (i = 0; i < m->python.ntargets; i++)
