@@ -227,6 +227,8 @@ is "$(pinned envauth corp-secret)" "1.0 ${CORP%simple/}files/corp_secret-1.0-py3
 	"corp-secret from the private index"
 ok 'clean "$T/envauth/airlock.lock"' "the lock holds no password"
 ok '! printf "%s\n%s\n" "$out" "$err" | grep -q -- "$SECRET"' "lock -v prints none"
+run env AIRLOCK_STORE="$T/store-envauth" "$AIRLOCK" lock --offline -f "$T/envauth/airlock.yaml"
+is "$status" 0 "lock --offline asks nothing, so it needs no credential variables"
 run env CORP_USER=corpuser CORP_PASSWORD="$SECRET" AIRLOCK_STORE="$T/store-envauth2" \
 	"$AIRLOCK" -v fetch -f "$T/envauth/airlock.yaml" --locked
 is "$status" 0 "fetch --locked into an empty store authenticates from the variables"
