@@ -14,7 +14,7 @@ struct lockargs {
 	bool offline, upgrade_all, check, locked;
 	const char *upgrade[64];
 	size_t nupgrade;
-	unsigned jobs;
+	unsigned jobs, host_connections;
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -78,6 +78,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.upgrade = a->upgrade;
 	lo.nupgrade = a->nupgrade;
 	lo.parallel = a->jobs;
+	lo.host_connections = a->host_connections;
 	lo.warn = warn_cb;
 	lo.ctx = cli;
 	if (a->check) {
@@ -124,6 +125,7 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 		{ "upgrade", no_argument, NULL, 'U' },   { "upgrade-package", required_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
 		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
+		{ "host-connections", required_argument, NULL, 'H' },
 		{ 0 } };
 	bool is_lock = !strcmp(cmd, "lock");
 	int opt;
@@ -150,6 +152,15 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 			if (*end || v == 0 || v > 256)
 				return cli_usage(cmd, "-j wants a number from 1 to 256, not '%s'", optarg);
 			a->jobs = (unsigned)v;
+			break;
+		}
+		case 'H': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > 256)
+				return cli_usage(cmd, "--host-connections wants a number from 1 to 256, "
+				                 "not '%s'", optarg);
+			a->host_connections = (unsigned)v;
 			break;
 		}
 		default:
@@ -279,6 +290,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	}
 	l = fresh ? fresh : prev;
 	fo.parallel = a.jobs;
+	fo.host_connections = a.host_connections;
 	fo.hub_endpoint = m->hub.endpoint;
 	fo.hub_token_env = m->hub.token_env;
 	fo.manifest = m;

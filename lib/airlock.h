@@ -206,6 +206,32 @@ struct al_hub_repo {
 	int line, col;
 };
 
+/* A named index: an entry of python.indexes (docs/manifest.md). */
+#define AL_INDEX_MAX_CODES 16
+struct al_named_index {
+	char *name;            /* [a-z0-9][a-z0-9._-]*, unique in the manifest */
+	char *url;             /* may hold userinfo: lent, never recorded */
+	bool explicit_only;    /* used only for the projects pinned to it */
+	/* statuses of a project page that mean "not on this index, try the
+	 * next" besides 404 and 410; default {403} */
+	int missing_codes[AL_INDEX_MAX_CODES];
+	size_t nmissing_codes;
+	char *username_env, *password_env; /* variables holding credentials, or NULL */
+	int line, col;
+};
+
+/* A project pinned to a named index: an entry of python.sources. */
+struct al_index_pin {
+	char *project;         /* PEP 503 normalized */
+	char *index;           /* the name of an entry of python.indexes */
+	int line, col;
+};
+
+enum al_index_strategy {
+	AL_INDEX_FIRST = 0,    /* first-index: a project from the first index that has it */
+	AL_INDEX_BEST_MATCH,   /* unsafe-best-match: the files of every index, merged */
+};
+
 struct al_manifest {
 	char *path;            /* as given to al_manifest_load */
 	char *sha256;          /* hex digest of the file's bytes */
@@ -221,6 +247,11 @@ struct al_manifest {
 		struct al_target *targets;
 		size_t ntargets;
 		bool prereleases;
+		struct al_named_index *indexes; /* asked before index-url, in order */
+		size_t nindexes;
+		struct al_index_pin *pins;
+		size_t npins;
+		enum al_index_strategy index_strategy;
 	} python;
 	struct al_hub_repo *models;
 	size_t nmodels;
@@ -259,6 +290,7 @@ struct al_lock_dist {
 	char *version;         /* canonical PEP 440 version */
 	char *filename;        /* the wheel (or sdist) file name */
 	char *url;             /* where it was found (credentials never stored) */
+	char *index;           /* the named index it came from (python.indexes), or NULL */
 	char *sha256;          /* lowercase hex */
 	int64_t size;          /* bytes, or AL_SIZE_UNKNOWN */
 	char *requires_python; /* may be NULL */
@@ -341,6 +373,7 @@ struct al_lock_opts {
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
+	unsigned host_connections;   /* connections at once to one host; 0: 8 */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
 };
@@ -370,6 +403,7 @@ struct al_fetch_progress {
 };
 struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
+	unsigned host_connections;    /* connections at once to one host; 0: 8 */
 	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
 	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
 	/* The manifest (or NULL): the credentials in its index and find-links

@@ -983,7 +983,7 @@ static void reg_done(void *ctx, struct al_http_resp *resp)
 		goto out;
 	}
 	if (!(j->f->sha256 = al_strdup(hex))) {
-		al_diag_set(&d, AL_ENOMEM, "out of memory");
+		al_oom(&d);
 		reg_fail(j, AL_ENOMEM, &d);
 	}
 out:

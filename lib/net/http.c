@@ -342,6 +342,9 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 	/* HTTP/2 streams share a connection; the multi handle's connection
 	 * cache serves every transfer; DNS and TLS sessions are shared too. */
 	if (curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX) ||
+	    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	                      (long)(o->host_connections ? o->host_connections
+	                                                 : AL_HTTP_HOST_CONNECTIONS)) ||
 	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
 	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION)) {
 		err = al_diag_set(d, AL_EINTERNAL, "cannot configure libcurl");
@@ -429,15 +432,16 @@ void al_http_free(struct al_http *h)
 	curl_global_cleanup();
 }
 
-al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d)
+/* Lend user and password (copied; both NULL: those in url's userinfo) to
+ * url's origin, unless an earlier URL lent to it. */
+static al_err lend_to_origin(struct al_http *h, const char *url, const char *given_user,
+                             const char *given_password, struct al_diag *d)
 {
 	struct al_buf origin = AL_BUF_INIT;
 	char *user = NULL, *password = NULL, *shown = NULL;
-	al_err err;
+	al_err err = AL_OK;
 	size_t i;
 
-	if (!al_url_has_userinfo(url))
-		return AL_OK;
 	if ((err = url_origin(url, &origin))) {
 		if (err == AL_ENOMEM || !(shown = al_url_strip_userinfo(url)))
 			return al_oom(d);
@@ -448,8 +452,14 @@ al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_dia
 	for (i = 0; i < h->ncreds; i++)
 		if (!strcmp(h->creds[i].origin, origin.buf))
 			goto out; /* the first URL of an origin lends its credentials */
-	if ((err = al_url_userinfo(url, &user, &password, d)))
+	if (given_user) {
+		if (!(user = al_strdup(given_user)) || !(password = al_strdup(given_password))) {
+			err = al_oom(d);
+			goto out;
+		}
+	} else if ((err = al_url_userinfo(url, &user, &password, d))) {
 		goto out;
+	}
 	if (AL_GROW(h->creds, h->creds_alloc, h->ncreds + 1)) {
 		err = al_oom(d);
 		goto out;
@@ -468,6 +478,21 @@ out:
 	wipe_free(password);
 	al_buf_release(&origin);
 	return err;
+}
+
+al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d)
+{
+	if (!al_url_has_userinfo(url))
+		return AL_OK;
+	return lend_to_origin(h, url, NULL, NULL, d);
+}
+
+al_err al_http_add_basic(struct al_http *h, const char *url, const char *user,
+                         const char *password, struct al_diag *d)
+{
+	if (!user || !password)
+		return al_diag_set(d, AL_EUSAGE, "al_http_add_basic: no user or password");
+	return lend_to_origin(h, url, user, password, d);
 }
 
 /* The Basic credentials of a request: those in its URL, else those lent to

@@ -44,6 +44,10 @@ typedef void (*al_http_retry_fn)(void *ctx, const char *method, const char *url,
 
 struct al_http_opts {
 	unsigned parallel;          /* transfers at once; 0: 8 */
+	/* connections open at once to one host (CURLMOPT_MAX_HOST_CONNECTIONS),
+	 * so that a small index is not overrun by the whole pool; transfers
+	 * beyond it wait for a connection. 0: AL_HTTP_HOST_CONNECTIONS */
+	unsigned host_connections;
 	unsigned attempts;          /* tries per request, the first included; 0: 5 + 1 */
 	const char *user_agent;     /* NULL: "airlock/VERSION" */
 	long connect_timeout;       /* seconds; 0: 30 */
@@ -60,6 +64,7 @@ struct al_http_opts {
 };
 #define AL_HTTP_OPTS_INIT { 0 }
 #define AL_HTTP_DEFAULT_ATTEMPTS 6     /* the first try and 5 retries */
+#define AL_HTTP_HOST_CONNECTIONS 8
 #define AL_HTTP_MAX_REDIRECTS 10
 #define AL_HTTP_DEFAULT_MAX (64u << 20) /* memory sink cap when max is 0 */
 #define AL_HTTP_ERRBODY_MAX (16u << 10) /* kept of an error response's body */
@@ -134,6 +139,10 @@ void al_http_free(struct al_http *h); /* NULL-safe; drops transfers not yet run 
  * and live only in memory, wiped at al_http_free. The first URL that lends to
  * an origin wins; a URL without userinfo is a no-op. */
 AL_MUST_CHECK al_err al_http_add_credentials(struct al_http *h, const char *url, struct al_diag *d);
+/* The same with a user and password given apart from the URL (an index's
+ * username-env and password-env); the userinfo of url, if any, is ignored. */
+AL_MUST_CHECK al_err al_http_add_basic(struct al_http *h, const char *url, const char *user,
+                         const char *password, struct al_diag *d);
 
 /* Queue a request (strings are copied; body, store and ctx must outlive it). */
 AL_MUST_CHECK al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d);

@@ -30,6 +30,8 @@ struct al_simple_file {
 	bool has_metadata;     /* PEP 658/714 sidecar at url + ".metadata" */
 	char *metadata_sha256; /* may be NULL */
 	int64_t size;          /* PEP 700 size, or -1 */
+	const char *index;     /* the named index the page came from, or NULL; not
+	                        * owned (lib/index.c sets it) */
 };
 
 struct al_simple_page {

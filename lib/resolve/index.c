@@ -41,11 +41,31 @@ struct al_dist_meta;
 static void speculate_page(struct al_index *ix, struct proj *p);
 static void speculate_meta(struct al_index *ix, const struct al_dist_meta *m);
 
+#define NO_SRC ((size_t)-1)
+
+/* An index to ask (struct al_index_src, with its URL without userinfo). */
+struct src {
+	char *name;                 /* a named index, or NULL */
+	char *url;
+	bool explicit_only;
+	int codes[AL_INDEX_MAX_CODES]; /* besides 404 and 410: "not here" */
+	size_t ncodes;
+};
+
+struct pin {
+	char *project;              /* normalized */
+	size_t src;
+};
+
 struct proj {
 	struct al_index *ix;
 	char *name;
 	int state;
-	size_t src;                 /* which index is being asked */
+	size_t src;                 /* which index is being asked, or NO_SRC */
+	size_t pin;                 /* the index it is pinned to, or NO_SRC */
+	bool found;                 /* an index had it */
+	int missing;                /* the last status that meant "not here" */
+	bool forbidden;             /* an index answered 403 and it went on */
 	al_err err;
 	struct al_diag diag;
 	struct al_simple_page *page;
@@ -78,8 +98,10 @@ struct fmeta {
 struct al_index {
 	struct al_index_opts o;
 	struct al_provider prov;
-	char **indexes;             /* index URLs without userinfo */
-	size_t nindexes;
+	struct src *srcs;           /* in the order they are asked */
+	size_t nsrcs;
+	struct pin *pins;
+	size_t npins;
 	char **finds;               /* find-links without userinfo (o.find_links points here) */
 	struct proj **projs;
 	size_t nprojs, aprojs;
@@ -220,7 +242,7 @@ static void prov_prefetch_projects(void *ctx, const char *const *names, size_t n
 static al_err page_url(struct al_index *ix, struct proj *p, struct al_diag *d)
 {
 	struct al_buf u = AL_BUF_INIT;
-	const char *base = ix->indexes[p->src];
+	const char *base = ix->srcs[p->src].url;
 
 	al_free(p->url);
 	p->url = NULL;
@@ -230,31 +252,159 @@ static al_err page_url(struct al_index *ix, struct proj *p, struct al_diag *d)
 	return AL_OK;
 }
 
+/* The index after `after` (NO_SRC: the first) that may be asked for p: a
+ * pinned project has its index only; others every index not explicit. */
+static size_t next_src(const struct al_index *ix, const struct proj *p, size_t after)
+{
+	size_t i;
+
+	if (p->pin != NO_SRC)
+		return after == NO_SRC ? p->pin : NO_SRC;
+	for (i = after == NO_SRC ? 0 : after + 1; i < ix->nsrcs; i++)
+		if (!ix->srcs[i].explicit_only)
+			return i;
+	return NO_SRC;
+}
+
+/* "the index 'http://host/simple/'" or "the index 'corp' (http://host/simple/)" */
+static const char *src_label(const struct src *s, char *buf, size_t n)
+{
+	if (s->name)
+		snprintf(buf, n, "the index '%s' (%s)", s->name, s->url);
+	else
+		snprintf(buf, n, "the index '%s'", s->url);
+	return buf;
+}
+
+static bool missing_status(const struct src *s, const struct al_http_resp *resp)
+{
+	size_t i;
+
+	if (resp->err == AL_ENOTFOUND)
+		return true;
+	for (i = 0; resp->err && resp->status && i < s->ncodes; i++)
+		if (resp->status == s->codes[i])
+			return true;
+	return false;
+}
+
+/* Every index that may have p was asked: its page, the find-links files
+ * (for a project that is not pinned), or why there is none. */
+static void proj_finish(struct proj *p)
+{
+	struct al_index *ix = p->ix;
+	char label[512];
+
+	p->state = ST_DONE;
+	if (p->pin == NO_SRC && ix->links && (p->err = merge_links(ix, p, &p->diag)))
+		return;
+	if (p->found || (p->page && p->page->nfiles)) {
+		speculate_page(ix, p);
+		return;
+	}
+	if (p->pin != NO_SRC) {
+		char why[64];
+		if (ix->o.offline)
+			snprintf(why, sizeof(why), "no cached page (lock once without --offline)");
+		else
+			snprintf(why, sizeof(why), "it answered HTTP %d", p->missing);
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "'%s' is pinned to %s, which does not "
+		                     "have it: %s; a pinned project is never taken from another index",
+		                     p->name, src_label(&ix->srcs[p->pin], label, sizeof(label)), why);
+	} else if (ix->o.offline) {
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no cached index page for '%s' "
+		                     "(lock once without --offline)", p->name);
+	} else if (p->forbidden) {
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no index has a project named '%s' "
+		                     "(an index answered HTTP 403, taken as 'not here': if that "
+		                     "index should have it, check its credentials)", p->name);
+	} else {
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no index has a project named '%s'",
+		                     p->name);
+	}
+}
+
+static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d);
+
+/* The index asked does not have p: ask the next, or finish. */
+static void proj_next(struct proj *p)
+{
+	size_t nx = next_src(p->ix, p, p->src);
+	al_err err;
+
+	if (nx == NO_SRC) {
+		proj_finish(p);
+		return;
+	}
+	p->src = nx;
+	p->state = ST_NEW;
+	/* start_project may finish p itself (offline): keep the error it set */
+	if ((err = start_project(p->ix, p, &p->diag))) {
+		p->err = err;
+		p->state = ST_DONE;
+	}
+}
+
+/* Add the files of pg that p's page lacks (by file name: the first index's
+ * copy wins), taking them out of pg. */
+static al_err merge_page(struct proj *p, struct al_simple_page *pg, struct al_diag *d)
+{
+	size_t i, k, alloc = p->page->nfiles;
+
+	for (i = 0; i < pg->nfiles; i++) {
+		bool dup = false;
+		for (k = 0; k < p->page->nfiles && !dup; k++)
+			dup = !strcmp(p->page->files[k].filename, pg->files[i].filename);
+		if (dup)
+			continue;
+		if (AL_GROW(p->page->files, alloc, p->page->nfiles + 1))
+			return al_oom(d);
+		p->page->files[p->page->nfiles++] = pg->files[i];
+		memset(&pg->files[i], 0, sizeof(pg->files[i]));
+	}
+	return AL_OK;
+}
+
 static void finish_page(struct proj *p, const char *content_type, const char *base_url)
 {
 	struct al_index *ix = p->ix;
+	struct al_simple_page *pg = NULL;
 	enum al_simple_format fmt;
+	size_t i;
 
 	p->state = ST_DONE;
 	if ((p->err = al_simple_format_of(content_type, &fmt, &p->diag))) {
 		al_diag_prefix(&p->diag, "%s: ", p->url);
 		return;
 	}
-	p->err = al_simple_parse(fmt, p->body.buf, p->body.len, base_url, &p->page, &p->diag);
-	if (!p->err)
-		p->err = merge_links(ix, p, &p->diag);
+	p->err = al_simple_parse(fmt, p->body.buf, p->body.len, base_url, &pg, &p->diag);
 	al_buf_release(&p->body);
-	if (!p->err && p->page)
-		speculate_page(ix, p);
+	if (p->err)
+		return;
+	for (i = 0; i < pg->nfiles; i++)
+		pg->files[i].index = ix->srcs[p->src].name;
+	if (!p->page) {
+		p->page = pg;
+		pg = NULL;
+	} else if ((p->err = merge_page(p, pg, &p->diag))) {
+		al_simple_page_free(pg);
+		return;
+	}
+	al_simple_page_free(pg);
+	p->found = true;
+	if (ix->o.strategy == AL_INDEX_BEST_MATCH && p->pin == NO_SRC)
+		proj_next(p);
+	else
+		proj_finish(p);
 }
-
-static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d);
 
 static void page_done(void *ctx, struct al_http_resp *resp)
 {
 	struct proj *p = ctx;
 	struct al_index *ix = p->ix;
+	const struct src *s = &ix->srcs[p->src];
 	struct al_httpcache_row row;
+	char label[512];
 
 	if (resp->not_modified && al_httpcache_get(ix->o.store, p->url, &row)) {
 		ix->cached++;
@@ -265,19 +415,11 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		al_httpcache_row_release(&row);
 		return;
 	}
-	if (resp->err == AL_ENOTFOUND) {
-		if (p->src + 1 < ix->nindexes) {
-			p->src++;
-			p->state = ST_NEW;
-			if ((p->err = start_project(ix, p, &p->diag)))
-				p->state = ST_DONE;
-			return;
-		}
-		p->state = ST_DONE;
-		if (ix->links && ix->links->nfiles && !(p->err = merge_links(ix, p, &p->diag)) && p->page &&
-		    p->page->nfiles)
-			return;
-		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no index has a project named '%s'", p->name);
+	if (missing_status(s, resp)) {
+		/* not on this index: the next one, unless p is pinned to it */
+		p->missing = resp->status;
+		p->forbidden |= resp->status == 403;
+		proj_next(p);
 		return;
 	}
 	if (resp->err) {
@@ -285,9 +427,10 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		p->err = resp->err;
 		p->diag = resp->diag;
 		if (resp->status == 401 || resp->status == 403)
-			al_diag_set(&p->diag, p->err, "%s (the index '%s' wants credentials, or refused "
-			            "those given: check the user and password in its URL in the "
-			            "manifest, or in netrc)", resp->diag.msg, ix->indexes[p->src]);
+			al_diag_set(&p->diag, p->err, "%s (%s wants credentials, or refused those "
+			            "given: check the user and password in its URL in the manifest, "
+			            "its username-env and password-env, or netrc)", resp->diag.msg,
+			            src_label(s, label, sizeof(label)));
 		return;
 	}
 	if ((p->err = al_httpcache_put(ix->o.store, p->url, &resp->hdrs, NULL, &p->body, &p->diag))) {
@@ -305,21 +448,17 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	bool have;
 	al_err err;
 
+	if (p->src == NO_SRC) {
+		proj_finish(p); /* find-links only */
+		return AL_OK;
+	}
 	if ((err = page_url(ix, p, d)))
 		return err;
 	have = al_httpcache_get(ix->o.store, p->url, &row);
 	if (ix->o.offline) {
 		p->state = ST_DONE;
 		if (!have) {
-			if (p->src + 1 < ix->nindexes) {
-				p->src++;
-				return start_project(ix, p, d);
-			}
-			if (ix->links && (p->err = merge_links(ix, p, &p->diag)) == AL_OK && p->page &&
-			    p->page->nfiles)
-				return AL_OK;
-			p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no cached index page for '%s' "
-			                     "(lock once without --offline)", p->name);
+			proj_next(p);
 			return AL_OK;
 		}
 		ix->cached++;
@@ -368,6 +507,11 @@ static struct proj *find_proj(struct al_index *ix, const char *name, bool create
 		*err = al_oom(d);
 		return NULL;
 	}
+	p->pin = NO_SRC;
+	for (i = 0; i < ix->npins; i++)
+		if (!strcmp(ix->pins[i].project, name))
+			p->pin = ix->pins[i].src;
+	p->src = next_src(ix, p, NO_SRC);
 	ix->projs[ix->nprojs++] = p;
 	return p;
 }
@@ -383,8 +527,11 @@ static void prov_prefetch_projects(void *ctx, const char *const *names, size_t n
 		return;
 	for (i = 0; i < n; i++) {
 		struct proj *p = find_proj(ix, names[i], true, &err, &d);
-		if (p && p->state == ST_NEW && (p->err = start_project(ix, p, &p->diag)))
+		/* start_project may finish p itself (offline): keep the error it set */
+		if (p && p->state == ST_NEW && (err = start_project(ix, p, &p->diag))) {
+			p->err = err;
 			p->state = ST_DONE;
+		}
 	}
 }
 
@@ -512,6 +659,7 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 	struct al_buf b = AL_BUF_INIT;
 	char mhex[AL_SHA256_HEX];
 	bool sidecar = false;
+	al_err err;
 
 	m->state = ST_DONE;
 	if (!path) {
@@ -529,8 +677,11 @@ static void meta_from_blob(struct fmeta *m, const char *hex)
 		al_sha256_hex(b.buf, b.len, mhex);
 		if (m->meta_sha256 && strcmp(mhex, m->meta_sha256)) {
 			al_buf_release(&b);
-			if ((m->err = start_sidecar(m->ix, m, &m->diag)))
+			/* it may finish m itself (offline): keep the error it set */
+			if ((err = start_sidecar(m->ix, m, &m->diag))) {
+				m->err = err;
 				m->state = ST_DONE;
+			}
 			return;
 		}
 		sidecar = true;
@@ -782,8 +933,11 @@ static void prov_prefetch_metadata(void *ctx, const char *const *names,
 
 	for (i = 0; i < n; i++) {
 		struct fmeta *m = files[i] ? find_meta(ix, names[i], files[i], &err, &d) : NULL;
-		if (m && m->state == ST_NEW && (m->err = start_meta(ix, m, &m->diag)))
+		/* start_meta may finish m itself (cache, offline): keep its error */
+		if (m && m->state == ST_NEW && (err = start_meta(ix, m, &m->diag))) {
+			m->err = err;
 			m->state = ST_DONE;
+		}
 	}
 }
 
@@ -879,6 +1033,60 @@ static al_err lend(struct al_index *ix, const char *url, struct al_diag *d)
 	return al_http_add_credentials(ix->o.http, url, d);
 }
 
+static al_err add_src(struct al_index *ix, const char *name, const char *url, bool explicit_only,
+                      const int *codes, size_t ncodes, struct al_diag *d)
+{
+	static const int forbidden[] = { 403 };
+	struct src *s = &ix->srcs[ix->nsrcs];
+	al_err err;
+
+	if (!codes) {
+		codes = forbidden;
+		ncodes = 1;
+	}
+	if (ncodes > AL_INDEX_MAX_CODES)
+		return al_diag_set(d, AL_EUSAGE, "al_index_new: too many status codes");
+	/* Credentials in these URLs go to the HTTP engine, which sends them to
+	 * the same scheme, host and port (pip's rule); every URL kept here, and
+	 * so every page URL, cache key, file URL in the lock and message, is
+	 * without them. */
+	if ((err = lend(ix, url, d)))
+		return err;
+	if (!(s->url = al_url_strip_userinfo(url)) || (name && !(s->name = al_strdup(name)))) {
+		al_free(s->url);
+		return al_oom(d);
+	}
+	s->explicit_only = explicit_only;
+	memcpy(s->codes, codes, ncodes * sizeof(*codes));
+	s->ncodes = ncodes;
+	ix->nsrcs++;
+	return AL_OK;
+}
+
+static al_err add_pins(struct al_index *ix, const struct al_index_opts *o, struct al_diag *d)
+{
+	size_t i, k;
+
+	if (!o->npins)
+		return AL_OK;
+	if (!(ix->pins = al_calloc(o->npins, sizeof(*ix->pins))))
+		return al_oom(d);
+	for (i = 0; i < o->npins; i++) {
+		struct pin *pn = &ix->pins[ix->npins];
+		for (k = 0; k < ix->nsrcs; k++)
+			if (ix->srcs[k].name && !strcmp(ix->srcs[k].name, o->pins[i].index))
+				break;
+		if (k == ix->nsrcs)
+			return al_diag_set(d, AL_EUSAGE, "'%s' is pinned to '%s', which is not a named "
+			                   "index", o->pins[i].project, o->pins[i].index);
+		if (!(pn->project = al_name_normalize(o->pins[i].project)))
+			return al_oom(d);
+		pn->src = k;
+		ix->npins++;
+	}
+	return AL_OK;
+}
+
 al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d)
 {
 	struct al_index *ix;
@@ -887,23 +1095,25 @@ al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct
 
 	*out = NULL;
 	if (!(ix = al_calloc(1, sizeof(*ix))) ||
-	    !(ix->indexes = al_calloc(o->nextra + 2, sizeof(char *))) ||
+	    !(ix->srcs = al_calloc(o->nsources + o->nextra + 2, sizeof(*ix->srcs))) ||
 	    !(ix->finds = al_calloc(o->nfind + 1, sizeof(char *))))
 		goto oom;
 	ix->o = *o;
-	/* Credentials in these URLs go to the HTTP engine, which sends them to
-	 * the same scheme, host and port (pip's rule); every URL kept here, and
-	 * so every page URL, cache key, file URL in the lock and message, is
-	 * without them. */
+	for (i = 0; i < o->nsources; i++) {
+		const struct al_index_src *x = &o->sources[i];
+		if (!x->url || !x->name)
+			continue;
+		if ((err = add_src(ix, x->name, x->url, x->explicit_only, x->missing_codes,
+		                   x->nmissing_codes, d)))
+			goto fail;
+	}
 	for (i = 0; i < o->nextra + 1; i++) {
 		const char *u = i == 0 ? o->index_url : o->extra_index_urls[i - 1];
-		if (!u)
-			continue;
-		if ((err = lend(ix, u, d)))
+		if (u && (err = add_src(ix, NULL, u, false, NULL, 0, d)))
 			goto fail;
-		if (!(ix->indexes[ix->nindexes++] = al_url_strip_userinfo(u)))
-			goto oom;
 	}
+	if ((err = add_pins(ix, o, d)))
+		goto fail;
 	for (i = 0; i < o->nfind; i++) {
 		if ((err = lend(ix, o->find_links[i], d)))
 			goto fail;
@@ -911,9 +1121,11 @@ al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct
 			goto oom;
 	}
 	ix->o.find_links = (const char *const *)ix->finds;
+	ix->o.sources = NULL;
+	ix->o.pins = NULL;
 	ix->o.index_url = NULL;
 	ix->o.extra_index_urls = NULL;
-	if (!ix->nindexes && !o->nfind) {
+	if (!ix->nsrcs && !o->nfind) {
 		al_index_free(ix);
 		return al_diag_set(d, AL_EUSAGE, "no index URL and no find-links");
 	}
@@ -951,9 +1163,14 @@ void al_index_free(struct al_index *ix)
 		return;
 	/* speculation may still be in flight: its callbacks point in here */
 	al_http_cancel(ix->o.http, ix);
-	for (i = 0; ix->indexes && i < ix->nindexes; i++)
-		al_free(ix->indexes[i]);
-	al_free(ix->indexes);
+	for (i = 0; ix->srcs && i < ix->nsrcs; i++) {
+		al_free(ix->srcs[i].name);
+		al_free(ix->srcs[i].url);
+	}
+	al_free(ix->srcs);
+	for (i = 0; i < ix->npins; i++)
+		al_free(ix->pins[i].project);
+	al_free(ix->pins);
 	for (i = 0; ix->finds && i < ix->o.nfind; i++)
 		al_free(ix->finds[i]);
 	al_free(ix->finds);

@@ -1,11 +1,13 @@
 /*
  * index.h: the package index client, a resolver provider (lib/resolve/resolve.h).
  *
- * Pages come from the first index that has a project (the index URL, then
- * the extra index URLs, in order: an extra index is consulted only for
- * projects the first lacks, so a public index cannot shadow a private one
- * with a same-named project), merged with the files of the find-links
- * sources. Pages and metadata are cached in the store (lib/net/httpcache.h)
+ * Pages come from the first index that has a project (the named indexes
+ * that are not explicit, the index URL, then the extra index URLs, in
+ * order: a later index is consulted only for projects the ones before lack,
+ * so a public index cannot shadow a private one with a same-named project;
+ * with AL_INDEX_BEST_MATCH, from all of them), merged with the files of the
+ * find-links sources. A project pinned to a named index comes from that
+ * index alone. Pages and metadata are cached in the store (lib/net/httpcache.h)
  * and revalidated with ETag / Last-Modified; offline, the cache alone
  * answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
  * checked), else from the wheel itself: read with range requests when it is
@@ -21,12 +23,31 @@
 
 struct al_index;
 
+/* An index to ask, in the order given (docs/lock.md "Several indexes"). */
+struct al_index_src {
+	const char *name;          /* a named index (python.indexes), or NULL */
+	const char *url;           /* userinfo is lent to the engine and dropped */
+	bool explicit_only;        /* asked only for the projects pinned to it */
+	/* statuses besides 404 and 410 that mean "not here, ask the next";
+	 * NULL: {403} */
+	const int *missing_codes;
+	size_t nmissing_codes;
+};
+
 struct al_index_opts {
 	struct al_store *store;
 	struct al_http *http;
+	/* Named indexes first, then index_url, then the extra index URLs. */
+	const struct al_index_src *sources;
+	size_t nsources;
 	const char *index_url;
 	const char *const *extra_index_urls;
 	size_t nextra;
+	/* Projects pinned to a named index (sources[].name): taken from it only,
+	 * whatever it answers, and never from find-links. */
+	const struct al_index_pin *pins;
+	size_t npins;
+	enum al_index_strategy strategy;
 	const char *const *find_links;
 	size_t nfind;
 	bool offline;

@@ -113,9 +113,31 @@ static const char *index_url(const struct al_manifest *m)
 	return env && *env ? env : m->python.index_url;
 }
 
-/* Lend the credentials in the manifest's index and find-links URLs to the
- * engine, for requests to the same scheme, host and port (pip's rule). A
- * lock holds no userinfo, so this is where fetch finds them. */
+/* The credentials of a named index from the variables its username-env and
+ * password-env name. Messages name the variables, never their values. */
+static al_err lend_env(struct al_http *http, const struct al_named_index *x, struct al_diag *d)
+{
+	const char *user = getenv(x->username_env), *password = getenv(x->password_env);
+	char *shown;
+	al_err err;
+
+	if (!user || !*user || !password) {
+		shown = al_url_strip_userinfo(x->url);
+		err = al_diag_set(d, AL_EUSAGE, "index '%s' (%s): the environment variable '%s' "
+		                  "(its %s) is not set", x->name, shown ? shown : "?",
+		                  !user || !*user ? x->username_env : x->password_env,
+		                  !user || !*user ? "username-env" : "password-env");
+		al_free(shown);
+		return err;
+	}
+	return al_http_add_basic(http, x->url, user, password, d);
+}
+
+/* Lend the credentials of the manifest's indexes (from the variables their
+ * username-env and password-env name, else their URL's userinfo) and of its
+ * find-links URLs to the engine, for requests to the same scheme, host and
+ * port (pip's rule; the first to lend to an origin wins). A lock holds no
+ * credentials, so this is where fetch finds them. */
 static al_err lend_credentials(struct al_http *http, const struct al_manifest *m,
                                struct al_diag *d)
 {
@@ -125,6 +147,15 @@ static al_err lend_credentials(struct al_http *http, const struct al_manifest *m
 
 	if (!m || !m->has_python)
 		return AL_OK;
+	for (i = 0; !err && i < m->python.nindexes; i++) {
+		const struct al_named_index *x = &m->python.indexes[i];
+		if (!al_url_is_http(x->url))
+			continue;
+		if (x->username_env)
+			err = lend_env(http, x, d);
+		else
+			err = al_http_add_credentials(http, x->url, d);
+	}
 	for (i = 0; !err && i < 1 + m->python.extra_index_urls.n + m->python.find_links.n; i++) {
 		if (i == 0)
 			u = index_url(m);
@@ -259,6 +290,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 {
 	struct al_reqfile rf = AL_REQFILE_INIT;
 	struct al_index_opts io = { 0 };
+	struct al_index_src *srcs = NULL;
 	struct al_index *ix = NULL;
 	struct al_resolve_opts ro = { 0 };
 	struct al_target_spec ts = { 0 };
@@ -291,8 +323,24 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 		else
 			reqs[nreqs++] = rf.entries[i].requirement;
 	}
+	if (m->python.nindexes &&
+	    !(srcs = al_calloc(m->python.nindexes, sizeof(*srcs))))
+		goto oom;
+	for (i = 0; i < m->python.nindexes; i++) {
+		const struct al_named_index *x = &m->python.indexes[i];
+		srcs[i].name = x->name;
+		srcs[i].url = x->url;
+		srcs[i].explicit_only = x->explicit_only;
+		srcs[i].missing_codes = x->missing_codes;
+		srcs[i].nmissing_codes = x->nmissing_codes;
+	}
 	io.store = s;
 	io.http = http;
+	io.sources = srcs;
+	io.nsources = m->python.nindexes;
+	io.pins = m->python.pins;
+	io.npins = m->python.npins;
+	io.strategy = m->python.index_strategy;
 	io.index_url = index_url(m);
 	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
 	io.nextra = m->python.extra_index_urls.n;
@@ -337,6 +385,7 @@ oom:
 	err = al_oom(d);
 out:
 	al_index_free(ix);
+	al_free(srcs);
 	al_free(reqs);
 	al_free(cons);
 	al_reqfile_release(&rf);
@@ -362,7 +411,9 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		goto fail;
 	}
 	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
-	if ((err = al_http_new(&http, &ho, d)))
+	ho.host_connections = o->host_connections;
+	/* offline asks nothing: the credential variables need not be set */
+	if ((err = al_http_new(&http, &ho, d)) || (!o->offline && (err = lend_credentials(http, m, d))))
 		goto fail;
 	if (m->has_python)
 		for (i = 0; i < m->python.ntargets; i++)
@@ -494,6 +545,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 		goto out;
 	}
 	ho.parallel = o->parallel;
+	ho.host_connections = o->host_connections;
 	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
 		goto out;
 	for (i = 0; i < l->ntargets; i++)

@@ -70,6 +70,7 @@ struct rver {
 struct pkg {
 	char *name;                      /* normalized */
 	bool loaded, missing;
+	char *missing_why;               /* the provider's message when missing */
 	struct rver *vers;               /* newest first */
 	size_t nvers;
 	char **extras;                   /* requested extras (normalized), this round */
@@ -200,6 +201,9 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 	err = r->p->project(r->p->ctx, p->name, &page, &d2);
 	if (err == AL_ENOTFOUND) {
 		p->missing = true;
+		/* the index client says why (a pin, a 403 taken as "not here") */
+		if (d2.msg[0] && !(p->missing_why = al_strdup(d2.msg)))
+			return al_oom(r->d);
 		return AL_OK;
 	}
 	if (err) {
@@ -508,7 +512,9 @@ static void explain_pkg(struct rs *r, size_t pi, const char *headline)
 		ADD(describe_parent(r, r->crits[i].parent, &b));
 		ADD(al_buf_addstr(&b, ")\n"));
 	}
-	if (p->missing) {
+	if (p->missing && p->missing_why) {
+		ADD(al_buf_addf(&b, "  %s\n", p->missing_why));
+	} else if (p->missing) {
 		ADD(al_buf_addf(&b, "  no index has a project named '%s'\n", p->name));
 	} else if (!p->nvers) {
 		ADD(al_buf_addf(&b, "  the index lists no distribution files for '%s'\n", p->name));
@@ -906,7 +912,8 @@ static al_err fill_out(struct rs *r, struct al_lock_target *out)
 		    !(x->filename = al_strdup(v->file->filename)) || !(x->url = al_strdup(v->file->url)) ||
 		    (v->file->sha256 && !(x->sha256 = al_strdup(v->file->sha256))) ||
 		    (rp && !(x->requires_python = al_strdup(rp))) ||
-		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))))
+		    (v->meta_sha256 && !(x->metadata_sha256 = al_strdup(v->meta_sha256))) ||
+		    (v->file->index && !(x->index = al_strdup(v->file->index))))
 			return al_oom(r->d);
 		x->size = v->file->size >= 0 ? v->file->size : AL_SIZE_UNKNOWN;
 		for (k = 0; k < r->ncrits; k++) {
@@ -996,6 +1003,7 @@ out:
 			al_free(pk->extras[k]);
 		al_free(pk->extras);
 		al_free(pk->name);
+		al_free(pk->missing_why);
 	}
 	al_free(r.pkgs);
 	for (i = 0; i < r.nroots; i++)

@@ -31,7 +31,9 @@ typedef const struct al_simple_file *(*al_pick_fn)(void *pctx, const char *name,
 struct al_provider {
 	void *ctx;
 	/* Every file of a project, from the first index that has it. The page
-	 * stays owned by the provider. AL_ENOTFOUND: no index has the project. */
+	 * stays owned by the provider. AL_ENOTFOUND: no index has the project;
+	 * d says so and why (a pin, a 403 taken as "not here"), and the
+	 * resolver's explanation shows it. */
 	al_err (*project)(void *ctx, const char *name, const struct al_simple_page **out,
 	                  struct al_diag *d);
 	/* The core metadata of one file (PEP 658 sidecar, range reads, or the

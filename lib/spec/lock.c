@@ -40,6 +40,7 @@ void al_lock_dist_release(struct al_lock_dist *x)
 	al_free(x->sha256);
 	al_free(x->requires_python);
 	al_free(x->metadata_sha256);
+	al_free(x->index);
 	strv_free(x->required_by, x->nrequired_by);
 	memset(x, 0, sizeof(*x));
 }
@@ -210,7 +211,7 @@ static al_err format_dist(struct al_buf *b, const struct al_lock_dist *x)
 	if ((err = al_buf_addstr(b, "      - name: ")) || (err = al_yaml_quote(b, x->name)) ||
 	    (err = al_buf_addch(b, '\n')) || (err = kv(b, in, "version", x->version)) ||
 	    (err = kv(b, in, "filename", x->filename)) || (err = kv(b, in, "url", x->url)) ||
-	    (err = kv(b, in, "sha256", x->sha256)))
+	    (err = kv(b, in, "index", x->index)) || (err = kv(b, in, "sha256", x->sha256)))
 		return err;
 	if (x->size >= 0 && (err = al_buf_addf(b, "%ssize: %lld\n", in, (long long)x->size)))
 		return err;

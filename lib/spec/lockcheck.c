@@ -212,6 +212,8 @@ static al_err check_dist(const struct al_lock_dist *x, const char *where, struct
 		return err;
 	if (x->url && !al_lock_valid_url(x->url))
 		return bad(d, where, "url", "not a URL", x->url);
+	if (x->index && !simple_name(x->index, 64))
+		return bad(d, where, "index", "not an index name", x->index);
 	if (x->requires_python && (err = al_lock_requires_python_check(x->requires_python)))
 		return err == AL_ENOMEM ? al_oom(d)
 		                        : bad(d, where, "requires_python", "not a version specifier set",

@@ -64,6 +64,10 @@ al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d)
 			                       "requires_python", jstr(x->requires_python),
 			                       "metadata_sha256", jstr(x->metadata_sha256),
 			                       "required_by", jstrv(x->required_by, x->nrequired_by));
+			if (jd && x->index && json_object_set_new(jd, "index", json_string(x->index))) {
+				json_decref(jd);
+				jd = NULL;
+			}
 			if (!jd || json_array_append_new(dists, jd)) {
 				json_decref(dists);
 				goto oom;
@@ -278,6 +282,7 @@ static al_err dist_from_json(struct jctx *c, json_t *o, struct al_lock_dist *x)
 	    (err = get_str(c, o, "version", true, &x->version)) ||
 	    (err = get_str(c, o, "filename", true, &x->filename)) ||
 	    (err = get_str(c, o, "url", false, &x->url)) ||
+	    (err = get_str(c, o, "index", false, &x->index)) ||
 	    (err = get_str(c, o, "sha256", true, &x->sha256)) ||
 	    (err = get_size(c, o, "size", &x->size)) ||
 	    (err = get_str(c, o, "requires_python", false, &x->requires_python)) ||

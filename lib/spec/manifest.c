@@ -23,6 +23,7 @@
 #include "core/mem.h"
 #include "core/url.h"
 #include "core/yamlx.h"
+#include "pypa/names.h"
 
 #define MANIFEST_MAX_BYTES ((size_t)1 << 20)
 
@@ -701,6 +702,235 @@ static void f_targets(struct mctx *c, const struct al_ynode *v, void *obj)
 	                             &m->python.ntargets, init_target);
 }
 
+/* ---- python.indexes, python.sources, python.index-strategy ------------------ */
+
+static void f_ix_name(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_named_index *x = obj;
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (!valid_bundle(s)) {
+		problem(c, v, "'%.100s' is not an index name (1 to 64 of A-Z a-z 0-9 . _ -, "
+		        "starting with a letter or digit)", s);
+		return;
+	}
+	set_str(c, &x->name, s);
+}
+
+static void f_ix_url(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_named_index *x = obj;
+	const char *s = want_string(c, v);
+
+	if (s && check_url(c, v, s))
+		set_str(c, &x->url, s);
+}
+
+static void f_ix_explicit(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_named_index *x = obj;
+
+	if (v->type == AL_Y_STR && !v->quoted) {
+		problem(c, v, "expected a boolean, got a string; write true or false");
+		return;
+	}
+	if (want_type(c, v, AL_Y_BOOL))
+		x->explicit_only = v->bval;
+}
+
+/* 4xx statuses only: 401 is always an authentication error, 407 the proxy's,
+ * 408 and 429 are retried. */
+static void f_ix_codes(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_named_index *x = obj;
+	size_t i, old;
+
+	if (!want_type(c, v, AL_Y_SEQ))
+		return;
+	x->nmissing_codes = 0;
+	if (v->n > AL_INDEX_MAX_CODES) {
+		problem(c, v, "at most %d status codes", AL_INDEX_MAX_CODES);
+		return;
+	}
+	for (i = 0; i < v->n && !STOPPED(c); i++) {
+		const struct al_ynode *k = v->kids[i];
+		old = path_index(c, i);
+		if (want_type(c, k, AL_Y_INT)) {
+			if (k->ival < 400 || k->ival > 499 || k->ival == 401 || k->ival == 407 ||
+			    k->ival == 408 || k->ival == 429)
+				problem(c, k, "%.30s cannot mean 'not on this index' (a 4xx status other "
+				        "than 401, 407, 408 and 429)", k->s);
+			else
+				x->missing_codes[x->nmissing_codes++] = (int)k->ival;
+		}
+		path_pop(c, old);
+	}
+}
+
+static void env_field(struct mctx *c, const struct al_ynode *v, char **dst)
+{
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (!valid_env_name(s)) {
+		problem(c, v, "'%.100s' is not an environment variable name (the name of the "
+		        "variable that holds the credential, never the credential itself)", s);
+		return;
+	}
+	set_str(c, dst, s);
+}
+
+static void f_ix_user_env(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	env_field(c, v, &((struct al_named_index *)obj)->username_env);
+}
+
+static void f_ix_pass_env(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	env_field(c, v, &((struct al_named_index *)obj)->password_env);
+}
+
+static const struct field index_fields[] = {
+	{ "name", f_ix_name, true },
+	{ "url", f_ix_url, true },
+	{ "explicit", f_ix_explicit, false },
+	{ "ignore-error-codes", f_ix_codes, false },
+	{ "username-env", f_ix_user_env, false },
+	{ "password-env", f_ix_pass_env, false },
+	{ NULL, NULL, false },
+};
+
+static void init_index(void *elem, const struct al_ynode *v)
+{
+	struct al_named_index *x = elem;
+
+	x->line = v->line;
+	x->col = v->col;
+	x->missing_codes[0] = 403;
+	x->nmissing_codes = 1;
+}
+
+static void f_indexes(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	unsigned before = c->nproblems;
+	size_t i, k, old;
+
+	m->python.indexes = map_list(c, v, index_fields, sizeof(struct al_named_index),
+	                             &m->python.nindexes, init_index);
+	for (i = 0; i < m->python.nindexes && !STOPPED(c); i++) {
+		const struct al_named_index *x = &m->python.indexes[i];
+		old = path_index(c, i);
+		if (c->nproblems == before && !x->username_env != !x->password_env)
+			problem_at(c, x->line, x->col, "username-env and password-env go together "
+			           "(for a token, a username variable holding __token__)");
+		for (k = 0; k < i && x->name; k++)
+			if (m->python.indexes[k].name && !strcmp(m->python.indexes[k].name, x->name)) {
+				problem_at(c, x->line, x->col, "a second index named '%s' (the first "
+				           "is at line %d)", x->name, m->python.indexes[k].line);
+				break;
+			}
+		path_pop(c, old);
+	}
+}
+
+static const char *const strategies[] = { "first-index", "unsafe-best-match", NULL };
+
+static void f_index_strategy(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (!strcmp(s, strategies[0]))
+		m->python.index_strategy = AL_INDEX_FIRST;
+	else if (!strcmp(s, strategies[1]))
+		m->python.index_strategy = AL_INDEX_BEST_MATCH;
+	else
+		problem(c, v, "'%.60s' is not an index strategy (first-index or unsafe-best-match)", s);
+}
+
+/* python.sources: {PROJECT: {index: NAME}}, as uv's [tool.uv.sources]. */
+static void f_source_index(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_index_pin *pin = obj;
+	const char *s = want_string(c, v);
+
+	if (s)
+		set_str(c, &pin->index, s);
+}
+
+static const struct field source_fields[] = {
+	{ "index", f_source_index, true },
+	{ NULL, NULL, false },
+};
+
+static void f_sources(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	size_t i, k, old;
+
+	if (!want_type(c, v, AL_Y_MAP) || !v->n)
+		return;
+	if (!(m->python.pins = al_calloc(v->n, sizeof(*m->python.pins)))) {
+		c->oom = true;
+		return;
+	}
+	for (i = 0; i < v->n && !STOPPED(c); i++) {
+		const struct al_ynode *key = AL_YMAP_KEY(v, i), *val = AL_YMAP_VAL(v, i);
+		struct al_index_pin *pin = &m->python.pins[m->python.npins];
+		old = path_key(c, key->s, key->len);
+		if (strlen(key->s) != key->len || !valid_project(key->s) || !strcmp(key->s, ":all:")) {
+			problem(c, key, "not a project name");
+		} else if (!(pin->project = al_name_normalize(key->s))) {
+			c->oom = true;
+		} else {
+			pin->line = key->line;
+			pin->col = key->col;
+			m->python.npins++;
+			for (k = 0; k + 1 < m->python.npins; k++)
+				if (!strcmp(m->python.pins[k].project, pin->project))
+					problem(c, key, "'%s' is pinned a second time (line %d pins '%s' already)",
+					        key->s, m->python.pins[k].line, m->python.pins[k].project);
+			walk_map(c, val, source_fields, pin);
+		}
+		path_pop(c, old);
+	}
+}
+
+/* Every pin names an index of python.indexes. */
+static void check_pins(struct mctx *c, const struct al_manifest *m)
+{
+	size_t i, k, old;
+
+	for (i = 0; i < m->python.npins && !STOPPED(c); i++) {
+		const struct al_index_pin *pin = &m->python.pins[i];
+		struct al_buf names = AL_BUF_INIT;
+		bool found = false;
+		if (!pin->index)
+			continue;
+		for (k = 0; k < m->python.nindexes; k++) {
+			const char *name = m->python.indexes[k].name;
+			found |= name && !strcmp(name, pin->index);
+			if (name && al_buf_addf(&names, "%s'%s'", names.len ? ", " : "", name))
+				c->oom = true;
+		}
+		old = path_key(c, "sources", 7);
+		if (al_buf_addf(&c->path, ".%s.index", pin->project))
+			c->oom = true;
+		else if (!found)
+			problem_at(c, pin->line, pin->col, "'%.100s' is not the name of an entry of "
+			           "python.indexes (%s%s)", pin->index, names.len ? "names: " : "there is none",
+			           names.len ? names.buf : "");
+		path_pop(c, old);
+		al_buf_release(&names);
+	}
+}
+
 static const struct field python_fields[] = {
 	{ "index-url", f_index_url, false },
 	{ "extra-index-urls", f_extra_index_urls, false },
@@ -711,6 +941,9 @@ static const struct field python_fields[] = {
 	{ "constraints", f_constraints, false },
 	{ "allow-sdist", f_allow_sdist, false },
 	{ "prereleases", f_prereleases, false },
+	{ "indexes", f_indexes, false },
+	{ "sources", f_sources, false },
+	{ "index-strategy", f_index_strategy, false },
 	{ NULL, NULL, false },
 };
 
@@ -721,6 +954,8 @@ static void f_python(struct mctx *c, const struct al_ynode *v, void *obj)
 
 	m->has_python = true;
 	walk_map(c, v, python_fields, m);
+	if (c->nproblems == before)
+		check_pins(c, m);
 	if (c->nproblems == before && !m->python.requirements.n &&
 	    !m->python.requirements_files.n)
 		problem(c, v, "no requirements: give requirements or requirements-files");
@@ -892,6 +1127,18 @@ void al_manifest_free(struct al_manifest *m)
 		free_strlist(&m->python.targets[i].platforms);
 	}
 	al_free(m->python.targets);
+	for (i = 0; m->python.indexes && i < m->python.nindexes; i++) {
+		al_free(m->python.indexes[i].name);
+		al_free(m->python.indexes[i].url);
+		al_free(m->python.indexes[i].username_env);
+		al_free(m->python.indexes[i].password_env);
+	}
+	al_free(m->python.indexes);
+	for (i = 0; m->python.pins && i < m->python.npins; i++) {
+		al_free(m->python.pins[i].project);
+		al_free(m->python.pins[i].index);
+	}
+	al_free(m->python.pins);
 	free_repos(m->models, m->nmodels);
 	free_repos(m->datasets, m->ndatasets);
 	al_free(m->hub.endpoint);

@@ -89,7 +89,7 @@ static al_err p_project(void *ctx, const char *name, const struct al_simple_page
 			*out = &c->projs[i].page;
 			return AL_OK;
 		}
-	return al_diag_set(d, AL_ENOTFOUND, "no project %s", name);
+	return al_diag_set(d, AL_ENOTFOUND, "no index has a project named '%s'", name);
 }
 
 static al_err p_metadata(void *ctx, const char *name, const struct al_simple_file *f,
