@@ -261,6 +261,12 @@ struct al_lock_target {
 	size_t nplatforms;
 	struct al_lock_dist *dists; /* sorted by name */
 	size_t ndists;
+	/* What pip's isolated builds of the sdists above need (build-system.requires,
+	 * resolved for this target, recursively): published, never installed.
+	 * required_by names the sdists (or build requirements) that need each.
+	 * Sorted by name, then file name; a name may appear with several versions. */
+	struct al_lock_dist *build_dists;
+	size_t nbuild_dists;
 };
 
 struct al_lock_file {
