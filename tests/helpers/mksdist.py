@@ -3,8 +3,9 @@
 that pip builds with the real setuptools, and print its path.
 
 KIND is "pyproject" (pyproject.toml: build-system.requires ["setuptools>=61"],
-backend setuptools.build_meta, a [project] table) or "legacy" (setup.py
-only, no pyproject.toml: pip's legacy default build requirements). PKG-INFO
+backend setuptools.build_meta, a [project] table; "pyproject+REQ+REQ..."
+adds REQs to build-system.requires) or "legacy" (setup.py only, no
+pyproject.toml: pip's legacy default build requirements). PKG-INFO
 is Metadata-Version 2.2 with its Requires-Dist, so its dependencies are
 known without building it. The tarball is byte-identical on every run."""
 import gzip, io, os, sys, tarfile
@@ -19,9 +20,10 @@ def main():
             name, version, "".join(f"Requires-Dist: {r}\n" for r in requires))).encode(),
         f"{mod}/__init__.py": f'__version__ = "{version}"\n'.encode(),
     }
-    if kind == "pyproject":
+    if kind.split("+")[0] == "pyproject":
+        build = ["setuptools>=61"] + kind.split("+")[1:]
         files["pyproject.toml"] = (
-            '[build-system]\nrequires = ["setuptools>=61"]\n'
+            '[build-system]\nrequires = [%s]\n' % ", ".join('"%s"' % r for r in build) +
             'build-backend = "setuptools.build_meta"\n\n'
             '[project]\nname = "%s"\nversion = "%s"\ndependencies = [%s]\n\n'
             '[tool.setuptools]\npackages = ["%s"]\n' % (
