@@ -51,6 +51,10 @@ static al_err read_member(const char *path, int fd, const char *file, const char
 			continue;
 		}
 		(void)flen;
+		if (optional && archive_entry_filetype(ae) != AE_IFREG) {
+			err = al_diag_set(d, AL_EINVALID, "'%s': %s is not a regular file", path, name);
+			goto out;
+		}
 		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 			if (out->len + (size_t)n > max) {
 				err = al_diag_set(d, AL_ELIMIT, "'%s': %s is larger than %zu bytes", path, file,

@@ -2,6 +2,7 @@
  * and hostile pyproject.toml documents, and pip's defaults. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "airlock.h"
@@ -9,6 +10,7 @@
 #include "mem.h"
 #include "pyproject.h"
 #include "tap.h"
+#include "wheel.h"
 
 /* "a|b|c": the build requirements al_build_requirements gives, or the error
  * code when reading fails. */
@@ -51,6 +53,75 @@ static void refused_n(const char *doc, size_t len, al_err code, const char *part
 static void refused(const char *doc, al_err code, const char *part, const char *what)
 {
 	refused_n(doc, strlen(doc), code, part, what);
+}
+
+/* al_sdist_member_file: an sdist's pyproject.toml, none, or one that is a
+ * symbolic link (refused: pip would read another file), and a zip sdist. */
+static void members(void)
+{
+	static char root[] = "/tmp/airlock-test-pyproject-XXXXXX";
+	struct al_buf cmd = AL_BUF_INIT, got = AL_BUF_INIT, p = AL_BUF_INIT;
+	struct al_diag d = AL_DIAG_INIT;
+	const char *py = getenv("PYTHON3");
+
+	if (!py || !*py)
+		py = "python3";
+	if (!mkdtemp(root))
+		return;
+	al_buf_addf(&cmd,
+	            "cd '%s' && '%s' -c '\n"
+	            "import tarfile, zipfile, io\n"
+	            "def tar(name, members):\n"
+	            "    t = tarfile.open(name, \"w:gz\")\n"
+	            "    for n, b in members:\n"
+	            "        i = tarfile.TarInfo(n)\n"
+	            "        if b is None:\n"
+	            "            i.type, i.linkname = tarfile.SYMTYPE, \"../../etc/passwd\"\n"
+	            "            t.addfile(i)\n"
+	            "        else:\n"
+	            "            i.size = len(b); t.addfile(i, io.BytesIO(b))\n"
+	            "    t.close()\n"
+	            "pp = b\"[build-system]\\nrequires = [\\x27flit_core\\x27]\\n\"\n"
+	            "tar(\"with.tar.gz\", [(\"x-1.0/PKG-INFO\", b\"\"), (\"x-1.0/sub/pyproject.toml\", b\"[\"),"
+	            " (\"x-1.0/pyproject.toml\", pp)])\n"
+	            "tar(\"without.tar.gz\", [(\"x-1.0/PKG-INFO\", b\"\")])\n"
+	            "tar(\"link.tar.gz\", [(\"x-1.0/pyproject.toml\", None)])\n"
+	            "z = zipfile.ZipFile(\"x-1.0.zip\", \"w\"); z.writestr(\"x-1.0/pyproject.toml\", pp); z.close()\n'",
+	            root, py);
+	if (system(cmd.buf) != 0) {
+		ok(1, "# SKIP cannot make archives with python3");
+		goto out;
+	}
+	al_buf_addf(&p, "%s/with.tar.gz", root);
+	is_int(al_sdist_member_file(p.buf, "pyproject.toml", AL_PYPROJECT_MAX, &got, &d), AL_OK,
+	       "a tar.gz sdist's top-level pyproject.toml (not the one below it)");
+	is_str(got.buf ? got.buf : "", "[build-system]\nrequires = ['flit_core']\n", "its bytes");
+	al_buf_reset(&got);
+	al_buf_reset(&p);
+	al_buf_addf(&p, "%s/x-1.0.zip", root);
+	is_int(al_sdist_member_file(p.buf, "pyproject.toml", AL_PYPROJECT_MAX, &got, &d), AL_OK,
+	       "a zip sdist's");
+	al_buf_reset(&got);
+	al_buf_reset(&p);
+	al_buf_addf(&p, "%s/without.tar.gz", root);
+	is_int(al_sdist_member_file(p.buf, "pyproject.toml", AL_PYPROJECT_MAX, &got, &d), AL_ENOTFOUND,
+	       "none: AL_ENOTFOUND (the legacy default applies)");
+	al_buf_reset(&p);
+	al_buf_addf(&p, "%s/link.tar.gz", root);
+	is_int(al_sdist_member_file(p.buf, "pyproject.toml", AL_PYPROJECT_MAX, &got, &d), AL_EINVALID,
+	       "a symbolic link named pyproject.toml is refused");
+	ok(strstr(d.msg, "not a regular file") != NULL, "saying so: %s", d.msg);
+	al_buf_reset(&p);
+	al_buf_addf(&p, "%s/with.tar.gz", root);
+	is_int(al_sdist_member_file(p.buf, "pyproject.toml", 8, &got, &d), AL_ELIMIT,
+	       "a member over the cap is refused: %s", d.msg);
+out:
+	al_buf_reset(&cmd);
+	al_buf_addf(&cmd, "rm -rf '%s'", root);
+	(void)!system(cmd.buf);
+	al_buf_release(&cmd);
+	al_buf_release(&got);
+	al_buf_release(&p);
 }
 
 int main(void)
@@ -140,5 +211,6 @@ int main(void)
 		al_buf_addstr(&big, "# padding padding padding padding padding padding padding padding\n");
 	refused_n(big.buf, big.len, AL_ELIMIT, "larger than", "a document over the cap");
 	al_buf_release(&big);
+	members();
 	return done_testing();
 }
