@@ -206,7 +206,7 @@ struct al_hub_repo {
 	int line, col;
 };
 
-/* A named index: an entry of python.indexes (docs/manifest.md). */
+/* A named index: an entry of python.indexes (docs/reference/manifest.md). */
 #define AL_INDEX_MAX_CODES 16
 struct al_named_index {
 	char *name;            /* [a-z0-9][a-z0-9._-]*, unique in the manifest */
@@ -307,6 +307,12 @@ struct al_lock_target {
 	size_t nplatforms;
 	struct al_lock_dist *dists; /* sorted by name */
 	size_t ndists;
+	/* What pip's isolated builds of the sdists above need (build-system.requires,
+	 * resolved for this target, recursively): published, never installed.
+	 * required_by names the sdists (or build requirements) that need each.
+	 * Sorted by name, then file name; a name may appear with several versions. */
+	struct al_lock_dist *build_dists;
+	size_t nbuild_dists;
 };
 
 struct al_lock_file {

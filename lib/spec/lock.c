@@ -56,6 +56,9 @@ void al_lock_target_release(struct al_lock_target *t)
 	for (i = 0; i < t->ndists; i++)
 		al_lock_dist_release(&t->dists[i]);
 	al_free(t->dists);
+	for (i = 0; i < t->nbuild_dists; i++)
+		al_lock_dist_release(&t->build_dists[i]);
+	al_free(t->build_dists);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -143,6 +146,12 @@ void al_lock_sort(struct al_lock *l)
 				      cmp_str);
 		if (t->ndists > 1)
 			qsort(t->dists, t->ndists, sizeof(*t->dists), cmp_dist);
+		for (j = 0; j < t->nbuild_dists; j++)
+			if (t->build_dists[j].nrequired_by > 1)
+				qsort(t->build_dists[j].required_by, t->build_dists[j].nrequired_by,
+				      sizeof(char *), cmp_str);
+		if (t->nbuild_dists > 1)
+			qsort(t->build_dists, t->nbuild_dists, sizeof(*t->build_dists), cmp_dist);
 	}
 	if (l->ntargets > 1)
 		qsort(l->targets, l->ntargets, sizeof(*l->targets), cmp_target);
@@ -278,6 +287,11 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 			                                   : "    distributions: []\n");
 		for (j = 0; !err && j < t->ndists; j++)
 			err = format_dist(&b, &t->dists[j]);
+		/* only when there are any: a lock without sdists keeps its bytes */
+		if (!err && t->nbuild_dists)
+			err = al_buf_addstr(&b, "    build-distributions:\n");
+		for (j = 0; !err && j < t->nbuild_dists; j++)
+			err = format_dist(&b, &t->build_dists[j]);
 	}
 	if (!err)
 		err = al_buf_addstr(&b, l->nrepos ? "repos:\n" : "repos: []\n");

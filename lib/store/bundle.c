@@ -40,6 +40,12 @@ al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct a
 			if (l->targets[i].dists[j].metadata_sha256)
 				PUSH(l->targets[i].dists[j].metadata_sha256);
 		}
+	for (i = 0; i < l->ntargets; i++)
+		for (j = 0; j < l->targets[i].nbuild_dists; j++) {
+			PUSH(l->targets[i].build_dists[j].sha256);
+			if (l->targets[i].build_dists[j].metadata_sha256)
+				PUSH(l->targets[i].build_dists[j].metadata_sha256);
+		}
 	for (i = 0; i < l->nrepos; i++)
 		for (j = 0; j < l->repos[i].nfiles; j++)
 			if (l->repos[i].files[j].sha256)
