@@ -46,6 +46,11 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_verror(const char *fmt, va_list ap)
+{
+	vreport("airlock: ", fmt, ap);
+}
+
 void cli_warn(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
@@ -91,27 +96,6 @@ int cli_fail(struct cli *cli, const struct al_diag *d)
 	(void)cli;
 	cli_error("%s", d->msg[0] ? d->msg : al_strerror(d->code));
 	return cli_exit_code(d->code ? d->code : AL_EINTERNAL);
-}
-
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	const struct cli_command *c = cli_find(cmd);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("airlock: ", fmt, ap);
-	va_end(ap);
-	if (c) {
-		const char *nl = strchr(c->usage, '\n');
-		fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
-		/* further usage lines ("       airlock ...") follow the first */
-		while (nl && !strncmp(nl + 1, "       airlock", 14)) {
-			const char *next = strchr(nl + 1, '\n');
-			fprintf(stderr, "%.*s\n", next ? (int)(next - nl - 1) : (int)strlen(nl + 1), nl + 1);
-			nl = next;
-		}
-	}
-	return EXIT_USAGE;
 }
 
 void cli_json(json_t *obj)
