@@ -82,12 +82,12 @@ void cli_safe_release(struct cli_safe *sf)
 int cli_exit_code(al_err err)
 {
 	switch (err) {
-	case AL_OK: return EXIT_OK;
+	case AL_OK: return CLI_EXIT_OK;
 	case AL_EVERIFY:
 	case AL_ESTALE:
-	case AL_EREFUSED: return EXIT_NO;
-	case AL_EUSAGE: return EXIT_USAGE;
-	default: return EXIT_FAILURE_;
+	case AL_EREFUSED: return CLI_EXIT_NO;
+	case AL_EUSAGE: return CLI_EXIT_USAGE;
+	default: return CLI_EXIT_FAILURE;
 	}
 }
 
@@ -128,11 +128,11 @@ int cli_open_store(struct cli *cli, struct al_store **out, unsigned flags)
 
 	if (!dir) {
 		cli_error("no store location: set --store, AIRLOCK_STORE or HOME");
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	err = al_store_open(out, dir, flags, &d);
 	free(dir);
-	return err ? cli_fail(cli, &d) : EXIT_OK;
+	return err ? cli_fail(cli, &d) : CLI_EXIT_OK;
 }
 
 const char *cli_human_size(unsigned long long n, char *buf, size_t len)

@@ -18,12 +18,13 @@
 #include "airlock.h"
 #include "opts.h"
 
-/* Exit codes (docs/cli.md). */
+/* Exit codes (docs/cli.md). CLI_: names that start with E and a capital
+ * letter belong to <errno.h> (C11 7.31.3), and EXIT_ to <stdlib.h>. */
 enum {
-	EXIT_OK = 0,
-	EXIT_NO = 1,      /* a check said no: verification failed, lock stale */
-	EXIT_USAGE = 2,
-	EXIT_FAILURE_ = 3 /* any other failure */
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_NO = 1,      /* a check said no: verification failed, lock stale */
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_FAILURE = 3  /* any other failure */
 };
 
 struct cli {

@@ -121,7 +121,7 @@ static int cmd_env(struct cli *cli, int argc, char **argv)
 	/* insertion order is kept: the order lib/env.c gives */
 	if (!(vars = json_object())) {
 		cli_error("out of memory");
-		return EXIT_FAILURE_;
+		return CLI_EXIT_FAILURE;
 	}
 	if (al_client_env(url ? url : root, url != NULL, collect, vars, &d)) {
 		json_decref(vars);
@@ -129,12 +129,12 @@ static int cmd_env(struct cli *cli, int argc, char **argv)
 	}
 	if (shell == JSON) {
 		cli_json(vars);
-		return EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (shell == PIP_CONF)
 		printf("[global]\n");
 	json_object_foreach(vars, name, v)
 		emit(shell, name, json_string_value(v));
 	json_decref(vars);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }

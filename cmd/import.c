@@ -73,10 +73,10 @@ static int run(struct cli *cli, int argc, char **argv, bool verify_only)
 			cli_json(json_pack("{s:s, s:b, s:s, s:s}", "event", name, "ok", 0, "media", io.dirs[0],
 			                   "reason", d.msg));
 		cli_error("%s refused: %s", name, d.msg);
-		rc = cli_exit_code(d.code) == EXIT_USAGE ? EXIT_USAGE
+		rc = cli_exit_code(d.code) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE
 		     : d.code == AL_ENOMEM || d.code == AL_EIO || d.code == AL_EDB || d.code == AL_ENOSPACE
-		             ? EXIT_FAILURE_
-		             : EXIT_NO;
+		             ? CLI_EXIT_FAILURE
+		             : CLI_EXIT_NO;
 		goto out;
 	}
 	if (cli->json)

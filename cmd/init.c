@@ -30,5 +30,5 @@ static int cmd_init(struct cli *cli, int argc, char **argv)
 		printf("store ready at %s\n", al_store_dir(s));
 	}
 	al_store_free(s);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }

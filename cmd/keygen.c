@@ -65,7 +65,7 @@ static int cmd_keygen(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli, &d);
 		goto out;
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 	if (cli->json)
 		cli_json(json_pack("{s:s, s:s, s:s+, s:s+, s:b}", "event", "keygen", "key_id", id,
 		                   "public_key", name, ".pub", "secret_key", name, ".key",

@@ -54,13 +54,13 @@ static int load(struct cli *cli, struct lockargs *a, struct al_manifest **m, str
 	*prev = NULL;
 	if (!(*lock_path = a->lock ? strdup(a->lock) : default_lock_path(a->manifest))) {
 		cli_error("out of memory");
-		return EXIT_FAILURE_;
+		return CLI_EXIT_FAILURE;
 	}
 	if (al_manifest_load(m, a->manifest, &d))
 		return cli_fail(cli, &d);
 	if (access(*lock_path, F_OK) == 0 && al_lock_load(prev, *lock_path, &d))
 		return cli_fail(cli, &d);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
@@ -88,11 +88,11 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 			                   "current", same));
 		if (!same) {
 			cli_error("%s is stale: run 'airlock lock'", lock_path);
-			return EXIT_NO;
+			return CLI_EXIT_NO;
 		}
 		if (cli->verbosity >= 0 && !cli->json)
 			printf("%s is up to date\n", lock_path);
-		return EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (al_lock_build(s, m, prev, &lo, &l, &d))
 		return cli_fail(cli, &d);
@@ -112,7 +112,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 		*out = l;
 	else
 		al_lock_free(l);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 static int cmd_lock(struct cli *cli, int argc, char **argv);
@@ -325,7 +325,7 @@ static int cmd_fetch(struct cli *cli, int argc, char **argv)
 	if (a.locked && (!prev || why)) {
 		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,
 		          !prev ? "does not exist" : why);
-		rc = EXIT_NO;
+		rc = CLI_EXIT_NO;
 		goto out;
 	}
 	if (!prev || why) {

@@ -93,16 +93,16 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 		return p.rc;
 	if (p.nargs == 0) {
 		print_main_help(stdout);
-		return EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (p.nargs > 1)
 		return cli_usage(&help_cmd, "too many arguments");
 	if (!(c = find_command(p.args[0]))) {
 		cli_error("'%s' is not an airlock command; see 'airlock --help'", p.args[0]);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	cli_print_help(c, stdout);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 /* Exit 0 only when everything written to stdout reached it: a full disk or
@@ -112,11 +112,11 @@ static int finish_stdout(int rc)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
 			cli_error("write error on standard output: %s", strerror(errno));
-		return rc ? rc : EXIT_FAILURE_;
+		return rc ? rc : CLI_EXIT_FAILURE;
 	}
 	if (fclose(stdout) != 0) {
 		cli_error("write error on standard output: %s", strerror(errno));
-		return rc ? rc : EXIT_FAILURE_;
+		return rc ? rc : CLI_EXIT_FAILURE;
 	}
 	return rc;
 }
@@ -141,27 +141,27 @@ int main(int argc, char **argv)
 			 * (SSL_CERT_FILE first, as pip and requests do) */
 			if (access(p.value, R_OK) != 0) {
 				cli_error("--cacert: cannot read '%s': %s", p.value, strerror(errno));
-				return EXIT_USAGE;
+				return CLI_EXIT_USAGE;
 			}
 			setenv("SSL_CERT_FILE", p.value, 1);
 			break;
 		case 'h':
 			print_main_help(stdout);
-			return finish_stdout(EXIT_OK);
+			return finish_stdout(CLI_EXIT_OK);
 		case OPT_VERSION:
 			printf("airlock %s\n", al_version());
-			return finish_stdout(EXIT_OK);
+			return finish_stdout(CLI_EXIT_OK);
 		}
 	}
 	if (key < 0)
 		return p.rc;
 	if (p.nargs == 0) {
 		print_main_help(stderr);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	if (!(c = find_command(p.args[0]))) {
 		cli_error("'%s' is not an airlock command; see 'airlock --help'", p.args[0]);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	/* the command parses the rest, its name first */
 	return finish_stdout(c->fn(&cli, p.nargs, p.args));

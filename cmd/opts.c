@@ -57,7 +57,7 @@ static int usage_error(struct cli_parse *p, const char *fmt, ...)
 	cli_verror(fmt, ap);
 	va_end(ap);
 	cli_print_synopsis(p->cmd, stderr);
-	p->rc = EXIT_USAGE;
+	p->rc = CLI_EXIT_USAGE;
 	return -1;
 }
 
@@ -70,7 +70,7 @@ static int take(struct cli_parse *p, const struct cli_opt *o, const char *inline
 		if (inline_value)
 			return usage_error(p, "option '%s' takes no value", spelled);
 		cli_print_help(p->cmd, stdout);
-		p->rc = EXIT_OK;
+		p->rc = CLI_EXIT_OK;
 		return -1;
 	}
 	p->value = NULL;
@@ -284,5 +284,5 @@ int cli_usage(const struct cli_command *c, const char *fmt, ...)
 	cli_verror(fmt, ap);
 	va_end(ap);
 	cli_print_synopsis(c, stderr);
-	return EXIT_USAGE;
+	return CLI_EXIT_USAGE;
 }

@@ -122,7 +122,7 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct al_serve *srv = NULL;
 	const char *log_path = NULL;
 	sigset_t set;
-	int key, sig = 0, rc = EXIT_OK;
+	int key, sig = 0, rc = CLI_EXIT_OK;
 
 	cli_parse_start(&p, self, argc, argv);
 	while ((key = cli_parse_next(&p)) > 0) {
@@ -164,7 +164,7 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 		alog.f = strcmp(log_path, "-") ? fopen(log_path, "ae") : stdout;
 		if (!alog.f) {
 			cli_error("cannot open '%s': %s", log_path, strerror(errno));
-			return EXIT_FAILURE_;
+			return CLI_EXIT_FAILURE;
 		}
 		so.log = log_request;
 		so.log_ctx = &alog;
@@ -194,7 +194,7 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 out:
 	if (alog.f && alog.f != stdout && fclose(alog.f) != 0 && !rc) {
 		cli_error("cannot write '%s': %s", log_path, strerror(errno));
-		rc = EXIT_FAILURE_;
+		rc = CLI_EXIT_FAILURE;
 	}
 	return rc;
 }

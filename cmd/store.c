@@ -88,13 +88,13 @@ static int store_verify(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli, &d);
 		goto out;
 	}
-	rc = r.missing || r.corrupt ? EXIT_NO : EXIT_OK;
+	rc = r.missing || r.corrupt ? CLI_EXIT_NO : CLI_EXIT_OK;
 	if (cli->json) {
 		cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "event", "verify",
 		                   "checked", (json_int_t)r.checked, "bytes", (json_int_t)r.bytes,
 		                   "missing", (json_int_t)r.missing, "corrupt", (json_int_t)r.corrupt,
 		                   "stray", (json_int_t)r.stray, "unreferenced",
-		                   (json_int_t)r.unreferenced, "ok", rc == EXIT_OK));
+		                   (json_int_t)r.unreferenced, "ok", rc == CLI_EXIT_OK));
 	} else if (cli->verbosity >= 0 || rc) {
 		printf("checked %llu blobs (%s): %llu missing, %llu corrupt, %llu stray, "
 		       "%llu unreferenced\n",

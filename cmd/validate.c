@@ -73,7 +73,7 @@ static int cmd_validate(struct cli *cli, int argc, char **argv)
 		return cli_usage(&cli_cmd_validate, "the file name is empty");
 	if (json && !(p.list = json_array())) {
 		cli_error("out of memory");
-		return EXIT_FAILURE_;
+		return CLI_EXIT_FAILURE;
 	}
 
 	err = al_manifest_check(&m, file, on_problem, &p, &n, &d);
@@ -86,7 +86,7 @@ static int cmd_validate(struct cli *cli, int argc, char **argv)
 			cli_json(json_pack("{s:s, s:s, s:b, s:I, s:O}", "event", "validate", "file",
 			                   file, "valid", 0, "problems", (json_int_t)n, "errors",
 			                   p.list));
-		rc = EXIT_NO;
+		rc = CLI_EXIT_NO;
 		goto out;
 	}
 	if (json) {
@@ -105,7 +105,7 @@ static int cmd_validate(struct cli *cli, int argc, char **argv)
 		       m->nmodels, m->nmodels == 1 ? "" : "s",
 		       m->ndatasets, m->ndatasets == 1 ? "" : "s");
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	json_decref(p.list);
 	al_manifest_free(m);
