@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -157,6 +158,35 @@ out:
 	al_buf_release(&tmp);
 	al_buf_release(&dir);
 	return err;
+}
+
+/* name in the directory dirfd, and everything under it. */
+static void remove_at(int dirfd, const char *name)
+{
+	struct dirent *e;
+	DIR *dh;
+	int fd;
+
+	/* a directory: EISDIR from Linux, EPERM from POSIX */
+	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!(dh = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_at(fd, e->d_name);
+	closedir(dh);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void al_remove_tree(const char *path)
+{
+	remove_at(AT_FDCWD, path);
 }
 
 al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d)

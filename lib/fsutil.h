@@ -26,6 +26,14 @@ char *al_path_join(const char *a, const char *b);
 /* Write a whole file atomically: tmp file beside it, fsync, rename, fsync dir. */
 al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
                             struct al_diag *d);
+/* rm -rf path: a file or a symbolic link is unlinked; a directory is
+ * emptied, depth first, and removed. A link is never followed (a link to a
+ * directory goes, the directory stays), and each directory is opened
+ * O_NOFOLLOW relative to its parent, so swapping a directory for a link
+ * while it runs does not reach outside. Best effort, for cleaning up a
+ * staging area or an old generation: what cannot be removed stays, and no
+ * path is a no-op. */
+void al_remove_tree(const char *path);
 /* Free bytes available to an unprivileged user on the file system of path. */
 al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d);
 

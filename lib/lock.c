@@ -22,15 +22,6 @@
 #include "lockjson.h"
 #include "mem.h"
 
-static void strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		al_free(v[i]);
-	al_free(v);
-}
-
 void al_lock_dist_release(struct al_lock_dist *x)
 {
 	al_free(x->name);
@@ -40,7 +31,7 @@ void al_lock_dist_release(struct al_lock_dist *x)
 	al_free(x->sha256);
 	al_free(x->requires_python);
 	al_free(x->metadata_sha256);
-	strv_free(x->required_by, x->nrequired_by);
+	al_strv_free(x->required_by, x->nrequired_by);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -51,7 +42,7 @@ void al_lock_target_release(struct al_lock_target *t)
 	al_free(t->name);
 	al_free(t->python_version);
 	al_free(t->implementation);
-	strv_free(t->platforms, t->nplatforms);
+	al_strv_free(t->platforms, t->nplatforms);
 	for (i = 0; i < t->ndists; i++)
 		al_lock_dist_release(&t->dists[i]);
 	al_free(t->dists);
@@ -94,11 +85,6 @@ void al_lock_free(struct al_lock *l)
 
 /* ---- canonical order ---------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int cmp_dist(const void *a, const void *b)
 {
 	const struct al_lock_dist *x = a, *y = b;
@@ -139,7 +125,7 @@ void al_lock_sort(struct al_lock *l)
 		for (j = 0; j < t->ndists; j++)
 			if (t->dists[j].nrequired_by > 1)
 				qsort(t->dists[j].required_by, t->dists[j].nrequired_by, sizeof(char *),
-				      cmp_str);
+				      al_strv_cmp);
 		if (t->ndists > 1)
 			qsort(t->dists, t->ndists, sizeof(*t->dists), cmp_dist);
 	}

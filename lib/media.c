@@ -375,11 +375,6 @@ oom:
 	return al_diag_set(d, AL_ENOMEM, "out of memory");
 }
 
-static int cmp_hex(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A base given as a media directory: its id and the objects of its complete state
  * (the manifest's contents), unsorted. */
 static al_err base_from_dir(const char *since, char **base_id, char ***objs, size_t *nobjs,
@@ -481,7 +476,7 @@ static al_err load_base(struct al_store *s, const char *since, char **base_id, c
 	else
 		err = base_from_export(s, since, base_id, objs, nobjs, d);
 	if (!err && *nobjs)
-		qsort(*objs, *nobjs, sizeof(char *), cmp_hex);
+		qsort(*objs, *nobjs, sizeof(char *), al_strv_cmp);
 	if (err) {
 		al_strv_free(*objs, *nobjs);
 		*objs = NULL;
@@ -611,7 +606,7 @@ static al_err export_bundle_names(struct export *ex, char ***names, size_t *nnam
 	for (i = 0; i < o->nbundles; i++, (*nnames)++)
 		if (!((*names)[i] = al_strdup(o->bundles[i])))
 			return al_diag_set(ex->d, AL_ENOMEM, "out of memory");
-	qsort(*names, *nnames, sizeof(char *), cmp_hex);
+	qsort(*names, *nnames, sizeof(char *), al_strv_cmp);
 	return AL_OK;
 }
 
@@ -672,7 +667,7 @@ static al_err export_collect(struct export *ex)
 			goto out;
 	}
 	if (ex->nall)
-		qsort(ex->all, ex->nall, sizeof(char *), cmp_hex);
+		qsort(ex->all, ex->nall, sizeof(char *), al_strv_cmp);
 	for (i = j = 0; i < ex->nall; i++) {
 		if (j && !strcmp(ex->all[j - 1], ex->all[i])) {
 			al_free(ex->all[i]);
@@ -710,8 +705,8 @@ static al_err export_plan(struct export *ex)
 		ob->size = (uint64_t)size;
 		sum->total_objects++;
 		sum->total_bytes += (uint64_t)size;
-		ob->on_media = !ex->base_objs ||
-		               !bsearch(&ex->all[i], ex->base_objs, ex->nbase, sizeof(char *), cmp_hex);
+		ob->on_media = !ex->base_objs || !bsearch(&ex->all[i], ex->base_objs, ex->nbase,
+		                                          sizeof(char *), al_strv_cmp);
 		if (ob->on_media) {
 			sum->objects++;
 			sum->bytes += (uint64_t)size;

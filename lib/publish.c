@@ -1191,33 +1191,6 @@ out:
 
 /* ---- generations and the switch -------------------------------------------------------- */
 
-static void remove_tree(const char *path)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *dh;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	if ((dh = opendir(path))) {
-		while ((e = readdir(dh))) {
-			char *c;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if ((c = al_path_join(path, e->d_name))) {
-				remove_tree(c);
-				al_free(c);
-			}
-		}
-		closedir(dh);
-	}
-	rmdir(path);
-}
-
 /* DIR's parent, DIR's base name, and the generations directory beside it. */
 static al_err split_out(const char *out, char **parent, char **base, char **gens, struct al_diag *d)
 {
@@ -1318,7 +1291,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		err = al_diag_set(d, AL_ENOMEM, "out of memory");
 		goto out;
 	}
-	remove_tree(p.gen);
+	al_remove_tree(p.gen);
 	if ((err = al_mkdir_p(p.gen, 0755, d)))
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)))
@@ -1366,7 +1339,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 			    !strcmp(e->d_name, genname))
 				continue;
 			if ((c = al_path_join(gens, e->d_name))) {
-				remove_tree(c);
+				al_remove_tree(c);
 				al_free(c);
 			}
 		}
@@ -1376,7 +1349,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	goto out;
 fail:
 	if (p.gen)
-		remove_tree(p.gen);
+		al_remove_tree(p.gen);
 out:
 	for (i = 0; i < p.nlocks; i++)
 		al_lock_free(p.locks[i]);

@@ -1,7 +1,8 @@
 /* lib/fsutil.c through its interface: directories made, paths joined,
  * whole writes, atomic files, directory syncs, free space, and opening
  * what must be a regular file (a FIFO, a device, a directory or a link is
- * refused at once, never waited on). */
+ * refused at once, never waited on), and removing a tree without following
+ * its links. */
 #include "config.h"
 
 #include <errno.h>
@@ -263,6 +264,42 @@ static void test_open_regular(void)
 	al_buf_release(&b);
 }
 
+/* A tree with files, nested directories, an empty one, and links to a
+ * directory and a file outside it: all of it goes, the link targets stay. */
+static void test_remove_tree(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	static const char data[] = "x";
+
+	al_mkdir_p(at("rt/tree/a/b/c"), 0755, &d);
+	al_mkdir_p(at("rt/tree/empty"), 0755, &d);
+	al_mkdir_p(at("rt/outside/keep"), 0755, &d);
+	al_write_file_atomic(at("rt/tree/f"), data, 1, 0644, &d);
+	al_write_file_atomic(at("rt/tree/a/b/c/g"), data, 1, 0644, &d);
+	al_write_file_atomic(at("rt/tree/a/ro"), data, 1, 0444, &d);
+	al_write_file_atomic(at("rt/outside/keep/file"), data, 1, 0644, &d);
+	ok(symlink(at("rt/outside/keep"), at("rt/tree/a/dirlink")) == 0, "a link to a directory outside");
+	ok(symlink(at("rt/outside/keep/file"), at("rt/tree/filelink")) == 0, "a link to a file outside");
+	ok(symlink("nowhere", at("rt/tree/dangling")) == 0, "a dangling link");
+
+	al_remove_tree(at("rt/tree"));
+	ok(access(at("rt/tree"), F_OK) < 0 && errno == ENOENT, "remove_tree removes the whole tree");
+	ok(is_dir(at("rt/outside/keep"), NULL), "without following a link to a directory");
+	ok(access(at("rt/outside/keep/file"), F_OK) == 0, "or to a file");
+
+	ok(symlink(at("rt/outside/keep"), at("rt/link")) == 0, "a link given as the path");
+	al_remove_tree(at("rt/link"));
+	ok(access(at("rt/link"), F_OK) < 0 && is_dir(at("rt/outside/keep"), NULL),
+	   "is removed, its target stays");
+
+	al_remove_tree(at("rt/outside/keep/file"));
+	ok(access(at("rt/outside/keep/file"), F_OK) < 0, "a plain file is removed");
+	al_remove_tree(at("rt/none"));
+	ok(access(at("rt/none"), F_OK) < 0, "a missing path is no error");
+	al_remove_tree(at("rt"));
+	ok(access(at("rt"), F_OK) < 0, "and what is left goes too");
+}
+
 int main(void)
 {
 	struct al_buf cmd = AL_BUF_INIT;
@@ -275,6 +312,7 @@ int main(void)
 	test_write_file_atomic();
 	test_fsync_dir_free_space();
 	test_open_regular();
+	test_remove_tree();
 	al_buf_addf(&cmd, "rm -rf '%s'", root);
 	(void)!system(cmd.buf);
 	al_buf_release(&cmd);
