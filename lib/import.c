@@ -30,6 +30,7 @@
 #include "lockjson.h"
 #include "media.h"
 #include "minisign.h"
+#include "publish.h"
 #include "trust.h"
 #include "mem.h"
 #include "store-internal.h"

@@ -33,7 +33,6 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
-#include "bundle.h"
 #include "buf.h"
 #include "db.h"
 #include "fsutil.h"
@@ -41,6 +40,7 @@
 #include "lock.h"
 #include "mem.h"
 #include "names.h"
+#include "publish.h"
 #include "store-internal.h"
 #include "wheel.h"
 

@@ -19,6 +19,7 @@
 #include "bundle.h"
 #include "lockjson.h"
 #include "mem.h"
+#include "publish.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-publish-XXXXXX";
