@@ -214,6 +214,26 @@ int cli_parse_none(const struct cli_command *cmd, int argc, char **argv, int *rc
 	return 0;
 }
 
+int cli_dispatch(struct cli *cli, const struct cli_command *cmd,
+                 const struct cli_command *const *subs, size_t nsubs, int argc, char **argv)
+{
+	struct cli_parse p;
+	const char *word;
+	size_t i;
+
+	if (cli_parse_args(&p, cmd, argc, argv))
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(cmd, "a subcommand is required");
+	for (i = 0; i < nsubs; i++) {
+		/* "store verify" is called as "verify" */
+		word = strrchr(subs[i]->name, ' ');
+		if (!strcmp(word ? word + 1 : subs[i]->name, p.args[0]))
+			return subs[i]->fn(cli, p.nargs, p.args);
+	}
+	return cli_usage(cmd, "unknown subcommand '%s'", p.args[0]);
+}
+
 /* "  -f, --file FILE", "      --check": the left column of an option. */
 static int opt_label(const struct cli_opt *o, char *buf, size_t len)
 {

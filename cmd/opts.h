@@ -37,7 +37,7 @@ struct cli_opt {
 
 struct cli_command {
 	const char *name;    /* "lock"; "store verify" for a subcommand */
-	int (*fn)(struct cli *cli, int argc, char **argv); /* NULL for a subcommand */
+	int (*fn)(struct cli *cli, int argc, char **argv);
 	const char *summary; /* one line for `airlock --help` */
 	const char *usage;   /* "usage: airlock NAME ...": the synopsis lines, then
 	                      * (after an empty line) what the command does */
@@ -72,6 +72,12 @@ int cli_parse_args(struct cli_parse *p, const struct cli_command *cmd, int argc,
 /* A command that takes no options (but --help) and no arguments: 0 to go
  * on; -1 when the command should return *rc (help printed, usage error). */
 int cli_parse_none(const struct cli_command *cmd, int argc, char **argv, int *rc);
+
+/* A command made of subcommands ("store verify", "store gc"): parse cmd's
+ * own options (--help), then run the subcommand named by the first
+ * argument with the rest of argv, its name first. Returns the exit code. */
+int cli_dispatch(struct cli *cli, const struct cli_command *cmd,
+                 const struct cli_command *const *subs, size_t nsubs, int argc, char **argv);
 
 /* The help from the table: the usage text, then the options. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);

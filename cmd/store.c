@@ -31,13 +31,16 @@ static void on_problem(void *ctx, enum al_verify_kind kind, const char *hex, con
 	}
 }
 
+static int store_verify(struct cli *cli, int argc, char **argv);
+static int store_gc(struct cli *cli, int argc, char **argv);
+
 static const struct cli_opt verify_opts[] = {
 	{ 'j', "jobs", "N", "threads (default: one per core)" },
 	{ 0 },
 };
 
 static const struct cli_command store_verify_cmd = {
-	"store verify", NULL, NULL,
+	"store verify", store_verify, NULL,
 	"usage: airlock store verify [-j N]\n"
 	"\n"
 	"Rehash every blob; report missing, corrupt, stray and unreferenced blobs;\n"
@@ -51,7 +54,7 @@ static const struct cli_opt gc_opts[] = {
 };
 
 static const struct cli_command store_gc_cmd = {
-	"store gc", NULL, NULL,
+	"store gc", store_gc, NULL,
 	"usage: airlock store gc [-n]\n"
 	"\n"
 	"Remove blobs that nothing references and leftovers of interrupted work.\n",
@@ -161,16 +164,7 @@ const struct cli_command cli_cmd_store = {
 
 static int cmd_store(struct cli *cli, int argc, char **argv)
 {
-	struct cli_parse p;
+	static const struct cli_command *const subs[] = { &store_verify_cmd, &store_gc_cmd };
 
-	if (cli_parse_args(&p, &cli_cmd_store, argc, argv))
-		return p.rc;
-	if (!p.nargs)
-		return cli_usage(&cli_cmd_store, "a subcommand is required");
-	/* the subcommand parses the rest, its name first */
-	if (!strcmp(p.args[0], "verify"))
-		return store_verify(cli, p.nargs, p.args);
-	if (!strcmp(p.args[0], "gc"))
-		return store_gc(cli, p.nargs, p.args);
-	return cli_usage(&cli_cmd_store, "unknown subcommand '%s'", p.args[0]);
+	return cli_dispatch(cli, &cli_cmd_store, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

@@ -9,8 +9,12 @@
 
 #include "cli.h"
 
+static int trust_add(struct cli *cli, int argc, char **argv);
+static int trust_list(struct cli *cli, int argc, char **argv);
+static int trust_remove(struct cli *cli, int argc, char **argv);
+
 static const struct cli_command add_cmd = {
-	"trust add", NULL, NULL,
+	"trust add", trust_add, NULL,
 	"usage: airlock trust add KEY.pub...\n"
 	"\n"
 	"Trust minisign public keys, each a .pub file or a base64 key string.\n",
@@ -18,7 +22,7 @@ static const struct cli_command add_cmd = {
 };
 
 static const struct cli_command list_cmd = {
-	"trust list", NULL, NULL,
+	"trust list", trust_list, NULL,
 	"usage: airlock trust list\n"
 	"\n"
 	"Print key id, public key, date added and comment of each trusted key.\n",
@@ -26,7 +30,7 @@ static const struct cli_command list_cmd = {
 };
 
 static const struct cli_command remove_cmd = {
-	"trust remove", NULL, NULL,
+	"trust remove", trust_remove, NULL,
 	"usage: airlock trust remove KEYID|KEY.pub...\n"
 	"\n"
 	"Stop trusting keys, each named by key id or by its .pub file.\n",
@@ -146,18 +150,7 @@ const struct cli_command cli_cmd_trust = {
 
 static int cmd_trust(struct cli *cli, int argc, char **argv)
 {
-	struct cli_parse p;
+	static const struct cli_command *const subs[] = { &add_cmd, &list_cmd, &remove_cmd };
 
-	if (cli_parse_args(&p, &cli_cmd_trust, argc, argv))
-		return p.rc;
-	if (!p.nargs)
-		return cli_usage(&cli_cmd_trust, "a subcommand is required");
-	/* the subcommand parses the rest, its name first */
-	if (!strcmp(p.args[0], "add"))
-		return trust_add(cli, p.nargs, p.args);
-	if (!strcmp(p.args[0], "list"))
-		return trust_list(cli, p.nargs, p.args);
-	if (!strcmp(p.args[0], "remove"))
-		return trust_remove(cli, p.nargs, p.args);
-	return cli_usage(&cli_cmd_trust, "unknown subcommand '%s'", p.args[0]);
+	return cli_dispatch(cli, &cli_cmd_trust, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

@@ -64,7 +64,7 @@ al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d)
 	return err;
 }
 
-al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d)
+int al_write_full(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
@@ -73,11 +73,20 @@ al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return al_diag_set(d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
-			                   "cannot write '%s': %s", what, strerror(errno));
+			return errno;
 		c += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d)
+{
+	int e = al_write_full(fd, p, n);
+
+	if (e)
+		return al_diag_set(d, e == ENOSPC || e == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                   "cannot write '%s': %s", what, strerror(e));
 	return AL_OK;
 }
 

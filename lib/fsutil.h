@@ -19,6 +19,10 @@ bool al_path_safe(const char *p);
 al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d);
 /* write(2) until done, retrying on EINTR. `what` names the file in errors. */
 al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d);
+/* The same loop for callers that report through something else (a
+ * libarchive callback, a writer thread): 0, or the errno of the failed
+ * write. */
+int al_write_full(int fd, const void *p, size_t n);
 /* fsync the directory dir (a path that is no directory: AL_EIO). */
 al_err al_fsync_dir(const char *dir, struct al_diag *d);
 /* Join with one '/' between; malloc'd, NULL when out of memory. */

@@ -158,21 +158,12 @@ struct vol_writer {
 static la_ssize_t vw_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	struct vol_writer *w = ctx;
-	const char *p = buf;
-	size_t left = len;
+	int e = al_write_full(w->fd, buf, len);
 
-	(void)a;
-	while (left) {
-		ssize_t n = write(w->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			w->err = errno;
-			archive_set_error(a, errno, "cannot write '%s'", w->path);
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (e) {
+		w->err = e;
+		archive_set_error(a, e, "cannot write '%s'", w->path);
+		return -1;
 	}
 	al_hash_update(&w->hash, buf, len);
 	w->bytes += len;

@@ -115,6 +115,10 @@ static void test_write_all(void)
 	al_free(back);
 	is_int(al_write_all(fd, "x", 1, "the closed file", &d), AL_EIO, "a bad descriptor: EIO");
 	ok(strstr(d.msg, "cannot write 'the closed file': ") != NULL, "naming what: %s", d.msg);
+	is_int(al_write_full(fd, "x", 1), EBADF, "write_full hands back the errno instead");
+	fd = open(at("small"), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	is_int(al_write_full(fd, big, 1000), 0, "and 0 when every byte is written");
+	close(fd);
 
 	/* a pipe nobody reads: EPIPE (SIGPIPE ignored, as airlock does) */
 	signal(SIGPIPE, SIG_IGN);
