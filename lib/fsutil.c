@@ -121,6 +121,22 @@ char *al_path_join(const char *a, const char *b)
 	return p;
 }
 
+al_err al_fsync_close(int *fd, const char *what, struct al_diag *d)
+{
+	int e;
+
+	if (fsync(*fd) < 0) {
+		e = errno;
+		return al_diag_set(d, e == ENOSPC || e == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                   "cannot sync '%s': %s", what, strerror(e));
+	}
+	e = close(*fd) < 0 ? errno : 0;
+	*fd = -1;
+	if (e)
+		return al_diag_set(d, AL_EIO, "cannot close '%s': %s", what, strerror(e));
+	return AL_OK;
+}
+
 al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
                             struct al_diag *d)
 {
@@ -136,18 +152,8 @@ al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mo
 		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	if ((err = al_write_all(fd, p, n, tmp.buf, d)))
+	if ((err = al_write_all(fd, p, n, tmp.buf, d)) || (err = al_fsync_close(&fd, tmp.buf, d)))
 		goto out;
-	if (fsync(fd) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot sync '%s': %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = al_diag_set(d, AL_EIO, "cannot close '%s': %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp.buf, path) < 0) {
 		err = al_diag_set(d, AL_EIO, "cannot rename '%s': %s", tmp.buf, strerror(errno));
 		goto out;

@@ -23,6 +23,10 @@ al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al
  * libarchive callback, a writer thread): 0, or the errno of the failed
  * write. */
 int al_write_full(int fd, const void *p, size_t n);
+/* fsync and close *fd (then -1), so that the bytes are on disk before a
+ * rename publishes them. `what` names the file in errors ("cannot sync
+ * 'x'", AL_ENOSPACE when the disk is full). */
+al_err al_fsync_close(int *fd, const char *what, struct al_diag *d);
 /* fsync the directory dir (a path that is no directory: AL_EIO). */
 al_err al_fsync_dir(const char *dir, struct al_diag *d);
 /* Join with one '/' between; malloc'd, NULL when out of memory. */

@@ -191,6 +191,13 @@ static void test_fsync_dir_free_space(void)
 	ok(strstr(d.msg, "cannot open directory '") && strstr(d.msg, "/missing'"),
 	   "naming it: %s", d.msg);
 	is_int(al_fsync_dir(at("big"), &d), AL_EIO, "a regular file is no directory: EIO");
+	{
+		int fd = open(at("big"), O_RDONLY | O_CLOEXEC), bad = -5;
+		is_int(al_fsync_close(&fd, "big", &d), AL_OK, "fsync_close of an open file");
+		is_int(fd, -1, "leaves the descriptor -1");
+		is_int(al_fsync_close(&bad, "nothing", &d), AL_EIO, "a bad descriptor: EIO");
+		ok(strstr(d.msg, "cannot sync 'nothing'") != NULL, "naming it: %s", d.msg);
+	}
 
 	is_int(al_free_space(root, &free_, &d), AL_OK, "free_space");
 	ok(free_ > 0, "some bytes are free (%llu)", free_);
