@@ -38,6 +38,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "mirror/publish.h"
 #include "pypa/names.h"
 #include "pypa/wheel.h"
 #include "spec/lock.h"
@@ -1204,33 +1205,6 @@ out:
 
 /* ---- generations and the switch -------------------------------------------------------- */
 
-static void remove_tree(const char *path)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *dh;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	if ((dh = opendir(path))) {
-		while ((e = readdir(dh))) {
-			char *c;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if ((c = al_path_join(path, e->d_name))) {
-				remove_tree(c);
-				al_free(c);
-			}
-		}
-		closedir(dh);
-	}
-	rmdir(path);
-}
-
 /* DIR's parent, DIR's base name, and the generations directory beside it. */
 static al_err split_out(const char *out, char **parent, char **base, char **gens, struct al_diag *d)
 {
@@ -1404,7 +1378,7 @@ static void publish_prune(const char *gens, const char *genname)
 		    !strcmp(e->d_name, genname))
 			continue;
 		if ((c = al_path_join(gens, e->d_name))) {
-			remove_tree(c);
+			al_remove_tree(c);
 			al_free(c);
 		}
 	}
@@ -1436,7 +1410,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_info(&p, genname)) ||
 	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
-		remove_tree(p.gen);
+		al_remove_tree(p.gen);
 		goto out;
 	}
 	publish_prune(gens, genname);

@@ -18,11 +18,6 @@
 
 /* ---- objects ------------------------------------------------------------------ */
 
-static int cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct al_diag *d)
 {
 	char **v = NULL;
@@ -52,7 +47,7 @@ al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct a
 				PUSH(l->repos[i].files[j].sha256);
 #undef PUSH
 	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_strp);
+		qsort(v, cnt, sizeof(*v), al_strv_cmp);
 	for (i = k = 0; i < cnt; i++) {
 		if (k && !strcmp(v[k - 1], v[i])) {
 			al_free(v[i]);
