@@ -329,6 +329,7 @@ struct al_lock_opts {
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	bool explain_all;            /* no solution: every rejected version, through warn (lock -v) */
 };
 
 /* Resolve every target of the manifest and pin every Hub repo. previous (may

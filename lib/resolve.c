@@ -70,6 +70,11 @@ struct rver {
 	const struct al_simple_file *file; /* the file for the target, or NULL */
 	bool yanked;
 	char skip[200];                  /* why no file, for messages */
+	bool tagmiss;                    /* no file because no wheel has a tag of the target */
+	bool metabad;                    /* bad: the metadata could not be read or parsed */
+	bool has_sdist;
+	size_t *wheels;                  /* indices of its wheels in the project's page */
+	size_t nwheels, awheels;
 	/* filled on first attempt */
 	bool tried_meta;
 	bool bad;                        /* unusable: skip[] says why */
@@ -78,24 +83,27 @@ struct rver {
 	char *meta_sha256;
 };
 
+/* One requirement on a project and who made it (resolvelib's
+ * RequirementInformation). */
+struct info {
+	const struct al_requirement *req;
+	long parent;                     /* a candidate (index into rs.cands), -1: the manifest */
+};
+
 struct pkg {
 	char *name;                      /* normalized */
 	bool loaded, missing;
 	struct rver *vers;               /* newest first */
 	size_t nvers;
+	const struct al_simple_page *page; /* owned by the provider */
+	struct info via;                 /* the first requirement seen on it (for messages) */
+	bool has_via;
 	const char *prev;                /* version in the previous lock */
 	bool upgrade;
 	long user_order;                 /* index of the first manifest requirement naming it, or -1 */
 	unsigned conflicts;              /* times named by a backtrack cause while unpinned */
 	bool promoted;                   /* conflicts reached the threshold */
 	bool seen;                       /* scratch */
-};
-
-/* One requirement on a project and who made it (resolvelib's
- * RequirementInformation). */
-struct info {
-	const struct al_requirement *req;
-	long parent;                     /* a candidate (index into rs.cands), -1: the manifest */
 };
 
 /* A version of a project with the extras asked of it (pip's candidate). */
@@ -245,6 +253,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 		*r->d = d2;
 		return err;
 	}
+	p->page = page;
 	for (i = 0; i < page->nfiles; i++) {
 		const struct al_simple_file *f = &page->files[i];
 		struct al_wheelname wn = AL_WHEELNAME_INIT;
@@ -296,13 +305,25 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			rv->vstr = al_buf_detach(&s, NULL);
 			rv->pre = al_version_is_prerelease(&rv->v);
 			snprintf(rv->skip, sizeof(rv->skip), "no file for this target's tags");
+			rv->tagmiss = true;
 		}
 		al_version_release(&v);
+		if (sdist) {
+			rv->has_sdist = true;
+		} else if (AL_GROW(rv->wheels, rv->awheels, rv->nwheels + 1)) {
+			al_wheelname_release(&wn);
+			al_sdistname_release(&sn);
+			return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+		} else {
+			rv->wheels[rv->nwheels++] = i;
+		}
 		/* choose: a usable, non-yanked file first; lower tag rank, then higher build */
 		if (f->bad_hash) {
 			snprintf(rv->skip, sizeof(rv->skip), "the index gave a malformed sha256");
+			rv->tagmiss = false;
 		} else if (!python_ok(r, f->requires_python)) {
 			snprintf(rv->skip, sizeof(rv->skip), "requires Python %.100s", f->requires_python);
+			rv->tagmiss = false;
 		} else if (sdist && !sdist_allowed(r, p->name)) {
 			if (!rv->file)
 				snprintf(rv->skip, sizeof(rv->skip),
@@ -361,7 +382,8 @@ static al_err load_deps(struct rs *r, struct pkg *p, struct rver *v)
 	}
 	if (err) {
 		v->bad = true;
-		snprintf(v->skip, sizeof(v->skip), "bad metadata: %.160s", d2.msg);
+		snprintf(v->skip, sizeof(v->skip), "metadata unusable: %.170s", d2.msg);
+		v->metabad = true;
 		return AL_OK;
 	}
 	mname = m->name ? al_name_normalize(m->name) : NULL;
@@ -788,6 +810,10 @@ static al_err add_to_criteria(struct rs *r, struct state *s, const struct al_req
 	*conflict = NULL;
 	if ((err = add_pkg(r, req->norm_name, &pi)))
 		return err;
+	if (!r->pkgs[pi].has_via) {
+		r->pkgs[pi].via = in;
+		r->pkgs[pi].has_via = true;
+	}
 	old = st_crit(s, pi);
 	if ((err = crit_new(r, pi, old ? old->infos : NULL, old ? old->ninfos : 0, &in,
 	                    old ? old->incompat : NULL, old ? old->nincompat : 0, &c)))
@@ -1255,6 +1281,261 @@ static al_err extract_causes(struct rs *r, const struct critlist *l, struct info
 
 /* ---- explanations ---------------------------------------------------------------- */
 
+/* The python, ABI and platform tags the target supports, each once. */
+struct compsets {
+	char **v[3];
+	size_t n[3], a[3];
+};
+
+static void compsets_release(struct compsets *cs)
+{
+	int w;
+
+	for (w = 0; w < 3; w++)
+		al_strv_free(cs->v[w], cs->n[w]);
+	memset(cs, 0, sizeof(*cs));
+}
+
+static al_err compsets_build(struct rs *r, struct compsets *cs)
+{
+	size_t i, n = al_tagset_count(r->ts);
+
+	memset(cs, 0, sizeof(*cs));
+	for (i = 0; i < n; i++) {
+		const char *t = al_tagset_tag(r->ts, i), *d1 = strchr(t, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+		const char *part[3];
+		size_t len[3];
+		int w;
+		if (!d2)
+			continue;
+		part[0] = t, len[0] = (size_t)(d1 - t);
+		part[1] = d1 + 1, len[1] = (size_t)(d2 - d1 - 1);
+		part[2] = d2 + 1, len[2] = strlen(d2 + 1);
+		for (w = 0; w < 3; w++) {
+			size_t k;
+			for (k = 0; k < cs->n[w]; k++)
+				if (strlen(cs->v[w][k]) == len[w] && !strncmp(cs->v[w][k], part[w], len[w]))
+					break;
+			if (k < cs->n[w])
+				continue;
+			if (AL_GROW(cs->v[w], cs->a[w], cs->n[w] + 1) ||
+			    !(cs->v[w][cs->n[w]] = al_strndup(part[w], len[w]))) {
+				compsets_release(cs);
+				return al_diag_set(r->d, AL_ENOMEM, "out of memory");
+			}
+			cs->n[w]++;
+		}
+	}
+	return AL_OK;
+}
+
+/* Is some member of a compressed tag component ("py2.py3") supported? */
+static bool comp_ok(const struct compsets *cs, int w, const char *comp)
+{
+	const char *m = comp;
+
+	while (*m) {
+		size_t len = strcspn(m, "."), k;
+		for (k = 0; k < cs->n[w]; k++)
+			if (strlen(cs->v[w][k]) == len && !strncasecmp(cs->v[w][k], m, len))
+				return true;
+		m += len;
+		if (*m == '.')
+			m++;
+	}
+	return false;
+}
+
+/* Are two platform tags for the same operating system and machine (so that
+ * suggesting one for the other makes sense)? */
+static bool same_system(const char *a, const char *b)
+{
+	static const char *const machines[] = { "x86_64", "aarch64", "i686", "armv7l", "ppc64le",
+		                                "s390x", "riscv64", "arm64", "x86", "universal2",
+		                                "amd64", "win32" };
+	static const char *const systems[] = { "linux", "macosx", "win" };
+	size_t i, la = strlen(a), lb = strlen(b), m;
+	int sa = -1, sb = -1;
+
+	for (i = 0; i < sizeof(systems) / sizeof(*systems); i++) {
+		if (strstr(a, systems[i]))
+			sa = (int)i;
+		if (strstr(b, systems[i]))
+			sb = (int)i;
+	}
+	if (sa < 0 || sa != sb)
+		return false;
+	for (i = 0; i < sizeof(machines) / sizeof(*machines); i++) {
+		m = strlen(machines[i]);
+		if (la >= m && lb >= m && !strcmp(a + la - m, machines[i]) &&
+		    !strcmp(b + lb - m, machines[i]))
+			return true;
+	}
+	return false;
+}
+
+/* A version with wheels, none for the target: the tags it has, and the
+ * nearest (the wheel with the most parts the target supports) with what the
+ * target lacks. *plat gets that wheel's platform when only the platform is
+ * missing (a strdup, for the hint), unless already set. */
+static bool explain_tags(struct rs *r, struct al_buf *b, const struct pkg *p, const struct rver *v,
+                         const struct compsets *cs, char **plat)
+{
+	static const char *const what[3] = { "python tag", "ABI", "platform" };
+	struct al_wheelname best = AL_WHEELNAME_INIT;
+	int bestscore = -1;
+	size_t i, shown = 0;
+	bool ok = true;
+
+	ok &= al_buf_addstr(b, "no wheel for this target (wheels:") == AL_OK;
+	for (i = 0; i < v->nwheels; i++) {
+		struct al_wheelname wn = AL_WHEELNAME_INIT;
+		int score;
+		if (al_wheelname_parse(&wn, p->page->files[v->wheels[i]].filename, NULL))
+			continue;
+		if (shown++ < 4)
+			ok &= al_buf_addf(b, " %s-%s-%s", wn.py, wn.abi, wn.plat) == AL_OK;
+		score = comp_ok(cs, 0, wn.py) + comp_ok(cs, 1, wn.abi) + comp_ok(cs, 2, wn.plat);
+		if (score > bestscore) {
+			al_wheelname_release(&best);
+			best = wn;
+			bestscore = score;
+		} else {
+			al_wheelname_release(&wn);
+		}
+	}
+	if (shown > 4)
+		ok &= al_buf_addf(b, " and %zu more", shown - 4) == AL_OK;
+	if (bestscore >= 0) {
+		const char *comp[3] = { best.py, best.abi, best.plat };
+		int w, nmiss = 0;
+		ok &= al_buf_addf(b, "; nearest %s-%s-%s, the target lacks its", best.py, best.abi,
+		                  best.plat) == AL_OK;
+		for (w = 0; w < 3; w++)
+			if (!comp_ok(cs, w, comp[w]))
+				ok &= al_buf_addf(b, "%s %s '%s'", nmiss++ ? " and" : "", what[w], comp[w]) ==
+				      AL_OK;
+		if (nmiss == 1 && !comp_ok(cs, 2, best.plat) && !*plat) {
+			/* the first member for the target's system, if any */
+			const char *m = best.plat;
+			while (*m && !*plat) {
+				size_t len = strcspn(m, "."), k;
+				char *one = al_strndup(m, len);
+				for (k = 0; one && k < r->o->target->nplatforms && !*plat; k++)
+					if (same_system(one, r->o->target->platforms[k]))
+						*plat = one;
+				if (!*plat)
+					al_free(one);
+				m += len;
+				if (*m == '.')
+					m++;
+			}
+		}
+	}
+	ok &= al_buf_addch(b, ')') == AL_OK;
+	if (v->has_sdist && !sdist_allowed(r, p->name))
+		ok &= al_buf_addstr(b, "; its sdist is not in allow-sdist") == AL_OK;
+	al_wheelname_release(&best);
+	return ok;
+}
+
+/* The URL without user:password@ (credentials never go into messages). */
+static bool add_url(struct al_buf *b, const char *url)
+{
+	const char *sep = strstr(url, "://"), *host = sep ? sep + 3 : url;
+	const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+
+	if (sep && at && (!slash || at < slash))
+		return al_buf_add(b, url, (size_t)(host - url)) == AL_OK &&
+		       al_buf_addstr(b, at + 1) == AL_OK;
+	return al_buf_addstr(b, url) == AL_OK;
+}
+
+/* Does the version meet every specifier of the causes on its project? */
+static bool meets_causes(const struct rver *v, const struct info *causes, size_t n,
+                         const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(causes[i].req->norm_name, name) &&
+		    !al_specset_contains(&causes[i].req->spec, &v->v, 1))
+			return false;
+	return true;
+}
+
+/* Why a project ran out of versions: each version the requirements would
+ * accept that is not a candidate, and why (at most 8 unless all). */
+static bool explain_versions(struct rs *r, struct al_buf *b, size_t pi, const struct info *causes,
+                             size_t n, const struct compsets *cs, bool all)
+{
+	const struct pkg *p = &r->pkgs[pi];
+	size_t i, shown = 0, more = 0;
+	char *plat = NULL;
+	bool ok = true;
+
+	if (!p->loaded)
+		return true;
+	if (p->missing)
+		return al_buf_addf(b, "  no index has a project named '%s'\n", p->name) == AL_OK;
+	if (!p->nvers)
+		return al_buf_addf(b, "  the index lists no distribution files for '%s'\n", p->name) ==
+		       AL_OK;
+	ok &= al_buf_addf(b, "  versions of %s:", p->name) == AL_OK;
+	for (i = 0; i < p->nvers && (all || i < 12); i++)
+		ok &= al_buf_addf(b, " %s", p->vers[i].vstr) == AL_OK;
+	if (!all && p->nvers > 12)
+		ok &= al_buf_addf(b, " ... (%zu in all)", p->nvers) == AL_OK;
+	ok &= al_buf_addch(b, '\n') == AL_OK;
+	for (i = 0; i < p->nvers; i++) {
+		const struct rver *v = &p->vers[i];
+		if ((v->file && !v->bad && !v->yanked) || !meets_causes(v, causes, n, p->name))
+			continue;
+		if (!all && shown >= 8) {
+			more++;
+			continue;
+		}
+		shown++;
+		ok &= al_buf_addf(b, "  skipped %s %s: ", p->name, v->vstr) == AL_OK;
+		if (!v->file && v->tagmiss && v->nwheels) {
+			ok &= explain_tags(r, b, p, v, cs, &plat);
+		} else if (!v->file || v->bad) {
+			ok &= al_buf_addstr(b, v->skip) == AL_OK;
+			if (v->metabad && v->file) {
+				ok &= al_buf_addstr(b, " (") == AL_OK;
+				ok &= add_url(b, v->file->url);
+				ok &= al_buf_addch(b, ')') == AL_OK;
+			}
+		} else {
+			ok &= al_buf_addf(b, "yanked%s%s", v->file->yanked_reason ? ": " : "",
+			                  v->file->yanked_reason ? v->file->yanked_reason : "") == AL_OK;
+		}
+		ok &= al_buf_addch(b, '\n') == AL_OK;
+	}
+	if (more)
+		ok &= al_buf_addf(b, "  (%zu more skipped; 'airlock lock -v' lists them all)\n", more) ==
+		      AL_OK;
+	if (plat) {
+		/* the target's platforms no wheel of the project uses */
+		size_t k;
+		ok &= al_buf_addf(b, "  hint: no wheel of %s is for target %s's platform%s", p->name,
+		                  r->o->target_name ? r->o->target_name : "?",
+		                  r->o->target->nplatforms == 1 ? "" : "s") == AL_OK;
+		for (k = 0; k < r->o->target->nplatforms; k++)
+			ok &= al_buf_addf(b, "%s '%s'", k ? "," : "", r->o->target->platforms[k]) == AL_OK;
+		ok &= al_buf_addf(b, "; its wheels would match with '%s' among them\n", plat) == AL_OK;
+		al_free(plat);
+	}
+	if (!r->o->prereleases)
+		for (i = 0; i < p->nvers; i++)
+			if (p->vers[i].pre && p->vers[i].file) {
+				ok &= al_buf_addstr(b, "  (pre-releases count only when a specifier names one, "
+				                       "no final release fits, or prereleases: true)\n") == AL_OK;
+				break;
+			}
+	return ok;
+}
+
 static bool add_who(struct rs *r, struct al_buf *b, long parent)
 {
 	const struct cand *cd;
@@ -1266,6 +1547,34 @@ static bool add_who(struct rs *r, struct al_buf *b, long parent)
 	       AL_OK;
 }
 
+/* How a candidate came to be required: "the manifest -> a 1.0 -> " (the
+ * first requirement seen on each project, at most 6 steps). */
+static bool add_chain(struct rs *r, struct al_buf *b, long parent)
+{
+	long chain[6];
+	size_t n = 0, i;
+	bool ok = true;
+
+	while (parent >= 0 && n < 6) {
+		const struct pkg *p = &r->pkgs[r->cands[parent].pkg];
+		if (!p->has_via)
+			break;
+		for (i = 0; i < n && chain[i] != p->via.parent; i++)
+			;
+		if (i < n)
+			break; /* a cycle */
+		chain[n++] = p->via.parent;
+		parent = p->via.parent;
+	}
+	if (n == 6 && parent >= 0)
+		ok &= al_buf_addstr(b, "... -> ") == AL_OK;
+	for (i = n; i-- > 0;) {
+		ok &= add_who(r, b, chain[i]);
+		ok &= al_buf_addstr(b, " -> ") == AL_OK;
+	}
+	return ok;
+}
+
 static bool add_req(struct al_buf *b, const struct al_requirement *q)
 {
 	struct al_buf s = AL_BUF_INIT;
@@ -1275,55 +1584,16 @@ static bool add_req(struct al_buf *b, const struct al_requirement *q)
 	return ok;
 }
 
-/* Why a project ran out of versions: each version that is not a candidate
- * for a reason other than the specifiers. */
-static bool explain_versions(struct rs *r, struct al_buf *b, size_t pi)
+/* The explanation: the requirements that conflict, grouped by the project
+ * they are on, with how each requirer was reached, and why that project's
+ * other versions do not count. */
+static bool explain_text(struct rs *r, struct al_buf *b, const struct info *causes, size_t n,
+                         const struct compsets *cs, bool all)
 {
-	const struct pkg *p = &r->pkgs[pi];
-	size_t i, shown = 0;
-	bool ok = true;
-
-	if (!p->loaded)
-		return true;
-	if (p->missing)
-		return al_buf_addf(b, "  no index has a project named '%s'\n", p->name) == AL_OK;
-	if (!p->nvers)
-		return al_buf_addf(b, "  the index lists no distribution files for '%s'\n", p->name) ==
-		       AL_OK;
-	ok &= al_buf_addf(b, "  versions of %s:", p->name) == AL_OK;
-	for (i = 0; i < p->nvers && i < 12; i++)
-		ok &= al_buf_addf(b, " %s", p->vers[i].vstr) == AL_OK;
-	if (p->nvers > 12)
-		ok &= al_buf_addf(b, " ... (%zu in all)", p->nvers) == AL_OK;
-	ok &= al_buf_addch(b, '\n') == AL_OK;
-	for (i = 0; i < p->nvers && shown < 8; i++) {
-		const struct rver *v = &p->vers[i];
-		if (v->file && !v->bad && !v->yanked)
-			continue;
-		ok &= al_buf_addf(b, "  skipped %s %s: %s\n", p->name, v->vstr,
-		                  v->bad || !v->file ? v->skip : "yanked") == AL_OK;
-		shown++;
-	}
-	if (!r->o->prereleases)
-		for (i = 0; i < p->nvers; i++)
-			if (p->vers[i].pre && p->vers[i].file) {
-				ok &= al_buf_addstr(b, "  (pre-releases are not considered unless a specifier "
-				                       "names one, no final release fits, or prereleases: "
-				                       "true)\n") == AL_OK;
-				break;
-			}
-	return ok;
-}
-
-/* Resolution is impossible: say which requirements conflict, grouped by the
- * project they are on, and why that project's other versions do not count. */
-static al_err explain(struct rs *r, const struct info *causes, size_t n)
-{
-	struct al_buf b = AL_BUF_INIT;
 	size_t i, k;
 	bool ok = true;
 
-	ok &= al_buf_addf(&b, "cannot resolve the requirements for target %s:\n",
+	ok &= al_buf_addf(b, "cannot resolve the requirements for target %s:\n",
 	                  r->o->target_name ? r->o->target_name : "?") == AL_OK;
 	for (i = 0; i < r->npkgs; i++)
 		r->pkgs[i].seen = false;
@@ -1332,28 +1602,50 @@ static al_err explain(struct rs *r, const struct info *causes, size_t n)
 		if (pi < 0 || r->pkgs[pi].seen)
 			continue;
 		r->pkgs[pi].seen = true;
-		ok &= al_buf_addf(&b, "  no version of %s satisfies all of:\n", r->pkgs[pi].name) == AL_OK;
+		ok &= al_buf_addf(b, "  no version of %s satisfies all of:\n", r->pkgs[pi].name) == AL_OK;
 		for (k = i; k < n; k++) {
 			if (strcmp(causes[k].req->norm_name, r->pkgs[pi].name))
 				continue;
-			ok &= al_buf_addstr(&b, "    ") == AL_OK;
-			ok &= add_who(r, &b, causes[k].parent);
-			ok &= al_buf_addstr(&b, " requires ") == AL_OK;
-			ok &= add_req(&b, causes[k].req);
-			ok &= al_buf_addch(&b, '\n') == AL_OK;
+			ok &= al_buf_addstr(b, "    ") == AL_OK;
+			ok &= add_chain(r, b, causes[k].parent);
+			ok &= add_who(r, b, causes[k].parent);
+			ok &= al_buf_addstr(b, " requires ") == AL_OK;
+			ok &= add_req(b, causes[k].req);
+			ok &= al_buf_addch(b, '\n') == AL_OK;
 		}
 		for (k = 0; k < r->ncons; k++)
 			if (constraint_on(r, k, (size_t)pi)) {
-				ok &= al_buf_addstr(&b, "    a constraint requires ") == AL_OK;
-				ok &= add_req(&b, &r->cons[k]);
-				ok &= al_buf_addch(&b, '\n') == AL_OK;
+				ok &= al_buf_addstr(b, "    a constraint requires ") == AL_OK;
+				ok &= add_req(b, &r->cons[k]);
+				ok &= al_buf_addch(b, '\n') == AL_OK;
 			}
-		ok &= explain_versions(r, &b, (size_t)pi);
+		ok &= explain_versions(r, b, (size_t)pi, causes, n, cs, all);
 	}
 	for (i = 0; i < r->npkgs; i++)
 		r->pkgs[i].seen = false;
-	if (b.len && b.buf[b.len - 1] == '\n')
-		al_buf_truncate(&b, b.len - 1);
+	if (b->len && b->buf[b->len - 1] == '\n')
+		al_buf_truncate(b, b->len - 1);
+	return ok;
+}
+
+/* Resolution is impossible: the diagnostic gets the explanation (the
+ * relevant versions); with explain_all the whole list also goes to warn. */
+static al_err explain(struct rs *r, const struct info *causes, size_t n)
+{
+	struct al_buf b = AL_BUF_INIT;
+	struct compsets cs;
+	bool ok;
+
+	if (compsets_build(r, &cs))
+		return r->d->code;
+	ok = explain_text(r, &b, causes, n, &cs, false);
+	if (ok && r->o->explain_all && r->o->warn) {
+		struct al_buf full = AL_BUF_INIT;
+		if ((ok = explain_text(r, &full, causes, n, &cs, true)))
+			r->o->warn(r->o->warn_ctx, full.buf);
+		al_buf_release(&full);
+	}
+	compsets_release(&cs);
 	if (!ok) {
 		al_buf_release(&b);
 		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
@@ -1785,6 +2077,7 @@ out:
 				al_requirement_release(&pk->vers[k].deps[j]);
 			al_free(pk->vers[k].deps);
 			al_free(pk->vers[k].meta_sha256);
+			al_free(pk->vers[k].wheels);
 		}
 		al_free(pk->vers);
 		al_free(pk->name);
