@@ -284,7 +284,10 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			al_version_release(&v);
 			continue;
 		}
-		for (k = 0; k < p->nvers; k++)
+		/* the files of one version usually come together: try the last first */
+		if (p->nvers && !al_version_cmp(&p->vers[p->nvers - 1].v, &v))
+			rv = &p->vers[p->nvers - 1];
+		for (k = 0; !rv && k < p->nvers; k++)
 			if (!al_version_cmp(&p->vers[k].v, &v)) {
 				rv = &p->vers[k];
 				break;
