@@ -17,6 +17,8 @@
 . "$(dirname "$0")/common.sh"
 . "$top_srcdir/tests/helpers/indexserver.sh"
 LAT=${LATENCY_MS:-20}
+: "${INDEXSERVER_TIMEOUT:=3600}" # the runs outlast the servers' default watchdog
+export INDEXSERVER_TIMEOUT
 RUNS=${RUNS:-3}
 
 "$PYTHON3" - "$T/pypi" "$T/pytorch" <<'PY'
