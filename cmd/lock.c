@@ -80,6 +80,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.host_connections = a->host_connections;
 	lo.warn = warn_cb;
 	lo.ctx = cli;
+	lo.explain_all = cli->verbosity > 0;
 	if (a->check) {
 		bool same = false;
 		if (al_lock_check(s, m, prev, &lo, &same, &d))

@@ -382,6 +382,7 @@ struct al_lock_opts {
 	unsigned host_connections;   /* connections at once to one host; 0: 8 */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	bool explain_all;            /* no solution: every rejected version, through warn (lock -v) */
 };
 
 /* Resolve every target of the manifest and pin every Hub repo. previous (may

@@ -558,6 +558,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	ro.nupgrade = o->nupgrade;
 	ro.warn = o->warn;
 	ro.warn_ctx = o->ctx;
+	ro.explain_all = o->explain_all;
 	if (previous)
 		for (i = 0; i < previous->ntargets; i++)
 			if (!strcmp(previous->targets[i].name, out->name))
