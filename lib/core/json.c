@@ -12,6 +12,11 @@ al_err al_json_set(json_t *obj, const char *key, json_t *val)
 	return json_object_set_new(obj, key, val) ? AL_ENOMEM : AL_OK;
 }
 
+bool al_json_oom(const json_error_t *e)
+{
+	return json_error_code(e) == json_error_out_of_memory;
+}
+
 al_err al_json_push(json_t *arr, json_t *val)
 {
 	if (!val)

@@ -19,5 +19,8 @@
 AL_MUST_CHECK al_err al_json_set(json_t *obj, const char *key, json_t *val);
 /* Append val to the array arr; AL_ENOMEM as above. */
 AL_MUST_CHECK al_err al_json_push(json_t *arr, json_t *val);
+/* Did json_load* fail for want of memory (not for bad JSON)? Its callers
+ * report that as out of memory, not as malformed input. */
+bool al_json_oom(const json_error_t *e);
 
 #endif

@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "core/url.h"
 #include "hub/glob.h"
@@ -416,7 +417,9 @@ static al_err json_load(const char *buf, size_t len, const char *what, json_t **
 
 	if (len > AL_HUB_MAX_JSON)
 		return al_diag_set(d, AL_ELIMIT, "%s: larger than %u bytes", what, AL_HUB_MAX_JSON);
-	if (!(*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) && al_json_oom(&je))
+		return al_oom(d);
+	if (!*out)
 		return al_diag_set(d, AL_EPARSE, "%s: line %d, column %d: %s", what, je.line,
 		                   je.column, je.text);
 	return AL_OK;

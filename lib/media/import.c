@@ -24,6 +24,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "media/media.h"
 #include "media/minisign.h"
@@ -414,7 +415,9 @@ static al_err load_manifest(struct import *im, const char *text, size_t len)
 
 	if (len > AL_MEDIA_MANIFEST_MAX)
 		return refuse(im, AL_EVERIFY, "manifest: larger than %zu bytes", AL_MEDIA_MANIFEST_MAX);
-	if (!(im->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
+	if (!(im->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) && al_json_oom(&jerr))
+		return al_oom(im->d);
+	if (!im->root)
 		return refuse(im, AL_EVERIFY, "manifest: bad JSON: line %d column %d: %s", jerr.line,
 		              jerr.column, jerr.text);
 	return parse_manifest(im);

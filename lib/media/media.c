@@ -382,7 +382,11 @@ static al_err base_from_dir(const char *since, char **base_id, char ***objs, siz
 		return al_oom(d);
 	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 		goto out;
-	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) || !json_is_object(j)) {
+	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) && al_json_oom(&jerr)) {
+		err = al_oom(d);
+		goto out;
+	}
+	if (!j || !json_is_object(j)) {
 		err = al_diag_set(d, AL_EPARSE, "'%s': not a media manifest", path.buf);
 		goto out;
 	}

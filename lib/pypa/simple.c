@@ -20,6 +20,7 @@
 #include <libxml/tree.h>
 
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "core/url.h"
 #include "pypa/simple.h"
@@ -270,6 +271,8 @@ static al_err parse_json(const char *body, size_t len, const char *page_url,
 	al_err err = AL_OK;
 
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && al_json_oom(&jerr))
+		return al_oom(d);
 	if (!root)
 		return al_diag_set(d, AL_EPARSE, "bad JSON at line %d column %d: %s", jerr.line,
 		                   jerr.column, jerr.text);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "spec/lockjson.h"
 #include "store/bundle.h"
@@ -143,6 +144,10 @@ al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
 	}
 	j = json_loadb((const char *)sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0,
 	               &jerr);
+	if (!j && al_json_oom(&jerr)) {
+		err = al_oom(d);
+		goto out;
+	}
 	if (!j) {
 		err = al_diag_set(d, AL_EDB, "bundle '%s': stored lock is not JSON: %s", name, jerr.text);
 		goto out;
