@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "core/json.h"
+#include "core/mem.h"
 
 al_err al_json_set(json_t *obj, const char *key, json_t *val)
 {
@@ -12,12 +13,13 @@ al_err al_json_set(json_t *obj, const char *key, json_t *val)
 	return json_object_set_new(obj, key, val) ? AL_ENOMEM : AL_OK;
 }
 
-bool al_json_oom(const json_error_t *e)
+json_t *al_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e, bool *oom)
 {
-	/* jansson sets json_error_out_of_memory where it checks an allocation,
-	 * but a failed start of its lexer returns NULL with the error left as
-	 * initialized (no text, line -1): bad JSON always has a message */
-	return json_error_code(e) == json_error_out_of_memory || (e->line == -1 && !e->text[0]);
+	unsigned long before = al_mem_failures();
+	json_t *j = json_loadb(buf, len, flags, e);
+
+	*oom = !j && (al_mem_failures() != before || json_error_code(e) == json_error_out_of_memory);
+	return j;
 }
 
 al_err al_json_push(json_t *arr, json_t *val)

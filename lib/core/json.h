@@ -19,8 +19,10 @@
 AL_MUST_CHECK al_err al_json_set(json_t *obj, const char *key, json_t *val);
 /* Append val to the array arr; AL_ENOMEM as above. */
 AL_MUST_CHECK al_err al_json_push(json_t *arr, json_t *val);
-/* Did json_load* fail for want of memory (not for bad JSON)? Its callers
- * report that as out of memory, not as malformed input. */
-bool al_json_oom(const json_error_t *e);
+/* json_loadb, telling a failure for want of memory (*oom; the caller
+ * reports it as out of memory, not as malformed input) from bad JSON.
+ * jansson's lexer reports a failed allocation as a syntax error, so the
+ * allocations that failed during the call are counted (core/mem.c). */
+json_t *al_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e, bool *oom);
 
 #endif

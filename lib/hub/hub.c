@@ -414,10 +414,11 @@ static al_err json_load(const char *buf, size_t len, const char *what, json_t **
                         struct al_diag *d)
 {
 	json_error_t je;
+	bool oom;
 
 	if (len > AL_HUB_MAX_JSON)
 		return al_diag_set(d, AL_ELIMIT, "%s: larger than %u bytes", what, AL_HUB_MAX_JSON);
-	if (!(*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) && al_json_oom(&je))
+	if (!(*out = al_json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je, &oom)) && oom)
 		return al_oom(d);
 	if (!*out)
 		return al_diag_set(d, AL_EPARSE, "%s: line %d, column %d: %s", what, je.line,

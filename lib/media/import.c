@@ -412,10 +412,11 @@ out:
 static al_err load_manifest(struct import *im, const char *text, size_t len)
 {
 	json_error_t jerr;
+	bool oom;
 
 	if (len > AL_MEDIA_MANIFEST_MAX)
 		return refuse(im, AL_EVERIFY, "manifest: larger than %zu bytes", AL_MEDIA_MANIFEST_MAX);
-	if (!(im->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) && al_json_oom(&jerr))
+	if (!(im->root = al_json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr, &oom)) && oom)
 		return al_oom(im->d);
 	if (!im->root)
 		return refuse(im, AL_EVERIFY, "manifest: bad JSON: line %d column %d: %s", jerr.line,

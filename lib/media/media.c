@@ -375,6 +375,7 @@ static al_err base_from_dir(const char *since, char **base_id, char ***objs, siz
 	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT;
 	json_t *j = NULL, *v;
 	json_error_t jerr;
+	bool oom;
 	size_t i, alloc = 0;
 	al_err err = AL_OK;
 
@@ -382,7 +383,7 @@ static al_err base_from_dir(const char *since, char **base_id, char ***objs, siz
 		return al_oom(d);
 	if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
 		goto out;
-	if (!(j = json_loadb(text.buf, text.len, 0, &jerr)) && al_json_oom(&jerr)) {
+	if (!(j = al_json_loadb(text.buf, text.len, 0, &jerr, &oom)) && oom) {
 		err = al_oom(d);
 		goto out;
 	}

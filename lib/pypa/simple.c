@@ -266,12 +266,13 @@ static al_err parse_json(const char *body, size_t len, const char *page_url,
                          struct al_simple_page *p, struct al_diag *d)
 {
 	json_error_t jerr;
+	bool oom;
 	json_t *root, *files, *v;
 	size_t i, alloc = 0;
 	al_err err = AL_OK;
 
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root && al_json_oom(&jerr))
+	root = al_json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr, &oom);
+	if (!root && oom)
 		return al_oom(d);
 	if (!root)
 		return al_diag_set(d, AL_EPARSE, "bad JSON at line %d column %d: %s", jerr.line,

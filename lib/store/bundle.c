@@ -128,6 +128,7 @@ al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
 	sqlite3 *db = al_store_db(s);
 	sqlite3_stmt *st = NULL;
 	json_error_t jerr;
+	bool oom;
 	json_t *j = NULL;
 	bool row;
 	al_err err;
@@ -142,9 +143,9 @@ al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
 		err = al_diag_set(d, AL_ENOTFOUND, "no bundle '%s' in the store", name);
 		goto out;
 	}
-	j = json_loadb((const char *)sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0,
-	               &jerr);
-	if (!j && al_json_oom(&jerr)) {
+	j = al_json_loadb((const char *)sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	                  0, &jerr, &oom);
+	if (!j && oom) {
 		err = al_oom(d);
 		goto out;
 	}
