@@ -51,6 +51,8 @@ AL_MUST_CHECK al_err al_buf_add_html(struct al_buf *b, const char *s);
  * escaped as \n, \r, \t, \xNN or \u00NN. NUL bytes inside len are
  * escaped too. Backslashes are kept as they are. */
 AL_MUST_CHECK al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned flags);
+/* Append code point cp (at most U+10FFFF; the caller checks) as UTF-8. */
+AL_MUST_CHECK al_err al_buf_add_utf8(struct al_buf *b, unsigned long cp);
 /* The value of a hexadecimal digit, or -1. */
 int al_hexval(int c);
 

@@ -229,33 +229,6 @@ static size_t op_len(const struct tk *t, enum al_marker_op *op)
 
 /* ---- Python string literals (ast.literal_eval of '...' or "...") ------ */
 
-static al_err add_utf8(struct al_buf *b, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return al_buf_add(b, u, n);
-}
-
 /* Decode the body of a quoted string. AL_EPARSE where Python raises
  * (bad \x, \u, \U escapes, raw line breaks, NUL) and for \N{...} and
  * escapes that produce NUL, which we do not support. */
@@ -302,7 +275,7 @@ static al_err py_unescape(const char *s, size_t len, struct al_buf *out)
 				cp = cp * 8 + (unsigned long)(s[i++] - '0');
 			if (!cp)
 				return AL_EPARSE;
-			err = add_utf8(out, cp);
+			err = al_buf_add_utf8(out, cp);
 			break;
 		case 'x': case 'u': case 'U':
 			digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
@@ -314,7 +287,7 @@ static al_err py_unescape(const char *s, size_t len, struct al_buf *out)
 			}
 			if (!cp || cp > 0x10ffff)
 				return AL_EPARSE;
-			err = add_utf8(out, cp);
+			err = al_buf_add_utf8(out, cp);
 			break;
 		case 'N':
 			return AL_EPARSE;

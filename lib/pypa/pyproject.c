@@ -106,44 +106,6 @@ static al_err end_of_line(struct tp *t)
 	return fail(t, AL_EPARSE, "expected the end of the line");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static al_err add_utf8(struct al_buf *b, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return al_buf_add(b, u, n);
-}
-
 /* One escape after a backslash in a basic string, into b (NULL: checked only). */
 static al_err escape(struct tp *t, struct al_buf *b)
 {
@@ -165,14 +127,14 @@ static al_err escape(struct tp *t, struct al_buf *b)
 	if (t->end - t->p < n)
 		return fail(t, AL_EPARSE, "a short \\u escape");
 	for (i = 0; i < n; i++) {
-		int v = hexval(*t->p++);
+		int v = al_hexval((unsigned char)*t->p++);
 		if (v < 0)
 			return fail(t, AL_EPARSE, "a bad \\u escape");
 		cp = cp * 16 + (unsigned long)v;
 	}
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return fail(t, AL_EPARSE, "a \\u escape that is not a Unicode scalar value");
-	return b ? add_utf8(b, cp) : AL_OK;
+	return b ? al_buf_add_utf8(b, cp) : AL_OK;
 }
 
 /* A string of any of the four kinds at t->p, into b when b is given (capped
