@@ -200,6 +200,7 @@ struct al_manifest {
 	bool has_python;
 	struct {
 		char *index_url; /* default https://pypi.org/simple/ */
+		bool index_url_given; /* written in the manifest, not the default */
 		struct al_strlist extra_index_urls, find_links, requirements;
 		/* resolved against the manifest's directory */
 		struct al_strlist requirements_files;

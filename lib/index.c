@@ -298,6 +298,17 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	bool have;
 	al_err err;
 
+	if (!ix->nindexes) {
+		/* --no-index: the find-links sources alone */
+		p->state = ST_DONE;
+		if (ix->links && (p->err = merge_links(ix, p, &p->diag)) == AL_OK && p->page &&
+		    p->page->nfiles)
+			return AL_OK;
+		if (!p->err)
+			p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no find-links source has a "
+			                     "project named '%s' (no index is used)", p->name);
+		return AL_OK;
+	}
 	if ((err = page_url(ix, p, d)))
 		return err;
 	have = al_httpcache_get(ix->o.store, p->url, &row);

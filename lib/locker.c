@@ -25,6 +25,7 @@
 #include "lock.h"
 #include "mem.h"
 #include "names.h"
+#include "pep508.h"
 #include "reqfile.h"
 #include "resolve.h"
 #include "tags.h"
@@ -95,38 +96,289 @@ out:
 	return err;
 }
 
-/* The index URL in effect: PIP_INDEX_URL overrides the manifest, as
- * HF_ENDPOINT does for the Hub. */
-static const char *index_url(const struct al_manifest *m)
+/* Every requirements file the manifest names, read once per lock or fetch.
+ * The environment changes nothing: PIP_INDEX_URL and the other PIP_*
+ * variables are not read (a manifest is declarative; docs/lock.md). */
+static al_err read_reqfiles(const struct al_manifest *m, struct al_reqfile *rf,
+                            struct al_diag *d)
 {
-	const char *env = getenv("PIP_INDEX_URL");
+	size_t i;
+	al_err err;
 
-	return env && *env ? env : m->python.index_url;
+	for (i = 0; m->has_python && i < m->python.requirements_files.n; i++)
+		if ((err = al_reqfile_add_file(rf, m->python.requirements_files.v[i], NULL, d)))
+			return err;
+	return AL_OK;
 }
 
-/* Lend the credentials in the manifest's index and find-links URLs to the
- * engine, for requests to the same scheme, host and port (pip's rule). A
- * lock holds no userinfo, so this is where fetch finds them. */
+/* The indexes of a lock: the manifest's, merged with the requirements
+ * files' options as pip would merge command-line and file options. Two
+ * primary indexes, or --no-index beside a manifest index, is an error that
+ * names both places. The arrays point into m and rf. */
+struct index_plan {
+	const char *index_url;        /* NULL under --no-index */
+	const char **extra;
+	size_t nextra;
+	const char **finds;
+	size_t nfind;
+};
+
+static void index_plan_release(struct index_plan *ip)
+{
+	al_free(ip->extra);
+	al_free(ip->finds);
+	memset(ip, 0, sizeof(*ip));
+}
+
+static bool strp_has(const char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static al_err index_plan(const struct al_manifest *m, const struct al_reqfile *rf,
+                         struct index_plan *ip, struct al_diag *d)
+{
+	const struct al_reqfile_options *ro = &rf->opts;
+	size_t i;
+	al_err err;
+
+	memset(ip, 0, sizeof(*ip));
+	if (ro->index_url && m->python.index_url_given && strcmp(ro->index_url, m->python.index_url)) {
+		char *a = al_url_strip_userinfo(ro->index_url), *b = al_url_strip_userinfo(m->python.index_url);
+		err = al_diag_set(d, AL_EINVALID, "%s:%zu: --index-url '%s' conflicts with python.index-url "
+		                  "'%s' in %s: two primary indexes; keep one of them",
+		                  ro->index_url_at.file, ro->index_url_at.line, a ? a : "?", b ? b : "?",
+		                  m->path);
+		al_free(a);
+		al_free(b);
+		return err;
+	}
+	if (ro->no_index && (m->python.index_url_given || m->python.extra_index_urls.n))
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with %s in %s: "
+		                   "remove one of them", ro->no_index_at.file, ro->no_index_at.line,
+		                   m->python.index_url_given ? "python.index-url" :
+		                   "python.extra-index-urls", m->path);
+	if (ro->no_index && ro->index_url)
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with --index-url on "
+		                   "%s:%zu: remove one of them", ro->no_index_at.file, ro->no_index_at.line,
+		                   ro->index_url_at.file, ro->index_url_at.line);
+	if (ro->no_index && ro->extra_index_urls.n)
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with --extra-index-url "
+		                   "in the requirements files: remove one of them", ro->no_index_at.file,
+		                   ro->no_index_at.line);
+	if (!(ip->extra = al_calloc(m->python.extra_index_urls.n + ro->extra_index_urls.n + 1,
+	                            sizeof(*ip->extra))) ||
+	    !(ip->finds = al_calloc(m->python.find_links.n + ro->find_links.n + 1, sizeof(*ip->finds))))
+		goto oom;
+	if (!ro->no_index) {
+		ip->index_url = ro->index_url ? ro->index_url : m->python.index_url;
+		for (i = 0; i < m->python.extra_index_urls.n + ro->extra_index_urls.n; i++) {
+			const char *u = i < m->python.extra_index_urls.n ? m->python.extra_index_urls.v[i] :
+			                ro->extra_index_urls.v[i - m->python.extra_index_urls.n];
+			if (strcmp(u, ip->index_url) && !strp_has(ip->extra, ip->nextra, u))
+				ip->extra[ip->nextra++] = u;
+		}
+	}
+	for (i = 0; i < m->python.find_links.n + ro->find_links.n; i++) {
+		const char *u = i < m->python.find_links.n ? m->python.find_links.v[i] :
+		                ro->find_links.v[i - m->python.find_links.n];
+		if (!strp_has(ip->finds, ip->nfind, u))
+			ip->finds[ip->nfind++] = u;
+	}
+	return AL_OK;
+oom:
+	index_plan_release(ip);
+	return al_diag_set(d, AL_ENOMEM, "out of memory");
+}
+
+/* Lend the credentials in the index and find-links URLs (the manifest's and
+ * its requirements files') to the engine, for requests to the same scheme,
+ * host and port (pip's rule). A lock holds no userinfo, so this is where
+ * fetch finds them. */
 static al_err lend_credentials(struct al_http *http, const struct al_manifest *m,
                                struct al_diag *d)
 {
-	const char *u;
-	al_err err = AL_OK;
+	struct al_reqfile rf = AL_REQFILE_INIT;
+	struct index_plan ip = { 0 };
+	al_err err;
 	size_t i;
 
 	if (!m || !m->has_python)
 		return AL_OK;
-	for (i = 0; !err && i < 1 + m->python.extra_index_urls.n + m->python.find_links.n; i++) {
-		if (i == 0)
-			u = index_url(m);
-		else if (i <= m->python.extra_index_urls.n)
-			u = m->python.extra_index_urls.v[i - 1];
-		else
-			u = m->python.find_links.v[i - 1 - m->python.extra_index_urls.n];
+	if ((err = read_reqfiles(m, &rf, d)) || (err = index_plan(m, &rf, &ip, d)))
+		goto out;
+	for (i = 0; !err && i < 1 + ip.nextra + ip.nfind; i++) {
+		const char *u = i == 0 ? ip.index_url : i <= ip.nextra ? ip.extra[i - 1] :
+		                ip.finds[i - 1 - ip.nextra];
 		if (u && al_url_is_http(u))
 			err = al_http_add_credentials(http, u, d);
 	}
+out:
+	index_plan_release(&ip);
+	al_reqfile_release(&rf);
 	return err;
+}
+
+/* ---- hash-checking mode ------------------------------------------------------------ */
+
+struct hash_plan {
+	struct al_resolve_hashes *h;   /* name, sha256[] and origin owned here */
+	size_t n;
+	bool mode;                     /* every requirement pinned and hashed */
+};
+
+static void hash_plan_release(struct hash_plan *hp)
+{
+	size_t i;
+
+	for (i = 0; i < hp->n; i++) {
+		al_free((char *)hp->h[i].name);
+		al_free((void *)hp->h[i].sha256);
+		al_free((char *)hp->h[i].origin);
+	}
+	al_free(hp->h);
+	memset(hp, 0, sizeof(*hp));
+}
+
+/* ==V or ===V, alone: what pip's hash-checking mode calls pinned */
+static bool pinned(const struct al_requirement *r)
+{
+	return r->spec.n == 1 && ((r->spec.specs[0].op == AL_OP_EQ && !r->spec.specs[0].wildcard) ||
+	                          r->spec.specs[0].op == AL_OP_ARBITRARY);
+}
+
+/* pip's hash-checking semantics (docs/lock.md): --require-hashes, or a
+ * --hash on any requirement, turns it on; then every requirement must be
+ * pinned and hashed, and a project's files are limited to its hashes (the
+ * intersection, when several lines name it). Constraints with hashes limit
+ * their project without turning the mode on. Only sha256 is accepted. */
+static al_err hash_plan(const struct al_reqfile *rf, struct hash_plan *hp, struct al_diag *d)
+{
+	struct al_buf why = AL_BUF_INIT;
+	size_t i, k, j, alloc = 0;
+	al_err err = AL_OK;
+
+	memset(hp, 0, sizeof(*hp));
+	if (rf->opts.require_hashes) {
+		hp->mode = true;
+		err = al_buf_addf(&why, "--require-hashes on %s:%zu", rf->opts.require_hashes_at.file,
+		                  rf->opts.require_hashes_at.line);
+	}
+	for (i = 0; !err && !hp->mode && i < rf->nentries; i++)
+		if (!rf->entries[i].is_constraint && rf->entries[i].nhashes) {
+			hp->mode = true;
+			err = al_buf_addf(&why, "a --hash on %s:%zu", rf->entries[i].file,
+			                  rf->entries[i].line);
+		}
+	if (err)
+		goto oom;
+	for (i = 0; !err && i < rf->nentries; i++) {
+		const struct al_reqfile_entry *e = &rf->entries[i];
+		struct al_requirement req = AL_REQUIREMENT_INIT;
+		struct al_resolve_hashes *h = NULL;
+		const char **list = NULL;
+		size_t nlist = 0;
+
+		if (!hp->mode && !e->nhashes)
+			continue;
+		if ((err = al_requirement_parse(&req, e->requirement, d))) {
+			al_diag_prefix(d, "%s:%zu: '%s': ", e->file, e->line, e->requirement);
+			break;
+		}
+		if (hp->mode && !e->is_constraint && !pinned(&req))
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': hash-checking mode (%s) needs "
+			                  "every requirement pinned with == or ===", e->file, e->line,
+			                  e->requirement, why.buf);
+		else if (hp->mode && !e->is_constraint && !e->nhashes)
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': hash-checking mode (%s) needs a "
+			                  "--hash on every requirement", e->file, e->line, e->requirement,
+			                  why.buf);
+		for (k = 0; !err && k < e->nhashes; k++)
+			if (strncmp(e->hashes[k], "sha256:", 7))
+				err = al_diag_set(d, AL_EUNSUPPORTED, "%s:%zu: '%s': --hash=%.6s:...: airlock "
+				                  "checks sha256, the hash an index publishes and a lock "
+				                  "records; give the files' sha256 hashes", e->file, e->line,
+				                  e->requirement, e->hashes[k]);
+		if (err || !e->nhashes) {
+			al_requirement_release(&req);
+			continue;
+		}
+		for (k = 0; k < hp->n; k++)
+			if (!strcmp(hp->h[k].name, req.norm_name))
+				h = &hp->h[k];
+		if (!(list = al_calloc(e->nhashes + 1, sizeof(*list)))) {
+			al_requirement_release(&req);
+			goto oom;
+		}
+		for (k = 0; k < e->nhashes; k++) {
+			const char *hex = e->hashes[k] + 7;
+			bool keep = !h;
+			for (j = 0; h && j < h->n; j++)
+				keep |= !strcmp(h->sha256[j], hex);
+			if (keep && !strp_has(list, nlist, hex))
+				list[nlist++] = hex;
+		}
+		if (h && !nlist) {
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': none of its hashes is among "
+			                  "those given for '%s' on %s", e->file, e->line, e->requirement,
+			                  req.norm_name, h->origin);
+			al_free(list);
+		} else if (h) {
+			al_free((void *)h->sha256);
+			h->sha256 = list;
+			h->n = nlist;
+		} else {
+			struct al_buf o = AL_BUF_INIT;
+			char *name = al_strdup(req.norm_name);
+			if (!name || al_buf_addf(&o, "%s:%zu: %s", e->file, e->line, e->requirement) ||
+			    AL_GROW(hp->h, alloc, hp->n + 1)) {
+				al_free(name);
+				al_free(list);
+				al_buf_release(&o);
+				al_requirement_release(&req);
+				goto oom;
+			}
+			hp->h[hp->n].name = name;
+			hp->h[hp->n].sha256 = list;
+			hp->h[hp->n].n = nlist;
+			hp->h[hp->n++].origin = al_buf_detach(&o, NULL);
+		}
+		al_requirement_release(&req);
+	}
+	al_buf_release(&why);
+	if (err)
+		hash_plan_release(hp);
+	return err;
+oom:
+	al_buf_release(&why);
+	hash_plan_release(hp);
+	return al_diag_set(d, AL_ENOMEM, "out of memory");
+}
+
+/* A file the index gave no sha256 for was hashed after resolving: it must
+ * be one of the required hashes too (pip checks after downloading). */
+static al_err check_hashes(const struct hash_plan *hp, const struct al_lock_target *t,
+                           struct al_diag *d)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->ndists; i++) {
+		const struct al_lock_dist *x = &t->dists[i];
+		for (k = 0; k < hp->n; k++) {
+			const struct al_resolve_hashes *h = &hp->h[k];
+			if (strcmp(h->name, x->name) || (x->sha256 && strp_has(h->sha256, h->n, x->sha256)))
+				continue;
+			return al_diag_set(d, AL_EVERIFY, "target %s: %s: %s has sha256 %s, which is "
+			                   "not among the required hashes (%zu given)", t->name, h->origin,
+			                   x->filename, x->sha256 ? x->sha256 : "?", h->n);
+		}
+	}
+	return AL_OK;
 }
 
 /* "cp311-manylinux_2_28_x86_64" */
@@ -249,6 +501,8 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
                           const struct al_lock_opts *o, struct al_lock *l, struct al_diag *d)
 {
 	struct al_reqfile rf = AL_REQFILE_INIT;
+	struct index_plan ip = { 0 };
+	struct hash_plan hp = { 0 };
 	struct al_index_opts io = { 0 };
 	struct al_index *ix = NULL;
 	struct al_resolve_opts ro = { 0 };
@@ -266,9 +520,9 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	if ((err = strv_dup(&out->platforms, &out->nplatforms, t->platforms.v, t->platforms.n, d)))
 		goto out;
 	l->ntargets++;
-	for (i = 0; i < m->python.requirements_files.n; i++)
-		if ((err = al_reqfile_add_file(&rf, m->python.requirements_files.v[i], NULL, d)))
-			goto out;
+	if ((err = read_reqfiles(m, &rf, d)) || (err = index_plan(m, &rf, &ip, d)) ||
+	    (err = hash_plan(&rf, &hp, d)))
+		goto out;
 	if (!(reqs = al_calloc(m->python.requirements.n + rf.nentries + 1, sizeof(*reqs))) ||
 	    !(cons = al_calloc(m->python.constraints.n + rf.nentries + 1, sizeof(*cons))))
 		goto oom;
@@ -284,11 +538,11 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	}
 	io.store = s;
 	io.http = http;
-	io.index_url = index_url(m);
-	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
-	io.nextra = m->python.extra_index_urls.n;
-	io.find_links = (const char *const *)m->python.find_links.v;
-	io.nfind = m->python.find_links.n;
+	io.index_url = ip.index_url;
+	io.extra_index_urls = ip.extra;
+	io.nextra = ip.nextra;
+	io.find_links = ip.finds;
+	io.nfind = ip.nfind;
 	io.offline = o->offline;
 	if ((err = al_index_new(&ix, &io, d)))
 		goto out;
@@ -304,7 +558,15 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	ro.nconstraints = ncons;
 	ro.allow_sdist = (const char *const *)m->python.allow_sdist.v;
 	ro.nallow_sdist = m->python.allow_sdist.n;
-	ro.prereleases = m->python.prereleases;
+	ro.prereleases = m->python.prereleases || rf.opts.pre;
+	ro.no_binary = (const char *const *)rf.opts.no_binary.v;
+	ro.nno_binary = rf.opts.no_binary.n;
+	ro.only_binary = (const char *const *)rf.opts.only_binary.v;
+	ro.nonly_binary = rf.opts.only_binary.n;
+	ro.prefer_binary = rf.opts.prefer_binary;
+	ro.hashes = hp.h;
+	ro.nhashes = hp.n;
+	ro.require_hashes = hp.mode;
 	ro.upgrade_all = o->upgrade_all;
 	ro.upgrade = o->upgrade;
 	ro.nupgrade = o->nupgrade;
@@ -319,7 +581,8 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	/* the lock owns copies; what speculation still has in flight is moot */
 	al_index_free(ix);
 	ix = NULL;
-	err = complete_hashes(s, http, out, d);
+	if (!(err = complete_hashes(s, http, out, d)))
+		err = check_hashes(&hp, out, d);
 	goto out;
 oom_or_err:
 	if (err)
@@ -330,6 +593,8 @@ out:
 	al_index_free(ix);
 	al_free(reqs);
 	al_free(cons);
+	hash_plan_release(&hp);
+	index_plan_release(&ip);
 	al_reqfile_release(&rf);
 	return err;
 }

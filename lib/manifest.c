@@ -561,8 +561,10 @@ static void f_index_url(struct mctx *c, const struct al_ynode *v, void *obj)
 	struct al_manifest *m = obj;
 	const char *s = want_string(c, v);
 
-	if (s && check_url(c, v, s))
+	if (s && check_url(c, v, s)) {
 		set_str(c, &m->python.index_url, s);
+		m->python.index_url_given = true;
+	}
 }
 
 #define STRLIST_FIELD(fname, member, check)                                     \

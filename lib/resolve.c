@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct rver {
 	bool pre;
 	const struct al_simple_file *file; /* the file for the target, or NULL */
 	bool yanked;
+	bool sdist;                      /* file is an sdist */
+	bool hash_rejected;              /* a usable file was refused: its sha256 is not required */
 	char skip[200];                  /* why no file, for messages */
 	/* filled on first attempt */
 	bool tried_meta;
@@ -78,6 +81,7 @@ struct pkg {
 	long pinned;                     /* level index or -1 */
 	const char *prev;                /* version in the previous lock */
 	bool upgrade;
+	const struct al_resolve_hashes *hashes; /* hash-checking mode, or NULL */
 };
 
 struct crit {
@@ -153,6 +157,9 @@ static al_err add_pkg(struct rs *r, const char *name, size_t *out)
 	if (!(p->name = al_strdup(name)))
 		return al_diag_set(r->d, AL_ENOMEM, "out of memory");
 	p->upgrade = r->o->upgrade_all || in_list(r->o->upgrade, r->o->nupgrade, name);
+	for (k = 0; k < r->o->nhashes; k++)
+		if (!strcmp(r->o->hashes[k].name, name))
+			p->hashes = &r->o->hashes[k];
 	if (r->o->previous && !p->upgrade)
 		for (k = 0; k < r->o->previous->ndists; k++)
 			if (!strcmp(r->o->previous->dists[k].name, name))
@@ -166,10 +173,44 @@ static int cmp_rver(const void *a, const void *b)
 	return al_version_cmp(&((const struct rver *)b)->v, &((const struct rver *)a)->v);
 }
 
+/* pip's FormatControl.get_allowed_formats: a name beats ":all:", and
+ * only-binary beats no-binary. */
+#define FMT_BINARY 1
+#define FMT_SOURCE 2
+static int formats(struct rs *r, const char *name)
+{
+	const struct al_resolve_opts *o = r->o;
+
+	if (in_list(o->only_binary, o->nonly_binary, name))
+		return FMT_BINARY;
+	if (in_list(o->no_binary, o->nno_binary, name))
+		return FMT_SOURCE;
+	if (in_list(o->only_binary, o->nonly_binary, ":all:"))
+		return FMT_BINARY;
+	if (in_list(o->no_binary, o->nno_binary, ":all:"))
+		return FMT_SOURCE;
+	return FMT_BINARY | FMT_SOURCE;
+}
+
+/* An sdist needs allow-sdist, unless the project's wheels are refused
+ * (--no-binary), which asks for its sdist. */
 static bool sdist_allowed(struct rs *r, const char *name)
 {
-	return in_list(r->o->allow_sdist, r->o->nallow_sdist, name) ||
+	int f = formats(r, name);
+
+	if (!(f & FMT_SOURCE))
+		return false;
+	return !(f & FMT_BINARY) || in_list(r->o->allow_sdist, r->o->nallow_sdist, name) ||
 	       in_list(r->o->allow_sdist, r->o->nallow_sdist, ":all:");
+}
+
+/* Is f's sha256 among the required ones? A file without a sha256 from the
+ * index passes here; the locker checks it once downloaded. */
+static bool hash_ok(const struct al_resolve_hashes *h, const struct al_simple_file *f)
+{
+	if (!h || !f->sha256)
+		return true;
+	return in_list(h->sha256, h->n, f->sha256);
 }
 
 /* Does a Requires-Python text accept the target? Invalid ones are ignored,
@@ -265,10 +306,21 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			snprintf(rv->skip, sizeof(rv->skip), "requires Python %.100s", f->requires_python);
 		} else if (sdist && !sdist_allowed(r, p->name)) {
 			if (!rv->file)
-				snprintf(rv->skip, sizeof(rv->skip),
-				         "only an sdist (add the project to allow-sdist)");
+				snprintf(rv->skip, sizeof(rv->skip), "%s",
+				         formats(r, p->name) & FMT_SOURCE
+				                 ? "only an sdist (add the project to allow-sdist)"
+				                 : "only an sdist, and --only-binary refuses sdists");
+		} else if (!sdist && !(formats(r, p->name) & FMT_BINARY)) {
+			if (!rv->file)
+				snprintf(rv->skip, sizeof(rv->skip), "--no-binary refuses its wheels");
 		} else if (!sdist && rank < 0) {
 			/* keep the default reason */
+		} else if (!hash_ok(p->hashes, f)) {
+			rv->hash_rejected = true;
+			if (!rv->file)
+				snprintf(rv->skip, sizeof(rv->skip),
+				         "no file with a sha256 among the hashes required on %.100s",
+				         p->hashes->origin);
 		} else {
 			const struct al_simple_file *cur = rv->file;
 			bool better = !cur || (rv->yanked && !f->yanked);
@@ -288,6 +340,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			if (better) {
 				rv->file = f;
 				rv->yanked = f->yanked;
+				rv->sdist = sdist;
 			}
 		}
 		al_wheelname_release(&wn);
@@ -413,14 +466,19 @@ static bool exact_pin(const struct al_requirement *req)
 	return false;
 }
 
-static bool version_fits(struct rs *r, size_t pi, const struct rver *v)
+static bool spec_fits(struct rs *r, size_t pi, const struct al_version *v)
 {
 	size_t i;
 
 	for (i = 0; i < r->ncrits; i++)
-		if (r->crits[i].pkg == pi && !al_specset_contains(&r->crits[i].req->spec, &v->v, 1))
+		if (r->crits[i].pkg == pi && !al_specset_contains(&r->crits[i].req->spec, v, 1))
 			return false;
 	return true;
+}
+
+static bool version_fits(struct rs *r, size_t pi, const struct rver *v)
+{
+	return spec_fits(r, pi, &v->v);
 }
 
 /* The viable versions of a project, best first. */
@@ -455,6 +513,17 @@ static al_err viable(struct rs *r, size_t pi, size_t **out, size_t *n, bool *use
 		}
 		if (cnt && yanked)
 			*used_yanked = true;
+	}
+	/* --prefer-binary: every version with a wheel before the sdist-only ones */
+	if (r->o->prefer_binary) {
+		size_t w = 0, j;
+		for (i = 0; i < cnt; i++)
+			if (!p->vers[v[i]].sdist) {
+				size_t keep = v[i];
+				for (j = i; j > w; j--)
+					v[j] = v[j - 1];
+				v[w++] = keep;
+			}
 	}
 	/* keep the previous lock's pin first when it still fits */
 	if (p->prev)
@@ -533,6 +602,119 @@ static void explain_pkg(struct rs *r, size_t pi, const char *headline)
 	al_buf_release(&r->why);
 	r->why = b;
 	r->why_depth = r->nlevels;
+}
+
+/* Append to b unless an earlier append failed (*e keeps the first error). */
+static void bput(al_err *e, struct al_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void bput(al_err *e, struct al_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*e)
+		return;
+	va_start(ap, fmt);
+	*e = al_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Hash-checking mode left a project without a version because the files
+ * that would do have other hashes: fail, naming the requirement, the hashes
+ * expected and the files seen (pip stops there too; no backtracking can
+ * find another file). AL_OK when hashes are not the reason. */
+static al_err hash_failure(struct rs *r, size_t pi)
+{
+	const struct pkg *p = &r->pkgs[pi];
+	const struct al_simple_page *page = NULL;
+	struct al_diag d2 = AL_DIAG_INIT;
+	struct al_buf b = AL_BUF_INIT;
+	size_t i, shown = 0;
+	bool any = false;
+	al_err err, e = AL_OK;
+
+	if (!p->hashes)
+		return AL_OK;
+	for (i = 0; i < p->nvers; i++)
+		any |= p->vers[i].hash_rejected && version_fits(r, pi, &p->vers[i]);
+	if (!any)
+		return AL_OK;
+	if (r->p->project(r->p->ctx, p->name, &page, &d2))
+		page = NULL;
+	bput(&e, &b, "target %s: %s: no file of '%s' has a sha256 among the required hashes\n"
+	     "  expected:", r->o->target_name ? r->o->target_name : "?", p->hashes->origin,
+	     p->name);
+	for (i = 0; i < p->hashes->n; i++)
+		bput(&e, &b, " sha256:%s", p->hashes->sha256[i]);
+	bput(&e, &b, "\n  files seen:");
+	for (i = 0; page && i < page->nfiles; i++) {
+		const struct al_simple_file *f = &page->files[i];
+		struct al_wheelname wn = AL_WHEELNAME_INIT;
+		struct al_sdistname sn = { 0 };
+		struct al_version v = AL_VERSION_INIT;
+		const char *vtext = NULL, *note = "";
+
+		if (al_wheelname_parse(&wn, f->filename, NULL) == AL_OK) {
+			vtext = wn.version;
+			if (al_tagset_best_rank(r->ts, wn.py, wn.abi, wn.plat) < 0)
+				note = " (not for this target)";
+		} else if (al_sdistname_parse(&sn, f->filename, NULL) == AL_OK) {
+			vtext = sn.version;
+			if (!sdist_allowed(r, p->name))
+				note = " (an sdist, not allowed)";
+		}
+		if (vtext && !al_version_parse(&v, vtext, NULL) && spec_fits(r, pi, &v) &&
+		    shown++ < 50)
+			bput(&e, &b, "\n    %s sha256:%s%s", f->filename,
+			     f->sha256 ? f->sha256 : "(not given by the index)", note);
+		al_version_release(&v);
+		al_wheelname_release(&wn);
+		al_sdistname_release(&sn);
+	}
+	if (shown > 50)
+		bput(&e, &b, "\n    ... %zu more", shown - 50);
+	if (!shown)
+		bput(&e, &b, " none");
+	err = e ? al_diag_set(r->d, e, "out of memory") : al_diag_set(r->d, AL_EVERIFY, "%s", b.buf);
+	al_buf_release(&b);
+	return err;
+}
+
+/* Hash-checking mode covers the whole closure, as in pip: a project chosen
+ * without hashes is an error that says what to add. */
+static al_err check_all_hashed(struct rs *r)
+{
+	struct al_buf b = AL_BUF_INIT;
+	size_t i, k;
+	al_err err, e = AL_OK;
+
+	if (!r->o->require_hashes)
+		return AL_OK;
+	for (i = 0; i < r->nlevels; i++) {
+		const struct level *l = &r->levels[i];
+		const struct pkg *p = &r->pkgs[l->pkg];
+		const struct rver *v = &p->vers[l->order[l->cur]];
+		const char *sep = "";
+
+		if (p->hashes)
+			continue;
+		bput(&e, &b, "target %s: hash-checking mode: %s %s (required by ",
+		     r->o->target_name ? r->o->target_name : "?", p->name, v->vstr);
+		for (k = 0; k < r->ncrits; k++) {
+			if (r->crits[k].pkg != l->pkg || r->crits[k].parent == -2)
+				continue;
+			bput(&e, &b, "%s", sep);
+			if (!e)
+				describe_parent(r, r->crits[k].parent, &b);
+			sep = ", ";
+		}
+		bput(&e, &b, ") has no --hash in the requirements files; add it pinned and hashed: "
+		     "%s==%s --hash=sha256:%s", p->name, v->vstr,
+		     v->file->sha256 ? v->file->sha256 : "<the sha256 of its file>");
+		err = e ? al_diag_set(r->d, e, "out of memory") : al_diag_set(r->d, AL_EVERIFY, "%s", b.buf);
+		al_buf_release(&b);
+		return err;
+	}
+	return AL_OK;
 }
 
 /* ---- trying a candidate ---------------------------------------------------------- */
@@ -764,6 +946,8 @@ static al_err search(struct rs *r)
 		if (n == 0) {
 			char head[200];
 			al_free(order);
+			if ((err = hash_failure(r, pi)))
+				return err;
 			snprintf(head, sizeof(head), "no version of %s satisfies all of:", r->pkgs[pi].name);
 			explain_pkg(r, pi, head);
 			goto backtrack;
@@ -958,6 +1142,8 @@ al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
 	err = search(&r);
 	if (p->speculate)
 		p->speculate(p->ctx, NULL, NULL);
+	if (!err)
+		err = check_all_hashed(&r);
 	if (err)
 		goto out;
 	err = fill_out(&r, out);
