@@ -22,6 +22,16 @@ static void warn_cb(void *ctx, const char *msg)
 	cli_warn(ctx, "%s", msg);
 }
 
+/* -v: notes on stderr, escaped (they hold index URLs) */
+static void note_cb(void *ctx, const char *msg)
+{
+	struct cli_safe sf = CLI_SAFE_INIT;
+
+	(void)ctx;
+	fprintf(stderr, "airlock: %s\n", cli_safe(&sf, msg));
+	cli_safe_release(&sf);
+}
+
 /* The lock file beside the manifest, unless -o says otherwise. */
 static char *default_lock_path(const char *manifest)
 {
@@ -79,6 +89,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.nupgrade = a->nupgrade;
 	lo.parallel = a->jobs;
 	lo.warn = warn_cb;
+	lo.note = cli->verbosity > 0 && !cli->json ? note_cb : NULL;
 	lo.ctx = cli;
 	if (a->check) {
 		bool same = false;
@@ -124,14 +135,15 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 		{ "upgrade", no_argument, NULL, 'U' },   { "upgrade-package", required_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
 		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 } };
 	bool is_lock = !strcmp(cmd, "lock");
 	int opt;
 
-	(void)cli;
 	a->manifest = "airlock.yaml";
-	while ((opt = getopt_long(argc, argv, "hf:o:j:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hf:o:j:v", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'v': cli->verbosity++; break;
 		case 'h': cli_print_help(cli_find(cmd), stdout); return -1;
 		case 'f': a->manifest = optarg; break;
 		case 'o': a->lock = optarg; break;

@@ -50,7 +50,7 @@ const struct cli_command cli_commands[] = {
 	  "        interrupted work; -n only reports what it would remove.\n" },
 	{ "lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	  "usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
-	  "                    [--check] [--offline] [-j N]\n"
+	  "                    [--check] [--offline] [-j N] [-v]\n"
 	  "\n"
 	  "Resolve the pip requirements for every target (and pin every Hub repo to a\n"
 	  "commit) and write the lock file (default: airlock.lock beside the manifest).\n"
@@ -64,7 +64,12 @@ const struct cli_command cli_commands[] = {
 	  "  --check                   exit 1 when the lock is stale; write nothing\n"
 	  "  --offline                 use only index pages and metadata in the store\n"
 	  "  -j, --jobs N              requests at once (default 32: pages and metadata\n"
-	  "                            are small)\n" },
+	  "                            are small)\n"
+	  "  -v, --verbose             say which index each project came from\n"
+	  "\n"
+	  "The options in requirements files (-i, --extra-index-url, -f, --no-index,\n"
+	  "--pre, --only-binary, --no-binary, --hash, ...) mean what they mean to pip;\n"
+	  "PIP_* environment variables are not read.\n" },
 	{ "fetch", cmd_fetch, "download everything the lock names into the store",
 	  "usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [-j N]\n"
 	  "\n"

@@ -329,6 +329,8 @@ struct al_lock_opts {
 	size_t nupgrade;
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
 	void (*warn)(void *ctx, const char *msg);
+	/* notes for -v (which index each project came from); may be NULL */
+	void (*note)(void *ctx, const char *msg);
 	void *ctx;
 };
 

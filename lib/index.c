@@ -39,6 +39,7 @@ struct proj {
 	char *name;
 	int state;
 	size_t src;                 /* which index is being asked */
+	bool links_only;            /* no index has it: the page is find-links' files */
 	al_err err;
 	struct al_diag diag;
 	struct al_simple_page *page;
@@ -267,6 +268,7 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 			return;
 		}
 		p->state = ST_DONE;
+		p->links_only = true;
 		if (ix->links && ix->links->nfiles && !(p->err = merge_links(ix, p, &p->diag)) && p->page &&
 		    p->page->nfiles)
 			return;
@@ -301,6 +303,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	if (!ix->nindexes) {
 		/* --no-index: the find-links sources alone */
 		p->state = ST_DONE;
+		p->links_only = true;
 		if (ix->links && (p->err = merge_links(ix, p, &p->diag)) == AL_OK && p->page &&
 		    p->page->nfiles)
 			return AL_OK;
@@ -319,6 +322,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 				p->src++;
 				return start_project(ix, p, d);
 			}
+			p->links_only = true;
 			if (ix->links && (p->err = merge_links(ix, p, &p->diag)) == AL_OK && p->page &&
 			    p->page->nfiles)
 				return AL_OK;
@@ -939,6 +943,19 @@ fail:
 const struct al_provider *al_index_provider(struct al_index *ix)
 {
 	return &ix->prov;
+}
+
+const char *al_index_source(const struct al_index *ix, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ix->nprojs; i++) {
+		const struct proj *p = ix->projs[i];
+		if (strcmp(p->name, name) || p->state != ST_DONE || p->err)
+			continue;
+		return p->links_only || !ix->nindexes ? "find-links" : ix->indexes[p->src];
+	}
+	return NULL;
 }
 
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached)

@@ -578,6 +578,18 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 				ro.previous = &previous->targets[i];
 	if ((err = al_resolve(al_index_provider(ix), &ro, out, d)))
 		goto out;
+	for (i = 0; o->note && i < out->ndists; i++) {
+		const struct al_lock_dist *x = &out->dists[i];
+		const char *src = al_index_source(ix, x->name);
+		struct al_buf b = AL_BUF_INIT;
+		if (al_buf_addf(&b, "%s: %s %s from %s", out->name, x->name, x->version,
+		                src ? src : "?")) {
+			al_buf_release(&b);
+			goto oom;
+		}
+		o->note(o->ctx, b.buf);
+		al_buf_release(&b);
+	}
 	/* the lock owns copies; what speculation still has in flight is moot */
 	al_index_free(ix);
 	ix = NULL;
