@@ -381,30 +381,26 @@ static al_err check_hashes(const struct hash_plan *hp, const struct al_lock_targ
 	return AL_OK;
 }
 
-/* "cp311-manylinux_2_28_x86_64" */
+/* "cp311-manylinux_2_28_x86_64"; the manifest refuses two targets with
+ * one name (lib/manifest.c) */
 static al_err target_name(const struct al_target *t, const struct al_lock *l, char **out,
                           struct al_diag *d)
 {
 	struct al_buf b = AL_BUF_INIT;
 	const char *v = t->python_version, *dot = strchr(v, '.');
-	size_t i, n = 1;
+	size_t i;
 
 	if (al_buf_addf(&b, "%s%.*s", t->implementation ? t->implementation : "cp",
 	                (int)(dot ? (size_t)(dot - v) : strlen(v)), v) ||
 	    (dot && al_buf_add(&b, dot + 1, strcspn(dot + 1, "."))) ||
 	    al_buf_addf(&b, "-%s", t->platforms.n ? t->platforms.v[0] : "any"))
 		goto oom;
-	for (;;) {
-		bool clash = false;
-		for (i = 0; i < l->ntargets; i++)
-			clash |= l->targets[i].name && !strcmp(l->targets[i].name, b.buf);
-		if (!clash)
-			break;
-		if (n > 1)
-			al_buf_truncate(&b, strrchr(b.buf, '.') - b.buf);
-		if (al_buf_addf(&b, ".%zu", ++n))
-			goto oom;
-	}
+	for (i = 0; i < l->ntargets; i++)
+		if (l->targets[i].name && !strcmp(l->targets[i].name, b.buf)) {
+			al_err err = al_diag_set(d, AL_EINVALID, "two targets are named '%s'", b.buf);
+			al_buf_release(&b);
+			return err;
+		}
 	*out = al_buf_detach(&b, NULL);
 	return AL_OK;
 oom:
@@ -693,7 +689,8 @@ struct fetch_item {
 	struct fetch_run *run;
 	const char *name;
 	bool meta;                   /* a .metadata sidecar */
-	uint64_t size, done;
+	bool unsized;                /* the lock has no size: count Content-Length, then the real size */
+	uint64_t size, done, counted;
 	al_err err;
 	struct al_diag diag;
 };
@@ -708,7 +705,10 @@ static void item_progress(void *ctx, uint64_t done, int64_t total)
 	struct fetch_item *it = ctx;
 	struct fetch_run *run = it->run;
 
-	(void)total;
+	if (it->unsized && total > 0 && !it->counted) {
+		it->counted = (uint64_t)total;
+		run->p.bytes_total += it->counted;
+	}
 	if (done >= it->done)
 		run->p.bytes_done += done - it->done;
 	else
@@ -727,10 +727,59 @@ static void item_done(void *ctx, struct al_http_resp *resp)
 	if (resp->err) {
 		it->err = resp->err;
 		it->diag = resp->diag;
+	} else if (it->unsized) {
+		/* the real size replaces the Content-Length counted, if any */
+		run->p.bytes_total += resp->bytes - it->counted;
+		it->counted = resp->bytes;
 	}
 	run->p.files_done++;
 	if (run->o->progress)
 		run->o->progress(run->o->ctx, &run->p);
+}
+
+/* The size of a blob in the store, 0 when it cannot be read. */
+static uint64_t blob_size(struct al_store *s, const char *sha256)
+{
+	char *path = al_store_blob_path(s, sha256);
+	struct stat st;
+	uint64_t n = 0;
+
+	if (path && stat(path, &st) == 0)
+		n = (uint64_t)st.st_size;
+	al_free(path);
+	return n;
+}
+
+/* Record the bundle with the real size of every file the index gave no
+ * size for (ls and info would otherwise count it as 0 B). The lock file
+ * itself is left as lock wrote it. */
+static al_err put_bundle(struct al_store *s, const struct al_lock *l, struct al_diag *d)
+{
+	struct al_lock c = *l;
+	struct al_lock_target *t;
+	size_t i, k;
+	al_err err = AL_OK;
+
+	if (!(t = al_calloc(l->ntargets + 1, sizeof(*t))))
+		return al_diag_set(d, AL_ENOMEM, "out of memory");
+	c.targets = t;
+	for (i = 0; i < l->ntargets && !err; i++) {
+		t[i] = l->targets[i];
+		if (!(t[i].dists = al_calloc(l->targets[i].ndists + 1, sizeof(*t[i].dists)))) {
+			err = al_diag_set(d, AL_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(t[i].dists, l->targets[i].dists, l->targets[i].ndists * sizeof(*t[i].dists));
+		for (k = 0; k < t[i].ndists; k++)
+			if (t[i].dists[k].size < 0 && al_store_has(s, t[i].dists[k].sha256))
+				t[i].dists[k].size = (int64_t)blob_size(s, t[i].dists[k].sha256);
+	}
+	if (!err)
+		err = al_bundle_put(s, &c, d);
+	for (i = 0; i < l->ntargets; i++)
+		al_free(t[i].dists);
+	al_free(t);
+	return err;
 }
 
 static void hub_progress(void *ctx, uint64_t bytes)
@@ -773,14 +822,19 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			run.p.files_total++;
 			run.p.bytes_total += x->size > 0 ? (uint64_t)x->size : 0;
 			if (al_store_has(s, x->sha256)) {
+				uint64_t real = x->size >= 0 ? (uint64_t)x->size : blob_size(s, x->sha256);
+				if (x->size < 0)
+					run.p.bytes_total += real;
 				run.p.files_done++;
 				run.p.files_cached++;
-				run.p.bytes_done += x->size > 0 ? (uint64_t)x->size : 0;
+				run.p.bytes_done += real;
 				continue;
 			}
 			for (j = 0; j < n; j++)
 				dup |= !strcmp(items[j].name, x->filename);
 			if (dup) {
+				/* another target's copy counts its bytes */
+				run.p.bytes_total -= x->size > 0 ? (uint64_t)x->size : 0;
 				run.p.files_done++;
 				continue;
 			}
@@ -792,11 +846,17 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 				al_free(path);
 				if (err)
 					goto out;
+				if (x->size < 0) {
+					uint64_t real = blob_size(s, x->sha256);
+					run.p.bytes_total += real;
+					run.p.bytes_done += real;
+				}
 				run.p.files_done++;
 				continue;
 			}
 			items[n].run = &run;
 			items[n].name = x->filename;
+			items[n].unsized = x->size < 0;
 			req.url = x->url;
 			req.store = s;
 			req.sha256 = x->sha256;
@@ -890,7 +950,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			al_diag_prefix(d, "%s: ", items[i].name);
 			goto out;
 		}
-	err = al_bundle_put(s, l, d);
+	err = put_bundle(s, l, d);
 out:
 	if (result) {
 		*result = run.p;
