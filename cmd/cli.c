@@ -118,8 +118,10 @@ void cli_json(json_t *obj)
 {
 	char *text, *p;
 
-	if (!obj)
+	if (!obj) {
+		cli_error("out of memory: no JSON written");
 		return;
+	}
 	/* jansson escapes C0 controls, and with JSON_ENSURE_ASCII all of
 	 * U+007F and above but DEL itself: escape that too (a raw 0x7f can only
 	 * stand inside a string), so no control byte reaches the terminal */
@@ -132,6 +134,8 @@ void cli_json(json_t *obj)
 	}
 	if (text)
 		fputc('\n', stdout);
+	else
+		cli_error("out of memory: no JSON written");
 	free(text);
 	json_decref(obj);
 }

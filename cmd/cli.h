@@ -14,7 +14,7 @@
 
 #include "airlock.h"
 
-/* Exit codes (docs/cli.md). */
+/* Exit codes (docs/reference/cli.md). */
 enum {
 	EXIT_OK = 0,
 	EXIT_NO = 1,      /* a check said no: verification failed, lock stale */

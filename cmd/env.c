@@ -1,6 +1,6 @@
 /*
  * env.c: `airlock env`, the client settings for a published tree in a
- * shell's syntax (lib/env.c computes them).
+ * shell's syntax (lib/mirror/env.c computes them).
  */
 #include "config.h"
 
@@ -27,7 +27,12 @@ static void quoted(const char *v, enum shell shell)
 
 static void collect(void *ctx, const char *name, const char *value)
 {
-	json_object_set_new(ctx, name, json_string(value));
+	json_t **vars = ctx;
+
+	if (*vars && json_object_set_new(*vars, name, json_string(value))) {
+		json_decref(*vars); /* all the settings or none */
+		*vars = NULL;
+	}
 }
 
 static void emit(enum shell shell, const char *name, const char *value)
@@ -98,14 +103,18 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 		return cli_usage("env", "unexpected argument '%s'", argv[optind]);
 	if (!root == !url)
 		return cli_usage("env", "give one of --root DIR or --url URL");
-	/* insertion order is kept: the order lib/env.c gives */
+	/* insertion order is kept: the order lib/mirror/env.c gives */
 	if (!(vars = json_object())) {
 		cli_error("out of memory");
 		return EXIT_FAILURE_;
 	}
-	if (al_client_env(url ? url : root, url != NULL, collect, vars, &d)) {
+	if (al_client_env(url ? url : root, url != NULL, collect, &vars, &d)) {
 		json_decref(vars);
 		return cli_fail(cli, &d);
+	}
+	if (!vars) {
+		cli_error("out of memory");
+		return EXIT_FAILURE_;
 	}
 	if (shell == JSON) {
 		cli_json(vars);

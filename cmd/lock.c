@@ -14,7 +14,7 @@ struct lockargs {
 	bool offline, upgrade_all, check, locked;
 	const char *upgrade[64];
 	size_t nupgrade;
-	unsigned jobs;
+	unsigned jobs, host_connections;
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -88,6 +88,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.upgrade = a->upgrade;
 	lo.nupgrade = a->nupgrade;
 	lo.parallel = a->jobs;
+	lo.host_connections = a->host_connections;
 	lo.warn = warn_cb;
 	lo.note = cli->verbosity > 0 && !cli->json ? note_cb : NULL;
 	lo.ctx = cli;
@@ -136,6 +137,7 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
 		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "host-connections", required_argument, NULL, 'H' },
 		{ 0 } };
 	bool is_lock = !strcmp(cmd, "lock");
 	int opt;
@@ -162,6 +164,15 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 			if (*end || v == 0 || v > 256)
 				return cli_usage(cmd, "-j wants a number from 1 to 256, not '%s'", optarg);
 			a->jobs = (unsigned)v;
+			break;
+		}
+		case 'H': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > 256)
+				return cli_usage(cmd, "--host-connections wants a number from 1 to 256, "
+				                 "not '%s'", optarg);
+			a->host_connections = (unsigned)v;
 			break;
 		}
 		default:
@@ -273,8 +284,9 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 			rc = cli_fail(cli, &d);
 			goto out;
 		}
-	} else {
-		why = prev ? al_lock_stale(m, prev) : NULL;
+	} else if (prev && al_lock_stale(m, prev, &why, &d)) {
+		rc = cli_fail(cli, &d);
+		goto out;
 	}
 	if (a.locked && (!prev || why)) {
 		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,
@@ -290,6 +302,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	}
 	l = fresh ? fresh : prev;
 	fo.parallel = a.jobs;
+	fo.host_connections = a.host_connections;
 	fo.hub_endpoint = m->hub.endpoint;
 	fo.hub_token_env = m->hub.token_env;
 	fo.manifest = m;

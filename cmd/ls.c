@@ -19,27 +19,33 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 		for (k = 0; k < l->repos[i].nfiles; k++, nfiles++)
 			bytes += (unsigned long long)l->repos[i].files[k].size;
 	if (cli->json) {
-		json_t *targets = json_array(), *repos = json_array();
+		json_t *targets = json_array(), *repos = json_array(), *out;
+		bool oom = !targets || !repos; /* a JSON answer is whole or not given */
 		for (i = 0; i < l->ntargets; i++) {
 			json_t *d = json_array();
 			for (k = 0; detail && k < l->targets[i].ndists; k++)
-				json_array_append_new(d, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				oom |= !!json_array_append_new(d, json_pack("{s:s, s:s, s:s, s:s}", "name",
 				                      l->targets[i].dists[k].name, "version",
 				                      l->targets[i].dists[k].version, "filename",
 				                      l->targets[i].dists[k].filename, "sha256",
 				                      l->targets[i].dists[k].sha256));
-			json_array_append_new(targets, json_pack("{s:s, s:I, s:o}", "name",
+			oom |= !!json_array_append_new(targets, json_pack("{s:s, s:I, s:o}", "name",
 			                      l->targets[i].name, "distributions",
 			                      (json_int_t)l->targets[i].ndists, "files", d));
 		}
 		for (i = 0; i < l->nrepos; i++)
-			json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:s, s:I}", "type",
+			oom |= !!json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:s, s:I}", "type",
 			                      l->repos[i].type, "repo", l->repos[i].repo, "revision",
 			                      l->repos[i].revision, "commit", l->repos[i].commit, "files",
 			                      (json_int_t)l->repos[i].nfiles));
-		cli_json(json_pack("{s:s, s:s, s:s?, s:o, s:o, s:I}", "event", "bundle", "name", l->bundle,
-		                   "manifest_sha256", l->manifest_sha256, "targets", targets, "repos",
-		                   repos, "bytes", (json_int_t)bytes));
+		out = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:I}", "event", "bundle", "name", l->bundle,
+		                "manifest_sha256", l->manifest_sha256, "targets", targets, "repos", repos,
+		                "bytes", (json_int_t)bytes);
+		if (oom) {
+			json_decref(out);
+			out = NULL;
+		}
+		cli_json(out);
 		return;
 	}
 	/* al_lock_from_json checked every name against its grammar; file paths

@@ -50,7 +50,7 @@ const struct cli_command cli_commands[] = {
 	  "        interrupted work; -n only reports what it would remove.\n" },
 	{ "lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	  "usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
-	  "                    [--check] [--offline] [-j N] [-v]\n"
+	  "                    [--check] [--offline] [-j N] [--host-connections N] [-v]\n"
 	  "\n"
 	  "Resolve the pip requirements for every target (and pin every Hub repo to a\n"
 	  "commit) and write the lock file (default: airlock.lock beside the manifest).\n"
@@ -65,6 +65,7 @@ const struct cli_command cli_commands[] = {
 	  "  --offline                 use only index pages and metadata in the store\n"
 	  "  -j, --jobs N              requests at once (default 32: pages and metadata\n"
 	  "                            are small)\n"
+	  "  --host-connections N      connections at once to one host (default 8)\n"
 	  "  -v, --verbose             say which index each project came from\n"
 	  "\n"
 	  "The options in requirements files (-i, --extra-index-url, -f, --no-index,\n"
@@ -72,13 +73,16 @@ const struct cli_command cli_commands[] = {
 	  "PIP_* environment variables are not read.\n" },
 	{ "fetch", cmd_fetch, "download everything the lock names into the store",
 	  "usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [-j N]\n"
+	  "                     [--host-connections N]\n"
 	  "\n"
 	  "Lock first when the lock is missing or stale, then download every file in\n"
 	  "parallel into the store, checking every hash, and record the bundle.\n"
 	  "\n"
 	  "  --locked     refuse a missing or stale lock (exit 1) instead of relocking\n"
 	  "  -j, --jobs N transfers at once (default 8; a relock asks 32 at once\n"
-	  "               unless -j is given)\n" },
+	  "               unless -j is given)\n"
+	  "  --host-connections N\n"
+	  "               connections at once to one host (default 8)\n" },
 	{ "export", cmd_export, "write signed media for the air gap",
 	  "usage: airlock export -o MEDIA --key NAME.key [--since MEDIA|ID] [--volume-size SIZE]\n"
 	  "                      [BUNDLE...]\n"

@@ -1,6 +1,6 @@
 /*
  * serve.c: `airlock serve`, the read-only HTTP server for a published tree
- * (lib/serve.c does the work; docs/serve.md).
+ * (lib/mirror/serve.c does the work; docs/reference/serve.md).
  */
 #include "config.h"
 

@@ -17,8 +17,10 @@ static void on_problem(void *ctx, const char *msg)
 	struct problems *p = ctx;
 
 	cli_error("%s", msg);
-	if (p->list)
-		json_array_append_new(p->list, json_string(msg));
+	if (p->list && json_array_append_new(p->list, json_string(msg))) {
+		json_decref(p->list); /* a JSON answer is whole or not given: */
+		p->list = NULL;       /* json_pack below fails, cli_json says so */
+	}
 }
 
 static size_t count_requirements(const struct al_manifest *m)

@@ -69,7 +69,7 @@ ok '[ -f "$T/media/airlock-media.json" ] && clean "$T/media"' \
 	"the media (airlock-media.json and volumes) hold no password$(leaks "$T/media")"
 ok 'clean "$T/store"' "nor the store after export (its ledger)$(leaks "$T/store")"
 
-# PIP_INDEX_URL is not read (docs/lock.md): its password authenticates nothing
+# PIP_INDEX_URL is not read (docs/reference/lock.md): its password authenticates nothing
 manifest "$T/env/airlock.yaml" "http://$HOSTPORT/simple/"
 run env PIP_INDEX_URL="http://user:$SECRET@$HOSTPORT/simple/" AIRLOCK_STORE="$T/store3" \
 	"$AIRLOCK" -v lock -f "$T/env/airlock.yaml"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Requirements files with --hash, through `airlock lock`: pip's
-# hash-checking mode (docs/lock.md, "Requirements files").
+# hash-checking mode (docs/reference/lock.md, "Requirements files").
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/helpers/indexserver.sh"
 

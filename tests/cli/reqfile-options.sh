@@ -1,6 +1,6 @@
 #!/bin/sh
 # The options of requirements files, through `airlock lock`, with pip's
-# meaning (docs/lock.md, "Requirements files"); PIP_* variables are not read;
+# meaning (docs/reference/lock.md, "Requirements files"); PIP_* variables are not read;
 # lock -v says which index each project came from.
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/helpers/indexserver.sh"

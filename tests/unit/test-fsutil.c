@@ -1,4 +1,4 @@
-/* lib/fsutil.c through its interface: directories made, paths joined,
+/* lib/core/fsutil.c through its interface: directories made, paths joined,
  * whole writes, atomic files, directory syncs, free space, and opening
  * what must be a regular file (a FIFO, a device, a directory or a link is
  * refused at once, never waited on). */
@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fsutil.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-fsutil-XXXXXX";

@@ -1,4 +1,4 @@
-/* lib/mem.c through its interface: the allocators, overflow checks, al_grow,
+/* lib/core/mem.c through its interface: the allocators, overflow checks, al_grow,
  * and the failure hook the allocation sweeps use. */
 #include "config.h"
 
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "airlock.h"
-#include "mem.h"
+#include "core/mem.h"
 #include "tap.h"
 
 int main(void)

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "lock.h"
-#include "mem.h"
-#include "names.h"
-#include "resolve.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/names.h"
+#include "resolve/resolve.h"
+#include "spec/lock.h"
 #include "tap.h"
 
 struct tproj {
@@ -91,7 +91,7 @@ static al_err p_project(void *ctx, const char *name, const struct al_simple_page
 			*out = &c->projs[i].page;
 			return AL_OK;
 		}
-	return al_diag_set(d, AL_ENOTFOUND, "no project %s", name);
+	return al_diag_set(d, AL_ENOTFOUND, "no index has a project named '%s'", name);
 }
 
 static al_err p_metadata(void *ctx, const char *name, const struct al_simple_file *f,

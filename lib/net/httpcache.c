@@ -1,0 +1,147 @@
+/*
+ * httpcache.c: the HTTP cache in the store (httpcache.h): the http_cache
+ * table's rows, read, written and turned into blobs. Owns that table; the
+ * store's gc keeps the blobs it names (lib/store/store.c).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "net/httpcache.h"
+#include "store/db.h"
+#include "store/store-internal.h"
+
+void al_httpcache_row_release(struct al_httpcache_row *c)
+{
+	al_free(c->etag);
+	al_free(c->last_modified);
+	al_free(c->content_type);
+	al_free(c->sha256);
+	al_buf_release(&c->body);
+	memset(c, 0, sizeof(*c));
+	al_buf_init(&c->body);
+}
+
+static char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? al_strdup((const char *)t) : NULL;
+}
+
+/* A cache entry: either a body kept in the database (checked against its
+ * hash) or the name of a blob in the store. */
+bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_row *row)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	bool found = false, r;
+
+	memset(row, 0, sizeof(*row));
+	al_buf_init(&row->body);
+	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256, body "
+	                           "FROM http_cache WHERE url = ?", NULL))
+		return false;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (!al_db_step(db, st, &r, NULL) && r) {
+		row->etag = col(st, 0);
+		row->last_modified = col(st, 1);
+		row->content_type = col(st, 2);
+		row->sha256 = col(st, 3);
+		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
+			char hex[AL_SHA256_HEX];
+			const void *b = sqlite3_column_blob(st, 4);
+			size_t n = (size_t)sqlite3_column_bytes(st, 4);
+			row->inline_body = true;
+			al_sha256_hex(b, n, hex);
+			found = row->sha256 && !strcmp(hex, row->sha256) && !al_buf_add(&row->body, b, n);
+		} else {
+			found = row->sha256 && al_store_has(s, row->sha256);
+		}
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		al_httpcache_row_release(row);
+	return found;
+}
+
+/* Keep a response: inline when body is given, else as the blob sha256. */
+al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_http_hdrs *h,
+                        const char *sha256, const struct al_buf *body, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	char hex[AL_SHA256_HEX];
+	al_err err;
+
+	if (body) {
+		al_sha256_hex(body->buf, body->len, hex);
+		sha256 = hex;
+	}
+	if ((err = al_db_prepare(db, &st, "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, "
+	                                  "content_type, sha256, fetched, body) "
+	                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", d)))
+		return err;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (h && h->etag)
+		sqlite3_bind_text(st, 2, h->etag, -1, SQLITE_STATIC);
+	if (h && h->last_modified)
+		sqlite3_bind_text(st, 3, h->last_modified, -1, SQLITE_STATIC);
+	if (h && h->content_type)
+		sqlite3_bind_text(st, 4, h->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	if (body)
+		sqlite3_bind_blob(st, 7, body->buf, (int)body->len, SQLITE_STATIC);
+	err = al_db_run(db, st, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* The body of a cache entry into b. */
+al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,
+                         struct al_buf *b, struct al_diag *d)
+{
+	char *path;
+	al_err err;
+
+	al_buf_reset(b);
+	if (row->inline_body)
+		return al_buf_add(b, row->body.buf, row->body.len) ? al_oom(d)
+		                                                    : AL_OK;
+	if (!(path = al_store_blob_path(s, row->sha256)))
+		return al_oom(d);
+	err = al_buf_read_file(b, path, max, d);
+	al_free(path);
+	return err;
+}
+
+al_err al_httpcache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
+                             struct al_diag *d)
+{
+	struct al_blob_writer *w = NULL;
+	struct al_httpcache_row row;
+	al_err err;
+
+	*done = false;
+	if (!al_httpcache_get(s, url, &row))
+		return AL_OK;
+	if (!row.inline_body || strcmp(row.sha256, sha256)) {
+		al_httpcache_row_release(&row);
+		return AL_OK;
+	}
+	if ((err = al_blob_writer_new(s, &w, sha256, (int64_t)row.body.len, d)) ||
+	    (err = al_blob_writer_write(w, row.body.buf, row.body.len, d))) {
+		al_blob_writer_abort(w);
+		al_httpcache_row_release(&row);
+		return err;
+	}
+	al_httpcache_row_release(&row);
+	if ((err = al_blob_writer_commit(w, NULL, d)))
+		return err;
+	*done = true;
+	return AL_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * httpcache.h: the HTTP cache in the store (lib/net/httpcache.c, the
+ * http_cache table): a response kept under its URL with its validators
+ * (ETag, Last-Modified) and Content-Type, its body either inline (index
+ * pages, metadata sidecars: checked against their sha256 when read back) or
+ * a blob of the store (a whole distribution). The index client revalidates
+ * through it and, offline, answers from it alone.
+ */
+#ifndef AL_HTTPCACHE_H
+#define AL_HTTPCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "airlock.h"
+#include "core/buf.h"
+#include "net/http.h"
+
+struct al_httpcache_row {
+	char *etag, *last_modified, *content_type, *sha256;
+	struct al_buf body;          /* inline bodies (pages, metadata) */
+	bool inline_body;
+};
+
+void al_httpcache_row_release(struct al_httpcache_row *c);
+/* The entry for url, when there is one whose body is sound: an inline body
+ * that has its sha256, or a blob the store has. *row is released by the
+ * caller only when found. */
+bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_row *row);
+/* Keep a response: inline when body is given, else as the blob sha256. */
+AL_MUST_CHECK al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_http_hdrs *h,
+                        const char *sha256, const struct al_buf *body, struct al_diag *d);
+/* The body of an entry into b (at most max bytes for a blob). */
+AL_MUST_CHECK al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,
+                         struct al_buf *b, struct al_diag *d);
+/* Move a cached response body (an index page or a metadata sidecar kept
+ * inline) into the store as a blob, when its sha256 is the one expected.
+ * *done tells whether it was there. */
+AL_MUST_CHECK al_err al_httpcache_to_store(struct al_store *s, const char *url, const char *sha256, bool *done,
+                             struct al_diag *d);
+
+#endif
