@@ -80,6 +80,7 @@ int main(void)
 	struct al_fetch_progress fp;
 	const struct al_lock_dist *x;
 	char w1[AL_SHA256_HEX], w2[AL_SHA256_HEX], o1[AL_SHA256_HEX], *why;
+	bool stale;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!mkdtemp(root))
@@ -131,15 +132,20 @@ int main(void)
 	ok(l && !al_lock_stale(m, l, &why, NULL) && !why, "the lock is current for its manifest");
 	al_free(why);
 	why = NULL;
-	ok(l && !al_lock_stale(m2, l, &why, NULL) && why && !strcmp(why, "the manifest changed since the lock was written"),
+	/* the verdict first: the message reads why, which the call sets */
+	stale = l && !al_lock_stale(m2, l, &why, NULL) && why;
+	ok(stale && !strcmp(why, "the manifest changed since the lock was written"),
 	   "and stale for another: %s", why ? why : "(null)");
 	al_free(why);
+	why = NULL;
 	if (l) {
 		char *b = l->bundle;
 		l->bundle = (char *)"prod";
-		ok(!al_lock_stale(m, l, &why, NULL) && why && !strcmp(why, "the lock is for bundle 'prod', the manifest names 'demo'"),
+		stale = !al_lock_stale(m, l, &why, NULL) && why;
+		ok(stale && !strcmp(why, "the lock is for bundle 'prod', the manifest names 'demo'"),
 		   "a lock of another bundle is stale: %s", why ? why : "(null)");
 		al_free(why);
+		why = NULL;
 		l->bundle = b;
 	}
 
