@@ -82,6 +82,25 @@ manifest "index-url: $FULL"
 lock
 is "$status" 3 "--no-index beside a manifest index-url is a conflict"
 like "$err" "requirements.txt:1: --no-index conflicts with python.index-url in .*airlock.yaml" "naming both"
+manifest "indexes: [{name: small, url: \"$SMALL\"}]"
+lock
+is "$status" 3 "--no-index beside python.indexes is a conflict"
+like "$err" "requirements.txt:1: --no-index conflicts with python.indexes in .*airlock.yaml" "naming both"
+manifest
+printf -- '--no-index\n-f links\ndemo-core\n' > "$P/requirements.txt"
+lock
+is "$status" 3 "--no-index: a project the find-links lack"
+like "$err" "no find-links source has a project named 'demo-core' \\(no index is used\\)" \
+	"is not found, saying no index is used"
+
+# ---- lock -v with a named index (python.indexes) before the index URL -----------------------
+manifest "index-url: $FULL" "indexes: [{name: small, url: \"$SMALL\"}]"
+printf 'demo-core==2.0\n' > "$P/requirements.txt"
+lock -v
+is "$status" 0 "a named index before the manifest's index URL"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
+like "$err" "demo-core 2.0 from $SMALL" "lock -v names the named index that had demo-core"
+like "$err" "demo-leaf 1.1 from $FULL" "and the index URL for demo-leaf, which it lacks"
 
 # ---- --pre ------------------------------------------------------------------------------------
 manifest "index-url: $FULL"
