@@ -1,7 +1,6 @@
 /* airlock ls: what bundles the store holds */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -75,28 +74,34 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 	}
 }
 
-int cmd_ls(struct cli *cli, int argc, char **argv)
+static int cmd_ls(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_ls = {
+	"ls", cmd_ls, "list the bundles in the store",
+	"usage: airlock ls [BUNDLE...]\n"
+	"\n"
+	"Without arguments, one line per bundle: targets, distributions, repos, size.\n"
+	"With bundle names, every distribution and repo file of each.\n",
+	NULL, 0,
+};
+
+static int cmd_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
+	struct cli_parse p;
 	char **names = NULL;
 	size_t n = 0, i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("ls"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("ls", "unknown option '%s'", argv[optind - 1]);
-	}
+	if (cli_parse_args(&p, &cli_cmd_ls, argc, argv))
+		return p.rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
-	if (optind < argc) {
-		for (i = (size_t)optind; i < (size_t)argc; i++) {
+	if (p.nargs) {
+		for (i = 0; i < (size_t)p.nargs; i++) {
 			struct al_lock *l = NULL;
-			if (al_bundle_get(s, argv[i], &l, &d)) {
+			if (al_bundle_get(s, p.args[i], &l, &d)) {
 				rc = cli_fail(cli, &d);
 				break;
 			}

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,46 +31,73 @@ static void on_problem(void *ctx, enum al_verify_kind kind, const char *hex, con
 	}
 }
 
+static int store_verify(struct cli *cli, int argc, char **argv);
+static int store_gc(struct cli *cli, int argc, char **argv);
+
+static const struct cli_opt verify_opts[] = {
+	{ 'j', "jobs", "N", "threads (default: one per core)" },
+	{ 0 },
+};
+
+static const struct cli_command store_verify_cmd = {
+	"store verify", store_verify, NULL,
+	"usage: airlock store verify [-j N]\n"
+	"\n"
+	"Rehash every blob; report missing, corrupt, stray and unreferenced blobs;\n"
+	"exit 1 when a blob is missing or corrupt.\n",
+	verify_opts, 0,
+};
+
+static const struct cli_opt gc_opts[] = {
+	{ 'n', "dry-run", NULL, "only report what would be removed" },
+	{ 0 },
+};
+
+static const struct cli_command store_gc_cmd = {
+	"store gc", store_gc, NULL,
+	"usage: airlock store gc [-n]\n"
+	"\n"
+	"Remove blobs that nothing references and leftovers of interrupted work.\n",
+	gc_opts, 0,
+};
+
 static int store_verify(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "jobs", required_argument, NULL, 'j' },
-		                              { 0 } };
+	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_verify_result r;
 	struct al_store *s = NULL;
 	unsigned jobs = 0;
 	char size[32], *end;
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find("store"), stdout); return EXIT_OK;
-		case 'j': {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v == 0 || v > 64)
-				return cli_usage("store", "-j wants a number from 1 to 64, not '%s'", optarg);
+	cli_parse_start(&p, &store_verify_cmd, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0) {
+		if (key == 'j') {
+			unsigned long v = strtoul(p.value, &end, 10);
+			if (*end || !*p.value || v == 0 || v > 64)
+				return cli_usage(&store_verify_cmd, "-j wants a number from 1 to 64, "
+				                 "not '%s'", p.value);
 			jobs = (unsigned)v;
-			break;
-		}
-		default: return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cli_usage("store", "unexpected argument '%s'", argv[optind]);
+	if (key < 0)
+		return p.rc;
+	if (p.nargs)
+		return cli_usage(&store_verify_cmd, "unexpected argument '%s'", p.args[0]);
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
 	if (al_store_verify(s, jobs, on_problem, cli, &r, &d)) {
 		rc = cli_fail(cli, &d);
 		goto out;
 	}
-	rc = r.missing || r.corrupt ? EXIT_NO : EXIT_OK;
+	rc = r.missing || r.corrupt ? CLI_EXIT_NO : CLI_EXIT_OK;
 	if (cli->json) {
 		cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "event", "verify",
 		                   "checked", (json_int_t)r.checked, "bytes", (json_int_t)r.bytes,
 		                   "missing", (json_int_t)r.missing, "corrupt", (json_int_t)r.corrupt,
 		                   "stray", (json_int_t)r.stray, "unreferenced",
-		                   (json_int_t)r.unreferenced, "ok", rc == EXIT_OK));
+		                   (json_int_t)r.unreferenced, "ok", rc == CLI_EXIT_OK));
 	} else if (cli->verbosity >= 0 || rc) {
 		printf("checked %llu blobs (%s): %llu missing, %llu corrupt, %llu stray, "
 		       "%llu unreferenced\n",
@@ -86,25 +112,22 @@ out:
 
 static int store_gc(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "dry-run", no_argument, NULL, 'n' },
-		                              { 0 } };
+	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_gc_result r;
 	struct al_store *s = NULL;
 	bool dry = false;
 	char size[32];
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "hn", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find("store"), stdout); return EXIT_OK;
-		case 'n': dry = true; break;
-		default: return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage("store", "unexpected argument '%s'", argv[optind]);
+	cli_parse_start(&p, &store_gc_cmd, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0)
+		if (key == 'n')
+			dry = true;
+	if (key < 0)
+		return p.rc;
+	if (p.nargs)
+		return cli_usage(&store_gc_cmd, "unexpected argument '%s'", p.args[0]);
 	if ((rc = cli_open_store(cli, &s, 0)))
 		return rc;
 	if (al_store_gc(s, dry, &r, &d)) {
@@ -124,17 +147,24 @@ out:
 	return rc;
 }
 
-int cmd_store(struct cli *cli, int argc, char **argv)
+static int cmd_store(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_store = {
+	"store", cmd_store, "check or clean the store",
+	"usage: airlock store verify [-j N]\n"
+	"       airlock store gc [-n]\n"
+	"\n"
+	"verify  rehash every blob (N threads, default one per core); report\n"
+	"        missing, corrupt, stray and unreferenced blobs; exit 1 when a\n"
+	"        blob is missing or corrupt.\n"
+	"gc      remove blobs that nothing references and leftovers of\n"
+	"        interrupted work; -n only reports what it would remove.\n",
+	NULL, CLI_STOP_AT_ARG,
+};
+
+static int cmd_store(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("store", "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		cli_print_help(cli_find("store"), stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "verify"))
-		return store_verify(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "gc"))
-		return store_gc(cli, argc - 1, argv + 1);
-	return cli_usage("store", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_command *const subs[] = { &store_verify_cmd, &store_gc_cmd };
+
+	return cli_dispatch(cli, &cli_cmd_store, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

@@ -206,7 +206,7 @@ struct al_hub_repo {
 	int line, col;
 };
 
-/* A named index: an entry of python.indexes (docs/manifest.md). */
+/* A named index: an entry of python.indexes (docs/reference/manifest.md). */
 #define AL_INDEX_MAX_CODES 16
 struct al_named_index {
 	char *name;            /* [a-z0-9][a-z0-9._-]*, unique in the manifest */
@@ -308,6 +308,12 @@ struct al_lock_target {
 	size_t nplatforms;
 	struct al_lock_dist *dists; /* sorted by name */
 	size_t ndists;
+	/* What pip's isolated builds of the sdists above need (build-system.requires,
+	 * resolved for this target, recursively): published, never installed.
+	 * required_by names the sdists (or build requirements) that need each.
+	 * Sorted by name, then file name; a name may appear with several versions. */
+	struct al_lock_dist *build_dists;
+	size_t nbuild_dists;
 };
 
 struct al_lock_file {
@@ -379,6 +385,7 @@ struct al_lock_opts {
 	/* notes for -v (which index each project came from); may be NULL */
 	void (*note)(void *ctx, const char *msg);
 	void *ctx;
+	bool explain_all;            /* no solution: every rejected version, through warn (lock -v) */
 };
 
 /* Resolve every target of the manifest and pin every Hub repo. previous (may

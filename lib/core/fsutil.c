@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -68,7 +69,7 @@ al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d)
 	return err;
 }
 
-al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d)
+int al_write_full(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
@@ -77,11 +78,20 @@ al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return al_diag_set(d, errno == ENOSPC || errno == EDQUOT ? AL_ENOSPACE : AL_EIO,
-			                   "cannot write '%s': %s", what, strerror(errno));
+			return errno;
 		c += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d)
+{
+	int e = al_write_full(fd, p, n);
+
+	if (e)
+		return al_diag_set(d, e == ENOSPC || e == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                   "cannot write '%s': %s", what, strerror(e));
 	return AL_OK;
 }
 
@@ -116,6 +126,22 @@ char *al_path_join(const char *a, const char *b)
 	return p;
 }
 
+al_err al_fsync_close(int *fd, const char *what, struct al_diag *d)
+{
+	int e;
+
+	if (fsync(*fd) < 0) {
+		e = errno;
+		return al_diag_set(d, e == ENOSPC || e == EDQUOT ? AL_ENOSPACE : AL_EIO,
+		                   "cannot sync '%s': %s", what, strerror(e));
+	}
+	e = close(*fd) < 0 ? errno : 0;
+	*fd = -1;
+	if (e)
+		return al_diag_set(d, AL_EIO, "cannot close '%s': %s", what, strerror(e));
+	return AL_OK;
+}
+
 al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
                             struct al_diag *d)
 {
@@ -131,18 +157,8 @@ al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mo
 		err = al_diag_set(d, AL_EIO, "cannot create '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	if ((err = al_write_all(fd, p, n, tmp.buf, d)))
+	if ((err = al_write_all(fd, p, n, tmp.buf, d)) || (err = al_fsync_close(&fd, tmp.buf, d)))
 		goto out;
-	if (fsync(fd) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot sync '%s': %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = al_diag_set(d, AL_EIO, "cannot close '%s': %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp.buf, path) < 0) {
 		err = al_diag_set(d, AL_EIO, "cannot rename '%s': %s", tmp.buf, strerror(errno));
 		goto out;
@@ -162,6 +178,35 @@ out:
 	al_buf_release(&tmp);
 	al_buf_release(&dir);
 	return err;
+}
+
+/* name in the directory dirfd, and everything under it. */
+static void remove_at(int dirfd, const char *name)
+{
+	struct dirent *e;
+	DIR *dh;
+	int fd;
+
+	/* a directory: EISDIR from Linux, EPERM from POSIX */
+	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!(dh = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_at(fd, e->d_name);
+	closedir(dh);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void al_remove_tree(const char *path)
+{
+	remove_at(AT_FDCWD, path);
 }
 
 al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d)

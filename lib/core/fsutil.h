@@ -19,6 +19,14 @@ bool al_path_safe(const char *p);
 AL_MUST_CHECK al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d);
 /* write(2) until done, retrying on EINTR. `what` names the file in errors. */
 AL_MUST_CHECK al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d);
+/* The same loop for callers that report through something else (a
+ * libarchive callback, a writer thread): 0, or the errno of the failed
+ * write. */
+AL_MUST_CHECK int al_write_full(int fd, const void *p, size_t n);
+/* fsync and close *fd (then -1), so that the bytes are on disk before a
+ * rename publishes them. `what` names the file in errors ("cannot sync
+ * 'x'", AL_ENOSPACE when the disk is full). */
+AL_MUST_CHECK al_err al_fsync_close(int *fd, const char *what, struct al_diag *d);
 /* fsync the directory dir (a path that is no directory: AL_EIO). */
 AL_MUST_CHECK al_err al_fsync_dir(const char *dir, struct al_diag *d);
 /* Join with one '/' between; malloc'd, NULL when out of memory. */
@@ -26,6 +34,14 @@ char *al_path_join(const char *a, const char *b);
 /* Write a whole file atomically: tmp file beside it, fsync, rename, fsync dir. */
 AL_MUST_CHECK al_err al_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode,
                             struct al_diag *d);
+/* rm -rf path: a file or a symbolic link is unlinked; a directory is
+ * emptied, depth first, and removed. A link is never followed (a link to a
+ * directory goes, the directory stays), and each directory is opened
+ * O_NOFOLLOW relative to its parent, so swapping a directory for a link
+ * while it runs does not reach outside. Best effort, for cleaning up a
+ * staging area or an old generation: what cannot be removed stays, and no
+ * path is a no-op. */
+void al_remove_tree(const char *path);
 /* Free bytes available to an unprivileged user on the file system of path. */
 AL_MUST_CHECK al_err al_free_space(const char *path, unsigned long long *out, struct al_diag *d);
 

@@ -115,6 +115,11 @@ void al_strv_free(char **v, size_t n)
 	al_free(v);
 }
 
+int al_strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int al_grow(void **arr, size_t *alloc, size_t need, size_t elsize)
 {
 	size_t n;

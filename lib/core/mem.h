@@ -21,8 +21,12 @@ AL_MUST_CHECK char *al_strdup(const char *s);
 AL_MUST_CHECK char *al_strndup(const char *s, size_t n);
 void al_free(void *p);
 
-/* Free n strings of v (al_free), then v; NULL v is fine. */
+/* String vectors (char **v of n strings). Free the n strings of v
+ * (al_free), then v; NULL v is fine. */
 void al_strv_free(char **v, size_t n);
+/* The qsort and bsearch comparator of two elements of a string vector
+ * (strcmp of the char * they hold). */
+int al_strv_cmp(const void *a, const void *b);
 
 /* Grow *arr (of *alloc elements of elsize bytes) to hold at least need
  * elements. Returns 0, or -1 when out of memory (the array is unchanged). */

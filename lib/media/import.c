@@ -28,6 +28,7 @@
 #include "media/media.h"
 #include "media/minisign.h"
 #include "media/trust.h"
+#include "mirror/publish.h"
 #include "spec/lock.h"
 #include "spec/lockjson.h"
 #include "store/bundle.h"
@@ -1089,29 +1090,6 @@ static al_err reassemble(struct import *im)
 	return AL_OK;
 }
 
-static void remove_tree(const char *path)
-{
-	struct dirent *e;
-	DIR *dh = opendir(path);
-
-	if (dh) {
-		while ((e = readdir(dh))) {
-			char *p;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if ((p = al_path_join(path, e->d_name))) {
-				if (unlink(p) < 0 && errno == EISDIR)
-					remove_tree(p);
-				else if (errno == EISDIR || errno == EPERM)
-					remove_tree(p);
-				al_free(p);
-			}
-		}
-		closedir(dh);
-	}
-	rmdir(path);
-}
-
 /* ---- the transaction ------------------------------------------------------------------ */
 
 /* Step 11: one transaction: staged objects moved into blobs/ and recorded, bundles
@@ -1351,7 +1329,7 @@ static bool import_already(struct import *im, struct al_media_summary *sum)
 	sum->already = true;
 	if (!im->o->verify_only) {
 		if (!al_buf_addf(&path, "%s/import-%s", al_store_tmpdir(im->s), im->id))
-			remove_tree(path.buf);
+			al_remove_tree(path.buf);
 		ledger(im, true, "already imported: nothing to do");
 	}
 	al_buf_release(&path);
@@ -1543,7 +1521,7 @@ refused:
 	ledger(&im, false, d->msg);
 out:
 	if (st.made && (!keep_stage || !err) && im.stage)
-		remove_tree(im.stage);
+		al_remove_tree(im.stage);
 	if (st.lock_fd >= 0) {
 		unlink(st.lock_path);
 		close(st.lock_fd);

@@ -159,21 +159,12 @@ struct vol_writer {
 static la_ssize_t vw_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	struct vol_writer *w = ctx;
-	const char *p = buf;
-	size_t left = len;
+	int e = al_write_full(w->fd, buf, len);
 
-	(void)a;
-	while (left) {
-		ssize_t n = write(w->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			w->err = errno;
-			archive_set_error(a, errno, "cannot write '%s'", w->path);
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (e) {
+		w->err = e;
+		archive_set_error(a, e, "cannot write '%s'", w->path);
+		return -1;
 	}
 	al_hash_update(&w->hash, buf, len);
 	w->bytes += len;
@@ -376,11 +367,6 @@ oom:
 	return al_oom(d);
 }
 
-static int cmp_hex(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A base given as a media directory: its id and the objects of its complete state
  * (the manifest's contents), unsorted. */
 static al_err base_from_dir(const char *since, char **base_id, char ***objs, size_t *nobjs,
@@ -482,7 +468,7 @@ static al_err load_base(struct al_store *s, const char *since, char **base_id, c
 	else
 		err = base_from_export(s, since, base_id, objs, nobjs, d);
 	if (!err && *nobjs)
-		qsort(*objs, *nobjs, sizeof(char *), cmp_hex);
+		qsort(*objs, *nobjs, sizeof(char *), al_strv_cmp);
 	if (err) {
 		al_strv_free(*objs, *nobjs);
 		*objs = NULL;
@@ -612,7 +598,7 @@ static al_err export_bundle_names(struct export *ex, char ***names, size_t *nnam
 	for (i = 0; i < o->nbundles; i++, (*nnames)++)
 		if (!((*names)[i] = al_strdup(o->bundles[i])))
 			return al_oom(ex->d);
-	qsort(*names, *nnames, sizeof(char *), cmp_hex);
+	qsort(*names, *nnames, sizeof(char *), al_strv_cmp);
 	return AL_OK;
 }
 
@@ -672,7 +658,7 @@ static al_err export_collect(struct export *ex)
 			goto out;
 	}
 	if (ex->nall)
-		qsort(ex->all, ex->nall, sizeof(char *), cmp_hex);
+		qsort(ex->all, ex->nall, sizeof(char *), al_strv_cmp);
 	for (i = j = 0; i < ex->nall; i++) {
 		if (j && !strcmp(ex->all[j - 1], ex->all[i])) {
 			al_free(ex->all[i]);
@@ -710,8 +696,8 @@ static al_err export_plan(struct export *ex)
 		ob->size = (uint64_t)size;
 		sum->total_objects++;
 		sum->total_bytes += (uint64_t)size;
-		ob->on_media = !ex->base_objs ||
-		               !bsearch(&ex->all[i], ex->base_objs, ex->nbase, sizeof(char *), cmp_hex);
+		ob->on_media = !ex->base_objs || !bsearch(&ex->all[i], ex->base_objs, ex->nbase,
+		                                          sizeof(char *), al_strv_cmp);
 		if (ob->on_media) {
 			sum->objects++;
 			sum->bytes += (uint64_t)size;

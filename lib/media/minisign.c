@@ -728,18 +728,9 @@ static al_err write_new_file(const char *path, mode_t mode, unsigned flags, cons
 	}
 	created = true;
 	if ((err = al_write_all(fd, head, strlen(head), target, d)) ||
-	    (err = al_write_all(fd, body, body_len, target, d)))
+	    (err = al_write_all(fd, body, body_len, target, d)) ||
+	    (err = al_fsync_close(&fd, target, d)))
 		goto out;
-	if (fsync(fd) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot sync '%s': %s", target, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = al_diag_set(d, AL_EIO, "cannot close '%s': %s", target, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (flags & AL_MS_WRITE_FORCE) {
 		if (rename(tmp.buf, path) < 0) {
 			err = al_diag_set(d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf,

@@ -38,6 +38,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "mirror/publish.h"
 #include "pypa/names.h"
 #include "pypa/wheel.h"
 #include "spec/lock.h"
@@ -553,14 +554,21 @@ static al_err requirements(struct pub *p, const struct al_lock *l, const struct 
 {
 	struct al_buf txt = AL_BUF_INIT, toml = AL_BUF_INIT, rel = AL_BUF_INIT, prefix = AL_BUF_INIT;
 	al_err err = AL_OK;
+	bool sdist = false;
 	size_t i;
 
+	for (i = 0; i < t->ndists && !sdist; i++)
+		sdist = !is_wheel(t->dists[i].filename);
 	if (p->nlocks > 1 && al_buf_addf(&prefix, "%s@", l->bundle))
 		goto oom;
+	/* With an sdist, pip builds it: not --only-binary :all:. Its isolated
+	 * build finds the build requirements in the same --find-links directory
+	 * (pip passes --no-index and --find-links on, not --require-hashes). */
 	if (al_buf_addf(&txt, "# %s, target %s (python %s, %s): written by airlock publish.\n"
-	                      "# pip install --no-index --find-links ../wheels --only-binary :all: "
+	                      "# pip install --no-index --find-links ../wheels %s"
 	                      "--require-hashes -r THIS_FILE\n",
-	                l->bundle, t->name, t->python_version, t->implementation) ||
+	                l->bundle, t->name, t->python_version, t->implementation,
+	                sdist ? "" : "--only-binary :all: ") ||
 	    al_buf_addstr(&toml, "lock-version = \"1.0\"\ncreated-by = \"airlock\"\n"))
 		goto oom;
 	for (i = 0; i < t->ndists; i++) {
@@ -613,15 +621,17 @@ static al_err publish_python(struct pub *p)
 	al_err err = AL_OK;
 
 	for (i = 0; i < p->nlocks; i++)
-		for (j = 0; j < p->locks[i]->ntargets; j++)
-			for (k = 0; k < p->locks[i]->targets[j].ndists; k++) {
+		for (j = 0; j < p->locks[i]->ntargets; j++) {
+			const struct al_lock_target *t = &p->locks[i]->targets[j];
+			for (k = 0; k < t->ndists + t->nbuild_dists; k++) {
 				if (AL_GROW(v, alloc, n + 1)) {
 					err = al_oom(p->d);
 					goto out;
 				}
 				memset(&v[n], 0, sizeof(v[n]));
-				v[n++].x = &p->locks[i]->targets[j].dists[k];
+				v[n++].x = k < t->ndists ? &t->dists[k] : &t->build_dists[k - t->ndists];
 			}
+		}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_pdist);
 	/* one entry per file name; the same name must mean the same bytes */
@@ -1063,8 +1073,9 @@ static al_err plan_build(struct plan *pl, struct al_lock *const *locks, size_t n
 			    (err = plan_add(pl, PK_REQ, NULL, l, t->name, NULL,
 			                    "requirements/%s%s%s.pylock.toml", pre, at, t->name)))
 				return err;
-			for (k = 0; k < t->ndists; k++) {
-				const struct al_lock_dist *x = &t->dists[k];
+			for (k = 0; k < t->ndists + t->nbuild_dists; k++) {
+				const struct al_lock_dist *x = k < t->ndists ? &t->dists[k]
+				                                             : &t->build_dists[k - t->ndists];
 				char *norm = al_name_normalize(x->name);
 				if (!norm)
 					return al_oom(pl->d);
@@ -1193,33 +1204,6 @@ out:
 }
 
 /* ---- generations and the switch -------------------------------------------------------- */
-
-static void remove_tree(const char *path)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *dh;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	if ((dh = opendir(path))) {
-		while ((e = readdir(dh))) {
-			char *c;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if ((c = al_path_join(path, e->d_name))) {
-				remove_tree(c);
-				al_free(c);
-			}
-		}
-		closedir(dh);
-	}
-	rmdir(path);
-}
 
 /* DIR's parent, DIR's base name, and the generations directory beside it. */
 static al_err split_out(const char *out, char **parent, char **base, char **gens, struct al_diag *d)
@@ -1394,7 +1378,7 @@ static void publish_prune(const char *gens, const char *genname)
 		    !strcmp(e->d_name, genname))
 			continue;
 		if ((c = al_path_join(gens, e->d_name))) {
-			remove_tree(c);
+			al_remove_tree(c);
 			al_free(c);
 		}
 	}
@@ -1426,7 +1410,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_info(&p, genname)) ||
 	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
-		remove_tree(p.gen);
+		al_remove_tree(p.gen);
 		goto out;
 	}
 	publish_prune(gens, genname);

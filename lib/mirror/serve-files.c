@@ -346,11 +346,6 @@ enum MHD_Result serve_rel(struct req *r, const char *rel, const char *ctype,
 	return serve_fd(r, fd, ctype, NULL, extra);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted names in a directory of the generation: directories or regular
  * files, never symbolic links; none starting with '.'. -1 with errno on failure. */
 int serve_list_dir(struct req *r, const char *rel, bool dirs, char ***out, size_t *nout)
@@ -383,7 +378,7 @@ int serve_list_dir(struct req *r, const char *rel, bool dirs, char ***out, size_
 		n++;
 	}
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
+		qsort(v, n, sizeof(*v), al_strv_cmp);
 	*out = v;
 	*nout = n;
 	v = NULL;

@@ -824,11 +824,6 @@ void al_requirement_release(struct al_requirement *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int strptr_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static al_err add_extra(struct tk *t, struct al_requirement *r, size_t n)
 {
 	char **extras;
@@ -880,7 +875,7 @@ static al_err parse_extras(struct tk *t, struct al_requirement *r)
 		return syntax(t, t->pos, "expected matching ']' for '[', after extras");
 	t->pos++;
 	if (r->nextras > 1)
-		qsort(r->extras, r->nextras, sizeof(*r->extras), strptr_cmp);
+		qsort(r->extras, r->nextras, sizeof(*r->extras), al_strv_cmp);
 	return AL_OK;
 }
 

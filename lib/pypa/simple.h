@@ -31,7 +31,7 @@ struct al_simple_file {
 	char *metadata_sha256; /* may be NULL */
 	int64_t size;          /* PEP 700 size, or -1 */
 	const char *index;     /* the named index the page came from, or NULL; not
-	                        * owned (lib/index.c sets it) */
+	                        * owned (lib/resolve/index.c sets it) */
 };
 
 struct al_simple_page {

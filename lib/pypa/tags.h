@@ -53,7 +53,7 @@ AL_MUST_CHECK al_err al_target_marker_env(const struct al_target_spec *t, struct
  * ("extra" is not: the caller supplies it). */
 const char *al_target_env_get(const struct al_target_env *env, const char *name);
 
-/* Point a PEP 508 evaluation environment (lib/pep508.h) at te's values;
+/* Point a PEP 508 evaluation environment (lib/pypa/pep508.h) at te's values;
  * "extra" is left undefined (the resolver supplies it). te must outlive env. */
 struct al_marker_env;
 void al_target_env_marker(const struct al_target_env *te, struct al_marker_env *env);

@@ -10,7 +10,8 @@
 /* Read the first entry whose name matches: one leading directory, then the
  * file name; for a wheel the directory must end in ".dist-info". */
 static al_err read_member(const char *path, int fd, const char *file, const char *dir_suffix,
-                          bool tarball, struct al_buf *out, struct al_diag *d)
+                          bool tarball, size_t max, bool optional, struct al_buf *out,
+                          struct al_diag *d)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
@@ -38,13 +39,26 @@ static al_err read_member(const char *path, int fd, const char *file, const char
 
 		if (!name || !(slash = strchr(name, '/')) || strcmp(slash + 1, file) ||
 		    strchr(slash + 1, '/') || (size_t)(slash - name) < slen ||
-		    (slen && strncmp(slash - slen, dir_suffix, slen)))
+		    (slen && strncmp(slash - slen, dir_suffix, slen))) {
+			/* Skipping an entry of a compressed tarball inflates it all
+			 * the same: drain it here, with a cap (a bomb). */
+			while (tarball && (n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+				if (archive_filter_bytes(a, 0) > (la_int64_t)AL_SDIST_UNPACKED_MAX) {
+					err = al_diag_set(d, AL_ELIMIT, "'%s': more than %lld bytes unpacked "
+					                  "before %s", path, (long long)AL_SDIST_UNPACKED_MAX, file);
+					goto out;
+				}
 			continue;
+		}
 		(void)flen;
+		if (optional && archive_entry_filetype(ae) != AE_IFREG) {
+			err = al_diag_set(d, AL_EINVALID, "'%s': %s is not a regular file", path, name);
+			goto out;
+		}
 		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			if (out->len + (size_t)n > AL_WHEEL_METADATA_MAX) {
+			if (out->len + (size_t)n > max) {
 				err = al_diag_set(d, AL_ELIMIT, "'%s': %s is larger than %zu bytes", path, file,
-				                  AL_WHEEL_METADATA_MAX);
+				                  max);
 				goto out;
 			}
 			if ((err = al_buf_add(out, chunk, (size_t)n))) {
@@ -56,8 +70,12 @@ static al_err read_member(const char *path, int fd, const char *file, const char
 			err = al_diag_set(d, AL_EINVALID, "'%s': %s", path, archive_error_string(a));
 		goto out;
 	}
-	err = al_diag_set(d, AL_EINVALID, "'%s' has no %s%s/%s", path, dir_suffix ? "*" : "",
-	                  dir_suffix ? dir_suffix : "", file);
+	if (optional && rc != ARCHIVE_EOF) {
+		err = al_diag_set(d, AL_EINVALID, "'%s': %s", path, archive_error_string(a));
+		goto out;
+	}
+	err = al_diag_set(d, optional ? AL_ENOTFOUND : AL_EINVALID, "'%s' has no %s%s/%s", path,
+	                  dir_suffix ? "*" : "", dir_suffix ? dir_suffix : "", file);
 out:
 	archive_read_free(a);
 	return err;
@@ -65,15 +83,23 @@ out:
 
 al_err al_wheel_metadata_file(const char *path, struct al_buf *out, struct al_diag *d)
 {
-	return read_member(path, -1, "METADATA", ".dist-info", false, out, d);
+	return read_member(path, -1, "METADATA", ".dist-info", false, AL_WHEEL_METADATA_MAX, false,
+	                   out, d);
 }
 
 al_err al_wheel_metadata_fd(int fd, const char *name, struct al_buf *out, struct al_diag *d)
 {
-	return read_member(name, fd, "METADATA", ".dist-info", false, out, d);
+	return read_member(name, fd, "METADATA", ".dist-info", false, AL_WHEEL_METADATA_MAX, false,
+	                   out, d);
 }
 
 al_err al_sdist_pkginfo_file(const char *path, struct al_buf *out, struct al_diag *d)
 {
-	return read_member(path, -1, "PKG-INFO", NULL, true, out, d);
+	return read_member(path, -1, "PKG-INFO", NULL, true, AL_WHEEL_METADATA_MAX, false, out, d);
+}
+
+al_err al_sdist_member_file(const char *path, const char *file, size_t max, struct al_buf *out,
+                            struct al_diag *d)
+{
+	return read_member(path, -1, file, NULL, true, max, true, out, d);
 }

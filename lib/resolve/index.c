@@ -752,6 +752,45 @@ static void file_done(void *ctx, struct al_http_resp *resp)
 
 /* ---- METADATA out of a remote wheel, with range requests (lib/net/remotezip.c) ---------- */
 
+/* The http_cache key of the METADATA read out of the wheel whose sha256 is
+ * hex: not a URL, so no response can land there. Keyed by the file's hash,
+ * the entry never goes stale and is shared by every index and URL that
+ * serves the same bytes. */
+static char *meta_key(const char *hex)
+{
+	struct al_buf b = AL_BUF_INIT;
+
+	if (al_buf_addf(&b, "metadata-of:sha256:%s", hex))
+		return NULL;
+	return al_buf_detach(&b, NULL);
+}
+
+/* The METADATA a range read of this wheel kept, when there is one. */
+static bool lazy_cached(struct al_index *ix, struct fmeta *m)
+{
+	struct al_httpcache_row row;
+	char *key;
+	bool have;
+
+	if (!m->sha256 || m->sdist || !(key = meta_key(m->sha256)))
+		return false;
+	have = al_httpcache_get(ix->o.store, key, &row);
+	al_free(key);
+	if (!have)
+		return false;
+	ix->cached++;
+	m->state = ST_DONE;
+	if (!row.inline_body)
+		m->err = al_diag_set(&m->diag, AL_EINTERNAL, "cached metadata of '%s' is not inline",
+		                     m->filename);
+	else
+		m->err = meta_from_text(m, row.body.buf, row.body.len, &m->diag);
+	al_httpcache_row_release(&row);
+	if (!m->err)
+		speculate_meta(ix, m->meta);
+	return true;
+}
+
 static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d);
 
 /* The range reads are over: the METADATA, or fall back to downloading the
@@ -760,6 +799,7 @@ static al_err start_file(struct al_index *ix, struct fmeta *m, struct al_diag *d
 static void lazy_done(void *ctx, al_err err, const struct al_buf *text)
 {
 	struct fmeta *m = ctx;
+	char *key = NULL;
 
 	m->state = ST_DONE;
 	if (err) {
@@ -771,7 +811,15 @@ static void lazy_done(void *ctx, al_err err, const struct al_buf *text)
 			m->state = ST_DONE;
 		return;
 	}
-	if (!(m->err = meta_from_text(m, text->buf, text->len, &m->diag)))
+	if ((m->err = meta_from_text(m, text->buf, text->len, &m->diag)))
+		return;
+	/* kept for the other targets, the next lock and lock --offline */
+	if (m->sha256 && !(key = meta_key(m->sha256)))
+		m->err = al_oom(&m->diag);
+	else if (key)
+		m->err = al_httpcache_put(m->ix->o.store, key, NULL, NULL, text, &m->diag);
+	al_free(key);
+	if (!m->err)
 		speculate_meta(m->ix, m->meta);
 }
 
@@ -867,7 +915,7 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 		meta_from_blob(m, m->sha256);
 		return AL_OK;
 	}
-	if (sidecar_cached(ix, m))
+	if (sidecar_cached(ix, m) || lazy_cached(ix, m))
 		return AL_OK;
 	if (al_httpcache_get(ix->o.store, m->url, &row)) {
 		ix->cached++;

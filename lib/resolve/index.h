@@ -23,7 +23,7 @@
 
 struct al_index;
 
-/* An index to ask, in the order given (docs/lock.md "Several indexes"). */
+/* An index to ask, in the order given (docs/reference/lock.md "Several indexes"). */
 struct al_index_src {
 	const char *name;          /* a named index (python.indexes), or NULL */
 	const char *url;           /* userinfo is lent to the engine and dropped */

@@ -24,8 +24,10 @@
 #include "net/httpcache.h"
 #include "pypa/names.h"
 #include "pypa/pep508.h"
+#include "pypa/pyproject.h"
 #include "pypa/reqfile.h"
 #include "pypa/tags.h"
+#include "pypa/wheel.h"
 #include "resolve/index.h"
 #include "resolve/resolve.h"
 #include "spec/lock.h"
@@ -480,25 +482,35 @@ static void hash_done(void *ctx, struct al_http_resp *resp)
 		h->diag = resp->diag;
 		return;
 	}
-	if (!(h->x->sha256 = al_strdup(resp->sha256)))
+	if (!h->x->sha256 && !(h->x->sha256 = al_strdup(resp->sha256)))
 		h->err = al_oom(&h->diag);
 	h->x->size = (int64_t)resp->bytes;
 }
 
-/* Every pinned file needs a sha256 and, where we can know it, a size. */
-static al_err complete_hashes(struct al_store *s, struct al_http *http, struct al_lock_target *t,
-                              struct al_diag *d)
+static bool is_sdist(const struct al_lock_dist *x)
+{
+	size_t n = strlen(x->filename);
+
+	return n < 4 || strcmp(x->filename + n - 4, ".whl");
+}
+
+/* Every pinned file needs a sha256 and, where we can know it, a size; an
+ * sdist must be in the store besides, where its pyproject.toml is read
+ * (lock_build_deps): the index client read its PKG-INFO from it, unless a
+ * metadata sidecar answered. */
+static al_err complete_hashes(struct al_store *s, struct al_http *http, struct al_lock_dist *v,
+                              size_t nv, bool offline, struct al_diag *d)
 {
 	struct hash_fill *fills = NULL;
 	size_t i, n = 0;
 	al_err err = AL_OK;
 
-	if (!(fills = al_calloc(t->ndists + 1, sizeof(*fills))))
+	if (!(fills = al_calloc(nv + 1, sizeof(*fills))))
 		return al_oom(d);
-	for (i = 0; i < t->ndists && !err; i++) {
-		struct al_lock_dist *x = &t->dists[i];
+	for (i = 0; i < nv && !err; i++) {
+		struct al_lock_dist *x = &v[i];
 		struct al_http_req req = AL_HTTP_REQ_INIT;
-		if (x->sha256) {
+		if (x->sha256 && (!is_sdist(x) || al_store_has(s, x->sha256))) {
 			if (x->size < 0 && al_store_has(s, x->sha256)) {
 				char *path = al_store_blob_path(s, x->sha256);
 				struct stat st;
@@ -511,15 +523,21 @@ static al_err complete_hashes(struct al_store *s, struct al_http *http, struct a
 		if (!strncasecmp(x->url, "file:", 5)) {
 			char *path = NULL, hex[AL_SHA256_HEX];
 			if (!(err = al_url_local_path(x->url, &path, d)) &&
-			    !(err = al_store_add_file(s, path, NULL, AL_SIZE_UNKNOWN, hex, d)) &&
-			    !(x->sha256 = al_strdup(hex)))
+			    !(err = al_store_add_file(s, path, x->sha256, AL_SIZE_UNKNOWN, hex, d)) &&
+			    !x->sha256 && !(x->sha256 = al_strdup(hex)))
 				err = al_oom(d);
 			al_free(path);
 			continue;
 		}
+		if (offline) {
+			err = al_diag_set(d, AL_ENOTFOUND, "'%s' is not in the store (lock once without "
+			                  "--offline)", x->filename);
+			break;
+		}
 		fills[n].x = x;
 		req.url = x->url;
 		req.store = s;
+		req.sha256 = x->sha256;
 		req.size = x->size >= 0 ? x->size : AL_SIZE_UNKNOWN;
 		req.done = hash_done;
 		req.ctx = &fills[n++];
@@ -533,6 +551,178 @@ static al_err complete_hashes(struct al_store *s, struct al_http *http, struct a
 			err = fills[i].err;
 		}
 	al_free(fills);
+	return err;
+}
+
+/* ---- sdists and their build requirements -------------------------------------------- */
+
+/* At most this many sdists have their build requirements resolved per target. */
+#define BUILD_SDISTS_MAX 1000
+
+/* What pip installs before it builds the sdist x (in the store). */
+static al_err sdist_build_requires(struct al_store *s, const struct al_lock_dist *x, char ***reqs,
+                                   size_t *n, struct al_diag *d)
+{
+	struct al_build_system bs = { 0 };
+	struct al_buf text = AL_BUF_INIT;
+	char *path = al_store_blob_path(s, x->sha256);
+	al_err err;
+
+	if (!path)
+		return al_oom(d);
+	err = al_sdist_member_file(path, "pyproject.toml", AL_PYPROJECT_MAX, &text, d);
+	if (err == AL_ENOTFOUND) {
+		err = AL_OK; /* setuptools' legacy default */
+	} else if (err) {
+		if (err != AL_ENOMEM)
+			al_diag_set(d, err, "sdist '%s': cannot read its pyproject.toml: %s", x->filename,
+			            d ? d->msg : "");
+	} else {
+		err = al_pyproject_build_system(text.buf ? text.buf : "", text.len, x->filename, &bs, d);
+	}
+	if (!err)
+		err = al_build_requirements(&bs, reqs, n, d);
+	al_build_system_release(&bs);
+	al_buf_release(&text);
+	al_free(path);
+	return err;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		al_free(v[i]);
+	al_free(v);
+}
+
+/* Add who to x->required_by (once); "-" (the top of a build) means sdist. */
+static al_err add_required_by(struct al_lock_dist *x, const char *who, const char *sdist,
+                              struct al_diag *d)
+{
+	size_t i;
+	char **grown;
+
+	if (!strcmp(who, "-"))
+		who = sdist;
+	for (i = 0; i < x->nrequired_by; i++)
+		if (!strcmp(x->required_by[i], who))
+			return AL_OK;
+	if (!(grown = al_reallocarray(x->required_by, x->nrequired_by + 2, sizeof(char *))))
+		return al_oom(d);
+	x->required_by = grown;
+	if (!(grown[x->nrequired_by] = al_strdup(who)))
+		return al_oom(d);
+	grown[++x->nrequired_by] = NULL;
+	return AL_OK;
+}
+
+/* Move one build's pins (dists, from al_resolve) into out->build_dists: a
+ * file already there gains the new required_by names. */
+static al_err merge_build(struct al_lock_target *out, struct al_lock_target *one, const char *sdist,
+                          size_t *alloc, struct al_diag *d)
+{
+	size_t i, j, k;
+	al_err err;
+
+	for (i = 0; i < one->ndists; i++) {
+		struct al_lock_dist *y = &one->dists[i], *x = NULL;
+		char **by = y->required_by;
+		size_t nby = y->nrequired_by;
+		for (j = 0; j < out->nbuild_dists && !x; j++)
+			if (!strcmp(out->build_dists[j].filename, y->filename))
+				x = &out->build_dists[j];
+		if (!x) {
+			if (AL_GROW(out->build_dists, *alloc, out->nbuild_dists + 1))
+				return al_oom(d);
+			x = &out->build_dists[out->nbuild_dists++];
+			*x = *y;
+			memset(y, 0, sizeof(*y));
+			x->required_by = NULL;
+			x->nrequired_by = 0;
+		}
+		y->required_by = NULL;
+		y->nrequired_by = 0;
+		for (k = 0, err = AL_OK; k < nby && !err; k++)
+			err = add_required_by(x, by[k], sdist, d);
+		strv_free(by, nby);
+		if (err)
+			return err;
+	}
+	return AL_OK;
+}
+
+/* For every sdist of the target, and every sdist among their build
+ * requirements, resolve build-system.requires for the target as pip's
+ * isolated build would (each sdist on its own: no constraints, the same
+ * index, allow-sdist and pre-release settings), and pin the result in
+ * out->build_dists. */
+static al_err lock_build_deps(struct al_store *s, struct al_http *http, struct al_index *ix,
+                              const struct al_resolve_opts *base, const struct al_lock_target *prev,
+                              bool offline, struct al_lock_target *out, struct al_diag *d)
+{
+	struct al_lock_target prevb = { 0 };
+	char **done = NULL, **reqs = NULL;
+	size_t ndone = 0, adone = 0, nreqs = 0, alloc = out->nbuild_dists, i;
+	al_err err = AL_OK;
+
+	if (prev) {
+		prevb.dists = prev->build_dists;
+		prevb.ndists = prev->nbuild_dists;
+	}
+	for (;;) {
+		struct al_resolve_opts ro = *base;
+		struct al_lock_target one = { 0 };
+		const struct al_lock_dist *x = NULL;
+		char *name = NULL;
+		size_t k;
+		for (k = 0; k < out->ndists + out->nbuild_dists && !x; k++) {
+			const struct al_lock_dist *c = k < out->ndists ? &out->dists[k]
+			                                               : &out->build_dists[k - out->ndists];
+			bool seen = false;
+			for (i = 0; i < ndone && !seen; i++)
+				seen = !strcmp(done[i], c->filename);
+			if (is_sdist(c) && !seen)
+				x = c;
+		}
+		if (!x)
+			break;
+		if (ndone >= BUILD_SDISTS_MAX) {
+			err = al_diag_set(d, AL_ELIMIT, "target '%s': more than %d sdists to build",
+			                  out->name, BUILD_SDISTS_MAX);
+			break;
+		}
+		if (AL_GROW(done, adone, ndone + 1) || !(done[ndone] = al_strdup(x->filename)) ||
+		    !(name = al_strdup(x->name))) {
+			err = al_oom(d);
+			break;
+		}
+		ndone++;
+		strv_free(reqs, nreqs);
+		reqs = NULL;
+		if ((err = sdist_build_requires(s, x, &reqs, &nreqs, d))) {
+			al_free(name);
+			break;
+		}
+		ro.requirements = (const char *const *)reqs;
+		ro.nrequirements = nreqs;
+		ro.constraints = NULL;
+		ro.nconstraints = 0;
+		ro.previous = prev ? &prevb : NULL;
+		if ((err = al_resolve(al_index_provider(ix), &ro, &one, d)))
+			al_diag_prefix(d, "build requirements of '%s': ", done[ndone - 1]);
+		if (!err)
+			err = complete_hashes(s, http, one.dists, one.ndists, offline, d);
+		if (!err)
+			err = merge_build(out, &one, name, &alloc, d);
+		al_lock_target_release(&one);
+		al_free(name);
+		if (err)
+			break;
+	}
+	strv_free(reqs, nreqs);
+	strv_free(done, ndone);
 	return err;
 }
 
@@ -551,6 +741,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	struct al_lock_target *out = &l->targets[l->ntargets];
 	const char **reqs = NULL, **cons = NULL;
 	size_t nreqs = 0, ncons = 0, i;
+	bool has_sdist = false;
 	al_err err;
 
 	memset(out, 0, sizeof(*out));
@@ -629,6 +820,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	ro.nupgrade = o->nupgrade;
 	ro.warn = o->warn;
 	ro.warn_ctx = o->ctx;
+	ro.explain_all = o->explain_all;
 	if (previous)
 		for (i = 0; i < previous->ntargets; i++)
 			if (!strcmp(previous->targets[i].name, out->name))
@@ -647,11 +839,24 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 		o->note(o->ctx, b.buf);
 		al_buf_release(&b);
 	}
-	/* the lock owns copies; what speculation still has in flight is moot */
-	al_index_free(ix);
-	ix = NULL;
-	if (!(err = complete_hashes(s, http, out, d)))
-		err = check_hashes(&hp, out, d);
+	for (i = 0; i < out->ndists && !has_sdist; i++)
+		has_sdist = is_sdist(&out->dists[i]);
+	if (!has_sdist) {
+		/* the lock owns copies; what speculation still has in flight is moot */
+		al_index_free(ix);
+		ix = NULL;
+	}
+	if ((err = complete_hashes(s, http, out->dists, out->ndists, o->offline, d)) ||
+	    (err = check_hashes(&hp, out, d)))
+		goto out;
+	if (has_sdist) {
+		/* pip's isolated build installs build requirements with the same
+		 * format control, but without hash-checking mode */
+		ro.hashes = NULL;
+		ro.nhashes = 0;
+		ro.require_hashes = false;
+		err = lock_build_deps(s, http, ix, &ro, ro.previous, o->offline, out, d);
+	}
 	goto out;
 oom_or_err:
 	if (err)
@@ -856,6 +1061,12 @@ static void hub_progress(void *ctx, uint64_t bytes)
 		run->o->progress(run->o->ctx, &run->p);
 }
 
+/* The k-th file of a target: its distributions, then its build requirements. */
+static const struct al_lock_dist *nth_dist(const struct al_lock_target *t, size_t k)
+{
+	return k < t->ndists ? &t->dists[k] : &t->build_dists[k - t->ndists];
+}
+
 al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
                 struct al_fetch_progress *result, struct al_diag *d)
 {
@@ -868,8 +1079,8 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	size_t n = 0, i, k, total = 0;
 	al_err err;
 
-	for (i = 0; i < l->ntargets; i++)
-		total += 2 * l->targets[i].ndists; /* files and their metadata sidecars */
+	for (i = 0; i < l->ntargets; i++) /* files and their metadata sidecars */
+		total += 2 * (l->targets[i].ndists + l->targets[i].nbuild_dists);
 	if (!(items = al_calloc(total + 1, sizeof(*items)))) {
 		err = al_oom(d);
 		goto out;
@@ -879,8 +1090,8 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
 		goto out;
 	for (i = 0; i < l->ntargets; i++)
-		for (k = 0; k < l->targets[i].ndists; k++) {
-			const struct al_lock_dist *x = &l->targets[i].dists[k];
+		for (k = 0; k < l->targets[i].ndists + l->targets[i].nbuild_dists; k++) {
+			const struct al_lock_dist *x = nth_dist(&l->targets[i], k);
 			struct al_http_req req = AL_HTTP_REQ_INIT;
 			size_t j;
 			bool dup = false;
@@ -934,8 +1145,8 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 		}
 	/* the PEP 658 sidecars the lock names (publish serves them; small) */
 	for (i = 0; i < l->ntargets; i++)
-		for (k = 0; k < l->targets[i].ndists; k++) {
-			const struct al_lock_dist *x = &l->targets[i].dists[k];
+		for (k = 0; k < l->targets[i].ndists + l->targets[i].nbuild_dists; k++) {
+			const struct al_lock_dist *x = nth_dist(&l->targets[i], k);
 			struct al_http_req req = AL_HTTP_REQ_INIT;
 			struct al_buf url = AL_BUF_INIT;
 			size_t j;

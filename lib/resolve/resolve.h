@@ -86,7 +86,8 @@ struct al_resolve_opts {
 	bool upgrade_all;
 	const char *const *upgrade;       /* normalized names to re-resolve */
 	size_t nupgrade;
-	unsigned long max_steps;          /* 0: a default cap on candidate attempts */
+	unsigned long max_steps;          /* 0: pip's cap on resolution rounds (200 000) */
+	bool explain_all;                 /* no solution: every rejected version goes to warn too */
 	/* warnings (yanked files chosen, ...) go here; may be NULL */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;

@@ -22,15 +22,6 @@
 #include "spec/lock.h"
 #include "spec/lockjson.h"
 
-static void strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		al_free(v[i]);
-	al_free(v);
-}
-
 void al_lock_dist_release(struct al_lock_dist *x)
 {
 	al_free(x->name);
@@ -41,7 +32,7 @@ void al_lock_dist_release(struct al_lock_dist *x)
 	al_free(x->requires_python);
 	al_free(x->metadata_sha256);
 	al_free(x->index);
-	strv_free(x->required_by, x->nrequired_by);
+	al_strv_free(x->required_by, x->nrequired_by);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -52,10 +43,13 @@ void al_lock_target_release(struct al_lock_target *t)
 	al_free(t->name);
 	al_free(t->python_version);
 	al_free(t->implementation);
-	strv_free(t->platforms, t->nplatforms);
+	al_strv_free(t->platforms, t->nplatforms);
 	for (i = 0; i < t->ndists; i++)
 		al_lock_dist_release(&t->dists[i]);
 	al_free(t->dists);
+	for (i = 0; i < t->nbuild_dists; i++)
+		al_lock_dist_release(&t->build_dists[i]);
+	al_free(t->build_dists);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -94,11 +88,6 @@ void al_lock_free(struct al_lock *l)
 }
 
 /* ---- canonical order ---------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static int cmp_dist(const void *a, const void *b)
 {
@@ -140,9 +129,15 @@ void al_lock_sort(struct al_lock *l)
 		for (j = 0; j < t->ndists; j++)
 			if (t->dists[j].nrequired_by > 1)
 				qsort(t->dists[j].required_by, t->dists[j].nrequired_by, sizeof(char *),
-				      cmp_str);
+				      al_strv_cmp);
 		if (t->ndists > 1)
 			qsort(t->dists, t->ndists, sizeof(*t->dists), cmp_dist);
+		for (j = 0; j < t->nbuild_dists; j++)
+			if (t->build_dists[j].nrequired_by > 1)
+				qsort(t->build_dists[j].required_by, t->build_dists[j].nrequired_by,
+				      sizeof(char *), al_strv_cmp);
+		if (t->nbuild_dists > 1)
+			qsort(t->build_dists, t->nbuild_dists, sizeof(*t->build_dists), cmp_dist);
 	}
 	if (l->ntargets > 1)
 		qsort(l->targets, l->ntargets, sizeof(*l->targets), cmp_target);
@@ -278,6 +273,11 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 			                                   : "    distributions: []\n");
 		for (j = 0; !err && j < t->ndists; j++)
 			err = format_dist(&b, &t->dists[j]);
+		/* only when there are any: a lock without sdists keeps its bytes */
+		if (!err && t->nbuild_dists)
+			err = al_buf_addstr(&b, "    build-distributions:\n");
+		for (j = 0; !err && j < t->nbuild_dists; j++)
+			err = format_dist(&b, &t->build_dists[j]);
 	}
 	if (!err)
 		err = al_buf_addstr(&b, l->nrepos ? "repos:\n" : "repos: []\n");

@@ -253,6 +253,11 @@ static al_err check_target(const struct al_lock_target *t, const char *where, st
 		if ((err = check_dist(&t->dists[i], at, d)))
 			return err;
 	}
+	for (i = 0; i < t->nbuild_dists; i++) {
+		snprintf(at, sizeof(at), "%s.build_distributions[%zu]", where, i);
+		if ((err = check_dist(&t->build_dists[i], at, d)))
+			return err;
+	}
 	return AL_OK;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/mem.h"
 #include "core/url.h"
 #include "spec/lock.h"
@@ -39,6 +40,28 @@ static json_t *jstrv(char **v, size_t n)
 	return a;
 }
 
+static json_t *dists_json(const struct al_lock_dist *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t j;
+
+	for (j = 0; a && j < n; j++) {
+		const struct al_lock_dist *x = &v[j];
+		json_t *jd = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}",
+		                       "name", jstr(x->name), "version", jstr(x->version),
+		                       "filename", jstr(x->filename), "url", jstr(x->url),
+		                       "sha256", jstr(x->sha256), "size", (json_int_t)x->size,
+		                       "requires_python", jstr(x->requires_python),
+		                       "metadata_sha256", jstr(x->metadata_sha256),
+		                       "required_by", jstrv(x->required_by, x->nrequired_by));
+		if (al_json_push(a, jd) || (x->index && al_json_set(jd, "index", json_string(x->index)))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d)
 {
 	json_t *root, *targets, *repos;
@@ -52,31 +75,25 @@ al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d)
 		goto oom;
 	for (i = 0; i < l->ntargets; i++) {
 		const struct al_lock_target *t = &l->targets[i];
-		json_t *dists = json_array(), *jt;
-		if (!dists)
+		json_t *dists, *bdists = NULL, *jt;
+		if (!(dists = dists_json(t->dists, t->ndists)) ||
+		    (t->nbuild_dists && !(bdists = dists_json(t->build_dists, t->nbuild_dists)))) {
+			json_decref(dists);
 			goto oom;
-		for (j = 0; j < t->ndists; j++) {
-			const struct al_lock_dist *x = &t->dists[j];
-			json_t *jd = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}",
-			                       "name", jstr(x->name), "version", jstr(x->version),
-			                       "filename", jstr(x->filename), "url", jstr(x->url),
-			                       "sha256", jstr(x->sha256), "size", (json_int_t)x->size,
-			                       "requires_python", jstr(x->requires_python),
-			                       "metadata_sha256", jstr(x->metadata_sha256),
-			                       "required_by", jstrv(x->required_by, x->nrequired_by));
-			if (jd && x->index && json_object_set_new(jd, "index", json_string(x->index))) {
-				json_decref(jd);
-				jd = NULL;
-			}
-			if (!jd || json_array_append_new(dists, jd)) {
-				json_decref(dists);
-				goto oom;
-			}
 		}
 		jt = json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", jstr(t->name), "python_version",
 		               jstr(t->python_version), "implementation", jstr(t->implementation),
 		               "platforms", jstrv(t->platforms, t->nplatforms), "distributions", dists);
-		if (!jt || json_array_append_new(targets, jt))
+		/* only when there are any: a lock without sdists keeps its bytes */
+		if (!jt) {
+			json_decref(bdists);
+			goto oom;
+		}
+		if (bdists && json_object_set_new(jt, "build_distributions", bdists)) {
+			json_decref(jt);
+			goto oom;
+		}
+		if (json_array_append_new(targets, jt))
 			goto oom;
 	}
 	for (i = 0; i < l->nrepos; i++) {
@@ -425,6 +442,24 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 			snprintf(c.where, sizeof(c.where), "lock.targets[%zu].distributions[%zu]", i, k);
 			t->ndists++;
 			if ((err = dist_from_json(&c, x, &t->dists[k])))
+				goto fail;
+		}
+		dists = json_object_get(v, "build_distributions");
+		if (!dists || json_is_null(dists))
+			continue;
+		if (!json_is_array(dists) || json_array_size(dists) > AL_LOCK_MAX_ENTRIES) {
+			err = bad(&c, "build_distributions: expected a list");
+			goto fail;
+		}
+		if (!(t->build_dists = al_calloc(json_array_size(dists) + 1, sizeof(*t->build_dists)))) {
+			err = al_oom(d);
+			goto fail;
+		}
+		json_array_foreach(dists, k, x) {
+			snprintf(c.where, sizeof(c.where), "lock.targets[%zu].build_distributions[%zu]", i,
+			         k);
+			t->nbuild_dists++;
+			if ((err = dist_from_json(&c, x, &t->build_dists[k])))
 				goto fail;
 		}
 	}

@@ -18,11 +18,6 @@
 
 /* ---- objects ------------------------------------------------------------------ */
 
-static int cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct al_diag *d)
 {
 	char **v = NULL;
@@ -40,13 +35,19 @@ al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct a
 			if (l->targets[i].dists[j].metadata_sha256)
 				PUSH(l->targets[i].dists[j].metadata_sha256);
 		}
+	for (i = 0; i < l->ntargets; i++)
+		for (j = 0; j < l->targets[i].nbuild_dists; j++) {
+			PUSH(l->targets[i].build_dists[j].sha256);
+			if (l->targets[i].build_dists[j].metadata_sha256)
+				PUSH(l->targets[i].build_dists[j].metadata_sha256);
+		}
 	for (i = 0; i < l->nrepos; i++)
 		for (j = 0; j < l->repos[i].nfiles; j++)
 			if (l->repos[i].files[j].sha256)
 				PUSH(l->repos[i].files[j].sha256);
 #undef PUSH
 	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_strp);
+		qsort(v, cnt, sizeof(*v), al_strv_cmp);
 	for (i = k = 0; i < cnt; i++) {
 		if (k && !strcmp(v[k - 1], v[i])) {
 			al_free(v[i]);

@@ -19,11 +19,4 @@ AL_MUST_CHECK al_err al_lock_objects(const struct al_lock *l, char ***out, size_
  * unless the caller has one open. Every object must be in the store. */
 AL_MUST_CHECK al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag *d);
 
-/* lib/mirror/publish.c: would publishing these locks, in this order, give any path
- * of the published tree two owners (docs/reference/publish.md, "One owner per path")?
- * AL_ECONFLICT naming the path and both owners. Import runs it over the
- * store's bundles that stay and the incoming ones, publish over what it
- * publishes. */
-AL_MUST_CHECK al_err al_publish_plan_check(struct al_lock *const *locks, size_t n, struct al_diag *d);
-
 #endif

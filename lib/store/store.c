@@ -437,19 +437,7 @@ static void *writer_thread(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		if (!w->werrno) {
-			const char *p = slot->buf;
-			size_t n = slot->len;
-			while (n) {
-				ssize_t k = write(w->fd, p, n);
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k < 0) {
-					w->werrno = errno;
-					break;
-				}
-				p += k;
-				n -= (size_t)k;
-			}
+			w->werrno = al_write_full(w->fd, slot->buf, slot->len);
 			written += slot->len;
 			if (written - synced >= WRITER_SYNC_EVERY) {
 				sync_file_range(w->fd, (off64_t)synced, (off64_t)(written - synced),

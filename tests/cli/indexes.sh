@@ -1,5 +1,5 @@
 #!/bin/sh
-# Several indexes (docs/lock.md "Several indexes"): named indexes, projects
+# Several indexes (docs/reference/lock.md "Several indexes"): named indexes, projects
 # pinned to one, explicit indexes, first-index against unsafe-best-match,
 # which statuses mean "not on this index", credentials from environment
 # variables and netrc (recorded nowhere), and the per-host connection limit.

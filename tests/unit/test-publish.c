@@ -17,6 +17,7 @@
 #include "airlock.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "mirror/publish.h"
 #include "spec/lockjson.h"
 #include "store/bundle.h"
 #include "tap.h"
