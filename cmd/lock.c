@@ -21,6 +21,16 @@ static void warn_cb(void *ctx, const char *msg)
 	cli_warn(ctx, "%s", msg);
 }
 
+/* -v: notes on stderr, escaped (they hold index URLs) */
+static void note_cb(void *ctx, const char *msg)
+{
+	struct cli_safe sf = CLI_SAFE_INIT;
+
+	(void)ctx;
+	fprintf(stderr, "airlock: %s\n", cli_safe(&sf, msg));
+	cli_safe_release(&sf);
+}
+
 /* The lock file beside the manifest, unless -o says otherwise. */
 static char *default_lock_path(const char *manifest)
 {
@@ -79,6 +89,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.parallel = a->jobs;
 	lo.host_connections = a->host_connections;
 	lo.warn = warn_cb;
+	lo.note = cli->verbosity > 0 && !cli->json ? note_cb : NULL;
 	lo.ctx = cli;
 	lo.explain_all = cli->verbosity > 0;
 	if (a->check) {
@@ -142,6 +153,8 @@ static const struct cli_opt lock_opts[] = {
 	{ 'j', "jobs", "N", "requests at once (default 32: pages and metadata\n"
 	                    "are small)" },
 	ROW_HOSTS,
+	{ 'v', "verbose", NULL, "say which index each project came from; when\n"
+	                        "nothing fits, list every rejected version" },
 	{ 0 },
 };
 
@@ -160,12 +173,16 @@ static const struct cli_opt fetch_opts[] = {
 const struct cli_command cli_cmd_lock = {
 	"lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	"usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
-	"                    [--check] [--offline] [-j N] [--host-connections N]\n"
+	"                    [--check] [--offline] [-j N] [--host-connections N] [-v]\n"
 	"\n"
 	"Resolve the pip requirements for every target (and pin every Hub repo to a\n"
 	"commit) and write the lock file (default: airlock.lock beside the manifest).\n"
 	"Pins of an existing lock are kept while they still fit; the file is\n"
-	"rewritten only when something changed.\n",
+	"rewritten only when something changed.\n"
+	"\n"
+	"The options in requirements files (-i, --extra-index-url, -f, --no-index,\n"
+	"--pre, --only-binary, --no-binary, --hash, ...) mean what they mean to pip;\n"
+	"PIP_* environment variables are not read.\n",
 	lock_opts, 0,
 };
 
@@ -180,8 +197,8 @@ const struct cli_command cli_cmd_fetch = {
 
 /* lock and fetch: the same options, but each only its own. 0 to go on;
  * -1 when the command should return *rc. */
-static int parse(const struct cli_command *self, int argc, char **argv, struct lockargs *a,
-                 int *rc)
+static int parse(struct cli *cli, const struct cli_command *self, int argc, char **argv,
+                 struct lockargs *a, int *rc)
 {
 	struct cli_parse p;
 	int key;
@@ -190,6 +207,7 @@ static int parse(const struct cli_command *self, int argc, char **argv, struct l
 	cli_parse_start(&p, self, argc, argv);
 	while ((key = cli_parse_next(&p)) > 0) {
 		switch (key) {
+		case 'v': cli->verbosity++; break;
 		case 'f': a->manifest = p.value; break;
 		case 'o': case OPT_LOCK: a->lock = p.value; break;
 		case OPT_UPGRADE: a->upgrade_all = true; break;
@@ -246,7 +264,7 @@ static int cmd_lock(struct cli *cli, int argc, char **argv)
 	char *lock_path = NULL;
 	int rc;
 
-	if (parse(&cli_cmd_lock, argc, argv, &a, &rc))
+	if (parse(cli, &cli_cmd_lock, argc, argv, &a, &rc))
 		return rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;
@@ -327,7 +345,7 @@ static int cmd_fetch(struct cli *cli, int argc, char **argv)
 	char *lock_path = NULL, *why = NULL, size[32];
 	int rc;
 
-	if (parse(&cli_cmd_fetch, argc, argv, &a, &rc))
+	if (parse(cli, &cli_cmd_fetch, argc, argv, &a, &rc))
 		return rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;

@@ -240,6 +240,7 @@ struct al_manifest {
 	bool has_python;
 	struct {
 		char *index_url; /* default https://pypi.org/simple/ */
+		bool index_url_given; /* written in the manifest, not the default */
 		struct al_strlist extra_index_urls, find_links, requirements;
 		/* resolved against the manifest's directory */
 		struct al_strlist requirements_files;
@@ -381,6 +382,8 @@ struct al_lock_opts {
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
 	unsigned host_connections;   /* connections at once to one host; 0: 8 */
 	void (*warn)(void *ctx, const char *msg);
+	/* notes for -v (which index each project came from); may be NULL */
+	void (*note)(void *ctx, const char *msg);
 	void *ctx;
 	bool explain_all;            /* no solution: every rejected version, through warn (lock -v) */
 };

@@ -32,6 +32,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/url.h"
+#include "pypa/names.h"
 #include "pypa/reqfile.h"
 
 enum opt_id {
@@ -132,7 +133,6 @@ void al_reqfile_release(struct al_reqfile *rf)
 	strv_release(&rf->opts.find_links);
 	strv_release(&rf->opts.no_binary);
 	strv_release(&rf->opts.only_binary);
-	strv_release(&rf->opts.trusted_hosts);
 	strv_release(&rf->files);
 	memset(rf, 0, sizeof(*rf));
 }
@@ -449,43 +449,207 @@ static al_err add_entry(struct ctx *c, const char *file, size_t line, const char
 	return AL_OK;
 }
 
+static bool strv_has(const struct al_strv *s, const char *val)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], val))
+			return true;
+	return false;
+}
+
+static void strv_remove(struct al_strv *s, const char *val)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], val)) {
+			al_free(s->v[i]);
+			memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(*s->v));
+			s->n--;
+			return;
+		}
+}
+
+static void strv_clear(struct al_strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		al_free(s->v[i]);
+	s->n = 0;
+}
+
+/* pip's FormatControl.handle_mutual_excludes: value is a comma-separated
+ * list of names, ":all:" and ":none:"; target is the option's set, other the
+ * opposite one. As in pip, names after an ":all:" count only when a ":none:"
+ * follows it. */
+static al_err format_control(struct ctx *c, const char *file, size_t line, const char *opt,
+                             const char *value, struct al_strv *target, struct al_strv *other)
+{
+	struct al_strv words = { 0 };
+	size_t i, start = 0;
+	const char *p = value;
+	al_err err = AL_OK;
+
+	if (value[0] == '-')
+		return LFAIL(AL_EINVALID, "--%s requires a value, not '%s'", opt, value);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		char *w = al_strndup(p, n);
+
+		if (!w || (err = strv_push(&words, w))) {
+			al_free(w);
+			err = err ? err : AL_ENOMEM;
+			goto out;
+		}
+		al_free(w);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	for (;;) {
+		bool all = false, none_after = false;
+
+		for (i = start; i < words.n && !all; i++)
+			if (!strcmp(words.v[i], ":all:"))
+				all = true, start = i + 1;
+		if (!all)
+			break;
+		strv_clear(other);
+		strv_clear(target);
+		if ((err = strv_push(target, ":all:")))
+			goto out;
+		for (i = start; i < words.n; i++)
+			none_after |= !strcmp(words.v[i], ":none:");
+		if (!none_after)
+			goto out;
+	}
+	for (i = start; i < words.n && !err; i++) {
+		char *name;
+
+		if (!strcmp(words.v[i], ":none:")) {
+			strv_clear(target);
+			continue;
+		}
+		if (!*words.v[i])
+			continue;
+		if (!(name = al_name_normalize(words.v[i]))) {
+			err = AL_ENOMEM;
+			break;
+		}
+		if (!al_name_valid(words.v[i])) {
+			err = LFAIL(AL_EINVALID, "--%s: '%s' is not a project name", opt, words.v[i]);
+			al_free(name);
+			goto out;
+		}
+		strv_remove(other, name);
+		if (!strv_has(target, name))
+			err = strv_push(target, name);
+		al_free(name);
+	}
+out:
+	strv_release(&words);
+	return err;
+}
+
+/* -f/--find-links: an http(s) or file URL as written; a path made absolute
+ * and checked to be a directory (the index client reads local directories). */
+static al_err find_links(struct ctx *c, const char *file, size_t line, const char *val)
+{
+	struct al_reqfile_options *ro = &c->rf->opts;
+	char *joined = NULL, *abs = NULL;
+	struct stat st;
+	al_err err;
+
+	if (has_scheme(val)) {
+		if (strncasecmp(val, "http://", 7) && strncasecmp(val, "https://", 8) &&
+		    strncasecmp(val, "file://", 7)) {
+			char *r = shown(val);
+			err = LFAIL(AL_EUNSUPPORTED, "--find-links '%s': only http, https and file URLs "
+			            "and directories are supported", r ? r : "?");
+			al_free(r);
+			return err;
+		}
+		return strv_has(&ro->find_links, val) ? AL_OK : strv_push(&ro->find_links, val);
+	}
+	if (c->p->no_includes)
+		return strv_has(&ro->find_links, val) ? AL_OK : strv_push(&ro->find_links, val);
+	/* pip: relative to the file's directory when that exists, else as given */
+	if (val[0] != '/') {
+		if (!(joined = join_dir(file, val)))
+			return AL_ENOMEM;
+		if (access(joined, F_OK) < 0) {
+			al_free(joined);
+			joined = NULL;
+		}
+	}
+	if (stat(joined ? joined : val, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		const char *why = "not a directory (local find-links must be directories)";
+		if (access(joined ? joined : val, F_OK) < 0)
+			why = "no such directory";
+		err = LFAIL(AL_EINVALID, "--find-links '%s': %s", val, why);
+		al_free(joined);
+		return err;
+	}
+	abs = realpath(joined ? joined : val, NULL);
+	al_free(joined);
+	if (!abs)
+		return LFAIL(AL_EIO, "--find-links '%s': %s", val, strerror(errno));
+	err = strv_has(&ro->find_links, abs) ? AL_OK : strv_push(&ro->find_links, abs);
+	free(abs); /* from realpath */
+	return err;
+}
+
 static al_err apply_option(struct ctx *c, const char *file, size_t line, const struct opt *o)
 {
 	struct al_reqfile_options *ro = &c->rf->opts;
-	struct al_strv *list = NULL;
+	struct al_reqfile_where here = { file, line };
 	al_err err = AL_OK;
 	char *v;
 
 	switch (o->id) {
 	case O_INDEX_URL:
+		if (ro->index_url && strcmp(ro->index_url, o->val)) {
+			char *a = shown(o->val), *b = shown(ro->index_url);
+			err = LFAIL(AL_EINVALID, "--index-url '%s' conflicts with --index-url '%s' on "
+			            "%s:%zu: there is one primary index", a ? a : "?", b ? b : "?",
+			            ro->index_url_at.file, ro->index_url_at.line);
+			al_free(a);
+			al_free(b);
+			return err;
+		}
 		if (!(v = al_strdup(o->val)))
 			return al_oom(c->d);
 		al_free(ro->index_url);
 		ro->index_url = v;
+		ro->index_url_at = here;
 		return AL_OK;
-	case O_NO_INDEX: ro->no_index = true; return AL_OK;
+	case O_NO_INDEX:
+		ro->no_index = true;
+		ro->no_index_at = here;
+		return AL_OK;
 	case O_PRE: ro->pre = true; return AL_OK;
 	case O_PREFER_BINARY: ro->prefer_binary = true; return AL_OK;
-	case O_REQUIRE_HASHES: ro->require_hashes = true; return AL_OK;
-	case O_EXTRA_INDEX_URL: list = &ro->extra_index_urls; break;
-	case O_NO_BINARY: list = &ro->no_binary; break;
-	case O_ONLY_BINARY: list = &ro->only_binary; break;
-	case O_TRUSTED_HOST: list = &ro->trusted_hosts; break;
-	case O_FIND_LINKS: {
-		char *joined = NULL;
-
-		if (!c->p->no_includes && !has_scheme(o->val) && o->val[0] != '/') {
-			if (!(joined = join_dir(file, o->val)))
-				return al_oom(c->d);
-			if (access(joined, F_OK) < 0) {
-				al_free(joined);
-				joined = NULL;
-			}
-		}
-		err = strv_push(&ro->find_links, joined ? joined : o->val);
-		al_free(joined);
-		goto pushed;
-	}
+	case O_REQUIRE_HASHES:
+		ro->require_hashes = true;
+		if (!ro->require_hashes_at.file)
+			ro->require_hashes_at = here;
+		return AL_OK;
+	case O_EXTRA_INDEX_URL:
+		if (!strv_has(&ro->extra_index_urls, o->val))
+			err = strv_push(&ro->extra_index_urls, o->val);
+		break;
+	case O_NO_BINARY:
+		err = format_control(c, file, line, "no-binary", o->val, &ro->no_binary,
+		                     &ro->only_binary);
+		break;
+	case O_ONLY_BINARY:
+		err = format_control(c, file, line, "only-binary", o->val, &ro->only_binary,
+		                     &ro->no_binary);
+		break;
+	case O_FIND_LINKS:
+		err = find_links(c, file, line, o->val);
+		break;
+	case O_TRUSTED_HOST:
+		return LFAIL(AL_EUNSUPPORTED, "--trusted-host is not supported: airlock always "
+		             "verifies TLS (give the index an https URL with a certificate the "
+		             "system trusts, or an http URL)");
 	case O_HASH:
 		return LFAIL(AL_EINVALID, "--hash without a requirement on the same line");
 	case O_USE_FEATURE:
@@ -498,14 +662,12 @@ static al_err apply_option(struct ctx *c, const char *file, size_t line, const s
 	case O_EDITABLE:
 		return AL_OK; /* handled by the caller */
 	}
-	err = strv_push(list, o->val);
-pushed:
 	if (err == AL_ELIMIT)
 		return LFAIL(err, "more than %d --%s values", AL_REQFILE_MAX_VALUES,
 		             optdefs[o->id].lng);
-	if (err)
+	if (err == AL_ENOMEM)
 		return al_oom(c->d);
-	return AL_OK;
+	return err; /* AL_OK, or an error already described */
 }
 
 /* Expand ${NAME} into out. */

@@ -4,8 +4,11 @@
  * nested -r/-c files relative to the including file, per-requirement
  * --hash, and the index options. Requirement strings stay strings (lib/
  * pep508 parses them); editable, VCS, URL and path requirements are
- * refused because a mirror cannot carry them. docs/reference/tags.md lists where we
- * are stricter than pip.
+ * refused because a mirror cannot carry them, and so is every option that
+ * airlock would otherwise have to ignore (--trusted-host, --use-feature,
+ * ...): no option is parsed and dropped. docs/reference/lock.md says what
+ * each option means to lock; docs/reference/tags.md lists where we are
+ * stricter than pip.
  */
 #ifndef AL_REQFILE_H
 #define AL_REQFILE_H
@@ -37,14 +40,26 @@ struct al_strv {
 	size_t n, alloc;
 };
 
+/* Where an option was given (the file is owned by al_reqfile). */
+struct al_reqfile_where {
+	const char *file;              /* NULL: not given */
+	size_t line;
+};
+
 struct al_reqfile_options {
-	char *index_url;               /* -i/--index-url: the last one wins; NULL if none */
-	struct al_strv extra_index_urls; /* --extra-index-url, in order */
-	struct al_strv find_links;     /* -f/--find-links; relative paths joined to the
-	                                  file's directory when that path exists, as pip */
-	struct al_strv no_binary;      /* --no-binary values as written (":all:", "a,b") */
-	struct al_strv only_binary;    /* --only-binary values as written */
-	struct al_strv trusted_hosts;  /* --trusted-host */
+	char *index_url;               /* -i/--index-url; NULL if none. A second one that
+	                                  differs is an error (two primary indexes) */
+	struct al_reqfile_where index_url_at, no_index_at, require_hashes_at;
+	struct al_strv extra_index_urls; /* --extra-index-url, in order, without repeats */
+	struct al_strv find_links;     /* -f/--find-links: http(s) and file URLs as written;
+	                                  a path is made absolute (relative to the file's
+	                                  directory when that exists, as pip, else to the
+	                                  working directory) and must be a directory. Text
+	                                  from memory (no_includes) keeps paths as written */
+	/* --no-binary and --only-binary as pip's FormatControl keeps them: the
+	 * resulting sets of normalized names and ":all:", each name in at most one */
+	struct al_strv no_binary;
+	struct al_strv only_binary;
 	bool no_index, pre, prefer_binary, require_hashes;
 };
 

@@ -64,6 +64,7 @@ struct proj {
 	size_t src;                 /* which index is being asked, or NO_SRC */
 	size_t pin;                 /* the index it is pinned to, or NO_SRC */
 	bool found;                 /* an index had it */
+	size_t from;                /* the first index that had it, or NO_SRC */
 	int missing;                /* the last status that meant "not here" */
 	bool forbidden;             /* an index answered 403 and it went on */
 	al_err err;
@@ -311,6 +312,10 @@ static void proj_finish(struct proj *p)
 		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "'%s' is pinned to %s, which does not "
 		                     "have it: %s; a pinned project is never taken from another index",
 		                     p->name, src_label(&ix->srcs[p->pin], label, sizeof(label)), why);
+	} else if (!ix->nsrcs) {
+		/* --no-index: the find-links sources alone */
+		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no find-links source has a project "
+		                     "named '%s' (no index is used)", p->name);
 	} else if (ix->o.offline) {
 		p->err = al_diag_set(&p->diag, AL_ENOTFOUND, "no cached index page for '%s' "
 		                     "(lock once without --offline)", p->name);
@@ -391,6 +396,8 @@ static void finish_page(struct proj *p, const char *content_type, const char *ba
 		return;
 	}
 	al_simple_page_free(pg);
+	if (!p->found)
+		p->from = p->src;
 	p->found = true;
 	if (ix->o.strategy == AL_INDEX_BEST_MATCH && p->pin == NO_SRC)
 		proj_next(p);
@@ -508,6 +515,7 @@ static struct proj *find_proj(struct al_index *ix, const char *name, bool create
 		return NULL;
 	}
 	p->pin = NO_SRC;
+	p->from = NO_SRC;
 	for (i = 0; i < ix->npins; i++)
 		if (!strcmp(ix->pins[i].project, name))
 			p->pin = ix->pins[i].src;
@@ -1195,6 +1203,19 @@ fail:
 const struct al_provider *al_index_provider(struct al_index *ix)
 {
 	return &ix->prov;
+}
+
+const char *al_index_source(const struct al_index *ix, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ix->nprojs; i++) {
+		const struct proj *p = ix->projs[i];
+		if (strcmp(p->name, name) || p->state != ST_DONE || p->err)
+			continue;
+		return p->found && p->from != NO_SRC ? ix->srcs[p->from].url : "find-links";
+	}
+	return NULL;
 }
 
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached)

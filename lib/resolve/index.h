@@ -56,6 +56,10 @@ struct al_index_opts {
 AL_MUST_CHECK al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d);
 void al_index_free(struct al_index *ix);
 const struct al_provider *al_index_provider(struct al_index *ix);
+/* Where a project's page came from: the URL (without userinfo) of the
+ * first index that had it, "find-links" when no index had it, or NULL when
+ * it was not asked or has no page. */
+const char *al_index_source(const struct al_index *ix, const char *name);
 /* Statistics, for -v and benchmarks. */
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached);
 

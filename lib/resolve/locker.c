@@ -23,6 +23,7 @@
 #include "net/http.h"
 #include "net/httpcache.h"
 #include "pypa/names.h"
+#include "pypa/pep508.h"
 #include "pypa/pyproject.h"
 #include "pypa/reqfile.h"
 #include "pypa/tags.h"
@@ -106,13 +107,108 @@ out:
 	return err;
 }
 
-/* The index URL in effect: PIP_INDEX_URL overrides the manifest, as
- * HF_ENDPOINT does for the Hub. */
-static const char *index_url(const struct al_manifest *m)
+/* Every requirements file the manifest names, read once per lock or fetch.
+ * The environment changes nothing: PIP_INDEX_URL and the other PIP_*
+ * variables are not read (a manifest is declarative; docs/reference/lock.md). */
+static al_err read_reqfiles(const struct al_manifest *m, struct al_reqfile *rf,
+                            struct al_diag *d)
 {
-	const char *env = getenv("PIP_INDEX_URL");
+	size_t i;
+	al_err err;
 
-	return env && *env ? env : m->python.index_url;
+	for (i = 0; m->has_python && i < m->python.requirements_files.n; i++)
+		if ((err = al_reqfile_add_file(rf, m->python.requirements_files.v[i], NULL, d)))
+			return err;
+	return AL_OK;
+}
+
+/* The indexes of a lock: the manifest's, merged with the requirements
+ * files' options as pip would merge command-line and file options. Two
+ * primary indexes, or --no-index beside a manifest index, is an error that
+ * names both places. The arrays point into m and rf. */
+struct index_plan {
+	const char *index_url;        /* NULL under --no-index */
+	const char **extra;
+	size_t nextra;
+	const char **finds;
+	size_t nfind;
+};
+
+static void index_plan_release(struct index_plan *ip)
+{
+	al_free(ip->extra);
+	al_free(ip->finds);
+	memset(ip, 0, sizeof(*ip));
+}
+
+static bool strp_has(const char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static al_err index_plan(const struct al_manifest *m, const struct al_reqfile *rf,
+                         struct index_plan *ip, struct al_diag *d)
+{
+	const struct al_reqfile_options *ro = &rf->opts;
+	size_t i;
+	al_err err;
+
+	memset(ip, 0, sizeof(*ip));
+	if (ro->index_url && m->python.index_url_given && strcmp(ro->index_url, m->python.index_url)) {
+		char *a = al_url_strip_userinfo(ro->index_url), *b = al_url_strip_userinfo(m->python.index_url);
+		err = al_diag_set(d, AL_EINVALID, "%s:%zu: --index-url '%s' conflicts with python.index-url "
+		                  "'%s' in %s: two primary indexes; keep one of them",
+		                  ro->index_url_at.file, ro->index_url_at.line, a ? a : "?", b ? b : "?",
+		                  m->path);
+		al_free(a);
+		al_free(b);
+		return err;
+	}
+	if (ro->no_index && m->python.nindexes)
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with python.indexes "
+		                   "in %s: remove one of them", ro->no_index_at.file,
+		                   ro->no_index_at.line, m->path);
+	if (ro->no_index && (m->python.index_url_given || m->python.extra_index_urls.n))
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with %s in %s: "
+		                   "remove one of them", ro->no_index_at.file, ro->no_index_at.line,
+		                   m->python.index_url_given ? "python.index-url" :
+		                   "python.extra-index-urls", m->path);
+	if (ro->no_index && ro->index_url)
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with --index-url on "
+		                   "%s:%zu: remove one of them", ro->no_index_at.file, ro->no_index_at.line,
+		                   ro->index_url_at.file, ro->index_url_at.line);
+	if (ro->no_index && ro->extra_index_urls.n)
+		return al_diag_set(d, AL_EINVALID, "%s:%zu: --no-index conflicts with --extra-index-url "
+		                   "in the requirements files: remove one of them", ro->no_index_at.file,
+		                   ro->no_index_at.line);
+	if (!(ip->extra = al_calloc(m->python.extra_index_urls.n + ro->extra_index_urls.n + 1,
+	                            sizeof(*ip->extra))) ||
+	    !(ip->finds = al_calloc(m->python.find_links.n + ro->find_links.n + 1, sizeof(*ip->finds))))
+		goto oom;
+	if (!ro->no_index) {
+		ip->index_url = ro->index_url ? ro->index_url : m->python.index_url;
+		for (i = 0; i < m->python.extra_index_urls.n + ro->extra_index_urls.n; i++) {
+			const char *u = i < m->python.extra_index_urls.n ? m->python.extra_index_urls.v[i] :
+			                ro->extra_index_urls.v[i - m->python.extra_index_urls.n];
+			if (strcmp(u, ip->index_url) && !strp_has(ip->extra, ip->nextra, u))
+				ip->extra[ip->nextra++] = u;
+		}
+	}
+	for (i = 0; i < m->python.find_links.n + ro->find_links.n; i++) {
+		const char *u = i < m->python.find_links.n ? m->python.find_links.v[i] :
+		                ro->find_links.v[i - m->python.find_links.n];
+		if (!strp_has(ip->finds, ip->nfind, u))
+			ip->finds[ip->nfind++] = u;
+	}
+	return AL_OK;
+oom:
+	index_plan_release(ip);
+	return al_oom(d);
 }
 
 /* The credentials of a named index from the variables its username-env and
@@ -136,19 +232,23 @@ static al_err lend_env(struct al_http *http, const struct al_named_index *x, str
 }
 
 /* Lend the credentials of the manifest's indexes (from the variables their
- * username-env and password-env name, else their URL's userinfo) and of its
- * find-links URLs to the engine, for requests to the same scheme, host and
- * port (pip's rule; the first to lend to an origin wins). A lock holds no
- * credentials, so this is where fetch finds them. */
+ * username-env and password-env name, else their URL's userinfo), and of the
+ * index and find-links URLs of the manifest and its requirements files, to
+ * the engine, for requests to the same scheme, host and port (pip's rule;
+ * the first to lend to an origin wins). A lock holds no credentials, so
+ * this is where fetch finds them. */
 static al_err lend_credentials(struct al_http *http, const struct al_manifest *m,
                                struct al_diag *d)
 {
-	const char *u;
-	al_err err = AL_OK;
+	struct al_reqfile rf = AL_REQFILE_INIT;
+	struct index_plan ip = { 0 };
+	al_err err;
 	size_t i;
 
 	if (!m || !m->has_python)
 		return AL_OK;
+	if ((err = read_reqfiles(m, &rf, d)) || (err = index_plan(m, &rf, &ip, d)))
+		goto out;
 	for (i = 0; !err && i < m->python.nindexes; i++) {
 		const struct al_named_index *x = &m->python.indexes[i];
 		if (!al_url_is_http(x->url))
@@ -158,43 +258,195 @@ static al_err lend_credentials(struct al_http *http, const struct al_manifest *m
 		else
 			err = al_http_add_credentials(http, x->url, d);
 	}
-	for (i = 0; !err && i < 1 + m->python.extra_index_urls.n + m->python.find_links.n; i++) {
-		if (i == 0)
-			u = index_url(m);
-		else if (i <= m->python.extra_index_urls.n)
-			u = m->python.extra_index_urls.v[i - 1];
-		else
-			u = m->python.find_links.v[i - 1 - m->python.extra_index_urls.n];
+	for (i = 0; !err && i < 1 + ip.nextra + ip.nfind; i++) {
+		const char *u = i == 0 ? ip.index_url : i <= ip.nextra ? ip.extra[i - 1] :
+		                ip.finds[i - 1 - ip.nextra];
 		if (u && al_url_is_http(u))
 			err = al_http_add_credentials(http, u, d);
 	}
+out:
+	index_plan_release(&ip);
+	al_reqfile_release(&rf);
 	return err;
 }
 
-/* "cp311-manylinux_2_28_x86_64" */
+/* ---- hash-checking mode ------------------------------------------------------------ */
+
+struct hash_plan {
+	struct al_resolve_hashes *h;   /* name, sha256[] and origin owned here */
+	size_t n;
+	bool mode;                     /* every requirement pinned and hashed */
+};
+
+static void hash_plan_release(struct hash_plan *hp)
+{
+	size_t i;
+
+	for (i = 0; i < hp->n; i++) {
+		al_free((char *)hp->h[i].name);
+		al_free((void *)hp->h[i].sha256);
+		al_free((char *)hp->h[i].origin);
+	}
+	al_free(hp->h);
+	memset(hp, 0, sizeof(*hp));
+}
+
+/* ==V or ===V, alone: what pip's hash-checking mode calls pinned */
+static bool pinned(const struct al_requirement *r)
+{
+	return r->spec.n == 1 && ((r->spec.specs[0].op == AL_OP_EQ && !r->spec.specs[0].wildcard) ||
+	                          r->spec.specs[0].op == AL_OP_ARBITRARY);
+}
+
+/* pip's hash-checking semantics (docs/reference/lock.md): --require-hashes, or a
+ * --hash on any requirement, turns it on; then every requirement must be
+ * pinned and hashed, and a project's files are limited to its hashes (the
+ * intersection, when several lines name it). Constraints with hashes limit
+ * their project without turning the mode on. Only sha256 is accepted. */
+static al_err hash_plan(const struct al_reqfile *rf, struct hash_plan *hp, struct al_diag *d)
+{
+	struct al_buf why = AL_BUF_INIT;
+	size_t i, k, j, alloc = 0;
+	al_err err = AL_OK;
+
+	memset(hp, 0, sizeof(*hp));
+	if (rf->opts.require_hashes) {
+		hp->mode = true;
+		err = al_buf_addf(&why, "--require-hashes on %s:%zu", rf->opts.require_hashes_at.file,
+		                  rf->opts.require_hashes_at.line);
+	}
+	for (i = 0; !err && !hp->mode && i < rf->nentries; i++)
+		if (!rf->entries[i].is_constraint && rf->entries[i].nhashes) {
+			hp->mode = true;
+			err = al_buf_addf(&why, "a --hash on %s:%zu", rf->entries[i].file,
+			                  rf->entries[i].line);
+		}
+	if (err)
+		goto oom;
+	for (i = 0; !err && i < rf->nentries; i++) {
+		const struct al_reqfile_entry *e = &rf->entries[i];
+		struct al_requirement req = AL_REQUIREMENT_INIT;
+		struct al_resolve_hashes *h = NULL;
+		const char **list = NULL;
+		size_t nlist = 0;
+
+		if (!hp->mode && !e->nhashes)
+			continue;
+		if ((err = al_requirement_parse(&req, e->requirement, d))) {
+			al_diag_prefix(d, "%s:%zu: '%s': ", e->file, e->line, e->requirement);
+			break;
+		}
+		if (hp->mode && !e->is_constraint && !pinned(&req))
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': hash-checking mode (%s) needs "
+			                  "every requirement pinned with == or ===", e->file, e->line,
+			                  e->requirement, why.buf);
+		else if (hp->mode && !e->is_constraint && !e->nhashes)
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': hash-checking mode (%s) needs a "
+			                  "--hash on every requirement", e->file, e->line, e->requirement,
+			                  why.buf);
+		for (k = 0; !err && k < e->nhashes; k++)
+			if (strncmp(e->hashes[k], "sha256:", 7))
+				err = al_diag_set(d, AL_EUNSUPPORTED, "%s:%zu: '%s': --hash=%.6s:...: airlock "
+				                  "checks sha256, the hash an index publishes and a lock "
+				                  "records; give the files' sha256 hashes", e->file, e->line,
+				                  e->requirement, e->hashes[k]);
+		if (err || !e->nhashes) {
+			al_requirement_release(&req);
+			continue;
+		}
+		for (k = 0; k < hp->n; k++)
+			if (!strcmp(hp->h[k].name, req.norm_name))
+				h = &hp->h[k];
+		if (!(list = al_calloc(e->nhashes + 1, sizeof(*list)))) {
+			al_requirement_release(&req);
+			goto oom;
+		}
+		for (k = 0; k < e->nhashes; k++) {
+			const char *hex = e->hashes[k] + 7;
+			bool keep = !h;
+			for (j = 0; h && j < h->n; j++)
+				keep |= !strcmp(h->sha256[j], hex);
+			if (keep && !strp_has(list, nlist, hex))
+				list[nlist++] = hex;
+		}
+		if (h && !nlist) {
+			err = al_diag_set(d, AL_EINVALID, "%s:%zu: '%s': none of its hashes is among "
+			                  "those given for '%s' on %s", e->file, e->line, e->requirement,
+			                  req.norm_name, h->origin);
+			al_free(list);
+		} else if (h) {
+			al_free((void *)h->sha256);
+			h->sha256 = list;
+			h->n = nlist;
+		} else {
+			struct al_buf o = AL_BUF_INIT;
+			char *name = al_strdup(req.norm_name);
+			if (!name || al_buf_addf(&o, "%s:%zu: %s", e->file, e->line, e->requirement) ||
+			    AL_GROW(hp->h, alloc, hp->n + 1)) {
+				al_free(name);
+				al_free(list);
+				al_buf_release(&o);
+				al_requirement_release(&req);
+				goto oom;
+			}
+			hp->h[hp->n].name = name;
+			hp->h[hp->n].sha256 = list;
+			hp->h[hp->n].n = nlist;
+			hp->h[hp->n++].origin = al_buf_detach(&o, NULL);
+		}
+		al_requirement_release(&req);
+	}
+	al_buf_release(&why);
+	if (err)
+		hash_plan_release(hp);
+	return err;
+oom:
+	al_buf_release(&why);
+	hash_plan_release(hp);
+	return al_oom(d);
+}
+
+/* A file the index gave no sha256 for was hashed after resolving: it must
+ * be one of the required hashes too (pip checks after downloading). */
+static al_err check_hashes(const struct hash_plan *hp, const struct al_lock_target *t,
+                           struct al_diag *d)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->ndists; i++) {
+		const struct al_lock_dist *x = &t->dists[i];
+		for (k = 0; k < hp->n; k++) {
+			const struct al_resolve_hashes *h = &hp->h[k];
+			if (strcmp(h->name, x->name) || (x->sha256 && strp_has(h->sha256, h->n, x->sha256)))
+				continue;
+			return al_diag_set(d, AL_EVERIFY, "target %s: %s: %s has sha256 %s, which is "
+			                   "not among the required hashes (%zu given)", t->name, h->origin,
+			                   x->filename, x->sha256 ? x->sha256 : "?", h->n);
+		}
+	}
+	return AL_OK;
+}
+
+/* "cp311-manylinux_2_28_x86_64"; the manifest refuses two targets with
+ * one name (lib/spec/manifest.c) */
 static al_err target_name(const struct al_target *t, const struct al_lock *l, char **out,
                           struct al_diag *d)
 {
 	struct al_buf b = AL_BUF_INIT;
 	const char *v = t->python_version, *dot = strchr(v, '.');
-	size_t i, n = 1;
+	size_t i;
 
 	if (al_buf_addf(&b, "%s%.*s", t->implementation ? t->implementation : "cp",
 	                (int)(dot ? (size_t)(dot - v) : strlen(v)), v) ||
 	    (dot && al_buf_add(&b, dot + 1, strcspn(dot + 1, "."))) ||
 	    al_buf_addf(&b, "-%s", t->platforms.n ? t->platforms.v[0] : "any"))
 		goto oom;
-	for (;;) {
-		bool clash = false;
-		for (i = 0; i < l->ntargets; i++)
-			clash |= l->targets[i].name && !strcmp(l->targets[i].name, b.buf);
-		if (!clash)
-			break;
-		if (n > 1)
-			al_buf_truncate(&b, strrchr(b.buf, '.') - b.buf);
-		if (al_buf_addf(&b, ".%zu", ++n))
-			goto oom;
-	}
+	for (i = 0; i < l->ntargets; i++)
+		if (l->targets[i].name && !strcmp(l->targets[i].name, b.buf)) {
+			al_err err = al_diag_set(d, AL_EINVALID, "two targets are named '%s'", b.buf);
+			al_buf_release(&b);
+			return err;
+		}
 	*out = al_buf_detach(&b, NULL);
 	return AL_OK;
 oom:
@@ -482,6 +734,8 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
                           const struct al_lock_opts *o, struct al_lock *l, struct al_diag *d)
 {
 	struct al_reqfile rf = AL_REQFILE_INIT;
+	struct index_plan ip = { 0 };
+	struct hash_plan hp = { 0 };
 	struct al_index_opts io = { 0 };
 	struct al_index_src *srcs = NULL;
 	struct al_index *ix = NULL;
@@ -501,9 +755,9 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	if ((err = strv_dup(&out->platforms, &out->nplatforms, t->platforms.v, t->platforms.n, d)))
 		goto out;
 	l->ntargets++;
-	for (i = 0; i < m->python.requirements_files.n; i++)
-		if ((err = al_reqfile_add_file(&rf, m->python.requirements_files.v[i], NULL, d)))
-			goto out;
+	if ((err = read_reqfiles(m, &rf, d)) || (err = index_plan(m, &rf, &ip, d)) ||
+	    (err = hash_plan(&rf, &hp, d)))
+		goto out;
 	if (!(reqs = al_calloc(m->python.requirements.n + rf.nentries + 1, sizeof(*reqs))) ||
 	    !(cons = al_calloc(m->python.constraints.n + rf.nentries + 1, sizeof(*cons))))
 		goto oom;
@@ -535,11 +789,11 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	io.pins = m->python.pins;
 	io.npins = m->python.npins;
 	io.strategy = m->python.index_strategy;
-	io.index_url = index_url(m);
-	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
-	io.nextra = m->python.extra_index_urls.n;
-	io.find_links = (const char *const *)m->python.find_links.v;
-	io.nfind = m->python.find_links.n;
+	io.index_url = ip.index_url;
+	io.extra_index_urls = ip.extra;
+	io.nextra = ip.nextra;
+	io.find_links = ip.finds;
+	io.nfind = ip.nfind;
 	io.offline = o->offline;
 	if ((err = al_index_new(&ix, &io, d)))
 		goto out;
@@ -555,7 +809,15 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	ro.nconstraints = ncons;
 	ro.allow_sdist = (const char *const *)m->python.allow_sdist.v;
 	ro.nallow_sdist = m->python.allow_sdist.n;
-	ro.prereleases = m->python.prereleases;
+	ro.prereleases = m->python.prereleases || rf.opts.pre;
+	ro.no_binary = (const char *const *)rf.opts.no_binary.v;
+	ro.nno_binary = rf.opts.no_binary.n;
+	ro.only_binary = (const char *const *)rf.opts.only_binary.v;
+	ro.nonly_binary = rf.opts.only_binary.n;
+	ro.prefer_binary = rf.opts.prefer_binary;
+	ro.hashes = hp.h;
+	ro.nhashes = hp.n;
+	ro.require_hashes = hp.mode;
 	ro.upgrade_all = o->upgrade_all;
 	ro.upgrade = o->upgrade;
 	ro.nupgrade = o->nupgrade;
@@ -568,6 +830,18 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 				ro.previous = &previous->targets[i];
 	if ((err = al_resolve(al_index_provider(ix), &ro, out, d)))
 		goto out;
+	for (i = 0; o->note && i < out->ndists; i++) {
+		const struct al_lock_dist *x = &out->dists[i];
+		const char *src = al_index_source(ix, x->name);
+		struct al_buf b = AL_BUF_INIT;
+		if (al_buf_addf(&b, "%s: %s %s from %s", out->name, x->name, x->version,
+		                src ? src : "?")) {
+			al_buf_release(&b);
+			goto oom;
+		}
+		o->note(o->ctx, b.buf);
+		al_buf_release(&b);
+	}
 	for (i = 0; i < out->ndists && !has_sdist; i++)
 		has_sdist = is_sdist(&out->dists[i]);
 	if (!has_sdist) {
@@ -575,10 +849,17 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 		al_index_free(ix);
 		ix = NULL;
 	}
-	if ((err = complete_hashes(s, http, out->dists, out->ndists, o->offline, d)))
+	if ((err = complete_hashes(s, http, out->dists, out->ndists, o->offline, d)) ||
+	    (err = check_hashes(&hp, out, d)))
 		goto out;
-	if (has_sdist)
+	if (has_sdist) {
+		/* pip's isolated build installs build requirements with the same
+		 * format control, but without hash-checking mode */
+		ro.hashes = NULL;
+		ro.nhashes = 0;
+		ro.require_hashes = false;
 		err = lock_build_deps(s, http, ix, &ro, ro.previous, o->offline, out, d);
+	}
 	goto out;
 oom_or_err:
 	if (err)
@@ -590,6 +871,8 @@ out:
 	al_free(srcs);
 	al_free(reqs);
 	al_free(cons);
+	hash_plan_release(&hp);
+	index_plan_release(&ip);
 	al_reqfile_release(&rf);
 	return err;
 }
@@ -678,7 +961,8 @@ struct fetch_item {
 	struct fetch_run *run;
 	const char *name;
 	bool meta;                   /* a .metadata sidecar */
-	uint64_t size, done;
+	bool unsized;                /* the lock has no size: count Content-Length, then the real size */
+	uint64_t size, done, counted;
 	al_err err;
 	struct al_diag diag;
 };
@@ -693,7 +977,10 @@ static void item_progress(void *ctx, uint64_t done, int64_t total)
 	struct fetch_item *it = ctx;
 	struct fetch_run *run = it->run;
 
-	(void)total;
+	if (it->unsized && total > 0 && !it->counted) {
+		it->counted = (uint64_t)total;
+		run->p.bytes_total += it->counted;
+	}
 	if (done >= it->done)
 		run->p.bytes_done += done - it->done;
 	else
@@ -712,10 +999,59 @@ static void item_done(void *ctx, struct al_http_resp *resp)
 	if (resp->err) {
 		it->err = resp->err;
 		it->diag = resp->diag;
+	} else if (it->unsized) {
+		/* the real size replaces the Content-Length counted, if any */
+		run->p.bytes_total += resp->bytes - it->counted;
+		it->counted = resp->bytes;
 	}
 	run->p.files_done++;
 	if (run->o->progress)
 		run->o->progress(run->o->ctx, &run->p);
+}
+
+/* The size of a blob in the store, 0 when it cannot be read. */
+static uint64_t blob_size(struct al_store *s, const char *sha256)
+{
+	char *path = al_store_blob_path(s, sha256);
+	struct stat st;
+	uint64_t n = 0;
+
+	if (path && stat(path, &st) == 0)
+		n = (uint64_t)st.st_size;
+	al_free(path);
+	return n;
+}
+
+/* Record the bundle with the real size of every file the index gave no
+ * size for (ls and info would otherwise count it as 0 B). The lock file
+ * itself is left as lock wrote it. */
+static al_err put_bundle(struct al_store *s, const struct al_lock *l, struct al_diag *d)
+{
+	struct al_lock c = *l;
+	struct al_lock_target *t;
+	size_t i, k;
+	al_err err = AL_OK;
+
+	if (!(t = al_calloc(l->ntargets + 1, sizeof(*t))))
+		return al_oom(d);
+	c.targets = t;
+	for (i = 0; i < l->ntargets && !err; i++) {
+		t[i] = l->targets[i];
+		if (!(t[i].dists = al_calloc(l->targets[i].ndists + 1, sizeof(*t[i].dists)))) {
+			err = al_oom(d);
+			break;
+		}
+		memcpy(t[i].dists, l->targets[i].dists, l->targets[i].ndists * sizeof(*t[i].dists));
+		for (k = 0; k < t[i].ndists; k++)
+			if (t[i].dists[k].size < 0 && al_store_has(s, t[i].dists[k].sha256))
+				t[i].dists[k].size = (int64_t)blob_size(s, t[i].dists[k].sha256);
+	}
+	if (!err)
+		err = al_bundle_put(s, &c, d);
+	for (i = 0; i < l->ntargets; i++)
+		al_free(t[i].dists);
+	al_free(t);
+	return err;
 }
 
 static void hub_progress(void *ctx, uint64_t bytes)
@@ -769,14 +1105,19 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			run.p.files_total++;
 			run.p.bytes_total += x->size > 0 ? (uint64_t)x->size : 0;
 			if (al_store_has(s, x->sha256)) {
+				uint64_t real = x->size >= 0 ? (uint64_t)x->size : blob_size(s, x->sha256);
+				if (x->size < 0)
+					run.p.bytes_total += real;
 				run.p.files_done++;
 				run.p.files_cached++;
-				run.p.bytes_done += x->size > 0 ? (uint64_t)x->size : 0;
+				run.p.bytes_done += real;
 				continue;
 			}
 			for (j = 0; j < n; j++)
 				dup |= !strcmp(items[j].name, x->filename);
 			if (dup) {
+				/* another target's copy counts its bytes */
+				run.p.bytes_total -= x->size > 0 ? (uint64_t)x->size : 0;
 				run.p.files_done++;
 				continue;
 			}
@@ -788,11 +1129,17 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 				al_free(path);
 				if (err)
 					goto out;
+				if (x->size < 0) {
+					uint64_t real = blob_size(s, x->sha256);
+					run.p.bytes_total += real;
+					run.p.bytes_done += real;
+				}
 				run.p.files_done++;
 				continue;
 			}
 			items[n].run = &run;
 			items[n].name = x->filename;
+			items[n].unsized = x->size < 0;
 			req.url = x->url;
 			req.store = s;
 			req.sha256 = x->sha256;
@@ -886,7 +1233,7 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			al_diag_prefix(d, "%s: ", items[i].name);
 			goto out;
 		}
-	err = al_bundle_put(s, l, d);
+	err = put_bundle(s, l, d);
 out:
 	if (result) {
 		*result = run.p;

@@ -26,11 +26,15 @@
  * file for the target (the best-ranked compatible wheel, or an sdist where
  * allowed) whose Requires-Python accepts the target Python, and is not
  * yanked (unless pinned exactly and nothing else fits, as pip does).
+ * pip's format control (--no-binary, --only-binary) decides which kinds of
+ * file count, --prefer-binary puts versions with a wheel first, and in
+ * hash-checking mode only a file whose sha256 is required may be chosen.
  * Pre-releases count when asked for, when a specifier on the project names
  * one, or when no final release matches (PEP 440, packaging 26).
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +73,8 @@ struct rver {
 	bool pre;
 	const struct al_simple_file *file; /* the file for the target, or NULL */
 	bool yanked;
+	bool sdist;                      /* file is an sdist */
+	bool hash_rejected;              /* a usable file was refused: its sha256 is not required */
 	char skip[200];                  /* why no file, for messages */
 	bool tagmiss;                    /* no file because no wheel has a tag of the target */
 	bool metabad;                    /* bad: the metadata could not be read or parsed */
@@ -101,6 +107,7 @@ struct pkg {
 	bool has_via;
 	const char *prev;                /* version in the previous lock */
 	bool upgrade;
+	const struct al_resolve_hashes *hashes; /* hash-checking mode, or NULL */
 	long user_order;                 /* index of the first manifest requirement naming it, or -1 */
 	unsigned conflicts;              /* times named by a backtrack cause while unpinned */
 	bool promoted;                   /* conflicts reached the threshold */
@@ -202,6 +209,9 @@ static al_err add_pkg(struct rs *r, const char *name, size_t *out)
 	if (!(p->name = al_strdup(name)))
 		return al_oom(r->d);
 	p->upgrade = r->o->upgrade_all || in_list(r->o->upgrade, r->o->nupgrade, name);
+	for (k = 0; k < r->o->nhashes; k++)
+		if (!strcmp(r->o->hashes[k].name, name))
+			p->hashes = &r->o->hashes[k];
 	if (r->o->previous && !p->upgrade)
 		for (k = 0; k < r->o->previous->ndists; k++)
 			if (!strcmp(r->o->previous->dists[k].name, name))
@@ -215,10 +225,44 @@ static int cmp_rver(const void *a, const void *b)
 	return al_version_cmp(&((const struct rver *)b)->v, &((const struct rver *)a)->v);
 }
 
+/* pip's FormatControl.get_allowed_formats: a name beats ":all:", and
+ * only-binary beats no-binary. */
+#define FMT_BINARY 1
+#define FMT_SOURCE 2
+static int formats(struct rs *r, const char *name)
+{
+	const struct al_resolve_opts *o = r->o;
+
+	if (in_list(o->only_binary, o->nonly_binary, name))
+		return FMT_BINARY;
+	if (in_list(o->no_binary, o->nno_binary, name))
+		return FMT_SOURCE;
+	if (in_list(o->only_binary, o->nonly_binary, ":all:"))
+		return FMT_BINARY;
+	if (in_list(o->no_binary, o->nno_binary, ":all:"))
+		return FMT_SOURCE;
+	return FMT_BINARY | FMT_SOURCE;
+}
+
+/* An sdist needs allow-sdist, unless the project's wheels are refused
+ * (--no-binary), which asks for its sdist. */
 static bool sdist_allowed(struct rs *r, const char *name)
 {
-	return in_list(r->o->allow_sdist, r->o->nallow_sdist, name) ||
+	int f = formats(r, name);
+
+	if (!(f & FMT_SOURCE))
+		return false;
+	return !(f & FMT_BINARY) || in_list(r->o->allow_sdist, r->o->nallow_sdist, name) ||
 	       in_list(r->o->allow_sdist, r->o->nallow_sdist, ":all:");
+}
+
+/* Is f's sha256 among the required ones? A file without a sha256 from the
+ * index passes here; the locker checks it once downloaded. */
+static bool hash_ok(const struct al_resolve_hashes *h, const struct al_simple_file *f)
+{
+	if (!h || !f->sha256)
+		return true;
+	return in_list(h->sha256, h->n, f->sha256);
 }
 
 /* Does a Requires-Python text accept the target? Invalid ones are ignored,
@@ -337,10 +381,25 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			rv->tagmiss = false;
 		} else if (sdist && !sdist_allowed(r, p->name)) {
 			if (!rv->file)
-				snprintf(rv->skip, sizeof(rv->skip),
-				         "only an sdist (add the project to allow-sdist)");
+				snprintf(rv->skip, sizeof(rv->skip), "%s",
+				         formats(r, p->name) & FMT_SOURCE
+				                 ? "only an sdist (add the project to allow-sdist)"
+				                 : "only an sdist, and --only-binary refuses sdists");
+		} else if (!sdist && !(formats(r, p->name) & FMT_BINARY)) {
+			if (!rv->file) {
+				snprintf(rv->skip, sizeof(rv->skip), "--no-binary refuses its wheels");
+				rv->tagmiss = false;
+			}
 		} else if (!sdist && rank < 0) {
 			/* keep the default reason */
+		} else if (!hash_ok(p->hashes, f)) {
+			rv->hash_rejected = true;
+			if (!rv->file) {
+				snprintf(rv->skip, sizeof(rv->skip),
+				         "no file with a sha256 among the hashes required on %.100s",
+				         p->hashes->origin);
+				rv->tagmiss = false;
+			}
 		} else {
 			const struct al_simple_file *cur = rv->file;
 			bool better = !cur || (rv->yanked && !f->yanked);
@@ -360,6 +419,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			if (better) {
 				rv->file = f;
 				rv->yanked = f->yanked;
+				rv->sdist = sdist;
 			}
 		}
 		al_wheelname_release(&wn);
@@ -550,6 +610,17 @@ static al_err find_matches(struct rs *r, size_t pi, const struct info *infos, si
 		v[k++] = v[i];
 	}
 	n = k;
+	/* --prefer-binary: every version with a wheel before the sdist-only ones
+	 * (pip's binary_preference leads its sort key) */
+	if (r->o->prefer_binary) {
+		size_t w = 0;
+		for (i = 0; i < n; i++)
+			if (!p->vers[v[i]].sdist) {
+				size_t keep = v[i];
+				memmove(v + w + 1, v + w, (i - w) * sizeof(*v));
+				v[w++] = keep;
+			}
+	}
 	/* the previous lock's pin first while it still fits (pip's installed version) */
 	if (p->prev)
 		for (i = 0; i < n; i++)
@@ -1445,7 +1516,9 @@ static bool explain_tags(struct rs *r, struct al_buf *b, const struct pkg *p, co
 	}
 	ok &= al_buf_addch(b, ')') == AL_OK;
 	if (v->has_sdist && !sdist_allowed(r, p->name))
-		ok &= al_buf_addstr(b, "; its sdist is not in allow-sdist") == AL_OK;
+		ok &= al_buf_addstr(b, formats(r, p->name) & FMT_SOURCE
+		                               ? "; its sdist is not in allow-sdist"
+		                               : "; --only-binary refuses its sdist") == AL_OK;
 	al_wheelname_release(&best);
 	return ok;
 }
@@ -1641,14 +1714,110 @@ static bool explain_text(struct rs *r, struct al_buf *b, const struct info *caus
 	return ok;
 }
 
+/* Append to b unless an earlier append failed (*e keeps the first error). */
+static void bput(al_err *e, struct al_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void bput(al_err *e, struct al_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*e)
+		return;
+	va_start(ap, fmt);
+	*e = al_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Does version v of project name meet every specifier of the causes on it? */
+static bool version_meets(const struct al_version *v, const struct info *causes, size_t n,
+                          const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(causes[i].req->norm_name, name) &&
+		    !al_specset_contains(&causes[i].req->spec, v, 1))
+			return false;
+	return true;
+}
+
+/* Hash-checking mode left a project of the causes without a version
+ * because the files that would do have other hashes: fail, naming the
+ * requirement, the hashes expected and the files seen (pip stops there
+ * too; no backtracking can find another file). AL_OK when hashes are not
+ * the reason. */
+static al_err hash_failure(struct rs *r, size_t pi, const struct info *causes, size_t n)
+{
+	const struct pkg *p = &r->pkgs[pi];
+	struct al_buf b = AL_BUF_INIT;
+	size_t i, shown = 0;
+	bool any = false;
+	al_err err, e = AL_OK;
+
+	if (!p->hashes || !p->page)
+		return AL_OK;
+	for (i = 0; i < p->nvers; i++)
+		any |= p->vers[i].hash_rejected && !p->vers[i].file &&
+		       version_meets(&p->vers[i].v, causes, n, p->name);
+	if (!any)
+		return AL_OK;
+	bput(&e, &b, "target %s: %s: no file of '%s' has a sha256 among the required hashes\n"
+	     "  expected:", r->o->target_name ? r->o->target_name : "?", p->hashes->origin,
+	     p->name);
+	for (i = 0; i < p->hashes->n; i++)
+		bput(&e, &b, " sha256:%s", p->hashes->sha256[i]);
+	bput(&e, &b, "\n  files seen:");
+	for (i = 0; i < p->page->nfiles; i++) {
+		const struct al_simple_file *f = &p->page->files[i];
+		struct al_wheelname wn = AL_WHEELNAME_INIT;
+		struct al_sdistname sn = { 0 };
+		struct al_version v = AL_VERSION_INIT;
+		const char *vtext = NULL, *note = "";
+
+		if (al_wheelname_parse(&wn, f->filename, NULL) == AL_OK) {
+			vtext = wn.version;
+			if (al_tagset_best_rank(r->ts, wn.py, wn.abi, wn.plat) < 0)
+				note = " (not for this target)";
+			else if (!(formats(r, p->name) & FMT_BINARY))
+				note = " (a wheel, refused by --no-binary)";
+		} else if (al_sdistname_parse(&sn, f->filename, NULL) == AL_OK) {
+			vtext = sn.version;
+			if (!sdist_allowed(r, p->name))
+				note = " (an sdist, not allowed)";
+		}
+		if (vtext && !al_version_parse(&v, vtext, NULL) &&
+		    version_meets(&v, causes, n, p->name) && shown++ < 50)
+			bput(&e, &b, "\n    %s sha256:%s%s", f->filename,
+			     f->sha256 ? f->sha256 : "(not given by the index)", note);
+		al_version_release(&v);
+		al_wheelname_release(&wn);
+		al_sdistname_release(&sn);
+	}
+	if (shown > 50)
+		bput(&e, &b, "\n    ... %zu more", shown - 50);
+	if (!shown)
+		bput(&e, &b, " none");
+	err = e ? al_oom(r->d) : al_diag_set(r->d, AL_EVERIFY, "%s", b.buf);
+	al_buf_release(&b);
+	return err;
+}
+
 /* Resolution is impossible: the diagnostic gets the explanation (the
- * relevant versions); with explain_all the whole list also goes to warn. */
+ * relevant versions); with explain_all the whole list also goes to warn.
+ * When hash-checking mode is the reason, that error instead. */
 static al_err explain(struct rs *r, const struct info *causes, size_t n)
 {
 	struct al_buf b = AL_BUF_INIT;
 	struct compsets cs;
 	bool ok;
+	size_t i;
+	al_err err;
 
+	for (i = 0; i < n; i++) {
+		long pi = find_pkg(r, causes[i].req->norm_name);
+		if (pi >= 0 && (err = hash_failure(r, (size_t)pi, causes, n)))
+			return err;
+	}
 	if (compsets_build(r, &cs))
 		return r->d->code;
 	ok = explain_text(r, &b, causes, n, &cs, false);
@@ -1957,6 +2126,45 @@ static void mark_connected(struct rs *r, const struct state *s)
 	}
 }
 
+/* Hash-checking mode covers the whole closure, as in pip: a project chosen
+ * without hashes is an error that says what to add. */
+static al_err check_all_hashed(struct rs *r)
+{
+	const struct state *s = top(r);
+	struct al_buf b = AL_BUF_INIT;
+	size_t i, k;
+	al_err err, e = AL_OK;
+
+	if (!r->o->require_hashes)
+		return AL_OK;
+	mark_connected(r, s);
+	for (i = 0; i < s->nmap; i++) {
+		const struct cand *cd = &r->cands[s->map[i]];
+		const struct pkg *p = &r->pkgs[cd->pkg];
+		const struct rver *v = &p->vers[cd->ver];
+		const struct crit *c = st_crit(s, cd->pkg);
+		const char *sep = "";
+
+		if (p->hashes || !p->seen)
+			continue;
+		bput(&e, &b, "target %s: hash-checking mode: %s %s (required by ",
+		     r->o->target_name ? r->o->target_name : "?", p->name, v->vstr);
+		for (k = 0; c && k < c->ninfos; k++) {
+			bput(&e, &b, "%s", sep);
+			if (!e && !add_who(r, &b, c->infos[k].parent))
+				e = AL_ENOMEM;
+			sep = ", ";
+		}
+		bput(&e, &b, ") has no --hash in the requirements files; add it pinned and hashed: "
+		     "%s==%s --hash=sha256:%s", p->name, v->vstr,
+		     v->file->sha256 ? v->file->sha256 : "<the sha256 of its file>");
+		err = e ? al_oom(r->d) : al_diag_set(r->d, AL_EVERIFY, "%s", b.buf);
+		al_buf_release(&b);
+		return err;
+	}
+	return AL_OK;
+}
+
 static al_err fill_out(struct rs *r, struct al_lock_target *out)
 {
 	const struct state *s = top(r);
@@ -2069,6 +2277,8 @@ al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
 	err = search(&r);
 	if (p->speculate)
 		p->speculate(p->ctx, NULL, NULL);
+	if (!err)
+		err = check_all_hashed(&r);
 	if (err)
 		goto out;
 	err = fill_out(&r, out);

@@ -51,6 +51,16 @@ struct al_provider {
 	void (*speculate)(void *ctx, al_pick_fn pick, void *pctx);
 };
 
+/* pip's hash-checking mode: only files whose sha256 is one of these may be
+ * chosen for the project. A file the index gave no sha256 for is kept; the
+ * caller checks its hash once it has downloaded it. */
+struct al_resolve_hashes {
+	const char *name;                 /* normalized project name */
+	const char *const *sha256;        /* lowercase hex */
+	size_t n;
+	const char *origin;               /* where they were given ("requirements.txt:3"), for messages */
+};
+
 struct al_resolve_opts {
 	const struct al_target_spec *target;
 	const char *target_name;          /* for messages */
@@ -61,6 +71,17 @@ struct al_resolve_opts {
 	const char *const *allow_sdist;   /* normalized names; ":all:" allows every project */
 	size_t nallow_sdist;
 	bool prereleases;                 /* allow pre-releases everywhere */
+	/* pip's format control (--no-binary, --only-binary), as the sets pip
+	 * keeps: normalized names and ":all:". A project whose wheels are
+	 * refused may use its sdist whatever allow_sdist says. */
+	const char *const *no_binary;
+	size_t nno_binary;
+	const char *const *only_binary;
+	size_t nonly_binary;
+	bool prefer_binary;               /* a version with a wheel before any sdist-only one */
+	const struct al_resolve_hashes *hashes; /* hash-checked projects, or NULL */
+	size_t nhashes;
+	bool require_hashes;              /* every project chosen must be among hashes */
 	const struct al_lock_target *previous; /* pins to keep when they still fit, or NULL */
 	bool upgrade_all;
 	const char *const *upgrade;       /* normalized names to re-resolve */

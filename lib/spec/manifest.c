@@ -562,8 +562,10 @@ static void f_index_url(struct mctx *c, const struct al_ynode *v, void *obj)
 	struct al_manifest *m = obj;
 	const char *s = want_string(c, v);
 
-	if (s && check_url(c, v, s))
+	if (s && check_url(c, v, s)) {
 		set_str(c, &m->python.index_url, s);
+		m->python.index_url_given = true;
+	}
 }
 
 #define STRLIST_FIELD(fname, member, check)                                     \
@@ -577,7 +579,27 @@ STRLIST_FIELD(f_extra_index_urls, extra_index_urls, check_url)
 STRLIST_FIELD(f_find_links, find_links, check_url)
 STRLIST_FIELD(f_requirements, requirements, NULL)
 STRLIST_FIELD(f_constraints, constraints, NULL)
-STRLIST_FIELD(f_allow_sdist, allow_sdist, check_project)
+/* A list of project names, or the string ":all:" alone (pip writes
+ * --no-binary :all: that way too). */
+static void f_allow_sdist(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+
+	if (v->type == AL_Y_STR && v->len == 5 && !strcmp(v->s, ":all:")) {
+		if (!(m->python.allow_sdist.v = al_calloc(1, sizeof(char *))) ||
+		    !(m->python.allow_sdist.v[0] = al_strdup(":all:"))) {
+			c->oom = true;
+			return;
+		}
+		m->python.allow_sdist.n = 1;
+		return;
+	}
+	if (v->type == AL_Y_STR) {
+		problem(c, v, "expected a list of project names, or the string ':all:'");
+		return;
+	}
+	strlist(c, v, &m->python.allow_sdist, check_project);
+}
 
 /* Resolved against the manifest's directory, and readable now. */
 static bool check_reqfile(struct mctx *c, const struct al_ynode *v, const char *s)
@@ -690,9 +712,32 @@ static void init_target(void *elem, const struct al_ynode *v)
 	t->col = v->col;
 }
 
+/* The name a lock gives a target (lib/locker.c): implementation, Python
+ * major.minor, first platform: "cp311-manylinux_2_28_x86_64". NULL when the
+ * target is invalid (reported already) or out of memory. */
+static char *target_name(struct mctx *c, const struct al_target *t)
+{
+	struct al_buf b = AL_BUF_INIT;
+	const char *v = t->python_version, *dot;
+
+	if (!v || !t->platforms.n)
+		return NULL;
+	dot = strchr(v, '.');
+	if (al_buf_addf(&b, "%s%.*s", t->implementation ? t->implementation : "cp",
+	                (int)(dot ? (size_t)(dot - v) : strlen(v)), v) ||
+	    (dot && al_buf_add(&b, dot + 1, strcspn(dot + 1, "."))) ||
+	    al_buf_addf(&b, "-%s", t->platforms.v[0])) {
+		al_buf_release(&b);
+		c->oom = true;
+		return NULL;
+	}
+	return al_buf_detach(&b, NULL);
+}
+
 static void f_targets(struct mctx *c, const struct al_ynode *v, void *obj)
 {
 	struct al_manifest *m = obj;
+	size_t i, k;
 
 	if (v->type == AL_Y_SEQ && !v->n) {
 		problem(c, v, "must list at least one target");
@@ -700,6 +745,28 @@ static void f_targets(struct mctx *c, const struct al_ynode *v, void *obj)
 	}
 	m->python.targets = map_list(c, v, target_fields, sizeof(struct al_target),
 	                             &m->python.ntargets, init_target);
+	/* a lock names targets; two with one name would be one directory and
+	 * one requirements file when published */
+	for (i = 1; i < m->python.ntargets && !STOPPED(c); i++) {
+		char *name = target_name(c, &m->python.targets[i]);
+
+		for (k = 0; name && k < i; k++) {
+			char *other = target_name(c, &m->python.targets[k]);
+			if (other && !strcmp(name, other)) {
+				size_t old = path_index(c, i);
+				problem_at(c, m->python.targets[i].line, m->python.targets[i].col,
+				           "has the same name '%s' as python.targets[%zu] (line %d): a "
+				           "target is named by its implementation, Python major.minor "
+				           "and first platform; merge the two or change a first platform",
+				           name, k, m->python.targets[k].line);
+				path_pop(c, old);
+				al_free(other);
+				break;
+			}
+			al_free(other);
+		}
+		al_free(name);
+	}
 }
 
 /* ---- python.indexes, python.sources, python.index-strategy ------------------ */

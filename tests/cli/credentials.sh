@@ -69,12 +69,28 @@ ok '[ -f "$T/media/airlock-media.json" ] && clean "$T/media"' \
 	"the media (airlock-media.json and volumes) hold no password$(leaks "$T/media")"
 ok 'clean "$T/store"' "nor the store after export (its ledger)$(leaks "$T/store")"
 
-# PIP_INDEX_URL with a password: the same rule
+# PIP_INDEX_URL is not read (docs/reference/lock.md): its password authenticates nothing
 manifest "$T/env/airlock.yaml" "http://$HOSTPORT/simple/"
 run env PIP_INDEX_URL="http://user:$SECRET@$HOSTPORT/simple/" AIRLOCK_STORE="$T/store3" \
 	"$AIRLOCK" -v lock -f "$T/env/airlock.yaml"
-is "$status" 0 "PIP_INDEX_URL with a password authenticates"
-ok 'clean "$T/env/airlock.lock" "$T/store3"' "and is not recorded"
+ok '[ "$status" -ne 0 ]' "PIP_INDEX_URL with a password is not used"
+like "$err" "HTTP 401" "the index wants credentials the manifest does not give"
+
+# -i in a requirements file with a password: the same rule as index-url, for lock and fetch
+mkdir -p "$T/rf"
+printf -- '-i http://user:%s@%s/simple/\nairdemo\n' "$SECRET" "$HOSTPORT" > "$T/rf/requirements.txt"
+cat > "$T/rf/airlock.yaml" <<YAML
+version: 1
+bundle: private
+python:
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements-files: [requirements.txt]
+YAML
+run env AIRLOCK_STORE="$T/store3" "$AIRLOCK" -v fetch -f "$T/rf/airlock.yaml"
+is "$status" 0 "a password in a requirements file's -i authenticates lock and fetch"
+[ "$status" -eq 0 ] || echo "# $err" | head -5
+ok 'clean "$T/rf/airlock.lock" "$T/store3"' "and is not recorded$(leaks "$T/rf/airlock.lock" "$T/store3")"
+ok '! printf "%s%s" "$out" "$err" | grep -q "$SECRET"' "nor printed"
 
 # a wrong password: 401, naming the URL without the password
 manifest "$T/bad/airlock.yaml" "http://user:wrongpw@$HOSTPORT/simple/"

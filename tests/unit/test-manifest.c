@@ -165,7 +165,15 @@ static void test_defaults_and_more(void)
 	}
 	al_manifest_free(m);
 
+	if ((m = load("valid/allow-sdist-all.yaml"))) {
+		ok(m->python.allow_sdist.n == 1 && !strcmp(m->python.allow_sdist.v[0], ":all:"),
+		   "allow-sdist: \":all:\" as a plain string is the list [\":all:\"]");
+		ok(!m->python.index_url_given, "index-url not given: the default");
+	}
+	al_manifest_free(m);
+
 	if ((m = load("valid/urls.yaml"))) {
+		ok(m->python.index_url_given, "index-url given");
 		is_int(m->python.find_links.n, 2, "find-links");
 		is_str(m->python.find_links.v[0], "file:///srv/wheels", "a file URL");
 		is_str(m->python.allow_sdist.v[1], "my_package.name-1", "allow-sdist");

@@ -31,10 +31,19 @@ static const char *fake_env(void *ctx, const char *name)
 	return NULL;
 }
 
+/* Paths under the case's directory print as "./..." (the absolute part
+ * differs from machine to machine). */
 static void dump_list(struct al_buf *o, const char *what, const struct al_strv *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		al_buf_addf(o, "option %s %s\n", what, s->v[i]);
+	char cwd[PATH_MAX];
+	size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (n && !strncmp(s->v[i], cwd, n) && s->v[i][n] == '/')
+			al_buf_addf(o, "option %s .%s\n", what, s->v[i] + n);
+		else
+			al_buf_addf(o, "option %s %s\n", what, s->v[i]);
+	}
 }
 
 static void dump(const struct al_reqfile *rf, struct al_buf *o)
@@ -50,12 +59,12 @@ static void dump(const struct al_reqfile *rf, struct al_buf *o)
 			al_buf_addf(o, "hash %s\n", e->hashes[j]);
 	}
 	if (rf->opts.index_url)
-		al_buf_addf(o, "option index_url %s\n", rf->opts.index_url);
+		al_buf_addf(o, "option index_url %s (line %zu)\n", rf->opts.index_url,
+		            rf->opts.index_url_at.line);
 	dump_list(o, "extra_index_url", &rf->opts.extra_index_urls);
 	dump_list(o, "find_links", &rf->opts.find_links);
 	dump_list(o, "no_binary", &rf->opts.no_binary);
 	dump_list(o, "only_binary", &rf->opts.only_binary);
-	dump_list(o, "trusted_host", &rf->opts.trusted_hosts);
 	if (rf->opts.no_index)
 		al_buf_addstr(o, "flag no_index\n");
 	if (rf->opts.pre)

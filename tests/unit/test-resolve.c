@@ -4,13 +4,15 @@
  * through an in-memory provider. Format (one directive per line):
  *
  *   target PYVER IMPL PLATFORM...
- *   file NAME FILENAME [rp=SPEC] [yanked[=REASON]] [url=URL]
+ *   file NAME FILENAME [rp=SPEC] [yanked[=REASON]] [url=URL] [sha=HEX|sha=none]
  *   dep FILENAME REQUIREMENT          (a Requires-Dist of that file's metadata)
  *   metarp FILENAME SPEC              (Requires-Python in the metadata)
  *   badmeta FILENAME MESSAGE          (reading the metadata fails: AL_EINVALID)
  *   req REQUIREMENT | constraint REQUIREMENT | allow-sdist NAME | prereleases
  *   explain-all                       (a failure also lists every version, as a warning)
  *   previous NAME VERSION             (a pin from an earlier lock) | upgrade NAME
+ *   hashes NAME HEX...                (hash-checking: the allowed sha256 of NAME's files)
+ *   require-hashes | prefer-binary | no-binary NAME | only-binary NAME
  *   expect NAME==VERSION...           (exact set of pins, any order)
  *   expect-file NAME FILENAME
  *   expect-error TEXT                 (a substring of the error; repeatable)
@@ -159,7 +161,9 @@ static void run_case(const char *path, const char *label)
 	struct al_lock_target out = { 0 }, prev = { 0 };
 	struct al_provider p = { &c, p_project, p_metadata, NULL, NULL };
 	char *reqs[64], *cons[64], *allow[16], *plats[8], *expect = NULL, *upg[8];
-	char *errs[8], *warns[8], *efiles[16][2], *nerrs[8];
+	char *errs[8], *warns[8], *efiles[16][2], *nerrs[8], *nobin[8], *onlybin[8], *hashv[8][8];
+	struct al_resolve_hashes hashes[8];
+	size_t nnobin = 0, nonlybin = 0, nhashes = 0;
 	size_t nnerr = 0, nreq = 0, ncons = 0, nallow = 0, nplat = 0, nerr = 0, nwarn = 0, nefile = 0, nupg = 0;
 	char line[1024], pyver[16] = "3.11", impl[8] = "cp";
 	FILE *f = fopen(path, "r");
@@ -199,11 +203,13 @@ static void run_case(const char *path, const char *label)
 			while ((opt = strtok(NULL, " "))) {
 				if (!strncmp(opt, "rp=", 3))
 					sf->requires_python = al_strdup(opt + 3);
-				else if (!strncmp(opt, "url=", 4)) {
+				else if (!strncmp(opt, "sha=", 4)) {
+					al_free(sf->sha256);
+					sf->sha256 = strcmp(opt + 4, "none") ? al_strdup(opt + 4) : NULL;
+				} else if (!strncmp(opt, "url=", 4)) {
 					al_free(sf->url);
 					sf->url = al_strdup(opt + 4);
-				}
-				else if (!strncmp(opt, "yanked", 6)) {
+				} else if (!strncmp(opt, "yanked", 6)) {
 					sf->yanked = true;
 					if (opt[6] == '=')
 						sf->yanked_reason = al_strdup(opt + 7);
@@ -234,6 +240,25 @@ static void run_case(const char *path, const char *label)
 			allow[nallow++] = al_strdup(arg);
 		} else if (!strcmp(s, "prereleases")) {
 			o.prereleases = true;
+		} else if (!strcmp(s, "require-hashes")) {
+			o.require_hashes = true;
+		} else if (!strcmp(s, "prefer-binary")) {
+			o.prefer_binary = true;
+		} else if (!strcmp(s, "no-binary")) {
+			nobin[nnobin++] = al_strdup(arg);
+		} else if (!strcmp(s, "only-binary")) {
+			onlybin[nonlybin++] = al_strdup(arg);
+		} else if (!strcmp(s, "hashes")) {
+			struct al_resolve_hashes *h = &hashes[nhashes];
+			char *tok = strtok(arg, " ");
+			size_t n = 0;
+			h->name = al_strdup(tok);
+			h->origin = al_strdup(tok);
+			while ((tok = strtok(NULL, " ")) && n < 8)
+				hashv[nhashes][n++] = al_strdup(tok);
+			h->sha256 = (const char *const *)hashv[nhashes];
+			h->n = n;
+			nhashes++;
 		} else if (!strcmp(s, "upgrade")) {
 			upg[nupg++] = al_strdup(arg);
 		} else if (!strcmp(s, "previous")) {
@@ -278,6 +303,12 @@ static void run_case(const char *path, const char *label)
 	o.nupgrade = nupg;
 	o.warn = warn;
 	o.warn_ctx = &c;
+	o.no_binary = (const char *const *)nobin;
+	o.nno_binary = nnobin;
+	o.only_binary = (const char *const *)onlybin;
+	o.nonly_binary = nonlybin;
+	o.hashes = hashes;
+	o.nhashes = nhashes;
 	err = al_resolve(&p, &o, &out, &d);
 	if (nerr) {
 		ok(err != AL_OK, "%s: resolution fails", label);
@@ -329,6 +360,16 @@ static void run_case(const char *path, const char *label)
 			diag("warnings: %s", c.warnings.buf);
 	al_lock_target_release(&out);
 	al_lock_target_release(&prev);
+	for (i = 0; i < nnobin; i++)
+		al_free(nobin[i]);
+	for (i = 0; i < nonlybin; i++)
+		al_free(onlybin[i]);
+	for (i = 0; i < nhashes; i++) {
+		for (k = 0; k < hashes[i].n; k++)
+			al_free(hashv[i][k]);
+		al_free((char *)hashes[i].name);
+		al_free((char *)hashes[i].origin);
+	}
 	for (i = 0; i < c.nprojs; i++) {
 		for (k = 0; k < c.projs[i].page.nfiles; k++) {
 			struct al_simple_file *sf = &c.projs[i].page.files[k];
