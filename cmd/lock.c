@@ -11,7 +11,7 @@
 
 struct lockargs {
 	const char *manifest, *lock;
-	bool offline, upgrade_all, check, locked;
+	bool offline, refresh, upgrade_all, check, locked;
 	const char *upgrade[64];
 	size_t nupgrade;
 	unsigned jobs;
@@ -74,6 +74,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	bool changed = false;
 
 	lo.offline = a->offline;
+	lo.refresh = a->refresh;
 	lo.upgrade_all = a->upgrade_all;
 	lo.upgrade = a->upgrade;
 	lo.nupgrade = a->nupgrade;
@@ -124,6 +125,7 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 		{ "upgrade", no_argument, NULL, 'U' },   { "upgrade-package", required_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
 		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
+		{ "refresh", no_argument, NULL, 'R' },
 		{ 0 } };
 	bool is_lock = !strcmp(cmd, "lock");
 	int opt;
@@ -143,6 +145,7 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 			break;
 		case 'c': if (!is_lock) goto bad; a->check = true; break;
 		case 'O': a->offline = true; break;
+		case 'R': a->refresh = true; break;
 		case 'L': if (is_lock) goto bad; a->locked = true; break;
 		case 'j': {
 			char *end;
@@ -159,6 +162,8 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 	}
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (a->offline && a->refresh)
+		return cli_usage(cmd, "--offline and --refresh contradict each other: pick one");
 	return EXIT_OK;
 }
 

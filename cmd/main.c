@@ -50,7 +50,7 @@ const struct cli_command cli_commands[] = {
 	  "        interrupted work; -n only reports what it would remove.\n" },
 	{ "lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	  "usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
-	  "                    [--check] [--offline] [-j N]\n"
+	  "                    [--check] [--offline | --refresh] [-j N]\n"
 	  "\n"
 	  "Resolve the pip requirements for every target (and pin every Hub repo to a\n"
 	  "commit) and write the lock file (default: airlock.lock beside the manifest).\n"
@@ -63,15 +63,18 @@ const struct cli_command cli_commands[] = {
 	  "  --upgrade-package NAME    re-resolve one project (repeatable)\n"
 	  "  --check                   exit 1 when the lock is stale; write nothing\n"
 	  "  --offline                 use only index pages and metadata in the store\n"
+	  "  --refresh                 ask the index again for every page, even those its\n"
+	  "                            Cache-Control max-age says are still fresh\n"
 	  "  -j, --jobs N              requests at once (default 32: pages and metadata\n"
 	  "                            are small)\n" },
 	{ "fetch", cmd_fetch, "download everything the lock names into the store",
-	  "usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [-j N]\n"
+	  "usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [--refresh] [-j N]\n"
 	  "\n"
 	  "Lock first when the lock is missing or stale, then download every file in\n"
 	  "parallel into the store, checking every hash, and record the bundle.\n"
 	  "\n"
 	  "  --locked     refuse a missing or stale lock (exit 1) instead of relocking\n"
+	  "  --refresh    a relock asks the index again for fresh pages (lock --refresh)\n"
 	  "  -j, --jobs N transfers at once (default 8; a relock asks 32 at once\n"
 	  "               unless -j is given)\n" },
 	{ "export", cmd_export, "write signed media for the air gap",

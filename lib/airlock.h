@@ -323,6 +323,7 @@ struct al_manifest;
 
 struct al_lock_opts {
 	bool offline;                /* index pages and metadata from the cache only */
+	bool refresh;                /* ask again for pages and Hub answers still fresh */
 	bool upgrade_all;            /* ignore the previous lock's pins */
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;

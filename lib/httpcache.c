@@ -42,8 +42,8 @@ bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_r
 
 	memset(row, 0, sizeof(*row));
 	al_buf_init(&row->body);
-	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256, body "
-	                           "FROM http_cache WHERE url = ?", NULL))
+	if (al_db_prepare(db, &st, "SELECT etag, last_modified, content_type, sha256, body, "
+	                           "fetched, fresh_until FROM http_cache WHERE url = ?", NULL))
 		return false;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	if (!al_db_step(db, st, &r, NULL) && r) {
@@ -51,6 +51,12 @@ bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_r
 		row->last_modified = col(st, 1);
 		row->content_type = col(st, 2);
 		row->sha256 = col(st, 3);
+		/* fresh until its time, unless the clock went back past its receipt */
+		if (sqlite3_column_type(st, 6) == SQLITE_INTEGER) {
+			int64_t now = (int64_t)time(NULL);
+			row->fresh = now >= sqlite3_column_int64(st, 5) &&
+			             now < sqlite3_column_int64(st, 6);
+		}
 		if (sqlite3_column_type(st, 4) == SQLITE_BLOB) {
 			char hex[AL_SHA256_HEX];
 			const void *b = sqlite3_column_blob(st, 4);
@@ -75,15 +81,18 @@ al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_htt
 	sqlite3 *db = al_store_db(s);
 	sqlite3_stmt *st = NULL;
 	char hex[AL_SHA256_HEX];
+	int64_t now = (int64_t)time(NULL), fresh = h ? al_httphdr_fresh_for(h) : 0;
 	al_err err;
 
+	if (h && h->cc.no_store)
+		return al_httpcache_drop(s, url, d);
 	if (body) {
 		al_sha256_hex(body->buf, body->len, hex);
 		sha256 = hex;
 	}
 	if ((err = al_db_prepare(db, &st, "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, "
-	                                  "content_type, sha256, fetched, body) "
-	                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", d)))
+	                                  "content_type, sha256, fetched, body, fresh_until) "
+	                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", d)))
 		return err;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	if (h && h->etag)
@@ -93,9 +102,53 @@ al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_htt
 	if (h && h->content_type)
 		sqlite3_bind_text(st, 4, h->content_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
 	if (body)
 		sqlite3_bind_blob(st, 7, body->buf, (int)body->len, SQLITE_STATIC);
+	if (fresh > 0)
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)(now + fresh));
+	err = al_db_run(db, st, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+al_err al_httpcache_revalidated(struct al_store *s, const char *url, const struct al_http_hdrs *h,
+                                struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int64_t now = (int64_t)time(NULL), fresh = al_httphdr_fresh_for(h);
+	al_err err;
+
+	if (h->cc.no_store)
+		return al_httpcache_drop(s, url, d);
+	if ((err = al_db_prepare(db, &st, "UPDATE http_cache SET fetched = ?, fresh_until = ?, "
+	                                  "etag = coalesce(?, etag), "
+	                                  "last_modified = coalesce(?, last_modified) WHERE url = ?",
+	                         d)))
+		return err;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	if (fresh > 0)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(now + fresh));
+	if (h->etag)
+		sqlite3_bind_text(st, 3, h->etag, -1, SQLITE_STATIC);
+	if (h->last_modified)
+		sqlite3_bind_text(st, 4, h->last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, url, -1, SQLITE_STATIC);
+	err = al_db_run(db, st, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+al_err al_httpcache_drop(struct al_store *s, const char *url, struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	al_err err;
+
+	if ((err = al_db_prepare(db, &st, "DELETE FROM http_cache WHERE url = ?", d)))
+		return err;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	err = al_db_run(db, st, d);
 	sqlite3_finalize(st);
 	return err;

@@ -20,6 +20,7 @@ struct al_httpcache_row {
 	char *etag, *last_modified, *content_type, *sha256;
 	struct al_buf body;          /* inline bodies (pages, metadata) */
 	bool inline_body;
+	bool fresh;                  /* inside its max-age: use it without asking */
 };
 
 void al_httpcache_row_release(struct al_httpcache_row *c);
@@ -27,9 +28,19 @@ void al_httpcache_row_release(struct al_httpcache_row *c);
  * that has its sha256, or a blob the store has. *row is released by the
  * caller only when found. */
 bool al_httpcache_get(struct al_store *s, const char *url, struct al_httpcache_row *row);
-/* Keep a response: inline when body is given, else as the blob sha256. */
+/* Keep a response: inline when body is given, else as the blob sha256,
+ * fresh for al_httphdr_fresh_for(h) seconds from now. A response with
+ * Cache-Control: no-store is not kept, and drops what was kept for url. */
 al_err al_httpcache_put(struct al_store *s, const char *url, const struct al_http_hdrs *h,
                         const char *sha256, const struct al_buf *body, struct al_diag *d);
+/* A 304 to a conditional request for url: the kept entry is fresh again
+ * for as long as the 304 says, with its validators when it sends new ones
+ * (RFC 9111 section 4.3.4); no-store drops the entry. */
+al_err al_httpcache_revalidated(struct al_store *s, const char *url, const struct al_http_hdrs *h,
+                                struct al_diag *d);
+/* Forget the entry for url (nothing when there is none). */
+al_err al_httpcache_drop(struct al_store *s, const char *url, struct al_diag *d);
+
 /* The body of an entry into b (at most max bytes for a blob). */
 al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,
                          struct al_buf *b, struct al_diag *d);

@@ -5,9 +5,10 @@
  * the extra index URLs, in order: an extra index is consulted only for
  * projects the first lacks, so a public index cannot shadow a private one
  * with a same-named project), merged with the files of the find-links
- * sources. Pages and metadata are cached in the store (lib/httpcache.h)
- * and revalidated with ETag / Last-Modified; offline, the cache alone
- * answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
+ * sources. Pages and metadata are cached in the store (lib/httpcache.h):
+ * a page inside its Cache-Control max-age is used without a request, an
+ * older one is revalidated with ETag / Last-Modified (refresh: always);
+ * offline, the cache alone answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
  * checked), else from the wheel itself: read with range requests when it is
  * large (lib/remotezip.h), or downloaded into the store so that fetch never
  * downloads it again.
@@ -30,6 +31,7 @@ struct al_index_opts {
 	const char *const *find_links;
 	size_t nfind;
 	bool offline;
+	bool refresh;               /* revalidate every page, fresh or not */
 };
 
 al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d);

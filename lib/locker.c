@@ -290,6 +290,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	io.find_links = (const char *const *)m->python.find_links.v;
 	io.nfind = m->python.find_links.n;
 	io.offline = o->offline;
+	io.refresh = o->refresh;
 	if ((err = al_index_new(&ix, &io, d)))
 		goto out;
 	ts.python_version = t->python_version;
