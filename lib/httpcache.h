@@ -17,7 +17,7 @@
 #include "http.h"
 
 struct al_httpcache_row {
-	char *etag, *last_modified, *content_type, *sha256;
+	char *etag, *last_modified, *content_type, *sha256, *link_next;
 	struct al_buf body;          /* inline bodies (pages, metadata) */
 	bool inline_body;
 	bool fresh;                  /* inside its max-age: use it without asking */
@@ -40,6 +40,18 @@ al_err al_httpcache_revalidated(struct al_store *s, const char *url, const struc
                                 struct al_diag *d);
 /* Forget the entry for url (nothing when there is none). */
 al_err al_httpcache_drop(struct al_store *s, const char *url, struct al_diag *d);
+
+/* One GET of a small answer (a Hub API answer) into body, through the
+ * cache: an entry inside its max-age answers without a request (unless
+ * refresh), an older one is asked for with its validators (a 304 answers
+ * with the kept body and renews it), a 200 is kept. resp (may be NULL)
+ * receives the response; *cached (may be NULL) tells that the body came from
+ * the store: resp->hdrs then has the kept Content-Type, validators and Link
+ * rel="next" (resp->status is 200, or the 304's). */
+al_err al_httpcache_fetch(struct al_store *s, struct al_http *h, const char *url,
+                          const char *const *headers, size_t max, bool refresh,
+                          struct al_buf *body, struct al_http_resp *resp, bool *cached,
+                          struct al_diag *d);
 
 /* The body of an entry into b (at most max bytes for a blob). */
 al_err al_httpcache_body(struct al_store *s, struct al_httpcache_row *row, size_t max,

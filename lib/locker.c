@@ -370,6 +370,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
 		hopts.token = token;
 		hopts.token_env = m->hub.token_env;
+		hopts.refresh = o->refresh;
 		err = al_hub_new(&hub, http, s, &hopts, d);
 		if (!err && !(l->repos = al_calloc(m->nmodels + m->ndatasets + 1, sizeof(*l->repos))))
 			err = al_diag_set(d, AL_ENOMEM, "out of memory");

@@ -127,4 +127,36 @@ reqs "$T/e.log"
 is "$(printf '%s\n' "$r" | grep -c ' 304 notmodified')" "$n" "no-cache: kept, but revalidated every time"
 indexserver_stop
 
+# ---- Hub API answers: the same rules -----------------------------------------
+. "$top_srcdir/tests/helpers/hubserver.sh"
+if ! hub_start --cache-control "max-age=600" --validators; then
+	skip "the fake Hub did not start"
+	finish
+	exit $?
+fi
+cat > "$T/proj/airlock.yaml" <<YAML
+version: 1
+bundle: models
+models:
+  - repo: tiny-org/tiny-bert
+    include: ["*.json"]
+  - repo: tiny-org/sharded
+    revision: main
+hub:
+  endpoint: $HUB_URL
+YAML
+api() { grep -c '"path":"/api/' "$HUB_LOG" || true; }
+lock "$T/s6"
+is "$status" 0 "lock two Hub repos"
+a0=$(api)
+ok '[ "$a0" -gt 0 ]' "the Hub API was asked ($a0 answers)"
+lock "$T/s6"
+is "$status" 0 "relock"
+is "$(api)" "$a0" "inside max-age the Hub API is not asked again"
+lock "$T/s6" --refresh
+is "$status" 0 "lock --refresh"
+is "$(grep '"path":"/api/' "$HUB_LOG" | tail -n +$((a0 + 1)) | grep -c '"status":304')" "$a0" \
+	"--refresh revalidates every API answer: 304"
+hub_stop
+
 finish
