@@ -42,12 +42,18 @@ const struct cli_command cli_commands[] = {
 	{ "store", cmd_store, "check or clean the store",
 	  "usage: airlock store verify [-j N]\n"
 	  "       airlock store gc [-n]\n"
+	  "       airlock store add FILE...\n"
 	  "\n"
 	  "verify  rehash every blob (N threads, default one per core); report\n"
 	  "        missing, corrupt, stray and unreferenced blobs; exit 1 when a\n"
 	  "        blob is missing or corrupt.\n"
 	  "gc      remove blobs that nothing references and leftovers of\n"
-	  "        interrupted work; -n only reports what it would remove.\n" },
+	  "        interrupted work; -n only reports what it would remove.\n"
+	  "add     put regular files (in-house wheels, local model files) into the\n"
+	  "        store: prints each one's sha256, 'new' or 'present', and its name\n"
+	  "        (--json: one event each). Symbolic links, FIFOs, devices and\n"
+	  "        directories are refused, and a file whose size changes while it\n"
+	  "        is read; nothing is added for them.\n" },
 	{ "lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	  "usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
 	  "                    [--check] [--offline | --refresh] [-j N]\n"

@@ -124,6 +124,47 @@ out:
 	return rc;
 }
 
+/* airlock store add FILE...: each file's digest and whether it was new. A
+ * file that cannot be added is an error for that file; the others are
+ * still added. */
+static int store_add(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	int opt, rc, i, failed = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_print_help(cli_find("store"), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return cli_usage("store", "store add wants at least one FILE");
+	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
+		return rc;
+	for (i = optind; i < argc; i++) {
+		struct cli_safe sf = CLI_SAFE_INIT;
+		char hex[65];
+		bool added = false;
+		if (al_store_add_path(s, argv[i], hex, &added, &d)) {
+			rc = cli_fail(cli, &d);
+			failed++;
+			continue;
+		}
+		if (cli->json)
+			cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", argv[i],
+			                   "sha256", hex, "new", added));
+		else if (cli->verbosity >= 0)
+			printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, argv[i]));
+		cli_safe_release(&sf);
+	}
+	al_store_free(s);
+	return failed ? rc : EXIT_OK;
+}
+
 int cmd_store(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
@@ -136,5 +177,7 @@ int cmd_store(struct cli *cli, int argc, char **argv)
 		return store_verify(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gc"))
 		return store_gc(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "add"))
+		return store_add(cli, argc - 1, argv + 1);
 	return cli_usage("store", "unknown subcommand '%s'", argv[1]);
 }
