@@ -46,6 +46,11 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_verror(const char *fmt, va_list ap)
+{
+	vreport("airlock: ", fmt, ap);
+}
+
 void cli_warn(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
@@ -77,12 +82,12 @@ void cli_safe_release(struct cli_safe *sf)
 int cli_exit_code(al_err err)
 {
 	switch (err) {
-	case AL_OK: return EXIT_OK;
+	case AL_OK: return CLI_EXIT_OK;
 	case AL_EVERIFY:
 	case AL_ESTALE:
-	case AL_EREFUSED: return EXIT_NO;
-	case AL_EUSAGE: return EXIT_USAGE;
-	default: return EXIT_FAILURE_;
+	case AL_EREFUSED: return CLI_EXIT_NO;
+	case AL_EUSAGE: return CLI_EXIT_USAGE;
+	default: return CLI_EXIT_FAILURE;
 	}
 }
 
@@ -93,33 +98,14 @@ int cli_fail(struct cli *cli, const struct al_diag *d)
 	return cli_exit_code(d->code ? d->code : AL_EINTERNAL);
 }
 
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	const struct cli_command *c = cli_find(cmd);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("airlock: ", fmt, ap);
-	va_end(ap);
-	if (c) {
-		const char *nl = strchr(c->usage, '\n');
-		fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
-		/* further usage lines ("       airlock ...") follow the first */
-		while (nl && !strncmp(nl + 1, "       airlock", 14)) {
-			const char *next = strchr(nl + 1, '\n');
-			fprintf(stderr, "%.*s\n", next ? (int)(next - nl - 1) : (int)strlen(nl + 1), nl + 1);
-			nl = next;
-		}
-	}
-	return EXIT_USAGE;
-}
-
 void cli_json(json_t *obj)
 {
 	char *text, *p;
 
-	if (!obj)
+	if (!obj) {
+		cli_error("out of memory: no JSON written");
 		return;
+	}
 	/* jansson escapes C0 controls, and with JSON_ENSURE_ASCII all of
 	 * U+007F and above but DEL itself: escape that too (a raw 0x7f can only
 	 * stand inside a string), so no control byte reaches the terminal */
@@ -132,6 +118,8 @@ void cli_json(json_t *obj)
 	}
 	if (text)
 		fputc('\n', stdout);
+	else
+		cli_error("out of memory: no JSON written");
 	free(text);
 	json_decref(obj);
 }
@@ -144,11 +132,11 @@ int cli_open_store(struct cli *cli, struct al_store **out, unsigned flags)
 
 	if (!dir) {
 		cli_error("no store location: set --store, AIRLOCK_STORE or HOME");
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	err = al_store_open(out, dir, flags, &d);
 	free(dir);
-	return err ? cli_fail(cli, &d) : EXIT_OK;
+	return err ? cli_fail(cli, &d) : CLI_EXIT_OK;
 }
 
 const char *cli_human_size(unsigned long long n, char *buf, size_t len)

@@ -1,19 +1,39 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-int cmd_export(struct cli *cli, int argc, char **argv)
+static int cmd_export(struct cli *cli, int argc, char **argv);
+
+enum { OPT_SINCE = CLI_LONG, OPT_VOLUME_SIZE };
+
+static const struct cli_opt opts[] = {
+	{ 'o', "output", "MEDIA", "a new or empty directory" },
+	{ 'k', "key", "NAME.key", "the signing key (minisign format; the passphrase is\n"
+	                          "read as for keygen)" },
+	{ OPT_SINCE, "since", "MEDIA|ID", "a delta: only objects the earlier media lacks" },
+	{ OPT_VOLUME_SIZE, "volume-size", "SIZE", "split into volumes of at most SIZE bytes (suffixes\n"
+	                                          "K, M, G, T; or cd, dvd, dvd-dl, bd, bd-dl, fat32);\n"
+	                                          "default: one volume" },
+	{ 0 },
+};
+
+const struct cli_command cli_cmd_export = {
+	"export", cmd_export, "write signed media for the air gap",
+	"usage: airlock export -o MEDIA --key NAME.key [--since MEDIA|ID] [--volume-size SIZE]\n"
+	"                      [BUNDLE...]\n"
+	"\n"
+	"Write the bundles (default: all in the store) to the directory MEDIA:\n"
+	"airlock-media.json (what the media holds), its minisign signature\n"
+	"airlock-media.json.minisig, and vol-0001.tar... holding the objects.\n",
+	opts, 0,
+};
+
+static int cmd_export(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "output", required_argument, NULL, 'o' },
-		                              { "key", required_argument, NULL, 'k' },
-		                              { "since", required_argument, NULL, 's' },
-		                              { "volume-size", required_argument, NULL, 'V' },
-		                              { 0 } };
+	struct cli_parse p;
 	struct al_export_opts eo = { 0 };
 	struct al_media_summary sum = { 0 };
 	struct al_diag d = AL_DIAG_INIT;
@@ -24,24 +44,25 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	char size[32], total[32];
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "ho:k:", opts, NULL)) != -1) {
+	cli_parse_start(&p, &cli_cmd_export, argc, argv);
+	while ((opt = cli_parse_next(&p)) > 0) {
 		switch (opt) {
-		case 'h': cli_print_help(cli_find("export"), stdout); return EXIT_OK;
-		case 'o': eo.out_dir = optarg; break;
-		case 'k': key_path = optarg; break;
-		case 's': eo.since = optarg; break;
-		case 'V':
-			if (cli_parse_size(optarg, &eo.volume_size))
-				return cli_usage("export", "--volume-size: '%s' is not a size (e.g. 4G, 700M, "
-				                 "dvd, bd)", optarg);
+		case 'o': eo.out_dir = p.value; break;
+		case 'k': key_path = p.value; break;
+		case OPT_SINCE: eo.since = p.value; break;
+		case OPT_VOLUME_SIZE:
+			if (cli_parse_size(p.value, &eo.volume_size))
+				return cli_usage(&cli_cmd_export, "--volume-size: '%s' is not a size (e.g. 4G, "
+				                 "700M, dvd, bd)", p.value);
 			break;
-		default: return cli_usage("export", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (opt < 0)
+		return p.rc;
 	if (!eo.out_dir || !key_path)
-		return cli_usage("export", "-o MEDIA and --key NAME.key are required");
-	eo.bundles = (const char *const *)argv + optind;
-	eo.nbundles = (size_t)(argc - optind);
+		return cli_usage(&cli_cmd_export, "-o MEDIA and --key NAME.key are required");
+	eo.bundles = (const char *const *)p.args;
+	eo.nbundles = (size_t)p.nargs;
 	if (al_minisign_key_read(&key, key_path, &d))
 		return cli_fail(cli, &d);
 	if (al_minisign_key_locked(key)) {

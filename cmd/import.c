@@ -1,40 +1,69 @@
 /* airlock import / airlock verify: the isolated side. */
 #include "config.h"
 
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
 
+static int cmd_import(struct cli *cli, int argc, char **argv);
+static int cmd_verify(struct cli *cli, int argc, char **argv);
+
+enum { OPT_TRUST = CLI_LONG };
+
+static const struct cli_opt opts[] = {
+	{ OPT_TRUST, "trust", "KEY.pub", "also trust this public key (repeatable, up to 16)" },
+	{ 0 },
+};
+
+const struct cli_command cli_cmd_verify = {
+	"verify", cmd_verify, "check media without importing it",
+	"usage: airlock verify [--trust KEY.pub] MEDIA [VOLUME-DIR...]\n"
+	"\n"
+	"Check the signature (by a trusted key, or --trust), the manifest and every\n"
+	"byte of every volume; change nothing. Exit 1 naming the first problem.\n",
+	opts, 0,
+};
+
+const struct cli_command cli_cmd_import = {
+	"import", cmd_import, "verify and import media into the store",
+	"usage: airlock import [--trust KEY.pub] MEDIA [VOLUME-DIR...]\n"
+	"\n"
+	"Verify and import media: the signature by a trusted key first, then that\n"
+	"its seq is newer than the last import of its bundles (no rollback), that a\n"
+	"delta's base was imported, free space, and every volume entry by entry.\n"
+	"The store changes in one transaction at the end, or not at all. Volumes\n"
+	"may sit in further directories (several disks). Importing the same media\n"
+	"again does nothing. Every attempt is recorded: see 'airlock log'.\n",
+	opts, 0,
+};
+
 static int run(struct cli *cli, int argc, char **argv, bool verify_only)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "trust", required_argument, NULL, 't' },
-		                              { 0 } };
-	const char *name = verify_only ? "verify" : "import";
+	const struct cli_command *self = verify_only ? &cli_cmd_verify : &cli_cmd_import;
+	const char *name = self->name;
+	struct cli_parse p;
 	const char *trust[16];
 	struct al_import_opts io = { 0 };
 	struct al_media_summary sum = { 0 };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
 	char size[32];
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find(name), stdout); return EXIT_OK;
-		case 't':
+	cli_parse_start(&p, self, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0) {
+		if (key == OPT_TRUST) {
 			if (io.ntrust >= 16)
-				return cli_usage(name, "at most 16 --trust keys");
-			trust[io.ntrust++] = optarg;
-			break;
-		default: return cli_usage(name, "unknown option '%s'", argv[optind - 1]);
+				return cli_usage(self, "at most 16 --trust keys");
+			trust[io.ntrust++] = p.value;
 		}
 	}
-	if (optind >= argc)
-		return cli_usage(name, "a media directory is required");
-	io.dirs = (const char *const *)argv + optind;
-	io.ndirs = (size_t)(argc - optind);
+	if (key < 0)
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(self, "a media directory is required");
+	io.dirs = (const char *const *)p.args;
+	io.ndirs = (size_t)p.nargs;
 	io.trust = trust;
 	io.verify_only = verify_only;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
@@ -44,10 +73,10 @@ static int run(struct cli *cli, int argc, char **argv, bool verify_only)
 			cli_json(json_pack("{s:s, s:b, s:s, s:s}", "event", name, "ok", 0, "media", io.dirs[0],
 			                   "reason", d.msg));
 		cli_error("%s refused: %s", name, d.msg);
-		rc = cli_exit_code(d.code) == EXIT_USAGE ? EXIT_USAGE
+		rc = cli_exit_code(d.code) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE
 		     : d.code == AL_ENOMEM || d.code == AL_EIO || d.code == AL_EDB || d.code == AL_ENOSPACE
-		             ? EXIT_FAILURE_
-		             : EXIT_NO;
+		             ? CLI_EXIT_FAILURE
+		             : CLI_EXIT_NO;
 		goto out;
 	}
 	if (cli->json)
@@ -72,12 +101,12 @@ out:
 	return rc;
 }
 
-int cmd_import(struct cli *cli, int argc, char **argv)
+static int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	return run(cli, argc, argv, false);
 }
 
-int cmd_verify(struct cli *cli, int argc, char **argv)
+static int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	return run(cli, argc, argv, true);
 }

@@ -1,27 +1,27 @@
 #include "config.h"
 
-#include <getopt.h>
-
 #include "cli.h"
 
-int cmd_info(struct cli *cli, int argc, char **argv)
+static int cmd_info(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_info = {
+	"info", cmd_info, "show the store's location and contents",
+	"usage: airlock info\n"
+	"\n"
+	"Print the store's directory, schema version and what it holds.\n",
+	NULL, 0,
+};
+
+static int cmd_info(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
 	struct al_store_info info;
 	char size[32], impl[256];
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("info"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("info", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage("info", "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_none(&cli_cmd_info, argc, argv, &rc))
+		return rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
 	if (al_store_info(s, &info, &d)) {

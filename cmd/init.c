@@ -1,25 +1,27 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
 
-int cmd_init(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	struct al_store *s = NULL;
-	int opt, rc;
+static int cmd_init(struct cli *cli, int argc, char **argv);
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("init"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("init", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage("init", "unexpected argument '%s'", argv[optind]);
+const struct cli_command cli_cmd_init = {
+	"init", cmd_init, "create a store",
+	"usage: airlock init\n"
+	"\n"
+	"Create the store (see --store) if it does not exist. Other commands that\n"
+	"write create it too.\n",
+	NULL, 0,
+};
+
+static int cmd_init(struct cli *cli, int argc, char **argv)
+{
+	struct al_store *s = NULL;
+	int rc;
+
+	if (cli_parse_none(&cli_cmd_init, argc, argv, &rc))
+		return rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		return rc;
 	if (cli->json) {
@@ -28,5 +30,5 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		printf("store ready at %s\n", al_store_dir(s));
 	}
 	al_store_free(s);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* airlock lock and airlock fetch */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +13,7 @@ struct lockargs {
 	bool offline, refresh, upgrade_all, check, locked;
 	const char *upgrade[64];
 	size_t nupgrade;
-	unsigned jobs;
+	unsigned jobs, host_connections;
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -55,13 +54,13 @@ static int load(struct cli *cli, struct lockargs *a, struct al_manifest **m, str
 	*prev = NULL;
 	if (!(*lock_path = a->lock ? strdup(a->lock) : default_lock_path(a->manifest))) {
 		cli_error("out of memory");
-		return EXIT_FAILURE_;
+		return CLI_EXIT_FAILURE;
 	}
 	if (al_manifest_load(m, a->manifest, &d))
 		return cli_fail(cli, &d);
 	if (access(*lock_path, F_OK) == 0 && al_lock_load(prev, *lock_path, &d))
 		return cli_fail(cli, &d);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
@@ -79,8 +78,10 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	lo.upgrade = a->upgrade;
 	lo.nupgrade = a->nupgrade;
 	lo.parallel = a->jobs;
+	lo.host_connections = a->host_connections;
 	lo.warn = warn_cb;
 	lo.ctx = cli;
+	lo.explain_all = cli->verbosity > 0;
 	if (a->check) {
 		bool same = false;
 		if (al_lock_check(s, m, prev, &lo, &same, &d))
@@ -90,11 +91,11 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 			                   "current", same));
 		if (!same) {
 			cli_error("%s is stale: run 'airlock lock'", lock_path);
-			return EXIT_NO;
+			return CLI_EXIT_NO;
 		}
 		if (cli->verbosity >= 0 && !cli->json)
 			printf("%s is up to date\n", lock_path);
-		return EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (al_lock_build(s, m, prev, &lo, &l, &d))
 		return cli_fail(cli, &d);
@@ -114,60 +115,141 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 		*out = l;
 	else
 		al_lock_free(l);
-	return EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
-static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct lockargs *a)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },      { "file", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' }, { "lock", required_argument, NULL, 'o' },
-		{ "upgrade", no_argument, NULL, 'U' },   { "upgrade-package", required_argument, NULL, 'P' },
-		{ "check", no_argument, NULL, 'c' },     { "offline", no_argument, NULL, 'O' },
-		{ "locked", no_argument, NULL, 'L' },    { "jobs", required_argument, NULL, 'j' },
-		{ "refresh", no_argument, NULL, 'R' },
-		{ 0 } };
-	bool is_lock = !strcmp(cmd, "lock");
-	int opt;
+static int cmd_lock(struct cli *cli, int argc, char **argv);
+static int cmd_fetch(struct cli *cli, int argc, char **argv);
 
-	(void)cli;
+enum { OPT_UPGRADE = CLI_LONG, OPT_UPGRADE_PACKAGE, OPT_CHECK, OPT_OFFLINE, OPT_LOCKED,
+       OPT_LOCK, OPT_HOST_CONNECTIONS, OPT_REFRESH };
+
+#define ROW_FILE { 'f', "file", "FILE", "the manifest (default: airlock.yaml)" }
+#define ROW_OUTPUT { 'o', "output", "FILE", "the lock file (default: airlock.lock beside\n" \
+                                            "the manifest)" }, \
+                   { OPT_LOCK, "lock", "FILE", NULL /* the same as --output */ }
+#define ROW_HOSTS { OPT_HOST_CONNECTIONS, "host-connections", "N", "connections at once to one host " \
+                                                                  "(default 8)" }
+#define ROW_OFFLINE { OPT_OFFLINE, "offline", NULL, "use only index pages and metadata in " \
+                                                    "the store" }
+#define ROW_REFRESH(help) { OPT_REFRESH, "refresh", NULL, help }
+
+static const struct cli_opt lock_opts[] = {
+	ROW_FILE,
+	ROW_OUTPUT,
+	{ OPT_UPGRADE, "upgrade", NULL, "re-resolve everything to the newest versions" },
+	{ OPT_UPGRADE_PACKAGE, "upgrade-package", "NAME", "re-resolve one project (repeatable)" },
+	{ OPT_CHECK, "check", NULL, "exit 1 when the lock is stale; write nothing" },
+	ROW_OFFLINE,
+	ROW_REFRESH("ask the index again for every page, even those its\n"
+	            "Cache-Control max-age says are still fresh"),
+	{ 'j', "jobs", "N", "requests at once (default 32: pages and metadata\n"
+	                    "are small)" },
+	ROW_HOSTS,
+	{ 0 },
+};
+
+static const struct cli_opt fetch_opts[] = {
+	ROW_FILE,
+	ROW_OUTPUT,
+	{ OPT_LOCKED, "locked", NULL, "refuse a missing or stale lock (exit 1) instead of\n"
+	                              "relocking" },
+	ROW_OFFLINE,
+	ROW_REFRESH("a relock asks the index again for fresh pages\n"
+	            "(lock --refresh)"),
+	{ 'j', "jobs", "N", "transfers at once (default 8; a relock asks 32 at once\n"
+	                    "unless -j is given)" },
+	ROW_HOSTS,
+	{ 0 },
+};
+
+const struct cli_command cli_cmd_lock = {
+	"lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
+	"usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
+	"                    [--check] [--offline | --refresh] [-j N] [--host-connections N]\n"
+	"\n"
+	"Resolve the pip requirements for every target (and pin every Hub repo to a\n"
+	"commit) and write the lock file (default: airlock.lock beside the manifest).\n"
+	"Pins of an existing lock are kept while they still fit; the file is\n"
+	"rewritten only when something changed.\n",
+	lock_opts, 0,
+};
+
+const struct cli_command cli_cmd_fetch = {
+	"fetch", cmd_fetch, "download everything the lock names into the store",
+	"usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [--refresh] [-j N]\n"
+	"                     [--host-connections N]\n"
+	"\n"
+	"Lock first when the lock is missing or stale, then download every file in\n"
+	"parallel into the store, checking every hash, and record the bundle.\n",
+	fetch_opts, 0,
+};
+
+/* lock and fetch: the same options, but each only its own. 0 to go on;
+ * -1 when the command should return *rc. */
+static int parse(const struct cli_command *self, int argc, char **argv, struct lockargs *a,
+                 int *rc)
+{
+	struct cli_parse p;
+	int key;
+
 	a->manifest = "airlock.yaml";
-	while ((opt = getopt_long(argc, argv, "hf:o:j:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find(cmd), stdout); return -1;
-		case 'f': a->manifest = optarg; break;
-		case 'o': a->lock = optarg; break;
-		case 'U': if (!is_lock) goto bad; a->upgrade_all = true; break;
-		case 'P':
-			if (!is_lock || a->nupgrade >= 64)
-				goto bad;
-			a->upgrade[a->nupgrade++] = optarg;
+	cli_parse_start(&p, self, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0) {
+		switch (key) {
+		case 'f': a->manifest = p.value; break;
+		case 'o': case OPT_LOCK: a->lock = p.value; break;
+		case OPT_UPGRADE: a->upgrade_all = true; break;
+		case OPT_UPGRADE_PACKAGE:
+			if (a->nupgrade >= 64) {
+				*rc = cli_usage(self, "at most 64 --upgrade-package names");
+				return -1;
+			}
+			a->upgrade[a->nupgrade++] = p.value;
 			break;
-		case 'c': if (!is_lock) goto bad; a->check = true; break;
-		case 'O': a->offline = true; break;
-		case 'R': a->refresh = true; break;
-		case 'L': if (is_lock) goto bad; a->locked = true; break;
+		case OPT_CHECK: a->check = true; break;
+		case OPT_OFFLINE: a->offline = true; break;
+		case OPT_REFRESH: a->refresh = true; break;
+		case OPT_LOCKED: a->locked = true; break;
 		case 'j': {
 			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || v == 0 || v > 256)
-				return cli_usage(cmd, "-j wants a number from 1 to 256, not '%s'", optarg);
+			unsigned long v = strtoul(p.value, &end, 10);
+			if (*end || v == 0 || v > 256) {
+				*rc = cli_usage(self, "-j wants a number from 1 to 256, not '%s'", p.value);
+				return -1;
+			}
 			a->jobs = (unsigned)v;
 			break;
 		}
-		default:
-		bad:
-			return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		case OPT_HOST_CONNECTIONS: {
+			char *end;
+			unsigned long v = strtoul(p.value, &end, 10);
+			if (*end || v == 0 || v > 256) {
+				*rc = cli_usage(self, "--host-connections wants a number from 1 to 256, "
+				                "not '%s'", p.value);
+				return -1;
+			}
+			a->host_connections = (unsigned)v;
+			break;
+		}
 		}
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (a->offline && a->refresh)
-		return cli_usage(cmd, "--offline and --refresh contradict each other: pick one");
-	return EXIT_OK;
+	if (key < 0) {
+		*rc = p.rc;
+		return -1;
+	}
+	if (p.nargs) {
+		*rc = cli_usage(self, "unexpected argument '%s'", p.args[0]);
+		return -1;
+	}
+	if (a->offline && a->refresh) {
+		*rc = cli_usage(self, "--offline and --refresh contradict each other: pick one");
+		return -1;
+	}
+	return 0;
 }
 
-int cmd_lock(struct cli *cli, int argc, char **argv)
+static int cmd_lock(struct cli *cli, int argc, char **argv)
 {
 	struct lockargs a = { 0 };
 	struct al_manifest *m = NULL;
@@ -176,8 +258,8 @@ int cmd_lock(struct cli *cli, int argc, char **argv)
 	char *lock_path = NULL;
 	int rc;
 
-	if ((rc = parse(cli, "lock", argc, argv, &a)))
-		return rc < 0 ? EXIT_OK : rc;
+	if (parse(&cli_cmd_lock, argc, argv, &a, &rc))
+		return rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;
 	/* prev is both what --check compares with and the pins to keep; the
@@ -243,7 +325,7 @@ static void on_progress(void *ctx, const struct al_fetch_progress *p)
 	fflush(stderr);
 }
 
-int cmd_fetch(struct cli *cli, int argc, char **argv)
+static int cmd_fetch(struct cli *cli, int argc, char **argv)
 {
 	struct lockargs a = { 0 };
 	struct al_manifest *m = NULL;
@@ -257,8 +339,8 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	char *lock_path = NULL, *why = NULL, size[32];
 	int rc;
 
-	if ((rc = parse(cli, "fetch", argc, argv, &a)))
-		return rc < 0 ? EXIT_OK : rc;
+	if (parse(&cli_cmd_fetch, argc, argv, &a, &rc))
+		return rc;
 	if ((rc = load(cli, &a, &m, &prev, &lock_path)) || (rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		goto out;
 	if (prev && a.locked) {
@@ -266,13 +348,14 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 			rc = cli_fail(cli, &d);
 			goto out;
 		}
-	} else {
-		why = prev ? al_lock_stale(m, prev) : NULL;
+	} else if (prev && al_lock_stale(m, prev, &why, &d)) {
+		rc = cli_fail(cli, &d);
+		goto out;
 	}
 	if (a.locked && (!prev || why)) {
 		cli_error("%s %s: run 'airlock lock' (fetch --locked never relocks)", lock_path,
 		          !prev ? "does not exist" : why);
-		rc = EXIT_NO;
+		rc = CLI_EXIT_NO;
 		goto out;
 	}
 	if (!prev || why) {
@@ -283,6 +366,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 	}
 	l = fresh ? fresh : prev;
 	fo.parallel = a.jobs;
+	fo.host_connections = a.host_connections;
 	fo.hub_endpoint = m->hub.endpoint;
 	fo.hub_token_env = m->hub.token_env;
 	fo.manifest = m;

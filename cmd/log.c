@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <time.h>
 
 #include "cli.h"
@@ -41,22 +40,25 @@ static void print_entry(void *ctx, const struct al_ledger_entry *e)
 	cli_safe_release(&sf);
 }
 
-int cmd_log(struct cli *cli, int argc, char **argv)
+static int cmd_log(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_log = {
+	"log", cmd_log, "show the import ledger",
+	"usage: airlock log\n"
+	"\n"
+	"Every media import attempt, accepted or refused, with its media id, bundle,\n"
+	"seq, signing key and reason.\n",
+	NULL, 0,
+};
+
+static int cmd_log(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("log"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("log", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage("log", "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_none(&cli_cmd_log, argc, argv, &rc))
+		return rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
 	if (al_ledger_list(s, print_entry, cli, &d))

@@ -1,7 +1,6 @@
 /* airlock ls: what bundles the store holds */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -19,27 +18,33 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 		for (k = 0; k < l->repos[i].nfiles; k++, nfiles++)
 			bytes += (unsigned long long)l->repos[i].files[k].size;
 	if (cli->json) {
-		json_t *targets = json_array(), *repos = json_array();
+		json_t *targets = json_array(), *repos = json_array(), *out;
+		bool oom = !targets || !repos; /* a JSON answer is whole or not given */
 		for (i = 0; i < l->ntargets; i++) {
 			json_t *d = json_array();
 			for (k = 0; detail && k < l->targets[i].ndists; k++)
-				json_array_append_new(d, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				oom |= !!json_array_append_new(d, json_pack("{s:s, s:s, s:s, s:s}", "name",
 				                      l->targets[i].dists[k].name, "version",
 				                      l->targets[i].dists[k].version, "filename",
 				                      l->targets[i].dists[k].filename, "sha256",
 				                      l->targets[i].dists[k].sha256));
-			json_array_append_new(targets, json_pack("{s:s, s:I, s:o}", "name",
+			oom |= !!json_array_append_new(targets, json_pack("{s:s, s:I, s:o}", "name",
 			                      l->targets[i].name, "distributions",
 			                      (json_int_t)l->targets[i].ndists, "files", d));
 		}
 		for (i = 0; i < l->nrepos; i++)
-			json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:s, s:I}", "type",
+			oom |= !!json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:s, s:I}", "type",
 			                      l->repos[i].type, "repo", l->repos[i].repo, "revision",
 			                      l->repos[i].revision, "commit", l->repos[i].commit, "files",
 			                      (json_int_t)l->repos[i].nfiles));
-		cli_json(json_pack("{s:s, s:s, s:s?, s:o, s:o, s:I}", "event", "bundle", "name", l->bundle,
-		                   "manifest_sha256", l->manifest_sha256, "targets", targets, "repos",
-		                   repos, "bytes", (json_int_t)bytes));
+		out = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:I}", "event", "bundle", "name", l->bundle,
+		                "manifest_sha256", l->manifest_sha256, "targets", targets, "repos", repos,
+		                "bytes", (json_int_t)bytes);
+		if (oom) {
+			json_decref(out);
+			out = NULL;
+		}
+		cli_json(out);
 		return;
 	}
 	/* al_lock_from_json checked every name against its grammar; file paths
@@ -69,28 +74,34 @@ static void show(struct cli *cli, const struct al_lock *l, bool detail)
 	}
 }
 
-int cmd_ls(struct cli *cli, int argc, char **argv)
+static int cmd_ls(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_ls = {
+	"ls", cmd_ls, "list the bundles in the store",
+	"usage: airlock ls [BUNDLE...]\n"
+	"\n"
+	"Without arguments, one line per bundle: targets, distributions, repos, size.\n"
+	"With bundle names, every distribution and repo file of each.\n",
+	NULL, 0,
+};
+
+static int cmd_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
+	struct cli_parse p;
 	char **names = NULL;
 	size_t n = 0, i;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("ls"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("ls", "unknown option '%s'", argv[optind - 1]);
-	}
+	if (cli_parse_args(&p, &cli_cmd_ls, argc, argv))
+		return p.rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
-	if (optind < argc) {
-		for (i = (size_t)optind; i < (size_t)argc; i++) {
+	if (p.nargs) {
+		for (i = 0; i < (size_t)p.nargs; i++) {
 			struct al_lock *l = NULL;
-			if (al_bundle_get(s, argv[i], &l, &d)) {
+			if (al_bundle_get(s, p.args[i], &l, &d)) {
 				rc = cli_fail(cli, &d);
 				break;
 			}

@@ -43,7 +43,7 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_secret *s = NULL, *again = NULL;
 	const char *file = getenv("AIRLOCK_PASSPHRASE_FILE");
-	int fd = -1, rc = EXIT_OK;
+	int fd = -1, rc = CLI_EXIT_OK;
 
 	*out = NULL;
 	if (al_secret_new(&s, AL_SECRET_MAX, &d))
@@ -52,7 +52,7 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
 			cli_error("cannot open the passphrase file '%s' "
 			          "(AIRLOCK_PASSPHRASE_FILE): %s", file, strerror(errno));
-			rc = EXIT_FAILURE_;
+			rc = CLI_EXIT_FAILURE;
 			goto out;
 		}
 		if (al_secret_read_line(s, fd, "the passphrase file", &d))
@@ -66,7 +66,7 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 				goto fail;
 			if (!al_secret_equal(s, again)) {
 				cli_error("the passphrases do not match");
-				rc = EXIT_FAILURE_;
+				rc = CLI_EXIT_FAILURE;
 				goto out;
 			}
 		}
@@ -75,7 +75,7 @@ int cli_read_passphrase(struct cli *cli, struct al_secret **out, bool confirm)
 	}
 	if (al_secret_len(s) == 0) {
 		cli_error("the passphrase is empty");
-		rc = EXIT_FAILURE_;
+		rc = CLI_EXIT_FAILURE;
 		goto out;
 	}
 	*out = s;

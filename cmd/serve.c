@@ -1,12 +1,11 @@
 /*
  * serve.c: `airlock serve`, the read-only HTTP server for a published tree
- * (lib/serve.c does the work; docs/serve.md).
+ * (lib/mirror/serve.c does the work; docs/reference/serve.md).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -76,66 +75,96 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
-int cmd_serve(struct cli *cli, int argc, char **argv)
+static int cmd_serve(struct cli *cli, int argc, char **argv);
+
+enum { OPT_ACCESS_LOG = CLI_LONG, OPT_MAX_CONNECTIONS, OPT_MAX_PER_CLIENT, OPT_TIMEOUT,
+       OPT_REQUEST_TIMEOUT };
+
+static const struct cli_opt opts[] = {
+	{ 'r', "root", "DIR", "the published tree (required)" },
+	{ 'l', "listen", "A:P", "address and port (default 127.0.0.1:8080;\n"
+	                        "port 0: any free port, printed on stderr)" },
+	{ 't', "threads", "N", "worker threads (default: one per core)" },
+	{ OPT_ACCESS_LOG, "access-log", "FILE", "one line per request ('-': standard output)" },
+	{ OPT_MAX_CONNECTIONS, "max-connections", "N", "at most N connections at once (default 1024)" },
+	{ OPT_MAX_PER_CLIENT, "max-per-client", "N", "at most N of them from one client address\n"
+	                                             "(default: an eighth of --max-connections,\n"
+	                                             "at least 16; 0: no limit)" },
+	{ OPT_TIMEOUT, "timeout", "SECONDS", "drop idle connections after this long (default 30)" },
+	{ OPT_REQUEST_TIMEOUT, "request-timeout", "SECONDS",
+	  "a request's line, headers and body must arrive\n"
+	  "within this long, however slowly they trickle\n"
+	  "(default: --timeout)" },
+	{ 0 },
+};
+
+const struct cli_command cli_cmd_serve = {
+	"serve", cmd_serve, "serve a published tree over HTTP (pip index and Hub API)",
+	"usage: airlock serve --root DIR [--listen ADDR:PORT] [--threads N]\n"
+	"                     [--access-log FILE|-] [--max-connections N] [--max-per-client N]\n"
+	"                     [--timeout SECONDS] [--request-timeout SECONDS]\n"
+	"\n"
+	"Serve the tree from 'airlock publish -o DIR', read-only, until SIGINT or\n"
+	"SIGTERM: /simple/ (PEP 503 HTML and PEP 691 JSON by the Accept header), the\n"
+	"files under /wheels/, /requirements/, /models/, /datasets/ (with Range), and\n"
+	"the Hub API that HF_ENDPOINT clients call (/api/models/..., /<repo>/resolve/...).\n"
+	"A new publish into DIR is picked up by the next request.\n",
+	opts, 0,
+};
+
+static int cmd_serve(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "listen", required_argument, NULL, 'l' },
-		                              { "root", required_argument, NULL, 'r' },
-		                              { "threads", required_argument, NULL, 't' },
-		                              { "access-log", required_argument, NULL, 'a' },
-		                              { "max-connections", required_argument, NULL, 'm' },
-		                              { "timeout", required_argument, NULL, 'T' },
-		                              { "request-timeout", required_argument, NULL, 'R' },
-		                              { "max-per-client", required_argument, NULL, 'P' },
-		                              { 0 } };
+	const struct cli_command *self = &cli_cmd_serve;
+	struct cli_parse p;
 	struct al_serve_opts so = { .listen = "127.0.0.1:8080" };
 	struct access_log alog = { NULL, cli->json };
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_serve *srv = NULL;
 	const char *log_path = NULL;
 	sigset_t set;
-	int opt, sig = 0, rc = EXIT_OK;
+	int key, sig = 0, rc = CLI_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "hl:r:t:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find("serve"), stdout); return EXIT_OK;
-		case 'l': so.listen = optarg; break;
-		case 'r': so.root = optarg; break;
+	cli_parse_start(&p, self, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0) {
+		switch (key) {
+		case 'l': so.listen = p.value; break;
+		case 'r': so.root = p.value; break;
 		case 't':
-			if (!parse_uint(optarg, 1024, &so.threads))
-				return cli_usage("serve", "--threads wants a number up to 1024");
+			if (!parse_uint(p.value, 1024, &so.threads))
+				return cli_usage(self, "--threads wants a number up to 1024");
 			break;
-		case 'm':
-			if (!parse_uint(optarg, 1000000, &so.max_connections))
-				return cli_usage("serve", "--max-connections wants a number");
+		case OPT_MAX_CONNECTIONS:
+			if (!parse_uint(p.value, 1000000, &so.max_connections))
+				return cli_usage(self, "--max-connections wants a number");
 			break;
-		case 'T':
-			if (!parse_uint(optarg, 86400, &so.timeout) || !so.timeout)
-				return cli_usage("serve", "--timeout wants seconds (1 to 86400)");
+		case OPT_TIMEOUT:
+			if (!parse_uint(p.value, 86400, &so.timeout) || !so.timeout)
+				return cli_usage(self, "--timeout wants seconds (1 to 86400)");
 			break;
-		case 'R':
-			if (!parse_uint(optarg, 86400, &so.request_timeout) || !so.request_timeout)
-				return cli_usage("serve", "--request-timeout wants seconds (1 to 86400)");
+		case OPT_REQUEST_TIMEOUT:
+			if (!parse_uint(p.value, 86400, &so.request_timeout) || !so.request_timeout)
+				return cli_usage(self, "--request-timeout wants seconds (1 to 86400)");
 			break;
-		case 'P':
-			if (!parse_uint(optarg, 1000000, &so.max_per_client))
-				return cli_usage("serve", "--max-per-client wants a number (0: no limit)");
+		case OPT_MAX_PER_CLIENT:
+			if (!parse_uint(p.value, 1000000, &so.max_per_client))
+				return cli_usage(self, "--max-per-client wants a number (0: no limit)");
 			if (!so.max_per_client)
 				so.max_per_client = UINT_MAX;
 			break;
-		case 'a': log_path = optarg; break;
-		default: return cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
+		case OPT_ACCESS_LOG: log_path = p.value; break;
 		}
 	}
-	if (optind < argc)
-		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (key < 0)
+		return p.rc;
+	if (p.nargs)
+		return cli_usage(self, "unexpected argument '%s'", p.args[0]);
 	if (!so.root)
-		return cli_usage("serve", "--root DIR is required (the tree from airlock publish -o DIR)");
+		return cli_usage(self, "--root DIR is required (the tree from airlock publish -o DIR)");
 	if (log_path) {
 		alog.f = strcmp(log_path, "-") ? fopen(log_path, "ae") : stdout;
 		if (!alog.f) {
 			cli_error("cannot open '%s': %s", log_path, strerror(errno));
-			return EXIT_FAILURE_;
+			return CLI_EXIT_FAILURE;
 		}
 		so.log = log_request;
 		so.log_ctx = &alog;
@@ -165,7 +194,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 out:
 	if (alog.f && alog.f != stdout && fclose(alog.f) != 0 && !rc) {
 		cli_error("cannot write '%s': %s", log_path, strerror(errno));
-		rc = EXIT_FAILURE_;
+		rc = CLI_EXIT_FAILURE;
 	}
 	return rc;
 }

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,46 +31,85 @@ static void on_problem(void *ctx, enum al_verify_kind kind, const char *hex, con
 	}
 }
 
+static int store_verify(struct cli *cli, int argc, char **argv);
+static int store_gc(struct cli *cli, int argc, char **argv);
+static int store_add(struct cli *cli, int argc, char **argv);
+
+static const struct cli_opt verify_opts[] = {
+	{ 'j', "jobs", "N", "threads (default: one per core)" },
+	{ 0 },
+};
+
+static const struct cli_command store_verify_cmd = {
+	"store verify", store_verify, NULL,
+	"usage: airlock store verify [-j N]\n"
+	"\n"
+	"Rehash every blob; report missing, corrupt, stray and unreferenced blobs;\n"
+	"exit 1 when a blob is missing or corrupt.\n",
+	verify_opts, 0,
+};
+
+static const struct cli_opt gc_opts[] = {
+	{ 'n', "dry-run", NULL, "only report what would be removed" },
+	{ 0 },
+};
+
+static const struct cli_command store_gc_cmd = {
+	"store gc", store_gc, NULL,
+	"usage: airlock store gc [-n]\n"
+	"\n"
+	"Remove blobs that nothing references and leftovers of interrupted work.\n",
+	gc_opts, 0,
+};
+
+static const struct cli_command store_add_cmd = {
+	"store add", store_add, NULL,
+	"usage: airlock store add FILE...\n"
+	"\n"
+	"Put regular files (in-house wheels, local model files) into the store:\n"
+	"print each one's sha256, 'new' or 'present', and its name (--json: one\n"
+	"event each). Symbolic links, FIFOs, devices and directories are refused,\n"
+	"and a file whose size changes while it is read; nothing is added for them.\n",
+	NULL, 0,
+};
+
 static int store_verify(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "jobs", required_argument, NULL, 'j' },
-		                              { 0 } };
+	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_verify_result r;
 	struct al_store *s = NULL;
 	unsigned jobs = 0;
 	char size[32], *end;
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find("store"), stdout); return EXIT_OK;
-		case 'j': {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v == 0 || v > 64)
-				return cli_usage("store", "-j wants a number from 1 to 64, not '%s'", optarg);
+	cli_parse_start(&p, &store_verify_cmd, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0) {
+		if (key == 'j') {
+			unsigned long v = strtoul(p.value, &end, 10);
+			if (*end || !*p.value || v == 0 || v > 64)
+				return cli_usage(&store_verify_cmd, "-j wants a number from 1 to 64, "
+				                 "not '%s'", p.value);
 			jobs = (unsigned)v;
-			break;
-		}
-		default: return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cli_usage("store", "unexpected argument '%s'", argv[optind]);
+	if (key < 0)
+		return p.rc;
+	if (p.nargs)
+		return cli_usage(&store_verify_cmd, "unexpected argument '%s'", p.args[0]);
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
 	if (al_store_verify(s, jobs, on_problem, cli, &r, &d)) {
 		rc = cli_fail(cli, &d);
 		goto out;
 	}
-	rc = r.missing || r.corrupt ? EXIT_NO : EXIT_OK;
+	rc = r.missing || r.corrupt ? CLI_EXIT_NO : CLI_EXIT_OK;
 	if (cli->json) {
 		cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "event", "verify",
 		                   "checked", (json_int_t)r.checked, "bytes", (json_int_t)r.bytes,
 		                   "missing", (json_int_t)r.missing, "corrupt", (json_int_t)r.corrupt,
 		                   "stray", (json_int_t)r.stray, "unreferenced",
-		                   (json_int_t)r.unreferenced, "ok", rc == EXIT_OK));
+		                   (json_int_t)r.unreferenced, "ok", rc == CLI_EXIT_OK));
 	} else if (cli->verbosity >= 0 || rc) {
 		printf("checked %llu blobs (%s): %llu missing, %llu corrupt, %llu stray, "
 		       "%llu unreferenced\n",
@@ -86,25 +124,22 @@ out:
 
 static int store_gc(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-		                              { "dry-run", no_argument, NULL, 'n' },
-		                              { 0 } };
+	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_gc_result r;
 	struct al_store *s = NULL;
 	bool dry = false;
 	char size[32];
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "hn", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': cli_print_help(cli_find("store"), stdout); return EXIT_OK;
-		case 'n': dry = true; break;
-		default: return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage("store", "unexpected argument '%s'", argv[optind]);
+	cli_parse_start(&p, &store_gc_cmd, argc, argv);
+	while ((key = cli_parse_next(&p)) > 0)
+		if (key == 'n')
+			dry = true;
+	if (key < 0)
+		return p.rc;
+	if (p.nargs)
+		return cli_usage(&store_gc_cmd, "unexpected argument '%s'", p.args[0]);
 	if ((rc = cli_open_store(cli, &s, 0)))
 		return rc;
 	if (al_store_gc(s, dry, &r, &d)) {
@@ -129,55 +164,62 @@ out:
  * still added. */
 static int store_add(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
-	int opt, rc, i, failed = 0;
+	int rc, i, failed = 0;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_print_help(cli_find("store"), stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("store", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind >= argc)
-		return cli_usage("store", "store add wants at least one FILE");
+	if (cli_parse_args(&p, &store_add_cmd, argc, argv))
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(&store_add_cmd, "store add wants at least one FILE");
 	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		return rc;
-	for (i = optind; i < argc; i++) {
+	for (i = 0; i < p.nargs; i++) {
 		struct cli_safe sf = CLI_SAFE_INIT;
 		char hex[65];
 		bool added = false;
-		if (al_store_add_path(s, argv[i], hex, &added, &d)) {
+		if (al_store_add_path(s, p.args[i], hex, &added, &d)) {
 			rc = cli_fail(cli, &d);
 			failed++;
 			continue;
 		}
 		if (cli->json)
-			cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", argv[i],
+			cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", p.args[i],
 			                   "sha256", hex, "new", added));
 		else if (cli->verbosity >= 0)
-			printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, argv[i]));
+			printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, p.args[i]));
 		cli_safe_release(&sf);
 	}
 	al_store_free(s);
-	return failed ? rc : EXIT_OK;
+	return failed ? rc : CLI_EXIT_OK;
 }
 
-int cmd_store(struct cli *cli, int argc, char **argv)
+static int cmd_store(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_store = {
+	"store", cmd_store, "check or clean the store",
+	"usage: airlock store verify [-j N]\n"
+	"       airlock store gc [-n]\n"
+	"       airlock store add FILE...\n"
+	"\n"
+	"verify  rehash every blob (N threads, default one per core); report\n"
+	"        missing, corrupt, stray and unreferenced blobs; exit 1 when a\n"
+	"        blob is missing or corrupt.\n"
+	"gc      remove blobs that nothing references and leftovers of\n"
+	"        interrupted work; -n only reports what it would remove.\n"
+	"add     put regular files (in-house wheels, local model files) into the\n"
+	"        store: prints each one's sha256, 'new' or 'present', and its name\n"
+	"        (--json: one event each). Symbolic links, FIFOs, devices and\n"
+	"        directories are refused, and a file whose size changes while it\n"
+	"        is read; nothing is added for them.\n",
+	NULL, CLI_STOP_AT_ARG,
+};
+
+static int cmd_store(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("store", "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		cli_print_help(cli_find("store"), stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "verify"))
-		return store_verify(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "gc"))
-		return store_gc(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "add"))
-		return store_add(cli, argc - 1, argv + 1);
-	return cli_usage("store", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_command *const subs[] = { &store_verify_cmd, &store_gc_cmd,
+	                                                  &store_add_cmd };
+
+	return cli_dispatch(cli, &cli_cmd_store, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

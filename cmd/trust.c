@@ -4,26 +4,56 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+
+static int trust_add(struct cli *cli, int argc, char **argv);
+static int trust_list(struct cli *cli, int argc, char **argv);
+static int trust_remove(struct cli *cli, int argc, char **argv);
+
+static const struct cli_command add_cmd = {
+	"trust add", trust_add, NULL,
+	"usage: airlock trust add KEY.pub...\n"
+	"\n"
+	"Trust minisign public keys, each a .pub file or a base64 key string.\n",
+	NULL, 0,
+};
+
+static const struct cli_command list_cmd = {
+	"trust list", trust_list, NULL,
+	"usage: airlock trust list\n"
+	"\n"
+	"Print key id, public key, date added and comment of each trusted key.\n",
+	NULL, 0,
+};
+
+static const struct cli_command remove_cmd = {
+	"trust remove", trust_remove, NULL,
+	"usage: airlock trust remove KEYID|KEY.pub...\n"
+	"\n"
+	"Stop trusting keys, each named by key id or by its .pub file.\n",
+	NULL, 0,
+};
 
 static int trust_add(struct cli *cli, int argc, char **argv)
 {
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
 	struct al_trusted_key k;
+	struct cli_parse p;
 	bool added = false;
 	int i, rc;
 
-	if (argc < 2)
-		return cli_usage("trust", "trust add wants a public key file");
+	if (cli_parse_args(&p, &add_cmd, argc, argv))
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(&add_cmd, "trust add wants a public key file");
 	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		return rc;
-	for (i = 1; i < argc; i++) {
-		if (al_trust_add(s, argv[i], &k, &added, &d)) {
+	for (i = 0; i < p.nargs; i++) {
+		if (al_trust_add(s, p.args[i], &k, &added, &d)) {
 			rc = cli_fail(cli, &d);
 			break;
 		}
@@ -66,8 +96,8 @@ static int trust_list(struct cli *cli, int argc, char **argv)
 	struct al_store *s = NULL;
 	int rc;
 
-	if (argc > 1)
-		return cli_usage("trust", "unexpected argument '%s'", argv[1]);
+	if (cli_parse_none(&list_cmd, argc, argv, &rc))
+		return rc;
 	if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 		return rc;
 	if (al_trust_list(s, print_key, cli, &d))
@@ -80,15 +110,18 @@ static int trust_remove(struct cli *cli, int argc, char **argv)
 {
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
+	struct cli_parse p;
 	char id[AL_KEYID_LEN];
 	int i, rc;
 
-	if (argc < 2)
-		return cli_usage("trust", "trust remove wants a key id or a public key file");
+	if (cli_parse_args(&p, &remove_cmd, argc, argv))
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(&remove_cmd, "trust remove wants a key id or a public key file");
 	if ((rc = cli_open_store(cli, &s, 0)))
 		return rc;
-	for (i = 1; i < argc; i++) {
-		if (al_trust_remove(s, argv[i], id, &d)) {
+	for (i = 0; i < p.nargs; i++) {
+		if (al_trust_remove(s, p.args[i], id, &d)) {
 			rc = cli_fail(cli, &d);
 			break;
 		}
@@ -101,19 +134,23 @@ static int trust_remove(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-int cmd_trust(struct cli *cli, int argc, char **argv)
+static int cmd_trust(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_trust = {
+	"trust", cmd_trust, "manage the keys whose media import accepts",
+	"usage: airlock trust add KEY.pub...\n"
+	"       airlock trust list\n"
+	"       airlock trust remove KEYID|KEY.pub...\n"
+	"\n"
+	"add     trust a minisign public key (a .pub file or a base64 key string)\n"
+	"list    print key id, public key, date added and comment of each key\n"
+	"remove  stop trusting a key, named by key id or by its .pub file\n",
+	NULL, CLI_STOP_AT_ARG,
+};
+
+static int cmd_trust(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("trust", "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		cli_print_help(cli_find("trust"), stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "add"))
-		return trust_add(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return trust_list(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "remove"))
-		return trust_remove(cli, argc - 1, argv + 1);
-	return cli_usage("trust", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_command *const subs[] = { &add_cmd, &list_cmd, &remove_cmd };
+
+	return cli_dispatch(cli, &cli_cmd_trust, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
-
 #include "cli.h"
 
 struct problems {
@@ -17,8 +15,10 @@ static void on_problem(void *ctx, const char *msg)
 	struct problems *p = ctx;
 
 	cli_error("%s", msg);
-	if (p->list)
-		json_array_append_new(p->list, json_string(msg));
+	if (p->list && json_array_append_new(p->list, json_string(msg))) {
+		json_decref(p->list); /* a JSON answer is whole or not given: */
+		p->list = NULL;       /* json_pack below fails, cli_json says so */
+	}
 }
 
 static size_t count_requirements(const struct al_manifest *m)
@@ -26,15 +26,30 @@ static size_t count_requirements(const struct al_manifest *m)
 	return m->python.requirements.n;
 }
 
-int cmd_validate(struct cli *cli, int argc, char **argv)
+static int cmd_validate(struct cli *cli, int argc, char **argv);
+
+enum { OPT_JSON = CLI_LONG };
+
+static const struct cli_opt opts[] = {
+	{ 'f', "file", "FILE", "the manifest (default: airlock.yaml)" },
+	{ 'q', "quiet", NULL, "print nothing when valid" },
+	{ OPT_JSON, "json", NULL, "print one JSON object with the result" },
+	{ 0 },
+};
+
+const struct cli_command cli_cmd_validate = {
+	"validate", cmd_validate, "check a manifest",
+	"usage: airlock validate [-f FILE] [-q] [--json]\n"
+	"\n"
+	"Check an airlock.yaml manifest and report every problem as\n"
+	"FILE:LINE:COL: KEY.PATH: message. Exit 0 when valid, 1 when not,\n"
+	"3 when the file cannot be read.\n",
+	opts, 0,
+};
+
+static int cmd_validate(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse args;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_manifest *m = NULL;
 	struct problems p = { NULL };
@@ -42,29 +57,25 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 	bool quiet = cli->verbosity < 0, json = cli->json;
 	unsigned n = 0;
 	al_err err;
-	int opt, rc;
+	int key, rc;
 
-	while ((opt = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': file = optarg; break;
+	cli_parse_start(&args, &cli_cmd_validate, argc, argv);
+	while ((key = cli_parse_next(&args)) > 0) {
+		switch (key) {
+		case 'f': file = args.value; break;
 		case 'q': quiet = true; break;
-		case 'j': json = true; break;
-		case 'h':
-			cli_print_help(cli_find("validate"), stdout);
-			return EXIT_OK;
-		default:
-			if (optopt == 'f')
-				return cli_usage("validate", "option '-f' needs a file");
-			return cli_usage("validate", "unknown option '%s'", argv[optind - 1]);
+		case OPT_JSON: json = true; break;
 		}
 	}
-	if (optind < argc)
-		return cli_usage("validate", "unexpected argument '%s'", argv[optind]);
+	if (key < 0)
+		return args.rc;
+	if (args.nargs)
+		return cli_usage(&cli_cmd_validate, "unexpected argument '%s'", args.args[0]);
 	if (!*file)
-		return cli_usage("validate", "the file name is empty");
+		return cli_usage(&cli_cmd_validate, "the file name is empty");
 	if (json && !(p.list = json_array())) {
 		cli_error("out of memory");
-		return EXIT_FAILURE_;
+		return CLI_EXIT_FAILURE;
 	}
 
 	err = al_manifest_check(&m, file, on_problem, &p, &n, &d);
@@ -77,7 +88,7 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 			cli_json(json_pack("{s:s, s:s, s:b, s:I, s:O}", "event", "validate", "file",
 			                   file, "valid", 0, "problems", (json_int_t)n, "errors",
 			                   p.list));
-		rc = EXIT_NO;
+		rc = CLI_EXIT_NO;
 		goto out;
 	}
 	if (json) {
@@ -96,7 +107,7 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 		       m->nmodels, m->nmodels == 1 ? "" : "s",
 		       m->ndatasets, m->ndatasets == 1 ? "" : "s");
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	json_decref(p.list);
 	al_manifest_free(m);

@@ -1,7 +1,7 @@
 /*
- * httphdr-fuzzer.c: libFuzzer harness for lib/httphdr.c. The input is fed
+ * httphdr-fuzzer.c: libFuzzer harness for lib/net/httphdr.c. The input is fed
  * as a whole header block, then to each single-value parser, then (as a C
- * string) to the userinfo stripper of lib/url.c. Seeds: fixtures/fuzz/httphdr/.
+ * string) to the userinfo stripper of lib/core/url.c. Seeds: fixtures/fuzz/httphdr/.
  */
 #include "config.h"
 
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "httphdr.h"
-#include "mem.h"
-#include "url.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/url.h"
+#include "net/httphdr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	al_http_hdrs_init(&h);
 	al_http_hdrs_init(&c);
-	al_http_hdrs_parse(&h, p, size, 1700000000, NULL);
-	al_http_hdrs_copy(&c, &h);
+	al_ignore(al_http_hdrs_parse(&h, p, size, 1700000000, NULL));
+	al_ignore(al_http_hdrs_copy(&c, &h));
 	al_http_hdrs_release(&h);
 	al_http_hdrs_release(&c);
 
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	al_httphdr_retry_after(p, size, 1700000000, &x);
 	if (al_httphdr_content_range(p, size, &x, &y, &z) && x >= 0 && (y < x || (z >= 0 && y >= z)))
 		abort(); /* the parser promised start <= end < total */
-	al_httphdr_link_next(p, size, &b);
+	al_ignore(al_httphdr_link_next(p, size, &b));
 	al_httphdr_ratelimit(p, size, &x, &y);
 	if (al_httphdr_etag_strip(p, size, &e) > size)
 		abort();

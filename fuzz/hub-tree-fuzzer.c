@@ -1,16 +1,16 @@
 /*
- * hub-tree-fuzzer: the Hub's JSON listings (lib/hub.c). The input goes to
+ * hub-tree-fuzzer: the Hub's JSON listings (lib/hub/hub.c). The input goes to
  * al_hub_parse_tree and to al_hub_parse_info (with and without siblings);
  * whatever is accepted passes al_hub_check_files or is refused, and every
  * file that comes out has a safe path and sane hashes and sizes.
  */
 #include "config.h"
 
-#include "fsutil.h"
+#include "core/fsutil.h"
 #include "fuzz-util.h"
-#include "hash.h"
-#include "hub.h"
-#include "mem.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "hub/hub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * lock-fuzzer.c: airlock.lock files (YAML through lib/yamlx.c, then the
+ * lock-fuzzer.c: airlock.lock files (YAML through lib/core/yamlx.c, then the
  * checks of al_lock_from_json, which also guard media contents). A lock that
  * loads must format and load back to the same bytes.
  */
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "file-input.h"
-#include "lock.h"
-#include "mem.h"
+#include "core/mem.h"
+#include "spec/lock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "fuzz-util.h"
-#include "pep508.h"
+#include "pypa/pep508.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

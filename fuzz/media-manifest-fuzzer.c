@@ -1,6 +1,6 @@
 /*
  * media-manifest-fuzzer.c: airlock-media.json through the parser and checks
- * import runs after the signature (al_media_manifest_check, lib/import.c):
+ * import runs after the signature (al_media_manifest_check, lib/media/import.c):
  * JSON, every field, every lock in contents, the bundles list. Seeds:
  * fixtures/fuzz/media-manifest/ (tests/helpers/make-fuzz-seeds.py).
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "media.h"
+#include "media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

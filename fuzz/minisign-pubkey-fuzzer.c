@@ -1,7 +1,7 @@
 /*
  * minisign-pubkey-fuzzer: public key files and strings, and secret key
  * files (without a passphrase: the scrypt cost would drown the fuzzer),
- * through lib/minisign.c's parsers. Seeds: fixtures/fuzz/minisign-pubkey-fuzzer/.
+ * through lib/media/minisign.c's parsers. Seeds: fixtures/fuzz/minisign-pubkey-fuzzer/.
  */
 #include "config.h"
 
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "minisign.h"
+#include "core/buf.h"
+#include "media/minisign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

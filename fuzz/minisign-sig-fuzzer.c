@@ -1,5 +1,5 @@
 /*
- * minisign-sig-fuzzer: signature files through lib/minisign.c's parser
+ * minisign-sig-fuzzer: signature files through lib/media/minisign.c's parser
  * and verifier (against a fixed key, so the cryptographic paths run on
  * hostile but well-formed input too). Seeds: fixtures/fuzz/minisign-sig-fuzzer/.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "minisign.h"
+#include "media/minisign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * serve-request-fuzzer.c: what a client sends `airlock serve` before any
- * file is touched (lib/serve.h): the request path split, the Range, Accept
+ * file is touched (lib/mirror/serve.h): the request path split, the Range, Accept
  * and project-name helpers, and the body of a POST paths-info. The first
  * byte picks: 0 path, Range, Accept and name; 1 a paths-info body without a
  * content type (form or JSON by its first character); 2 the same as JSON;
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "serve.h"
+#include "mirror/serve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
-#include "simple.h"
+#include "core/hash.h"
+#include "pypa/simple.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

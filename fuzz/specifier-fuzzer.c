@@ -4,9 +4,9 @@
  */
 #include "config.h"
 
-#include "buf.h"
+#include "core/buf.h"
 #include "fuzz-util.h"
-#include "pep440.h"
+#include "pypa/pep440.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * tar-volume-fuzzer.c: a media volume's tar stream through import's entry
- * checks (lib/import.c, read_volume). The input becomes vol-0001.tar of a
+ * checks (lib/media/import.c, read_volume). The input becomes vol-0001.tar of a
  * media directory in /tmp whose airlock-media.json is fixed except for the
  * volume's size and sha256 (so every input gets past the size check and an
  * intact one can pass); a stand-in verifier accepts the manifest. Import
@@ -19,12 +19,12 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "fsutil.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
 #include "fuzz-util.h"
-#include "hash.h"
-#include "media.h"
-#include "mem.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "tags.h"
-#include "wheelname.h"
+#include "core/mem.h"
+#include "pypa/tags.h"
+#include "pypa/wheelname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

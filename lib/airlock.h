@@ -16,6 +16,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* On a declaration whose result must not be ignored: a fallible call
+ * (every al_err function but the al_diag_* setters), an allocation, a
+ * buffer append. GCC warns even through a (void) cast: handle the result. */
+#define AL_MUST_CHECK __attribute__((warn_unused_result))
+/* Drop such a result on purpose, with a comment beside the call saying why. */
+static inline void al_ignore(int result)
+{
+	(void)result;
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -64,11 +74,15 @@ al_err al_diag_set(struct al_diag *d, al_err code, const char *fmt, ...)
 al_err al_diag_prefix(struct al_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void al_diag_clear(struct al_diag *d);
+/* The one out-of-memory diagnostic: sets "out of memory" and returns
+ * AL_ENOMEM (`return al_oom(d);`). The failed allocations themselves are
+ * counted where they happen, jansson's included (al_mem_failures, mem.c). */
+al_err al_oom(struct al_diag *d);
 
 const char *al_version(void);
 
 /* Text from media, the network or an old ledger made safe to print on a
- * terminal or to write as one log line (lib/buf.c): valid UTF-8 is kept;
+ * terminal or to write as one log line (lib/core/buf.c): valid UTF-8 is kept;
  * C0 controls, DEL, C1 controls (U+0080..U+009F) and bytes that are not
  * valid UTF-8 become \n, \r, \t, \xNN or \u00NN, so no escape sequence,
  * carriage return or newline gets through. With AL_SAFE_LINES a newline
@@ -78,7 +92,7 @@ const char *al_version(void);
 #define AL_SAFE_LINES 1u
 char *al_safe_text(const char *s, unsigned flags);
 
-/* ---- the store (docs/store.md) ------------------------------------- */
+/* ---- the store (docs/reference/store.md) ------------------------------------- */
 
 struct al_store;
 
@@ -90,7 +104,7 @@ char *al_store_default_dir(const char *dir);
 #define AL_STORE_CREATE 0x1  /* create the store when it does not exist */
 #define AL_STORE_RDONLY 0x2  /* open the database read-only */
 
-al_err al_store_open(struct al_store **out, const char *dir, unsigned flags,
+AL_MUST_CHECK al_err al_store_open(struct al_store **out, const char *dir, unsigned flags,
                      struct al_diag *d);
 void al_store_free(struct al_store *s);
 const char *al_store_dir(const struct al_store *s);
@@ -104,7 +118,7 @@ struct al_store_info {
 	uint64_t bundles;
 	uint64_t imports;
 };
-al_err al_store_info(struct al_store *s, struct al_store_info *out, struct al_diag *d);
+AL_MUST_CHECK al_err al_store_info(struct al_store *s, struct al_store_info *out, struct al_diag *d);
 
 /* Adding a blob from a stream. The bytes go to STORE/tmp while SHA-256 is
  * computed; commit fsyncs, compares with the expectations (when given),
@@ -113,27 +127,27 @@ al_err al_store_info(struct al_store *s, struct al_store_info *out, struct al_di
  * nothing behind. */
 struct al_blob_writer;
 #define AL_SIZE_UNKNOWN ((int64_t)-1)
-al_err al_blob_writer_new(struct al_store *s, struct al_blob_writer **out,
+AL_MUST_CHECK al_err al_blob_writer_new(struct al_store *s, struct al_blob_writer **out,
                           const char *expect_sha256, int64_t expect_size,
                           struct al_diag *d);
 /* Fails early with AL_EVERIFY when more bytes arrive than expect_size. */
-al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t len,
+AL_MUST_CHECK al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t len,
                             struct al_diag *d);
 uint64_t al_blob_writer_size(const struct al_blob_writer *w);
 /* On success hex_out (65 bytes, may be NULL) receives the sha256. The
  * writer is freed whatever the result. */
-al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_diag *d);
+AL_MUST_CHECK al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_diag *d);
 void al_blob_writer_abort(struct al_blob_writer *w);
 
 /* Read fd to EOF into the store. */
-al_err al_store_add_fd(struct al_store *s, int fd, const char *expect_sha256,
+AL_MUST_CHECK al_err al_store_add_fd(struct al_store *s, int fd, const char *expect_sha256,
                        int64_t expect_size, char hex_out[65], struct al_diag *d);
-al_err al_store_add_file(struct al_store *s, const char *path, const char *expect_sha256,
+AL_MUST_CHECK al_err al_store_add_file(struct al_store *s, const char *path, const char *expect_sha256,
                          int64_t expect_size, char hex_out[65], struct al_diag *d);
 /* airlock store add: one regular file (not a symbolic link, FIFO, device
  * or directory: AL_EINVALID, nothing added) into the store, refused if its
  * size changes while it is read. *added: it was not there before. */
-al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
+AL_MUST_CHECK al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
                          struct al_diag *d);
 /* The SHA-256 implementation in use, for airlock info: "OpenSSL <version>"
  * and whether the CPU has SHA instructions, into buf; returns buf. */
@@ -143,16 +157,16 @@ const char *al_sha256_impl(char *buf, size_t n);
 bool al_store_has(struct al_store *s, const char *sha256_hex);
 /* Path of a blob's file (malloc'd), whether or not it exists. */
 char *al_store_blob_path(const struct al_store *s, const char *sha256_hex);
-al_err al_store_open_blob(struct al_store *s, const char *sha256_hex, int *fd_out,
+AL_MUST_CHECK al_err al_store_open_blob(struct al_store *s, const char *sha256_hex, int *fd_out,
                           struct al_diag *d);
 /* Rehash a blob's file; AL_EVERIFY when it does not match its name. */
-al_err al_store_rehash(struct al_store *s, const char *sha256_hex, struct al_diag *d);
+AL_MUST_CHECK al_err al_store_rehash(struct al_store *s, const char *sha256_hex, struct al_diag *d);
 
 /* References keep blobs alive through gc: owner is a string such as
  * "bundle:nlp-prod" or "import:<media id>". */
-al_err al_store_ref_add(struct al_store *s, const char *owner, const char *sha256_hex,
+AL_MUST_CHECK al_err al_store_ref_add(struct al_store *s, const char *owner, const char *sha256_hex,
                         struct al_diag *d);
-al_err al_store_ref_drop_owner(struct al_store *s, const char *owner, struct al_diag *d);
+AL_MUST_CHECK al_err al_store_ref_drop_owner(struct al_store *s, const char *owner, struct al_diag *d);
 
 enum al_verify_kind {
 	AL_VERIFY_MISSING,      /* recorded, file absent: an error */
@@ -166,7 +180,7 @@ struct al_verify_result {
 	uint64_t checked, bytes, missing, corrupt, stray, unreferenced;
 };
 /* Rehash every blob with `threads` workers (0: one per core). */
-al_err al_store_verify(struct al_store *s, unsigned threads, al_verify_cb cb, void *ctx,
+AL_MUST_CHECK al_err al_store_verify(struct al_store *s, unsigned threads, al_verify_cb cb, void *ctx,
                        struct al_verify_result *out, struct al_diag *d);
 
 struct al_gc_result {
@@ -174,11 +188,11 @@ struct al_gc_result {
 };
 /* Remove blobs nothing references, and leftovers in tmp/. Takes the store's
  * exclusive lock: fails with AL_EBUSY while another airlock writes. */
-al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
+AL_MUST_CHECK al_err al_store_gc(struct al_store *s, bool dry_run, struct al_gc_result *out,
                    struct al_diag *d);
 
-/* ---- the manifest (docs/manifest.md) ------------------------------- */
-/* lib/manifest.c; the reference is docs/manifest.md. */
+/* ---- the manifest (docs/reference/manifest.md) ------------------------------- */
+/* lib/spec/manifest.c; the reference is docs/reference/manifest.md. */
 
 struct al_strlist {
 	char **v;
@@ -200,6 +214,32 @@ struct al_hub_repo {
 	int line, col;
 };
 
+/* A named index: an entry of python.indexes (docs/reference/manifest.md). */
+#define AL_INDEX_MAX_CODES 16
+struct al_named_index {
+	char *name;            /* [a-z0-9][a-z0-9._-]*, unique in the manifest */
+	char *url;             /* may hold userinfo: lent, never recorded */
+	bool explicit_only;    /* used only for the projects pinned to it */
+	/* statuses of a project page that mean "not on this index, try the
+	 * next" besides 404 and 410; default {403} */
+	int missing_codes[AL_INDEX_MAX_CODES];
+	size_t nmissing_codes;
+	char *username_env, *password_env; /* variables holding credentials, or NULL */
+	int line, col;
+};
+
+/* A project pinned to a named index: an entry of python.sources. */
+struct al_index_pin {
+	char *project;         /* PEP 503 normalized */
+	char *index;           /* the name of an entry of python.indexes */
+	int line, col;
+};
+
+enum al_index_strategy {
+	AL_INDEX_FIRST = 0,    /* first-index: a project from the first index that has it */
+	AL_INDEX_BEST_MATCH,   /* unsafe-best-match: the files of every index, merged */
+};
+
 struct al_manifest {
 	char *path;            /* as given to al_manifest_load */
 	char *sha256;          /* hex digest of the file's bytes */
@@ -215,6 +255,11 @@ struct al_manifest {
 		struct al_target *targets;
 		size_t ntargets;
 		bool prereleases;
+		struct al_named_index *indexes; /* asked before index-url, in order */
+		size_t nindexes;
+		struct al_index_pin *pins;
+		size_t npins;
+		enum al_index_strategy index_strategy;
 	} python;
 	struct al_hub_repo *models;
 	size_t nmodels;
@@ -229,7 +274,7 @@ struct al_manifest {
 /* Read and check the manifest at path. Stops at the first problem, which d
  * holds as "FILE:LINE:COL: key.path: message". Errors: AL_ENOTFOUND or
  * AL_EIO (cannot read), AL_EPARSE (YAML), AL_ELIMIT (a cap), AL_EINVALID. */
-al_err al_manifest_load(struct al_manifest **out, const char *path, struct al_diag *d);
+AL_MUST_CHECK al_err al_manifest_load(struct al_manifest **out, const char *path, struct al_diag *d);
 void al_manifest_free(struct al_manifest *m);
 
 /* Like al_manifest_load, but report every problem to cb (one message each,
@@ -238,21 +283,22 @@ void al_manifest_free(struct al_manifest *m);
  * A file that cannot be read is not a problem: cb is not called and the
  * return is AL_ENOTFOUND or AL_EIO. */
 typedef void (*al_manifest_problem_cb)(void *ctx, const char *msg);
-al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest_problem_cb cb,
+AL_MUST_CHECK al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest_problem_cb cb,
                          void *ctx, unsigned *nproblems, struct al_diag *d);
 
 /* Checks shared with other modules. */
 bool al_manifest_valid_repo_id(const char *id);
 bool al_manifest_valid_platform(const char *tag);
 
-/* ---- the lock (docs/lock.md) ------------------------------------------ */
-/* lib/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
+/* ---- the lock (docs/reference/lock.md) ------------------------------------------ */
+/* lib/spec/lock.c. Every string is owned by the lock; al_lock_free() frees all. */
 
 struct al_lock_dist {
 	char *name;            /* PEP 503 normalized project name */
 	char *version;         /* canonical PEP 440 version */
 	char *filename;        /* the wheel (or sdist) file name */
 	char *url;             /* where it was found (credentials never stored) */
+	char *index;           /* the named index it came from (python.indexes), or NULL */
 	char *sha256;          /* lowercase hex */
 	int64_t size;          /* bytes, or AL_SIZE_UNKNOWN */
 	char *requires_python; /* may be NULL */
@@ -269,6 +315,12 @@ struct al_lock_target {
 	size_t nplatforms;
 	struct al_lock_dist *dists; /* sorted by name */
 	size_t ndists;
+	/* What pip's isolated builds of the sdists above need (build-system.requires,
+	 * resolved for this target, recursively): published, never installed.
+	 * required_by names the sdists (or build requirements) that need each.
+	 * Sorted by name, then file name; a name may appear with several versions. */
+	struct al_lock_dist *build_dists;
+	size_t nbuild_dists;
 };
 
 struct al_lock_file {
@@ -299,28 +351,28 @@ struct al_lock {
 };
 
 void al_lock_free(struct al_lock *l);
-/* The bundles a store holds (lib/bundle.c): names sorted, and each one's lock. */
-al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
-al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
+/* The bundles a store holds (lib/store/bundle.c): names sorted, and each one's lock. */
+AL_MUST_CHECK al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_diag *d);
+AL_MUST_CHECK al_err al_bundle_get(struct al_store *s, const char *name, struct al_lock **out,
                      struct al_diag *d);
-/* Free n strings of v, then v (lib/mem.c). */
+/* Free n strings of v, then v (lib/core/mem.c). */
 void al_strv_free(char **v, size_t n);
 /* Serialise deterministically (sorted, stable, every string quoted). */
-al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);
+AL_MUST_CHECK al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d);
 /* Write atomically; *changed tells whether the file's bytes changed. */
-al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed,
+AL_MUST_CHECK al_err al_lock_write(const struct al_lock *l, const char *path, bool *changed,
                      struct al_diag *d);
-al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d);
+AL_MUST_CHECK al_err al_lock_load(struct al_lock **out, const char *path, struct al_diag *d);
 /* Whether l formats to the same bytes as prev (the lock file prev was read
  * from, if airlock wrote it). A NULL prev, or one that does not format, is
  * not the same. An error only when l does not format. */
-al_err al_lock_same(const struct al_lock *l, const struct al_lock *prev, bool *same,
+AL_MUST_CHECK al_err al_lock_same(const struct al_lock *l, const struct al_lock *prev, bool *same,
                     struct al_diag *d);
 /* Sort every list into the canonical order. */
 void al_lock_sort(struct al_lock *l);
 
 /* ---- packaging and resolution ------------------------------------------ */
-/* lib/locker.c: from a manifest to a lock, and from a lock to the store. */
+/* lib/resolve/locker.c: from a manifest to a lock, and from a lock to the store. */
 
 struct al_manifest;
 
@@ -336,24 +388,28 @@ struct al_lock_opts {
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;
 	unsigned parallel;           /* requests at once; 0: AL_LOCK_PARALLEL */
+	unsigned host_connections;   /* connections at once to one host; 0: 8 */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
+	bool explain_all;            /* no solution: every rejected version, through warn (lock -v) */
 };
 
 /* Resolve every target of the manifest and pin every Hub repo. previous (may
  * be NULL) supplies pins to keep. */
-al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+AL_MUST_CHECK al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
                      const struct al_lock_opts *o, struct al_lock **out, struct al_diag *d);
 /* lock --check: resolve the manifest as al_lock_build would (previous, may
  * be NULL, supplying pins) and tell whether the result is byte for byte the
  * previous lock. */
-al_err al_lock_check(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+AL_MUST_CHECK al_err al_lock_check(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
                      const struct al_lock_opts *o, bool *current, struct al_diag *d);
-/* Why a lock no longer matches its manifest (malloc'd), or NULL when it does. */
-char *al_lock_stale(const struct al_manifest *m, const struct al_lock *l);
+/* Why a lock no longer matches its manifest: *why malloc'd, or NULL when it
+ * does. AL_ENOMEM when the reason cannot be written (never taken as current). */
+AL_MUST_CHECK al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l,
+                                   char **why, struct al_diag *d);
 /* The same, and also asks the Hub whether a branch the lock pinned has moved
  * (for fetch --locked). *why is malloc'd, NULL when the lock is current. */
-al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
+AL_MUST_CHECK al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
                             const struct al_lock *l, char **why, struct al_diag *d);
 
 struct al_fetch_progress {
@@ -363,6 +419,7 @@ struct al_fetch_progress {
 };
 struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
+	unsigned host_connections;    /* connections at once to one host; 0: 8 */
 	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
 	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
 	/* The manifest (or NULL): the credentials in its index and find-links
@@ -373,13 +430,13 @@ struct al_fetch_opts {
 };
 /* Download every file the lock names that the store lacks, in parallel,
  * verifying each, then record the bundle (what gc keeps). */
-al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
+AL_MUST_CHECK al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
                 struct al_fetch_progress *result, struct al_diag *d);
 
 /* ---- the Hub ------------------------------------------------------------ */
 
 /* ---- media -------------------------------------------------------------- */
-/* lib/media.c: export on the connected side, verify and import on the other. */
+/* lib/media/media.c: export on the connected side, verify and import on the other. */
 
 struct al_signer;
 struct al_verifier;
@@ -409,7 +466,7 @@ struct al_media_summary {
 };
 void al_media_summary_release(struct al_media_summary *s);
 
-al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
+AL_MUST_CHECK al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
                        struct al_media_summary *sum, struct al_diag *d);
 
 struct al_import_opts {
@@ -425,7 +482,7 @@ struct al_import_opts {
  * then rollback and base checks, free space, then every volume streamed
  * with every entry checked; the store changes only in one transaction at
  * the end. Every attempt is recorded in the ledger (except verify_only). */
-al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
+AL_MUST_CHECK al_err al_media_import(struct al_store *s, const struct al_import_opts *o,
                        struct al_media_summary *sum, struct al_diag *d);
 
 /* The ledger: every import attempt. */
@@ -435,14 +492,14 @@ struct al_ledger_entry {
 	int64_t seq;
 	bool accepted;
 };
-al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),
+AL_MUST_CHECK al_err al_ledger_list(struct al_store *s, void (*cb)(void *ctx, const struct al_ledger_entry *e),
                       void *ctx, struct al_diag *d);
 
 /* Secrets (passphrases) in libsodium guarded memory, wiped when freed.
- * lib/secmem.c. The buffer holds cap bytes plus a NUL. */
+ * lib/media/secmem.c. The buffer holds cap bytes plus a NUL. */
 #define AL_SECRET_MAX 1023 /* the longest passphrase, as minisign's */
 struct al_secret;
-al_err al_secret_new(struct al_secret **out, size_t cap, struct al_diag *d);
+AL_MUST_CHECK al_err al_secret_new(struct al_secret **out, size_t cap, struct al_diag *d);
 void al_secret_free(struct al_secret *s);
 char *al_secret_data(struct al_secret *s);
 const char *al_secret_cstr(const struct al_secret *s);
@@ -457,9 +514,9 @@ bool al_secret_equal(const struct al_secret *a, const struct al_secret *b);
  * byte so that nothing after the line is consumed. `what` names the source
  * in errors ("the passphrase file 'x'"). AL_ELIMIT beyond the capacity;
  * AL_EINVALID when the source is empty (end of file at once). */
-al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct al_diag *d);
+AL_MUST_CHECK al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct al_diag *d);
 
-/* Key pairs in minisign's formats (lib/minisign.c, docs/keys.md). */
+/* Key pairs in minisign's formats (lib/media/minisign.c, docs/reference/keys.md). */
 #define AL_KEYID_LEN 17 /* 16 uppercase hex digits and a NUL, as minisign prints */
 #define AL_KEYGEN_UNENCRYPTED 0x1    /* -W: no passphrase, kdf "\0\0" */
 #define AL_KEYGEN_FORCE 0x2          /* replace existing files (atomically) */
@@ -467,7 +524,7 @@ al_err al_secret_read_line(struct al_secret *s, int fd, const char *what, struct
 /* Write NAME.key (mode 0600, scrypt-encrypted with pass unless
  * AL_KEYGEN_UNENCRYPTED) and NAME.pub. Without AL_KEYGEN_FORCE an existing
  * file of either name is an error (AL_EINVALID) and nothing is written. */
-al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
+AL_MUST_CHECK al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
                  char key_id[AL_KEYID_LEN], struct al_diag *d);
 
 /* A minisign secret key, for signing media (export). Its bytes live in
@@ -475,16 +532,16 @@ al_err al_keygen(const char *name, const struct al_secret *pass, unsigned flags,
  * the passphrase (e.g. al_secret_cstr/al_secret_len of a struct al_secret);
  * a wrong one is AL_EVERIFY ("wrong passphrase (checksum mismatch)"). */
 struct al_mkey;
-al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_key_read(struct al_mkey **out, const char *path, struct al_diag *d);
 bool al_minisign_key_locked(const struct al_mkey *k);
-al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passlen,
+AL_MUST_CHECK al_err al_minisign_key_unlock(struct al_mkey *k, const void *pass, size_t passlen,
                               struct al_diag *d);
 /* The key id of an unlocked key (AL_EUSAGE when locked). */
-al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
+AL_MUST_CHECK al_err al_minisign_key_keyid(const struct al_mkey *k, char out[AL_KEYID_LEN], struct al_diag *d);
 void al_minisign_key_free(struct al_mkey *k);
 
 /* Public keys whose signatures import accepts: the store's trusted_keys
- * table (lib/trust.c). */
+ * table (lib/media/trust.c). */
 struct al_trusted_key {
 	char key_id[AL_KEYID_LEN];
 	char public_key[57];   /* base64, as `minisign -P` takes it */
@@ -496,19 +553,19 @@ struct al_trusted_key {
  * already trusted changes nothing and sets *added = false; a different key
  * with the same key id is AL_ECONFLICT. out (may be NULL) receives the key
  * id, the base64 key and the time; its comment is set to NULL. */
-al_err al_trust_add(struct al_store *s, const char *key, struct al_trusted_key *out,
+AL_MUST_CHECK al_err al_trust_add(struct al_store *s, const char *key, struct al_trusted_key *out,
                     bool *added, struct al_diag *d);
 /* Call cb for every trusted key, in key id order; a nonzero return stops
  * the walk and is returned as AL_OK. */
 typedef int (*al_trust_cb)(void *ctx, const struct al_trusted_key *k);
-al_err al_trust_list(struct al_store *s, al_trust_cb cb, void *ctx, struct al_diag *d);
+AL_MUST_CHECK al_err al_trust_list(struct al_store *s, al_trust_cb cb, void *ctx, struct al_diag *d);
 /* Remove by key id (16 hex digits, any case) or by .pub file. AL_ENOTFOUND
  * when the key is not trusted. key_id (may be NULL) receives the id. */
-al_err al_trust_remove(struct al_store *s, const char *id_or_path, char key_id[AL_KEYID_LEN],
+AL_MUST_CHECK al_err al_trust_remove(struct al_store *s, const char *id_or_path, char key_id[AL_KEYID_LEN],
                        struct al_diag *d);
 
 /* ---- publish and serve --------------------------------------------------- */
-/* lib/publish.c */
+/* lib/mirror/publish.c */
 
 struct al_publish_opts {
 	const char *out_dir;        /* becomes a symlink to the current generation */
@@ -524,10 +581,10 @@ struct al_publish_summary {
 /* Lay out DIR/wheels, DIR/simple, DIR/requirements, DIR/models, DIR/datasets,
  * DIR/hf/hub and DIR/hf/api for the bundles; readers never see a half-built
  * tree (DIR is switched atomically to the new generation). */
-al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
+AL_MUST_CHECK al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
-/* lib/serve.c: the read-only HTTP server over a published tree (docs/serve.md). */
+/* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/reference/serve.md). */
 
 struct al_serve;
 
@@ -563,19 +620,19 @@ struct al_serve_opts {
  * every request, so a new publish is picked up at once; nothing outside the
  * generation a request resolved is ever opened. The caller should ignore
  * SIGPIPE. */
-al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d);
+AL_MUST_CHECK al_err al_serve_start(struct al_serve **out, const struct al_serve_opts *o, struct al_diag *d);
 unsigned al_serve_port(const struct al_serve *srv);
 /* "http://127.0.0.1:8080/" (the bound address and port) */
 const char *al_serve_url(const struct al_serve *srv);
 /* Stop (in-flight connections are closed) and free; NULL-safe. */
 void al_serve_stop(struct al_serve *srv);
 
-/* lib/env.c: the settings pip and Hugging Face clients need to use a
+/* lib/mirror/env.c: the settings pip and Hugging Face clients need to use a
  * published tree, either served (is_url: "http://host:port") or on disk
  * (DIR, made absolute; it must be a published tree). cb gets each
  * name/value pair in a fixed order. */
 typedef void (*al_env_cb)(void *ctx, const char *name, const char *value);
-al_err al_client_env(const char *root_or_url, bool is_url, al_env_cb cb, void *ctx,
+AL_MUST_CHECK al_err al_client_env(const char *root_or_url, bool is_url, al_env_cb cb, void *ctx,
                      struct al_diag *d);
 
 #ifdef __cplusplus

@@ -1,4 +1,4 @@
--- airlock store schema, version 1. Applied by lib/db.c when PRAGMA
+-- airlock store schema, version 1. Applied by lib/store/db.c when PRAGMA
 -- user_version is 0. Later changes go into schema/migrate-NNN.sql files that
 -- move version NNN-1 to NNN; never edit a released version.
 

@@ -18,7 +18,7 @@ __version__ and __wheel_tag__), <dist>.dist-info/METADATA (Metadata-Version
 2.1), WHEEL and RECORD (urlsafe base64 sha256 without padding, sizes).
 sdists carry PKG-INFO (Metadata-Version 2.2), a pyproject.toml naming an
 in-tree PEP 517 backend with no build requirements, so pip can build them
-offline. Standard library only. See docs/fixtures.md.
+offline. Standard library only. See docs/reference/fixtures.md.
 """
 
 import argparse

@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/crash-test.sh [TRIALS] [SEED]: airlock loses nothing under SIGKILL
-# and on a full disk (docs/reliability-crash.md).
+# and on a full disk (docs/reports/reliability-crash.md).
 #
 # Part 1: TRIALS (default 50) runs of fetch, import, publish and store gc in
 # turn, each killed with SIGKILL after a delay drawn from awk's srand(SEED)

@@ -6,11 +6,11 @@ machine (pip._vendor.packaging), for tests/unit/test-tags.c.
 The platform list for a target is what packaging's platform_tags() yields
 on a machine of that platform (glibc/musl version taken from the tag);
 pip's own --platform handling expands only macOS and manylinux2014/2010
-(see docs/tags.md), so the Linux expansion calls packaging's _manylinux /
+(see docs/reference/tags.md), so the Linux expansion calls packaging's _manylinux /
 _musllinux generators with the C library version patched in.
 
 Differences between the vendored packaging and packaging 26.x that we
-follow are applied here and listed in docs/tags.md:
+follow are applied here and listed in docs/reference/tags.md:
   - macOS x86_64 binary format "fat32" is spelled "fat3" in packaging 26.x.
 
 Usage: scripts/gen-tag-fixtures.py [OUTDIR]   (default fixtures/tags)

@@ -7,7 +7,7 @@ Every byte of fixtures/hub/ comes from this script: to change a fixture, edit
 it here, run it, and commit the result. tests/cli/hub-fixtures.sh runs it into
 a temporary directory and checks that the committed tree is identical.
 
-Layout (docs/fake-hub.md has the full description):
+Layout (docs/reference/fake-hub.md has the full description):
 
     <type>s/<repo id>/repo.json               flags, LFS rules, commits, refs
     <type>s/<repo id>/commits/<label>/...     the complete file tree of one commit

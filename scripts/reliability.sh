@@ -1,9 +1,9 @@
 #!/bin/sh
-# Regenerate docs/reliability.md: one table of the hardening checks (fuzzing,
+# Regenerate docs/reports/reliability.md: one table of the hardening checks (fuzzing,
 # crash safety, fault matrix, memory, server abuse) with what was run, how,
 # the result and the date; then the fuzzing results per harness.
 #   scripts/reliability.sh [--run] [BUILDDIR]
-# Without --run it only reads results: docs/fuzz-results.tsv (refreshed from
+# Without --run it only reads results: docs/reports/fuzz-results.tsv (refreshed from
 # build-fuzz/results.tsv, which scripts/fuzz appends to), the .log/.trs files
 # that `make check` leaves in BUILDDIR (default build/), and the logs that
 # --run leaves in BUILDDIR/reliability/. With --run it also runs each check
@@ -18,8 +18,8 @@ run=0
 [ "${1:-}" = "--run" ] && { run=1; shift; }
 bdir=${1:-$top/build}
 case "$bdir" in /*) ;; *) bdir="$(pwd)/$bdir" ;; esac
-out="$top/docs/reliability.md"
-fuzztsv="$top/docs/fuzz-results.tsv"
+out="$top/docs/reports/reliability.md"
+fuzztsv="$top/docs/reports/fuzz-results.tsv"
 logdir="$bdir/reliability"
 rows=""
 today=$(date -u +%Y-%m-%d)
@@ -110,7 +110,7 @@ if [ -f "$fuzztsv" ] && [ "$(wc -l <"$fuzztsv")" -gt 1 ]; then
 	last=$(echo "$summary" | cut -f6)
 	shortest=$(echo "$summary" | cut -f7)
 	row "Fuzzing (libFuzzer, ASan+UBSan)" \
-		"\`scripts/fuzz [-j N] [SECONDS] [HARNESS...]\`; results in \`docs/fuzz-results.tsv\`" \
+		"\`scripts/fuzz [-j N] [SECONDS] [HARNESS...]\`; results in \`docs/reports/fuzz-results.tsv\`" \
 		"$n harnesses, $((secs / 60)) min $((secs % 60)) s in all, every harness at least $((shortest / 60)) min $((shortest % 60)) s in one run, $execs executions, $crashes crashes (kept in fixtures/fuzz/, replayed by make check); per harness below" \
 		"$last"
 	fuzz_detail=$(awk -F'\t' 'NR > 1 {
@@ -161,7 +161,7 @@ tap_row "Fuzz seed replay" "tests/cli/fuzz-replay.sh" \
 		echo
 		echo "## Fuzzing per harness"
 		echo
-		echo "Summed over every run in \`docs/fuzz-results.tsv\`; longest is the longest single"
+		echo "Summed over every run in \`docs/reports/fuzz-results.tsv\`; longest is the longest single"
 		echo "run; cov and ft are the highest of libFuzzer's final \`cov:\` (edges) and \`ft:\`"
 		echo "(features); corpus is the work corpus (build-fuzz/corpus/<name>/) after the last run."
 		echo
@@ -172,9 +172,9 @@ tap_row "Fuzz seed replay" "tests/cli/fuzz-replay.sh" \
 	echo
 	echo "## Details"
 	echo
-	echo "- Crash safety and full disk: docs/reliability-crash.md"
-	echo "- Fault matrix and server abuse: docs/reliability-faults.md"
-	echo "- Memory (valgrind, allocation-failure sweep): docs/reliability-memory.md"
-	echo "- Fuzzing set-up: docs/fuzzing.md"
+	echo "- Crash safety and full disk: docs/reports/reliability-crash.md"
+	echo "- Fault matrix and server abuse: docs/reports/reliability-faults.md"
+	echo "- Memory (valgrind, allocation-failure sweep): docs/reports/reliability-memory.md"
+	echo "- Fuzzing set-up: docs/reference/fuzzing.md"
 } >"$out"
 echo "wrote $out"

@@ -15,7 +15,7 @@
 # (--errors-for-leak-kinds=definite); the suppressions in scripts/valgrind.supp
 # cover third-party library noise only, never our code.
 #
-# With no TEST arguments the default subset runs (docs/reliability-memory.md says
+# With no TEST arguments the default subset runs (docs/reports/reliability-memory.md says
 # why it covers every command and every unit test); --all runs the whole suite
 # (very slow on two cores); TEST arguments run just those (paths as in TESTS).
 set -eu
@@ -104,7 +104,7 @@ end=$(date +%s)
 
 # Sum the logs. Under -q a log holds only errors and leaks ("==PID== " lines)
 # and valgrind's own warnings ("--PID-- " lines: e.g. it does not know the
-# openat2 syscall, which lib/serve-files.c then replaces by its fallback).
+# openat2 syscall, which lib/mirror/serve-files.c then replaces by its fallback).
 nlogs=$(find "$logs" -type f -name 'vg.*.log' | wc -l)
 bad=$(grep -l '^==[0-9]*== ' "$logs"/vg.*.log 2>/dev/null | sort || true)
 nbad=$(echo "$bad" | grep -c . || true)

@@ -24,7 +24,46 @@ like "$err" "unknown option '--frob'" "and is named"
 
 run "$AIRLOCK" info --frob
 is "$status" 2 "an unknown command option exits 2"
-like "$err" "unknown option '--frob'" "and is named"
+like "$err" "unknown option '--frob' for 'airlock info'" "and is named, with the command"
+
+# One option parser for every command (cmd/opts.c): the same shapes and the
+# same messages everywhere.
+run "$AIRLOCK" store verify --frob
+like "$err" "unknown option '--frob' for 'airlock store verify'" "a subcommand's options are its own"
+like "$err" "usage: airlock store verify" "and its synopsis follows"
+run "$AIRLOCK" validate -x
+like "$err" "unknown option '-x' for 'airlock validate'" "an unknown short option is named"
+run "$AIRLOCK" validate --file
+is "$status" 2 "an option without its value exits 2"
+like "$err" "option '--file' needs a value" "and says so"
+run "$AIRLOCK" validate -f
+like "$err" "option '-f' needs a value" "the short form too"
+run "$AIRLOCK" validate --file="$T/a.yaml"
+like "$err" "cannot open '$T/a.yaml'" "--name=VALUE"
+run "$AIRLOCK" validate -f"$T/b.yaml"
+like "$err" "cannot open '$T/b.yaml'" "-xVALUE"
+run "$AIRLOCK" validate --fi "$T/c.yaml"
+like "$err" "cannot open '$T/c.yaml'" "a unique prefix of a long name"
+run "$AIRLOCK" lock --up
+is "$status" 2 "an ambiguous prefix exits 2"
+like "$err" "option '--up' is ambiguous for 'airlock lock'" "and says so"
+run "$AIRLOCK" lock --check=yes
+is "$status" 2 "a value for a flag exits 2"
+like "$err" "option '--check' takes no value" "and says so"
+run "$AIRLOCK" fetch --upgrade
+like "$err" "unknown option '--upgrade' for 'airlock fetch'" "lock's options are not fetch's"
+run "$AIRLOCK" validate -- -f
+like "$err" "unexpected argument '-f'" "'--' ends the options"
+run "$AIRLOCK" export some-bundle -o "$T/media" --key "$T/no.key"
+like "$err" "$T/no.key" "options may follow arguments"
+run "$AIRLOCK" keygen -Wfo "$T/k"
+is "$status" 0 "flags together, the last with its value (-Wfo NAME)"
+ok '[ -f "$T/k.key" ] && [ -f "$T/k.pub" ]' "which writes NAME.key and NAME.pub"
+run "$AIRLOCK" -vq --store "$T/s2" init
+ok '[ -f "$T/s2/airlock.db" ] && [ -z "$out" ]' "global options use the same parser (-vq: quiet wins)"
+run "$AIRLOCK" lock --help
+like "$out" "--upgrade-package NAME" "--help lists the options from the table"
+ok 'printf "%s\n" "$out" | grep -q "^  -h, --help"' "and the help option itself"
 
 run "$AIRLOCK" --cacert /nonexistent/ca.pem info
 is "$status" 2 "--cacert with an unreadable file is a usage error"

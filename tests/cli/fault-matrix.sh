@@ -13,7 +13,7 @@
 #     it failed with a message naming the URL and the problem, and the cell
 #     says that outcome is the expected one, and
 #   - `airlock store verify` is clean and the store's tmp/ is empty.
-# One TAP line per (request kind, fault) and a summary. docs/reliability-faults.md
+# One TAP line per (request kind, fault) and a summary. docs/reports/reliability-faults.md
 # has the matrix and the reasons for the choices (stalls close after 3 s: the
 # engine's 30 s low-speed abort has no override, and 6 of them would take 3 min).
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# HTTP freshness of index pages and metadata (docs/http.md): request counts at
+# HTTP freshness of index pages and metadata (docs/reference/http.md): request counts at
 # the fixture index with Cache-Control max-age, after it expires (304s), with
 # lock --refresh, without validators, with no-store / no-cache; and a lock asks
 # for no page of a project outside the closure.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Replay the seed corpora (fixtures/fuzz/<name>/) of the media manifest, tar
-# volume and serve request harnesses (mk/fuzzrun.am); crashers found by
+# volume and serve request harnesses (FUZZERS in Makefile.am); crashers found by
 # scripts/fuzz are kept there.
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/helpers/fuzzreplay.sh"

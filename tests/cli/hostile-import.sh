@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile media against the importer (docs/threat-model.md, docs/media.md):
+# Hostile media against the importer (docs/reference/threat-model.md, docs/reference/media.md):
 # media files that are FIFOs, devices or links; seq far in the future;
 # public keys of small order; sizes that wrap. Each medium is signed by a
 # trusted key, so only the importer's own checks stand in the way; each
@@ -22,21 +22,17 @@ spec() {
 JSON
 }
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# refused NAME EXPECTED-MESSAGE CMD...: CMD (under timeout 10, so a hang
-# shows as a failure) says no within 5 s with the message, and the store,
-# the published tree and the ledger (but one refused line for import) stay.
+# refused NAME EXPECTED-MESSAGE CMD...: CMD says no with the message, and the
+# store, the published tree and the ledger (but one refused line for import)
+# stay. It runs under timeout 60 so that a hang (reading a FIFO, /dev/zero)
+# shows as a failure; no test asserts how long a refusal takes.
 refused() {
 	_name=$1 _want=$2
 	shift 2
 	state > "$T/before"
 	_lines=$(ledger_count)
-	_t0=$(ms)
-	run timeout 10 "$@"
-	_t=$(( $(ms) - _t0 ))
+	run timeout 60 "$@"
 	ok '[ "$status" -ne 0 ] && [ "$status" -ne 124 ]' "$_name: refused (status $status)"
-	ok '[ "$_t" -lt 5000 ]' "$_name: at once (${_t} ms)"
 	like "$err" "$_want" "$_name: says why"
 	state_same "$T/before" "$_name: nothing changed"
 	case " $* " in
@@ -110,7 +106,7 @@ is "$status" 0 "a --trust key reached through a symbolic link is fine"
 
 # the medium's directory itself may be a link (a mount point often is)
 ln -s "$T/m" "$T/mlink"
-run timeout 10 "$AIRLOCK" import "$T/mlink"
+run timeout 60 "$AIRLOCK" import "$T/mlink"
 is "$status" 0 "a medium whose directory is a symbolic link imports"
 like "$out" "imported extra \(seq 200" "and says so"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Hostile media and a tampered store against import and publish
-# (docs/publish.md "One owner per path" and "Blobs"; docs/threat-model.md):
+# (docs/reference/publish.md "One owner per path" and "Blobs"; docs/reference/threat-model.md):
 # names that collide in the published tree are refused at import, and
 # publish never writes through a link nor publishes a blob that is not the
 # store's own file.
@@ -101,7 +101,7 @@ cat > "$T/m1.json" <<JSON
 JSON
 hostile_media "$T/m1" "$T/m1.json"
 # Two checks stop it: the lock's grammar (a distribution's file name is a wheel
-# or sdist name, lib/lockcheck.c) and, behind it, the one-owner check of the
+# or sdist name, lib/spec/lockcheck.c) and, behind it, the one-owner check of the
 # published paths (al_publish_plan_check). The grammar speaks first.
 refused "$T/m1" "filename: not a wheel or sdist file name: '$WN.metadata'|wheels/$WN.metadata' would be published twice: .*metadata sidecar of '$WN'" \
 	"a file named like a sidecar"

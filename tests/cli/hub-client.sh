@@ -1,5 +1,5 @@
 #!/bin/sh
-# lib/hub.c against the fake Hub (tests/helpers/hubserver.py) and a scripted
+# lib/hub/hub.c against the fake Hub (tests/helpers/hubserver.py) and a scripted
 # stub (tests/helpers/hubstub.py), through tests/unit/hub-driver: revisions,
 # paging, patterns, odd names, datasets, auth and its errors, the CDN without
 # Authorization, faults, and hostile listings.
@@ -108,7 +108,7 @@ lock model tiny-org/odd-names main --include '*.json'
 is "$(files)" "nested/deeper/still/leaf.json" "'*' matches across '/'"
 
 # ---- other repos ---------------------------------------------------------------------
-# a legacy id without a namespace is refused (docs/manifest.md): the published
+# a legacy id without a namespace is refused (docs/reference/manifest.md): the published
 # tree gives each repo its own models/<namespace>/<name>/
 lock model tiny-legacy main
 ok '[ "$status" -ne 0 ]' "a repo id without namespace is refused"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# serve-strict (issue 14, docs/threat-model.md): hostile HTTP clients on the
+# serve-strict (issue 14, docs/reference/threat-model.md): hostile HTTP clients on the
 # isolated network against `airlock serve`, with raw sockets
 # (tests/helpers/serve-strict.py does the talking):
 #  - framing: Content-Length with Transfer-Encoding, duplicate or conflicting

@@ -113,8 +113,7 @@ status=$?
 t1=$(date +%s%N)
 is "$status" 0 "SIGTERM: the server stops and exits 0"
 ms=$(( (t1 - t0) / 1000000 ))
-echo "# stopped in $ms ms"
-ok '[ "$ms" -lt 5000 ]' "  promptly"
+echo "# stopped in $ms ms (reported, not asserted: no test asserts a time)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
 is "$code" "000" "  and nothing listens any more"
 

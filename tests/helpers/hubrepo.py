@@ -1,7 +1,7 @@
 """hubrepo: the fake Hub's fixture repos (fixtures/hub/), loaded into memory.
 
 Used by tests/helpers/hubserver.py and scripts/hub-cache-check.py. Standard
-library only. The on-disk format is described in docs/fake-hub.md:
+library only. The on-disk format is described in docs/reference/fake-hub.md:
 
     <root>/<type>s/<repo id>/repo.json
     <root>/<type>s/<repo id>/commits/<label>/<path...>   complete tree of a commit

@@ -13,9 +13,9 @@ then "CDN_PORT <m>" (equal to n unless --cdn other-port). Exits when stdin
 reaches end of file (unless --no-stdin) or after --timeout seconds.
 
 Serves the repos of fixtures/hub (see tests/helpers/hubrepo.py) with the
-endpoints, headers and errors of the real Hub as docs/hub.md and docs/serve.md
+endpoints, headers and errors of the real Hub as docs/reference/hub.md and docs/reference/serve.md
 describe them.
-docs/fake-hub.md documents every option, the fault kinds and the log format.
+docs/reference/fake-hub.md documents every option, the fault kinds and the log format.
 """
 
 import argparse

@@ -57,6 +57,13 @@ public" on its pages):
                           matches gets 304 Not Modified
   --stamp FILE            the pages' Last-Modified is FILE's mtime, and their
                           ETag changes with it (touch FILE to "publish")
+
+--missing-status CODE answers CODE instead of 404 for a project the index
+does not have (PyTorch's index answers 403).
+
+--conn-stats FILE rewrites FILE with "open N max M" whenever a connection
+opens or closes: the connections open now and the most ever open at once
+(for per-host connection limits).
 """
 
 import argparse
@@ -506,7 +513,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise HttpError(404, "not found")
             norm = normalize(name)
             if norm not in idx.projects:
-                raise HttpError(404, "no project '%s'" % name)
+                raise HttpError(self.server.opts.missing_status, "no project '%s'" % name)
             if norm != name or not slash:
                 raise HttpError(301, location="/simple/%s/" % norm)
             ctype = self.pick_type(query)
@@ -639,6 +646,25 @@ class Server(ThreadingHTTPServer):
     # that lose their SYN and wait a second to retry, as no real index does
     request_queue_size = 128
 
+    def process_request_thread(self, request, client_address):
+        # one thread per connection: count those open at once
+        self.conn_event(+1)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.conn_event(-1)
+
+    def conn_event(self, delta):
+        path = self.opts.conn_stats
+        if not path:
+            return
+        with self.lock:
+            self.conns_open += delta
+            self.conns_max = max(self.conns_max, self.conns_open)
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write("open %d max %d\n" % (self.conns_open, self.conns_max))
+            os.replace(path + ".tmp", path)
+
     def handle_error(self, request, client_address):
         # clients that hang up (as fault tests make them do) are not errors
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -681,6 +707,10 @@ def main():
     ap.add_argument("--stamp", metavar="FILE", help="pages change when FILE's mtime does")
     ap.add_argument("--auth", metavar="USER:PASSWORD",
                     help="require these HTTP Basic credentials on every request")
+    ap.add_argument("--missing-status", type=int, default=404, metavar="CODE",
+                    help="the status of a project page the index does not have")
+    ap.add_argument("--conn-stats", metavar="FILE",
+                    help="keep 'open N max M' (connections at once) in FILE")
     ap.add_argument("--timeout", type=float, default=600, help="exit after SECS (watchdog)")
     ap.add_argument("--no-stdin", action="store_true", help="do not exit at end of stdin")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -697,6 +727,7 @@ def main():
     srv = Server(("127.0.0.1", args.port), Handler)
     srv.opts, srv.index, srv.faults = args, index, faults
     srv.lock = threading.Lock()
+    srv.conns_open = srv.conns_max = 0
     srv.stopping = threading.Event()
     srv.logfile = open(args.log, "a", encoding="utf-8") if args.log else None
 

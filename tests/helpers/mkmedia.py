@@ -9,7 +9,7 @@ validly signed but hostile medium build it here, byte by byte, and sign it
 with tests/unit/msign (the caller does, with the trusted comment this script
 prints). SPEC is a JSON object:
 
-  contents   list of locks in their JSON form (docs/media.md). A distribution
+  contents   list of locks in their JSON form (docs/reference/media.md). A distribution
              or repo file may carry "data" (a string, its bytes) or "source"
              (a local file): the object goes into volume 1 and its sha256 and
              size are filled in (unless the entry sets them itself).

@@ -11,8 +11,8 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "bundle.h"
-#include "lockjson.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
 
 static int add(struct al_store *s, json_t *o, const char *key, const char *hashkey, bool size)
 {

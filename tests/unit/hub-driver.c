@@ -1,5 +1,5 @@
 /*
- * hub-driver: runs lib/hub.c against a Hub for tests/cli/hub-client.sh.
+ * hub-driver: runs lib/hub/hub.c against a Hub for tests/cli/hub-client.sh.
  *
  *   hub-driver lock  STORE ENDPOINT TYPE REPO REV [options]
  *   hub-driver fetch STORE ENDPOINT TYPE REPO REV [options] [--lock-store DIR]
@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "http.h"
-#include "hub.h"
-#include "lock.h"
-#include "mem.h"
+#include "core/mem.h"
+#include "hub/hub.h"
+#include "net/http.h"
+#include "spec/lock.h"
 
 static void progress(void *ctx, uint64_t bytes)
 {

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "minisign.h"
+#include "core/buf.h"
+#include "media/minisign.h"
 
 static int fail(const struct al_diag *d)
 {

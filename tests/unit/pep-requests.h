@@ -5,13 +5,19 @@
 #ifndef AL_PEP_REQUESTS_H
 #define AL_PEP_REQUESTS_H
 
+/* Tests and harnesses call library functions for their effect and check
+ * what matters with ok() (or a crash); a setup helper's result they drop
+ * (al_buf_addf building a fixture path, say) shows up as a failed check.
+ * The library itself handles every AL_MUST_CHECK result. */
+#pragma GCC diagnostic ignored "-Wunused-result"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "pep440.h"
-#include "pep508.h"
+#include "core/buf.h"
+#include "pypa/pep440.h"
+#include "pypa/pep508.h"
 #include "pep-escape.h"
 
 static inline void put_err_column(FILE *out, const struct al_diag *d)

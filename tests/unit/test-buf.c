@@ -2,8 +2,8 @@
 
 #include <stdlib.h>
 
-#include "buf.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/mem.h"
 #include "tap.h"
 
 int main(void)

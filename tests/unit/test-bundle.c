@@ -1,4 +1,4 @@
-/* lib/bundle.c through its interface: safe published paths, the blobs a
+/* lib/store/bundle.c through its interface: safe published paths, the blobs a
  * lock needs, a lock's repo files refused when two would land on one path,
  * and bundles recorded in a store (put, get, names, the references gc
  * keeps). */
@@ -11,12 +11,12 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "bundle.h"
-#include "lockjson.h"
-#include "fsutil.h"
-#include "lock.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
+#include "store/bundle.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-bundle-XXXXXX";

@@ -1,4 +1,4 @@
-/* lib/db.c through its interface: opening (migrated to the newest schema,
+/* lib/store/db.c through its interface: opening (migrated to the newest schema,
  * read-only refusing a database that is not), statements, transactions,
  * single-value queries, and errors reported as al_err with sqlite's words. */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "airlock.h"
-#include "db.h"
+#include "store/db.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-db-XXXXXX";

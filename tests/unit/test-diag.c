@@ -1,4 +1,4 @@
-/* lib/diag.c through its interface: al_diag_set, al_diag_prefix (the
+/* lib/core/diag.c through its interface: al_diag_set, al_diag_prefix (the
  * context kept when the message is too long), al_diag_clear, al_strerror. */
 #include "config.h"
 

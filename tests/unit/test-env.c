@@ -1,4 +1,4 @@
-/* lib/env.c through al_client_env: the settings pip and Hugging Face
+/* lib/mirror/env.c through al_client_env: the settings pip and Hugging Face
  * clients need for a served tree (a URL) or a published tree on disk. */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-env-XXXXXX";

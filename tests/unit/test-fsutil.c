@@ -1,7 +1,8 @@
-/* lib/fsutil.c through its interface: directories made, paths joined,
+/* lib/core/fsutil.c through its interface: directories made, paths joined,
  * whole writes, atomic files, directory syncs, free space, and opening
  * what must be a regular file (a FIFO, a device, a directory or a link is
- * refused at once, never waited on). */
+ * refused at once, never waited on), and removing a tree without following
+ * its links. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fsutil.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-fsutil-XXXXXX";
@@ -114,6 +115,10 @@ static void test_write_all(void)
 	al_free(back);
 	is_int(al_write_all(fd, "x", 1, "the closed file", &d), AL_EIO, "a bad descriptor: EIO");
 	ok(strstr(d.msg, "cannot write 'the closed file': ") != NULL, "naming what: %s", d.msg);
+	is_int(al_write_full(fd, "x", 1), EBADF, "write_full hands back the errno instead");
+	fd = open(at("small"), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	is_int(al_write_full(fd, big, 1000), 0, "and 0 when every byte is written");
+	close(fd);
 
 	/* a pipe nobody reads: EPIPE (SIGPIPE ignored, as airlock does) */
 	signal(SIGPIPE, SIG_IGN);
@@ -186,6 +191,13 @@ static void test_fsync_dir_free_space(void)
 	ok(strstr(d.msg, "cannot open directory '") && strstr(d.msg, "/missing'"),
 	   "naming it: %s", d.msg);
 	is_int(al_fsync_dir(at("big"), &d), AL_EIO, "a regular file is no directory: EIO");
+	{
+		int fd = open(at("big"), O_RDONLY | O_CLOEXEC), bad = -5;
+		is_int(al_fsync_close(&fd, "big", &d), AL_OK, "fsync_close of an open file");
+		is_int(fd, -1, "leaves the descriptor -1");
+		is_int(al_fsync_close(&bad, "nothing", &d), AL_EIO, "a bad descriptor: EIO");
+		ok(strstr(d.msg, "cannot sync 'nothing'") != NULL, "naming it: %s", d.msg);
+	}
 
 	is_int(al_free_space(root, &free_, &d), AL_OK, "free_space");
 	ok(free_ > 0, "some bytes are free (%llu)", free_);
@@ -263,6 +275,42 @@ static void test_open_regular(void)
 	al_buf_release(&b);
 }
 
+/* A tree with files, nested directories, an empty one, and links to a
+ * directory and a file outside it: all of it goes, the link targets stay. */
+static void test_remove_tree(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	static const char data[] = "x";
+
+	al_mkdir_p(at("rt/tree/a/b/c"), 0755, &d);
+	al_mkdir_p(at("rt/tree/empty"), 0755, &d);
+	al_mkdir_p(at("rt/outside/keep"), 0755, &d);
+	al_write_file_atomic(at("rt/tree/f"), data, 1, 0644, &d);
+	al_write_file_atomic(at("rt/tree/a/b/c/g"), data, 1, 0644, &d);
+	al_write_file_atomic(at("rt/tree/a/ro"), data, 1, 0444, &d);
+	al_write_file_atomic(at("rt/outside/keep/file"), data, 1, 0644, &d);
+	ok(symlink(at("rt/outside/keep"), at("rt/tree/a/dirlink")) == 0, "a link to a directory outside");
+	ok(symlink(at("rt/outside/keep/file"), at("rt/tree/filelink")) == 0, "a link to a file outside");
+	ok(symlink("nowhere", at("rt/tree/dangling")) == 0, "a dangling link");
+
+	al_remove_tree(at("rt/tree"));
+	ok(access(at("rt/tree"), F_OK) < 0 && errno == ENOENT, "remove_tree removes the whole tree");
+	ok(is_dir(at("rt/outside/keep"), NULL), "without following a link to a directory");
+	ok(access(at("rt/outside/keep/file"), F_OK) == 0, "or to a file");
+
+	ok(symlink(at("rt/outside/keep"), at("rt/link")) == 0, "a link given as the path");
+	al_remove_tree(at("rt/link"));
+	ok(access(at("rt/link"), F_OK) < 0 && is_dir(at("rt/outside/keep"), NULL),
+	   "is removed, its target stays");
+
+	al_remove_tree(at("rt/outside/keep/file"));
+	ok(access(at("rt/outside/keep/file"), F_OK) < 0, "a plain file is removed");
+	al_remove_tree(at("rt/none"));
+	ok(access(at("rt/none"), F_OK) < 0, "a missing path is no error");
+	al_remove_tree(at("rt"));
+	ok(access(at("rt"), F_OK) < 0, "and what is left goes too");
+}
+
 int main(void)
 {
 	struct al_buf cmd = AL_BUF_INIT;
@@ -275,6 +323,7 @@ int main(void)
 	test_write_file_atomic();
 	test_fsync_dir_free_space();
 	test_open_regular();
+	test_remove_tree();
 	al_buf_addf(&cmd, "rm -rf '%s'", root);
 	(void)!system(cmd.buf);
 	al_buf_release(&cmd);

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "media.h"
-#include "mem.h"
-#include "serve.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "media/media.h"
+#include "mirror/serve.h"
 #include "tap.h"
 
 static al_err check_seed(const char *name, struct al_diag *d)

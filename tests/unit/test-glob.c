@@ -1,5 +1,5 @@
 /*
- * test-glob.c: lib/glob.c through glob.h: patterns as Python's
+ * test-glob.c: lib/hub/glob.c through glob.h: patterns as Python's
  * fnmatch.fnmatchcase ('*', "**", '?', "[...]", quoting by a class, UTF-8
  * code points; every expectation here and in fixtures/glob/fnmatch-cases.txt
  * is what Python answers), and the include/exclude selection the Hub client
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob.h"
+#include "hub/glob.h"
 #include "tap.h"
 
 static void fixture_cases(void)

@@ -1,4 +1,4 @@
-/* lib/hash.c through its interface: SHA-256 and SHA-1 against the FIPS 180
+/* lib/core/hash.c through its interface: SHA-256 and SHA-1 against the FIPS 180
  * test vectors, streaming equals one shot, files by descriptor, hex. */
 #include "config.h"
 
@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "hash.h"
-#include "mem.h"
+#include "core/hash.h"
+#include "core/mem.h"
 #include "tap.h"
 
 #define ABC256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "http.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "net/http.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-http-XXXXXX";

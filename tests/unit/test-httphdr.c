@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "httphdr.h"
+#include "core/buf.h"
+#include "net/httphdr.h"
 #include "tap.h"
 
 #define NOW 784111777

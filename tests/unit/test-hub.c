@@ -1,5 +1,5 @@
 /*
- * test-hub.c: the pure parts of lib/hub.c: tree and info JSON to file
+ * test-hub.c: the pure parts of lib/hub/hub.c: tree and info JSON to file
  * lists with every hostile entry refused (fixtures/hub-client/tree-cases.txt),
  * quoting, the endpoint and token look-ups. The include/exclude patterns are
  * tests/unit/test-glob.c; the network side is tests/cli/hub-client.sh.
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "hub.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "hub/hub.h"
 #include "tap.h"
 
 static char *fixture(const char *name)

@@ -1,4 +1,4 @@
-/* lib/index.c through its provider interface, against the fixture index
+/* lib/resolve/index.c through its provider interface, against the fixture index
  * (tests/helpers/indexserver.py) serving a flat directory of files with
  * PEP 658 sidecars: a project's files with their hashes, metadata from the
  * sidecar, the cache answering offline, and an extra index that cannot
@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "http.h"
-#include "index.h"
-#include "mem.h"
-#include "resolve.h"
-#include "simple.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "net/http.h"
+#include "pypa/simple.h"
+#include "resolve/index.h"
+#include "resolve/resolve.h"
 #include "tap.h"
 #include "indexsrv.h"
 

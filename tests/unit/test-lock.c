@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include "buf.h"
-#include "lock.h"
-#include "lockjson.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
 #include "tap.h"
 
 static char **strv(const char *a, const char *b)
@@ -53,7 +53,7 @@ static struct al_lock *sample(void)
 	return l;
 }
 
-/* The grammar of the fields publish writes (lib/lockcheck.c): each case sets
+/* The grammar of the fields publish writes (lib/spec/lockcheck.c): each case sets
  * one field of a good lock to a hostile value; the lock is refused with a
  * message naming the field and showing the value escaped. */
 static void fields(void)
@@ -98,6 +98,8 @@ static void fields(void)
 		{ "d", "url", "http://x/\n--index-url http://evil/", "lock.targets[0].distributions[0].url: not a URL" },
 		{ "d", "url", "http://x/\xc2\x9b" "2J", "lock.targets[0].distributions[0].url: not a URL: 'http://x/\\u009b2J'" },
 		{ "d", "url", "-x", "lock.targets[0].distributions[0].url:" },
+		{ "d", "index", "pytorch\n--index-url http://evil/", "lock.targets[0].distributions[0].index: not an index name" },
+		{ "d", "index", "-pytorch", "lock.targets[0].distributions[0].index:" },
 		{ "d", "requires_python", ">=3.8\n--index-url http://evil/", "lock.targets[0].distributions[0].requires_python: not a version specifier set" },
 		{ "d", "requires_python", ">=3.8,\n", "lock.targets[0].distributions[0].requires_python:" },
 		{ "d", "requires_python", "-3", "lock.targets[0].distributions[0].requires_python:" },
@@ -213,10 +215,14 @@ int main(void)
 		l->targets[0].dists[0].url = al_strdup("http://x/a.whl");
 		al_free(l->manifest_sha256);
 		l->manifest_sha256 = al_strdup("00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff");
+		l->targets[0].dists[0].index = al_strdup("pytorch");
 		al_lock_write(l, path, &changed, &d);
 		is_int(al_lock_load(&back, path, &d), AL_OK, "a written lock loads back");
 		if (d.code)
 			diag("%s", d.msg);
+		is_str(back ? back->targets[0].dists[0].index : NULL, "pytorch",
+		       "with the named index a file came from");
+		ok(back && !back->targets[0].dists[1].index, "and none for a file from no named index");
 		al_free(a);
 		al_lock_format(l, &a, &na, &d);
 		ok(back && !al_lock_format(back, &c, &nc, &d) && nc == na && !memcmp(a, c, na),
@@ -237,6 +243,7 @@ int main(void)
 		other->targets[0].dists[1].sha256 = al_strdup(l->targets[0].dists[1].sha256);
 		al_free(other->targets[0].dists[0].url);
 		other->targets[0].dists[0].url = al_strdup(l->targets[0].dists[0].url);
+		other->targets[0].dists[0].index = al_strdup(l->targets[0].dists[0].index);
 		al_free(other->manifest_sha256);
 		other->manifest_sha256 = al_strdup(l->manifest_sha256);
 		is_int(al_lock_same(l, other, &same, &d), AL_OK, "same: an equal lock");

@@ -1,4 +1,4 @@
-/* lib/lockcheck.c through its interface: the grammar of each field of a
+/* lib/spec/lockcheck.c through its interface: the grammar of each field of a
  * lock, one predicate at a time (test-lock drives al_lock_check_fields
  * through locks read from JSON). None admits a control character, a
  * newline or a leading '-'. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "airlock.h"
-#include "lockcheck.h"
+#include "spec/lockcheck.h"
 #include "tap.h"
 
 struct tcase {

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
 #include "tap.h"
 
 static char *fixture(const char *rel)
@@ -95,7 +95,37 @@ static void test_defaults_and_more(void)
 		is_str(m->hub.endpoint, "https://huggingface.co", "endpoint default");
 		is_str(m->hub.token_env, "HF_TOKEN", "token-env default");
 		ok(!m->python.prereleases, "prereleases default false");
+		is_int(m->python.nindexes, 0, "no named indexes");
+		is_int(m->python.npins, 0, "no pinned projects");
+		is_int(m->python.index_strategy, AL_INDEX_FIRST, "index-strategy default first-index");
 		is_int(m->nmodels + m->ndatasets, 0, "no Hub repos");
+	}
+	al_manifest_free(m);
+
+	if ((m = load("valid/indexes.yaml"))) {
+		const struct al_named_index *x = m->python.indexes;
+		is_int(m->python.nindexes, 3, "three named indexes");
+		is_str(x[0].name, "corp", "name");
+		is_str(x[0].url, "https://corp.example/simple/", "url");
+		ok(!x[0].explicit_only, "explicit defaults to false");
+		ok(x[0].nmissing_codes == 1 && x[0].missing_codes[0] == 403,
+		   "403 means 'not here' by default");
+		is_str(x[0].username_env, "CORP_USER", "username-env");
+		is_str(x[0].password_env, "CORP_PASSWORD", "password-env");
+		ok(x[1].explicit_only, "explicit: true");
+		ok(x[1].nmissing_codes == 2 && x[1].missing_codes[0] == 403 &&
+		   x[1].missing_codes[1] == 400, "ignore-error-codes given");
+		ok(!x[1].username_env && !x[1].password_env, "no credential variables");
+		is_int(x[2].nmissing_codes, 0, "ignore-error-codes: [] (403 is an error)");
+		is_int(x[2].line, 14, "index line");
+		is_int(m->python.npins, 3, "three pinned projects");
+		is_str(m->python.pins[0].project, "torch", "pinned project");
+		is_str(m->python.pins[0].index, "pytorch", "its index");
+		is_str(m->python.pins[1].project, "torchvision", "pinned names are normalized");
+		is_str(m->python.pins[2].project, "internal-tool", "pinned names are normalized (_)");
+		is_str(m->python.pins[2].index, "strict", "its index");
+		is_int(m->python.index_strategy, AL_INDEX_BEST_MATCH, "unsafe-best-match");
+		is_str(m->python.index_url, "https://pypi.example/simple/", "index-url still read");
 	}
 	al_manifest_free(m);
 

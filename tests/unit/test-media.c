@@ -10,13 +10,13 @@
 
 #include <jansson.h>
 
-#include "bundle.h"
-#include "fsutil.h"
-#include "buf.h"
-#include "hash.h"
-#include "lock.h"
-#include "media.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "media/media.h"
+#include "spec/lock.h"
+#include "store/bundle.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-media-XXXXXX";

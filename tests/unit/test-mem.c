@@ -1,12 +1,13 @@
-/* lib/mem.c through its interface: the allocators, overflow checks, al_grow,
- * and the failure hook the allocation sweeps use. */
+/* lib/core/mem.c through its interface: the allocators, overflow checks, al_grow,
+ * the failure hook the allocation sweeps use, and string vectors. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "airlock.h"
-#include "mem.h"
+#include "core/mem.h"
 #include "tap.h"
 
 int main(void)
@@ -72,5 +73,25 @@ int main(void)
 	ok(s != NULL, "disabled again");
 	al_free(s);
 	al_free(v);
+
+	{
+		/* a string vector: sorted and searched with the one comparator, freed
+		 * with the one free (NULL is fine) */
+		char **sv = al_calloc(3, sizeof(*sv));
+		const char *key = "b";
+		char **hit;
+
+		sv[0] = al_strdup("c");
+		sv[1] = al_strdup("a");
+		sv[2] = al_strdup("b");
+		qsort(sv, 3, sizeof(*sv), al_strv_cmp);
+		ok(!strcmp(sv[0], "a") && !strcmp(sv[1], "b") && !strcmp(sv[2], "c"),
+		   "al_strv_cmp sorts a string vector by strcmp");
+		hit = bsearch(&key, sv, 3, sizeof(*sv), al_strv_cmp);
+		ok(hit == &sv[1], "and finds in it with bsearch");
+		al_strv_free(sv, 3);
+		al_strv_free(NULL, 5);
+		ok(1, "al_strv_free of NULL does nothing");
+	}
 	return done_testing();
 }

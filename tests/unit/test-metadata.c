@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mem.h"
-#include "metadata.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/metadata.h"
 #include "tap.h"
 
 static void dump(const struct al_metadata *md, struct al_buf *o)

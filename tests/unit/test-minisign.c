@@ -1,5 +1,5 @@
 /*
- * test-minisign.c: lib/minisign.c and lib/secmem.c. The parser cases are
+ * test-minisign.c: lib/media/minisign.c and lib/media/secmem.c. The parser cases are
  * data in fixtures/minisign/cases.txt; the fixtures made by stock minisign
  * pin byte compatibility (our signature of the same message with the same
  * key and comment must equal minisign's, Ed25519 being deterministic).
@@ -14,9 +14,9 @@
 #include <sodium.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "mem.h"
-#include "minisign.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "media/minisign.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-minisign-XXXXXX";

@@ -1,10 +1,10 @@
-/* lib/names.c through its interface: PEP 503 normalization and PEP 508
+/* lib/pypa/names.c through its interface: PEP 503 normalization and PEP 508
  * name validity. */
 #include "config.h"
 
 #include "airlock.h"
-#include "mem.h"
-#include "names.h"
+#include "core/mem.h"
+#include "pypa/names.h"
 #include "tap.h"
 
 int main(void)

@@ -2,13 +2,13 @@
  * test-oom.c: the allocation-failure sweep of the parsers (issue 9).
  *
  * For each parser and input: one call without failures must succeed; then
- * allocation 0, 1, 2, ... of the call (as lib/mem.c counts them) is made to
+ * allocation 0, 1, 2, ... of the call (as lib/core/mem.c counts them) is made to
  * fail, one at a time (then with every later one failing too), until a call
  * makes no more allocations than that. Each failing call must return an error
  * (normally AL_ENOMEM), leave its output empty (NULL handles, released
  * structs), and leave nothing behind: the sanitizer build's LeakSanitizer
  * and scripts/valgrind-check.sh see any leak at exit. The number of allocation points of each call is printed (as
- * "# sweep: NAME: N allocations") for docs/reliability-memory.md.
+ * "# sweep: NAME: N allocations") for docs/reports/reliability-memory.md.
  *
  * Only allocations made through al_malloc and friends can be made to fail:
  * those of jansson, libxml2, libyaml and libsodium are out of reach here.
@@ -19,21 +19,21 @@
 #include <stdint.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "httphdr.h"
-#include "hub.h"
-#include "lock.h"
-#include "lockjson.h"
-#include "mem.h"
-#include "metadata.h"
-#include "minisign.h"
-#include "pep440.h"
-#include "pep508.h"
-#include "reqfile.h"
-#include "simple.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "hub/hub.h"
+#include "media/minisign.h"
+#include "net/httphdr.h"
+#include "pypa/metadata.h"
+#include "pypa/pep440.h"
+#include "pypa/pep508.h"
+#include "pypa/reqfile.h"
+#include "pypa/simple.h"
+#include "spec/lock.h"
+#include "spec/lockjson.h"
 #include "tap.h"
-#include "wheelname.h"
-#include "yamlx.h"
+#include "core/yamlx.h"
+#include "pypa/wheelname.h"
 
 /* No parser here makes anywhere near this many allocations on its input. */
 #define SWEEP_MAX 200000

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "core/mem.h"
 #include "pep-fixtures.h"
 
 /* Every version of a group is greater than all before it. */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "names.h"
+#include "core/mem.h"
+#include "pypa/names.h"
 #include "pep-fixtures.h"
 
 static void check_names(void)

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "mem.h"
-#include "reqfile.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/reqfile.h"
 #include "tap.h"
 
 static const char *fake_env(void *ctx, const char *name)

@@ -4,14 +4,17 @@
  * through an in-memory provider. Format (one directive per line):
  *
  *   target PYVER IMPL PLATFORM...
- *   file NAME FILENAME [rp=SPEC] [yanked[=REASON]]
+ *   file NAME FILENAME [rp=SPEC] [yanked[=REASON]] [url=URL]
  *   dep FILENAME REQUIREMENT          (a Requires-Dist of that file's metadata)
  *   metarp FILENAME SPEC              (Requires-Python in the metadata)
+ *   badmeta FILENAME MESSAGE          (reading the metadata fails: AL_EINVALID)
  *   req REQUIREMENT | constraint REQUIREMENT | allow-sdist NAME | prereleases
+ *   explain-all                       (a failure also lists every version, as a warning)
  *   previous NAME VERSION             (a pin from an earlier lock) | upgrade NAME
  *   expect NAME==VERSION...           (exact set of pins, any order)
  *   expect-file NAME FILENAME
  *   expect-error TEXT                 (a substring of the error; repeatable)
+ *   expect-error-not TEXT             (not in the error; repeatable)
  *   expect-warning TEXT
  */
 #include "config.h"
@@ -20,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "lock.h"
-#include "mem.h"
-#include "names.h"
-#include "resolve.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/names.h"
+#include "resolve/resolve.h"
+#include "spec/lock.h"
 #include "tap.h"
 
 struct tproj {
@@ -37,6 +40,7 @@ struct tmeta {
 	char *filename;
 	struct al_dist_meta m;
 	size_t alloc;
+	char *error; /* badmeta */
 };
 
 struct tcase {
@@ -89,7 +93,7 @@ static al_err p_project(void *ctx, const char *name, const struct al_simple_page
 			*out = &c->projs[i].page;
 			return AL_OK;
 		}
-	return al_diag_set(d, AL_ENOTFOUND, "no project %s", name);
+	return al_diag_set(d, AL_ENOTFOUND, "no index has a project named '%s'", name);
 }
 
 static al_err p_metadata(void *ctx, const char *name, const struct al_simple_file *f,
@@ -99,7 +103,8 @@ static al_err p_metadata(void *ctx, const char *name, const struct al_simple_fil
 	struct tmeta *m = meta(c, f->filename);
 
 	(void)name;
-	(void)d;
+	if (m->error)
+		return al_diag_set(d, AL_EINVALID, "%s", m->error);
 	*out = &m->m;
 	return AL_OK;
 }
@@ -154,8 +159,8 @@ static void run_case(const char *path, const char *label)
 	struct al_lock_target out = { 0 }, prev = { 0 };
 	struct al_provider p = { &c, p_project, p_metadata, NULL, NULL };
 	char *reqs[64], *cons[64], *allow[16], *plats[8], *expect = NULL, *upg[8];
-	char *errs[8], *warns[8], *efiles[16][2];
-	size_t nreq = 0, ncons = 0, nallow = 0, nplat = 0, nerr = 0, nwarn = 0, nefile = 0, nupg = 0;
+	char *errs[8], *warns[8], *efiles[16][2], *nerrs[8];
+	size_t nnerr = 0, nreq = 0, ncons = 0, nallow = 0, nplat = 0, nerr = 0, nwarn = 0, nefile = 0, nupg = 0;
 	char line[1024], pyver[16] = "3.11", impl[8] = "cp";
 	FILE *f = fopen(path, "r");
 	al_err err;
@@ -194,12 +199,22 @@ static void run_case(const char *path, const char *label)
 			while ((opt = strtok(NULL, " "))) {
 				if (!strncmp(opt, "rp=", 3))
 					sf->requires_python = al_strdup(opt + 3);
+				else if (!strncmp(opt, "url=", 4)) {
+					al_free(sf->url);
+					sf->url = al_strdup(opt + 4);
+				}
 				else if (!strncmp(opt, "yanked", 6)) {
 					sf->yanked = true;
 					if (opt[6] == '=')
 						sf->yanked_reason = al_strdup(opt + 7);
 				}
 			}
+		} else if (!strcmp(s, "badmeta")) {
+			char *fn = arg, *rest = strchr(arg, ' ');
+			*rest++ = '\0';
+			meta(&c, fn)->error = al_strdup(trim(rest));
+		} else if (!strcmp(s, "explain-all")) {
+			o.explain_all = true;
 		} else if (!strcmp(s, "dep") || !strcmp(s, "metarp")) {
 			char *fn = arg, *rest = strchr(arg, ' ');
 			struct tmeta *m;
@@ -236,6 +251,8 @@ static void run_case(const char *path, const char *label)
 			nefile++;
 		} else if (!strcmp(s, "expect-error")) {
 			errs[nerr++] = al_strdup(arg);
+		} else if (!strcmp(s, "expect-error-not")) {
+			nerrs[nnerr++] = al_strdup(arg);
 		} else if (!strcmp(s, "expect-warning")) {
 			warns[nwarn++] = al_strdup(arg);
 		} else {
@@ -268,6 +285,10 @@ static void run_case(const char *path, const char *label)
 			if (!ok(strstr(d.msg, errs[i]) != NULL, "%s: the error says '%s'", label, errs[i]))
 				diag("error was: %s", d.msg);
 		}
+		for (i = 0; i < nnerr; i++)
+			if (!ok(strstr(d.msg, nerrs[i]) == NULL, "%s: the error does not say '%s'", label,
+			        nerrs[i]))
+				diag("error was: %s", d.msg);
 	} else {
 		struct al_buf got = AL_BUF_INIT;
 		if (!ok(err == AL_OK, "%s: resolves", label))
@@ -323,6 +344,7 @@ static void run_case(const char *path, const char *label)
 	al_free(c.projs);
 	for (i = 0; i < c.nmetas; i++) {
 		al_free(c.metas[i].filename);
+		al_free(c.metas[i].error);
 		al_free(c.metas[i].m.name);
 		al_free(c.metas[i].m.version);
 		al_free(c.metas[i].m.requires_python);
@@ -345,6 +367,8 @@ static void run_case(const char *path, const char *label)
 		al_free(errs[i]);
 	for (i = 0; i < nwarn; i++)
 		al_free(warns[i]);
+	for (i = 0; i < nnerr; i++)
+		al_free(nerrs[i]);
 	for (i = 0; i < nefile; i++) {
 		al_free(efiles[i][0]);
 		al_free(efiles[i][1]);

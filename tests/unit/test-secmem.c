@@ -1,4 +1,4 @@
-/* lib/secmem.c through its interface: struct al_secret (capacity, length,
+/* lib/media/secmem.c through its interface: struct al_secret (capacity, length,
  * wiping, comparison, reading one line as minisign does) and the guarded
  * allocations (a guard page after the bytes, no access when asked). */
 #include "config.h"
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "secmem.h"
+#include "media/secmem.h"
 #include "tap.h"
 
 /* A pipe holding `bytes` (len of them); the write end is closed when eof. */

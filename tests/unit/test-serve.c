@@ -1,5 +1,5 @@
 /*
- * test-serve.c: lib/serve*.c and lib/env.c. A published tree is built by hand
+ * test-serve.c: lib/serve*.c and lib/mirror/env.c. A published tree is built by hand
  * (files, symbolic links, the Hub API JSON), the server is started on
  * 127.0.0.1 port 0, and libcurl checks what it answers: negotiation,
  * redirects, Range, traversal in every encoding, planted symbolic links,
@@ -23,10 +23,10 @@
 #include <jansson.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "fsutil.h"
-#include "hash.h"
-#include "serve.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "mirror/serve.h"
 #include "tap.h"
 
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"

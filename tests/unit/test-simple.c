@@ -1,7 +1,7 @@
 #include "config.h"
 
-#include "buf.h"
-#include "simple.h"
+#include "core/buf.h"
+#include "pypa/simple.h"
 #include "tap.h"
 
 static struct al_simple_page *load(const char *name, enum al_simple_format fmt, const char *url)

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "hash.h"
-#include "mem.h"
-#include "store-internal.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/mem.h"
+#include "store/store-internal.h"
 #include "tap.h"
 
 static char root[] = "/tmp/airlock-test-store-XXXXXX";

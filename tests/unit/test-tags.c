@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mem.h"
-#include "names.h"
-#include "tags.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/names.h"
+#include "pypa/tags.h"
 #include "tap.h"
 
 #define MAXP 16

@@ -1,5 +1,5 @@
 /*
- * test-trust.c: lib/trust.c, the store's trusted keys, and verifying with
+ * test-trust.c: lib/media/trust.c, the store's trusted keys, and verifying with
  * the keys it loads.
  */
 #include "config.h"
@@ -7,12 +7,12 @@
 #include <stdlib.h>
 
 #include "airlock.h"
-#include "buf.h"
-#include "db.h"
-#include "minisign.h"
-#include "store-internal.h"
+#include "core/buf.h"
+#include "media/minisign.h"
+#include "store/db.h"
+#include "store/store-internal.h"
 #include "tap.h"
-#include "trust.h"
+#include "media/trust.h"
 
 static char root[] = "/tmp/airlock-test-trust-XXXXXX";
 

@@ -1,14 +1,14 @@
 /*
- * test-url.c: lib/url.c, chiefly that userinfo leaves every URL airlock
+ * test-url.c: lib/core/url.c, chiefly that userinfo leaves every URL airlock
  * records or prints (al_url_strip_userinfo), and how it is read when lent
  * to the HTTP engine (al_url_userinfo).
  */
 #include "config.h"
 
-#include "buf.h"
-#include "mem.h"
+#include "core/buf.h"
+#include "core/mem.h"
 #include "tap.h"
-#include "url.h"
+#include "core/url.h"
 
 static const struct {
 	const char *in, *want;

@@ -1,4 +1,4 @@
-/* lib/wheel.c through its interface: the top-level *.dist-info/METADATA of
+/* lib/pypa/wheel.c through its interface: the top-level *.dist-info/METADATA of
  * a wheel (by path and by descriptor), an sdist's PKG-INFO, and archives
  * that lack them or are no archives at all. */
 #include "config.h"
@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "airlock.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "tap.h"
-#include "wheel.h"
+#include "pypa/wheel.h"
 
 static char root[] = "/tmp/airlock-test-wheel-XXXXXX";
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mem.h"
-#include "wheelname.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "pypa/wheelname.h"
 #include "tap.h"
 
 #define MAXF 10

@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
-#include "buf.h"
-#include "yamlx.h"
+#include "core/buf.h"
+#include "core/yamlx.h"
 #include "tap.h"
 
 static struct al_ydoc *parse(const char *text, struct al_diag *d, al_err *err)

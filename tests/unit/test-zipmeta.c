@@ -1,9 +1,9 @@
-/* lib/zipmeta.c: METADATA out of a wheel the way range reads see it. */
+/* lib/pypa/zipmeta.c: METADATA out of a wheel the way range reads see it. */
 #include "config.h"
 
-#include "buf.h"
+#include "core/buf.h"
 #include "tap.h"
-#include "zipmeta.h"
+#include "pypa/zipmeta.h"
 
 static void read_fixture(const char *name, struct al_buf *b)
 {

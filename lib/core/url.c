@@ -1,0 +1,298 @@
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/url.h"
+
+/* al_diag_set(d, code, "<before>'<url>'<after>"), url shown without userinfo. */
+static al_err url_fail(struct al_diag *d, al_err code, const char *before, const char *url,
+                       const char *after)
+{
+	char *shown = al_url_strip_userinfo(url);
+	al_err err;
+
+	if (!shown)
+		return al_oom(d);
+	err = al_diag_set(d, code, "%s'%s'%s", before, shown, after);
+	al_free(shown);
+	return err;
+}
+
+static al_err url_error(CURLUcode rc, const char *what, struct al_diag *d)
+{
+	struct al_buf after = AL_BUF_INIT;
+	al_err err;
+
+	if (rc == CURLUE_OUT_OF_MEMORY || al_buf_addf(&after, ": %s", curl_url_strerror(rc)))
+		return al_oom(d);
+	err = url_fail(d, AL_EINVALID, "bad URL ", what, after.buf);
+	al_buf_release(&after);
+	return err;
+}
+
+bool al_url_is_http(const char *url)
+{
+	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
+static bool scheme_ok(const char *url)
+{
+	return al_url_is_http(url) || !strncasecmp(url, "file://", 7);
+}
+
+al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d)
+{
+	CURLU *u = curl_url();
+	char *s = NULL;
+	CURLUcode rc;
+	al_err err = AL_OK;
+
+	*out = NULL;
+	if (!u)
+		return al_oom(d);
+	if ((rc = curl_url_set(u, CURLUPART_URL, base, 0))) {
+		err = url_error(rc, base, d);
+		goto out;
+	}
+	if ((rc = curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE))) {
+		err = url_error(rc, ref, d);
+		goto out;
+	}
+	if ((rc = curl_url_get(u, CURLUPART_URL, &s, 0))) {
+		err = url_error(rc, ref, d);
+		goto out;
+	}
+	if (!scheme_ok(s)) {
+		err = url_fail(d, AL_EINVALID, "URL ", ref,
+		               ": only http, https and file URLs are allowed");
+		goto out;
+	}
+	/* a page may name files with credentials in them: never recorded */
+	if (!(*out = al_url_strip_userinfo(s)))
+		err = al_oom(d);
+out:
+	curl_free(s);
+	curl_url_cleanup(u);
+	return err;
+}
+
+/* Where the userinfo of url is: [*ui, *at) with *at the '@' ending it.
+ * false when url has none. */
+static bool find_userinfo(const char *url, const char **ui, const char **at)
+{
+	const char *sep = strstr(url, "://"), *end, *q;
+
+	if (!sep)
+		return false;
+	/* the scheme: letters, digits, '+', '-', '.' (RFC 3986 3.1) */
+	for (q = url; q < sep; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (q > url && ((*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'))))
+			return false;
+	if (sep == url)
+		return false;
+	*ui = sep + 3;
+	end = *ui + strcspn(*ui, "/?#");
+	*at = NULL;
+	for (q = *ui; q < end; q++)
+		if (*q == '@')
+			*at = q;
+	return *at != NULL;
+}
+
+bool al_url_has_userinfo(const char *url)
+{
+	const char *ui, *at;
+
+	return url && find_userinfo(url, &ui, &at);
+}
+
+al_err al_url_strip_userinfo_buf(struct al_buf *out, const char *url)
+{
+	const char *ui, *at;
+	al_err err;
+
+	if (!find_userinfo(url, &ui, &at))
+		return al_buf_addstr(out, url);
+	if ((err = al_buf_add(out, url, (size_t)(ui - url))))
+		return err;
+	return al_buf_addstr(out, at + 1);
+}
+
+char *al_url_strip_userinfo(const char *url)
+{
+	struct al_buf b = AL_BUF_INIT;
+
+	if (al_url_strip_userinfo_buf(&b, url) || !b.buf) {
+		al_buf_release(&b);
+		return NULL;
+	}
+	return al_buf_detach(&b, NULL);
+}
+
+/* Percent-decode [p, p + n) into a new string; NULL when out of memory. */
+static char *pct_decode(const char *p, size_t n, bool *nul)
+{
+	char *s = al_malloc(n + 1);
+	size_t i, k = 0;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+		if (p[i] == '%' && i + 2 < n + 1 && (hi = al_hexval(p[i + 1])) >= 0 &&
+		    (lo = al_hexval(p[i + 2])) >= 0) {
+			s[k++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			s[k++] = p[i];
+		}
+	}
+	s[k] = '\0';
+	*nul |= strlen(s) != k;
+	return s;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		al_free(s);
+	}
+}
+
+al_err al_url_userinfo(const char *url, char **user, char **password, struct al_diag *d)
+{
+	const char *ui, *at, *colon;
+	bool nul = false;
+
+	*user = *password = NULL;
+	if (!find_userinfo(url, &ui, &at))
+		return AL_ENOTFOUND;
+	colon = memchr(ui, ':', (size_t)(at - ui));
+	if (!(*user = pct_decode(ui, (size_t)((colon ? colon : at) - ui), &nul)) ||
+	    (colon && !(*password = pct_decode(colon + 1, (size_t)(at - colon - 1), &nul)))) {
+		wipe_free(*user);
+		*user = NULL;
+		return al_oom(d);
+	}
+	if (nul) {
+		wipe_free(*user);
+		wipe_free(*password);
+		*user = *password = NULL;
+		return url_fail(d, AL_EINVALID, "the credentials in URL ", url, " hold a NUL");
+	}
+	return AL_OK;
+}
+
+al_err al_url_split_fragment(const char *url, char **base, char **frag, struct al_diag *d)
+{
+	const char *hash = strchr(url, '#');
+
+	*base = *frag = NULL;
+	if (!(*base = hash ? al_strndup(url, (size_t)(hash - url)) : al_strdup(url)))
+		return al_oom(d);
+	if (hash && !(*frag = al_strdup(hash + 1))) {
+		al_free(*base);
+		*base = NULL;
+		return al_oom(d);
+	}
+	return AL_OK;
+}
+
+al_err al_url_filename(const char *url, char **out, struct al_diag *d)
+{
+	size_t end = strcspn(url, "?#"), start = end, i, n = 0;
+	char *name;
+
+	*out = NULL;
+	while (start > 0 && url[start - 1] != '/')
+		start--;
+	if (!(name = al_malloc(end - start + 1)))
+		return al_oom(d);
+	for (i = start; i < end; i++) {
+		int hi, lo;
+		if (url[i] == '%' && i + 2 < end + 1 && (hi = al_hexval(url[i + 1])) >= 0 &&
+		    (lo = al_hexval(url[i + 2])) >= 0) {
+			name[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			name[n++] = url[i];
+		}
+	}
+	name[n] = '\0';
+	if (n == 0 || strlen(name) != n || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		al_free(name);
+		return url_fail(d, AL_EINVALID, "URL ", url, " does not end in a file name");
+	}
+	*out = name;
+	return AL_OK;
+}
+
+al_err al_url_host(const char *url, char **out, struct al_diag *d)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *p;
+	CURLUcode rc;
+	al_err err = AL_OK;
+
+	*out = NULL;
+	if (!u)
+		return al_oom(d);
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)) ||
+	    (rc = curl_url_get(u, CURLUPART_HOST, &h, 0))) {
+		err = url_error(rc, url, d);
+		goto out;
+	}
+	if (!(*out = al_strdup(h))) {
+		err = al_oom(d);
+		goto out;
+	}
+	for (p = *out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+out:
+	curl_free(h);
+	curl_url_cleanup(u);
+	return err;
+}
+
+al_err al_url_local_path(const char *url, char **out, struct al_diag *d)
+{
+	const char *p;
+	size_t n = 0, i;
+	char *path;
+
+	*out = NULL;
+	if (strncasecmp(url, "file://", 7))
+		return url_fail(d, AL_EINVALID, "", url, " is not a file:// URL");
+	p = url + 7;
+	if (!strncasecmp(p, "localhost/", 10))
+		p += 9;
+	if (*p != '/')
+		return url_fail(d, AL_EINVALID, "file URL ", url, " names another host");
+	if (!(path = al_malloc(strcspn(p, "?#") + 1)))
+		return al_oom(d);
+	for (i = 0; p[i] && p[i] != '?' && p[i] != '#'; i++) {
+		int hi, lo;
+		if (p[i] == '%' && (hi = al_hexval(p[i + 1])) >= 0 && (lo = al_hexval(p[i + 2])) >= 0) {
+			path[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			path[n++] = p[i];
+		}
+	}
+	path[n] = '\0';
+	if (strlen(path) != n) {
+		al_free(path);
+		return url_fail(d, AL_EINVALID, "file URL ", url, " holds a NUL");
+	}
+	*out = path;
+	return AL_OK;
+}

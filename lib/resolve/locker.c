@@ -1,0 +1,898 @@
+/*
+ * locker.c: `airlock lock` and `airlock fetch` as library calls.
+ *
+ * al_lock_build reads the manifest's requirements (inline and from
+ * requirements files), resolves each target separately against the index
+ * client (one HTTP engine, so pages and metadata of many projects are in
+ * flight at once), pins every Hub repo, and makes sure every pinned file has
+ * a sha256 (downloading the few the index gave no hash for). al_fetch then
+ * downloads what the store lacks, all on one engine, and records the bundle.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "core/hash.h"
+#include "core/mem.h"
+#include "core/url.h"
+#include "hub/hub.h"
+#include "net/http.h"
+#include "net/httpcache.h"
+#include "pypa/names.h"
+#include "pypa/pyproject.h"
+#include "pypa/reqfile.h"
+#include "pypa/tags.h"
+#include "pypa/wheel.h"
+#include "resolve/index.h"
+#include "resolve/resolve.h"
+#include "spec/lock.h"
+#include "store/bundle.h"
+
+al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l, char **why,
+                     struct al_diag *d)
+{
+	struct al_buf b = AL_BUF_INIT;
+	al_err err = AL_OK;
+
+	*why = NULL;
+	if (!l->manifest_sha256 || strcmp(l->manifest_sha256, m->sha256))
+		err = al_buf_addf(&b, "the manifest changed since the lock was written");
+	else if (strcmp(l->bundle, m->bundle))
+		err = al_buf_addf(&b, "the lock is for bundle '%s', the manifest names '%s'", l->bundle,
+		                  m->bundle);
+	if (err) {
+		al_buf_release(&b);
+		return al_oom(d);
+	}
+	if (b.len)
+		*why = al_buf_detach(&b, NULL);
+	return AL_OK;
+}
+
+al_err al_lock_check_remote(struct al_store *s, const struct al_manifest *m,
+                            const struct al_lock *l, char **why, struct al_diag *d)
+{
+	struct al_http_opts ho = AL_HTTP_OPTS_INIT;
+	struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+	struct al_http *http = NULL;
+	struct al_hub *hub = NULL;
+	char *token = NULL;
+	al_err err = AL_OK;
+	size_t i, k;
+
+	if ((err = al_lock_stale(m, l, why, d)) || *why || !l->nrepos)
+		return err;
+	if ((err = al_hub_token(m->hub.token_env, &token, d)) || (err = al_http_new(&http, &ho, d)))
+		goto out;
+	hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
+	hopts.token = token;
+	hopts.token_env = m->hub.token_env;
+	if ((err = al_hub_new(&hub, http, s, &hopts, d)))
+		goto out;
+	for (k = 0; k < m->nmodels + m->ndatasets && !*why && !err; k++) {
+		bool model = k < m->nmodels;
+		const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
+		struct al_lock_repo now = { 0 };
+		if (al_is_hex(spec->revision, 40))
+			continue; /* a commit cannot move */
+		if ((err = al_hub_lock(hub, model ? "model" : "dataset", spec, &now, d)))
+			goto out;
+		for (i = 0; i < l->nrepos && !*why && !err; i++) {
+			const struct al_lock_repo *r = &l->repos[i];
+			struct al_buf b = AL_BUF_INIT;
+			if (strcmp(r->repo, now.repo) || strcmp(r->type, now.type) ||
+			    strcmp(r->revision ? r->revision : "main", spec->revision ? spec->revision : "main") ||
+			    !strcmp(r->commit, now.commit))
+				continue;
+			if (al_buf_addf(&b, "%s %s: '%s' now points to %.12s, the lock has %.12s", r->type,
+			                r->repo, r->revision ? r->revision : "main", now.commit, r->commit))
+				err = al_oom(d);
+			else
+				*why = al_buf_detach(&b, NULL);
+		}
+		al_lock_repo_release(&now);
+	}
+out:
+	al_hub_free(hub);
+	al_http_free(http);
+	if (token) {
+		memset(token, 0, strlen(token));
+		al_free(token);
+	}
+	return err;
+}
+
+/* The index URL in effect: PIP_INDEX_URL overrides the manifest, as
+ * HF_ENDPOINT does for the Hub. */
+static const char *index_url(const struct al_manifest *m)
+{
+	const char *env = getenv("PIP_INDEX_URL");
+
+	return env && *env ? env : m->python.index_url;
+}
+
+/* The credentials of a named index from the variables its username-env and
+ * password-env name. Messages name the variables, never their values. */
+static al_err lend_env(struct al_http *http, const struct al_named_index *x, struct al_diag *d)
+{
+	const char *user = getenv(x->username_env), *password = getenv(x->password_env);
+	char *shown;
+	al_err err;
+
+	if (!user || !*user || !password) {
+		shown = al_url_strip_userinfo(x->url);
+		err = al_diag_set(d, AL_EUSAGE, "index '%s' (%s): the environment variable '%s' "
+		                  "(its %s) is not set", x->name, shown ? shown : "?",
+		                  !user || !*user ? x->username_env : x->password_env,
+		                  !user || !*user ? "username-env" : "password-env");
+		al_free(shown);
+		return err;
+	}
+	return al_http_add_basic(http, x->url, user, password, d);
+}
+
+/* Lend the credentials of the manifest's indexes (from the variables their
+ * username-env and password-env name, else their URL's userinfo) and of its
+ * find-links URLs to the engine, for requests to the same scheme, host and
+ * port (pip's rule; the first to lend to an origin wins). A lock holds no
+ * credentials, so this is where fetch finds them. */
+static al_err lend_credentials(struct al_http *http, const struct al_manifest *m,
+                               struct al_diag *d)
+{
+	const char *u;
+	al_err err = AL_OK;
+	size_t i;
+
+	if (!m || !m->has_python)
+		return AL_OK;
+	for (i = 0; !err && i < m->python.nindexes; i++) {
+		const struct al_named_index *x = &m->python.indexes[i];
+		if (!al_url_is_http(x->url))
+			continue;
+		if (x->username_env)
+			err = lend_env(http, x, d);
+		else
+			err = al_http_add_credentials(http, x->url, d);
+	}
+	for (i = 0; !err && i < 1 + m->python.extra_index_urls.n + m->python.find_links.n; i++) {
+		if (i == 0)
+			u = index_url(m);
+		else if (i <= m->python.extra_index_urls.n)
+			u = m->python.extra_index_urls.v[i - 1];
+		else
+			u = m->python.find_links.v[i - 1 - m->python.extra_index_urls.n];
+		if (u && al_url_is_http(u))
+			err = al_http_add_credentials(http, u, d);
+	}
+	return err;
+}
+
+/* "cp311-manylinux_2_28_x86_64" */
+static al_err target_name(const struct al_target *t, const struct al_lock *l, char **out,
+                          struct al_diag *d)
+{
+	struct al_buf b = AL_BUF_INIT;
+	const char *v = t->python_version, *dot = strchr(v, '.');
+	size_t i, n = 1;
+
+	if (al_buf_addf(&b, "%s%.*s", t->implementation ? t->implementation : "cp",
+	                (int)(dot ? (size_t)(dot - v) : strlen(v)), v) ||
+	    (dot && al_buf_add(&b, dot + 1, strcspn(dot + 1, "."))) ||
+	    al_buf_addf(&b, "-%s", t->platforms.n ? t->platforms.v[0] : "any"))
+		goto oom;
+	for (;;) {
+		bool clash = false;
+		for (i = 0; i < l->ntargets; i++)
+			clash |= l->targets[i].name && !strcmp(l->targets[i].name, b.buf);
+		if (!clash)
+			break;
+		if (n > 1)
+			al_buf_truncate(&b, strrchr(b.buf, '.') - b.buf);
+		if (al_buf_addf(&b, ".%zu", ++n))
+			goto oom;
+	}
+	*out = al_buf_detach(&b, NULL);
+	return AL_OK;
+oom:
+	al_buf_release(&b);
+	return al_oom(d);
+}
+
+static al_err strv_dup(char ***out, size_t *n, char *const *v, size_t cnt, struct al_diag *d)
+{
+	size_t i;
+
+	*n = 0;
+	if (!(*out = al_calloc(cnt + 1, sizeof(char *))))
+		return al_oom(d);
+	for (i = 0; i < cnt; i++, (*n)++)
+		if (!((*out)[i] = al_strdup(v[i])))
+			return al_oom(d);
+	return AL_OK;
+}
+
+struct hash_fill {
+	struct al_lock_dist *x;
+	struct al_diag diag;
+	al_err err;
+};
+
+static void hash_done(void *ctx, struct al_http_resp *resp)
+{
+	struct hash_fill *h = ctx;
+
+	if (resp->err) {
+		h->err = resp->err;
+		h->diag = resp->diag;
+		return;
+	}
+	if (!h->x->sha256 && !(h->x->sha256 = al_strdup(resp->sha256)))
+		h->err = al_oom(&h->diag);
+	h->x->size = (int64_t)resp->bytes;
+}
+
+static bool is_sdist(const struct al_lock_dist *x)
+{
+	size_t n = strlen(x->filename);
+
+	return n < 4 || strcmp(x->filename + n - 4, ".whl");
+}
+
+/* Every pinned file needs a sha256 and, where we can know it, a size; an
+ * sdist must be in the store besides, where its pyproject.toml is read
+ * (lock_build_deps): the index client read its PKG-INFO from it, unless a
+ * metadata sidecar answered. */
+static al_err complete_hashes(struct al_store *s, struct al_http *http, struct al_lock_dist *v,
+                              size_t nv, bool offline, struct al_diag *d)
+{
+	struct hash_fill *fills = NULL;
+	size_t i, n = 0;
+	al_err err = AL_OK;
+
+	if (!(fills = al_calloc(nv + 1, sizeof(*fills))))
+		return al_oom(d);
+	for (i = 0; i < nv && !err; i++) {
+		struct al_lock_dist *x = &v[i];
+		struct al_http_req req = AL_HTTP_REQ_INIT;
+		if (x->sha256 && (!is_sdist(x) || al_store_has(s, x->sha256))) {
+			if (x->size < 0 && al_store_has(s, x->sha256)) {
+				char *path = al_store_blob_path(s, x->sha256);
+				struct stat st;
+				if (path && stat(path, &st) == 0)
+					x->size = (int64_t)st.st_size;
+				al_free(path);
+			}
+			continue;
+		}
+		if (!strncasecmp(x->url, "file:", 5)) {
+			char *path = NULL, hex[AL_SHA256_HEX];
+			if (!(err = al_url_local_path(x->url, &path, d)) &&
+			    !(err = al_store_add_file(s, path, x->sha256, AL_SIZE_UNKNOWN, hex, d)) &&
+			    !x->sha256 && !(x->sha256 = al_strdup(hex)))
+				err = al_oom(d);
+			al_free(path);
+			continue;
+		}
+		if (offline) {
+			err = al_diag_set(d, AL_ENOTFOUND, "'%s' is not in the store (lock once without "
+			                  "--offline)", x->filename);
+			break;
+		}
+		fills[n].x = x;
+		req.url = x->url;
+		req.store = s;
+		req.sha256 = x->sha256;
+		req.size = x->size >= 0 ? x->size : AL_SIZE_UNKNOWN;
+		req.done = hash_done;
+		req.ctx = &fills[n++];
+		err = al_http_add(http, &req, d);
+	}
+	if (!err && n)
+		err = al_http_run(http, d);
+	for (i = 0; !err && i < n; i++)
+		if (fills[i].err) {
+			*d = fills[i].diag;
+			err = fills[i].err;
+		}
+	al_free(fills);
+	return err;
+}
+
+/* ---- sdists and their build requirements -------------------------------------------- */
+
+/* At most this many sdists have their build requirements resolved per target. */
+#define BUILD_SDISTS_MAX 1000
+
+/* What pip installs before it builds the sdist x (in the store). */
+static al_err sdist_build_requires(struct al_store *s, const struct al_lock_dist *x, char ***reqs,
+                                   size_t *n, struct al_diag *d)
+{
+	struct al_build_system bs = { 0 };
+	struct al_buf text = AL_BUF_INIT;
+	char *path = al_store_blob_path(s, x->sha256);
+	al_err err;
+
+	if (!path)
+		return al_oom(d);
+	err = al_sdist_member_file(path, "pyproject.toml", AL_PYPROJECT_MAX, &text, d);
+	if (err == AL_ENOTFOUND) {
+		err = AL_OK; /* setuptools' legacy default */
+	} else if (err) {
+		if (err != AL_ENOMEM)
+			al_diag_set(d, err, "sdist '%s': cannot read its pyproject.toml: %s", x->filename,
+			            d ? d->msg : "");
+	} else {
+		err = al_pyproject_build_system(text.buf ? text.buf : "", text.len, x->filename, &bs, d);
+	}
+	if (!err)
+		err = al_build_requirements(&bs, reqs, n, d);
+	al_build_system_release(&bs);
+	al_buf_release(&text);
+	al_free(path);
+	return err;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		al_free(v[i]);
+	al_free(v);
+}
+
+/* Add who to x->required_by (once); "-" (the top of a build) means sdist. */
+static al_err add_required_by(struct al_lock_dist *x, const char *who, const char *sdist,
+                              struct al_diag *d)
+{
+	size_t i;
+	char **grown;
+
+	if (!strcmp(who, "-"))
+		who = sdist;
+	for (i = 0; i < x->nrequired_by; i++)
+		if (!strcmp(x->required_by[i], who))
+			return AL_OK;
+	if (!(grown = al_reallocarray(x->required_by, x->nrequired_by + 2, sizeof(char *))))
+		return al_oom(d);
+	x->required_by = grown;
+	if (!(grown[x->nrequired_by] = al_strdup(who)))
+		return al_oom(d);
+	grown[++x->nrequired_by] = NULL;
+	return AL_OK;
+}
+
+/* Move one build's pins (dists, from al_resolve) into out->build_dists: a
+ * file already there gains the new required_by names. */
+static al_err merge_build(struct al_lock_target *out, struct al_lock_target *one, const char *sdist,
+                          size_t *alloc, struct al_diag *d)
+{
+	size_t i, j, k;
+	al_err err;
+
+	for (i = 0; i < one->ndists; i++) {
+		struct al_lock_dist *y = &one->dists[i], *x = NULL;
+		char **by = y->required_by;
+		size_t nby = y->nrequired_by;
+		for (j = 0; j < out->nbuild_dists && !x; j++)
+			if (!strcmp(out->build_dists[j].filename, y->filename))
+				x = &out->build_dists[j];
+		if (!x) {
+			if (AL_GROW(out->build_dists, *alloc, out->nbuild_dists + 1))
+				return al_oom(d);
+			x = &out->build_dists[out->nbuild_dists++];
+			*x = *y;
+			memset(y, 0, sizeof(*y));
+			x->required_by = NULL;
+			x->nrequired_by = 0;
+		}
+		y->required_by = NULL;
+		y->nrequired_by = 0;
+		for (k = 0, err = AL_OK; k < nby && !err; k++)
+			err = add_required_by(x, by[k], sdist, d);
+		strv_free(by, nby);
+		if (err)
+			return err;
+	}
+	return AL_OK;
+}
+
+/* For every sdist of the target, and every sdist among their build
+ * requirements, resolve build-system.requires for the target as pip's
+ * isolated build would (each sdist on its own: no constraints, the same
+ * index, allow-sdist and pre-release settings), and pin the result in
+ * out->build_dists. */
+static al_err lock_build_deps(struct al_store *s, struct al_http *http, struct al_index *ix,
+                              const struct al_resolve_opts *base, const struct al_lock_target *prev,
+                              bool offline, struct al_lock_target *out, struct al_diag *d)
+{
+	struct al_lock_target prevb = { 0 };
+	char **done = NULL, **reqs = NULL;
+	size_t ndone = 0, adone = 0, nreqs = 0, alloc = out->nbuild_dists, i;
+	al_err err = AL_OK;
+
+	if (prev) {
+		prevb.dists = prev->build_dists;
+		prevb.ndists = prev->nbuild_dists;
+	}
+	for (;;) {
+		struct al_resolve_opts ro = *base;
+		struct al_lock_target one = { 0 };
+		const struct al_lock_dist *x = NULL;
+		char *name = NULL;
+		size_t k;
+		for (k = 0; k < out->ndists + out->nbuild_dists && !x; k++) {
+			const struct al_lock_dist *c = k < out->ndists ? &out->dists[k]
+			                                               : &out->build_dists[k - out->ndists];
+			bool seen = false;
+			for (i = 0; i < ndone && !seen; i++)
+				seen = !strcmp(done[i], c->filename);
+			if (is_sdist(c) && !seen)
+				x = c;
+		}
+		if (!x)
+			break;
+		if (ndone >= BUILD_SDISTS_MAX) {
+			err = al_diag_set(d, AL_ELIMIT, "target '%s': more than %d sdists to build",
+			                  out->name, BUILD_SDISTS_MAX);
+			break;
+		}
+		if (AL_GROW(done, adone, ndone + 1) || !(done[ndone] = al_strdup(x->filename)) ||
+		    !(name = al_strdup(x->name))) {
+			err = al_oom(d);
+			break;
+		}
+		ndone++;
+		strv_free(reqs, nreqs);
+		reqs = NULL;
+		if ((err = sdist_build_requires(s, x, &reqs, &nreqs, d))) {
+			al_free(name);
+			break;
+		}
+		ro.requirements = (const char *const *)reqs;
+		ro.nrequirements = nreqs;
+		ro.constraints = NULL;
+		ro.nconstraints = 0;
+		ro.previous = prev ? &prevb : NULL;
+		if ((err = al_resolve(al_index_provider(ix), &ro, &one, d)))
+			al_diag_prefix(d, "build requirements of '%s': ", done[ndone - 1]);
+		if (!err)
+			err = complete_hashes(s, http, one.dists, one.ndists, offline, d);
+		if (!err)
+			err = merge_build(out, &one, name, &alloc, d);
+		al_lock_target_release(&one);
+		al_free(name);
+		if (err)
+			break;
+	}
+	strv_free(reqs, nreqs);
+	strv_free(done, ndone);
+	return err;
+}
+
+static al_err lock_target(struct al_store *s, struct al_http *http, const struct al_manifest *m,
+                          const struct al_target *t, const struct al_lock *previous,
+                          const struct al_lock_opts *o, struct al_lock *l, struct al_diag *d)
+{
+	struct al_reqfile rf = AL_REQFILE_INIT;
+	struct al_index_opts io = { 0 };
+	struct al_index_src *srcs = NULL;
+	struct al_index *ix = NULL;
+	struct al_resolve_opts ro = { 0 };
+	struct al_target_spec ts = { 0 };
+	struct al_lock_target *out = &l->targets[l->ntargets];
+	const char **reqs = NULL, **cons = NULL;
+	size_t nreqs = 0, ncons = 0, i;
+	bool has_sdist = false;
+	al_err err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = target_name(t, l, &out->name, d)) ||
+	    !(out->python_version = al_strdup(t->python_version)) ||
+	    !(out->implementation = al_strdup(t->implementation ? t->implementation : "cp")))
+		goto oom_or_err;
+	if ((err = strv_dup(&out->platforms, &out->nplatforms, t->platforms.v, t->platforms.n, d)))
+		goto out;
+	l->ntargets++;
+	for (i = 0; i < m->python.requirements_files.n; i++)
+		if ((err = al_reqfile_add_file(&rf, m->python.requirements_files.v[i], NULL, d)))
+			goto out;
+	if (!(reqs = al_calloc(m->python.requirements.n + rf.nentries + 1, sizeof(*reqs))) ||
+	    !(cons = al_calloc(m->python.constraints.n + rf.nentries + 1, sizeof(*cons))))
+		goto oom;
+	for (i = 0; i < m->python.requirements.n; i++)
+		reqs[nreqs++] = m->python.requirements.v[i];
+	for (i = 0; i < m->python.constraints.n; i++)
+		cons[ncons++] = m->python.constraints.v[i];
+	for (i = 0; i < rf.nentries; i++) {
+		if (rf.entries[i].is_constraint)
+			cons[ncons++] = rf.entries[i].requirement;
+		else
+			reqs[nreqs++] = rf.entries[i].requirement;
+	}
+	if (m->python.nindexes &&
+	    !(srcs = al_calloc(m->python.nindexes, sizeof(*srcs))))
+		goto oom;
+	for (i = 0; i < m->python.nindexes; i++) {
+		const struct al_named_index *x = &m->python.indexes[i];
+		srcs[i].name = x->name;
+		srcs[i].url = x->url;
+		srcs[i].explicit_only = x->explicit_only;
+		srcs[i].missing_codes = x->missing_codes;
+		srcs[i].nmissing_codes = x->nmissing_codes;
+	}
+	io.store = s;
+	io.http = http;
+	io.sources = srcs;
+	io.nsources = m->python.nindexes;
+	io.pins = m->python.pins;
+	io.npins = m->python.npins;
+	io.strategy = m->python.index_strategy;
+	io.index_url = index_url(m);
+	io.extra_index_urls = (const char *const *)m->python.extra_index_urls.v;
+	io.nextra = m->python.extra_index_urls.n;
+	io.find_links = (const char *const *)m->python.find_links.v;
+	io.nfind = m->python.find_links.n;
+	io.offline = o->offline;
+	io.refresh = o->refresh;
+	if ((err = al_index_new(&ix, &io, d)))
+		goto out;
+	ts.python_version = t->python_version;
+	ts.implementation = t->implementation;
+	ts.platforms = (const char *const *)t->platforms.v;
+	ts.nplatforms = t->platforms.n;
+	ro.target = &ts;
+	ro.target_name = out->name;
+	ro.requirements = reqs;
+	ro.nrequirements = nreqs;
+	ro.constraints = cons;
+	ro.nconstraints = ncons;
+	ro.allow_sdist = (const char *const *)m->python.allow_sdist.v;
+	ro.nallow_sdist = m->python.allow_sdist.n;
+	ro.prereleases = m->python.prereleases;
+	ro.upgrade_all = o->upgrade_all;
+	ro.upgrade = o->upgrade;
+	ro.nupgrade = o->nupgrade;
+	ro.warn = o->warn;
+	ro.warn_ctx = o->ctx;
+	ro.explain_all = o->explain_all;
+	if (previous)
+		for (i = 0; i < previous->ntargets; i++)
+			if (!strcmp(previous->targets[i].name, out->name))
+				ro.previous = &previous->targets[i];
+	if ((err = al_resolve(al_index_provider(ix), &ro, out, d)))
+		goto out;
+	for (i = 0; i < out->ndists && !has_sdist; i++)
+		has_sdist = is_sdist(&out->dists[i]);
+	if (!has_sdist) {
+		/* the lock owns copies; what speculation still has in flight is moot */
+		al_index_free(ix);
+		ix = NULL;
+	}
+	if ((err = complete_hashes(s, http, out->dists, out->ndists, o->offline, d)))
+		goto out;
+	if (has_sdist)
+		err = lock_build_deps(s, http, ix, &ro, ro.previous, o->offline, out, d);
+	goto out;
+oom_or_err:
+	if (err)
+		goto out;
+oom:
+	err = al_oom(d);
+out:
+	al_index_free(ix);
+	al_free(srcs);
+	al_free(reqs);
+	al_free(cons);
+	al_reqfile_release(&rf);
+	return err;
+}
+
+al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+                     const struct al_lock_opts *o, struct al_lock **out, struct al_diag *d)
+{
+	struct al_http_opts ho = AL_HTTP_OPTS_INIT;
+	struct al_http *http = NULL;
+	struct al_lock *l;
+	al_err err;
+	size_t i;
+
+	*out = NULL;
+	if (!(l = al_calloc(1, sizeof(*l))))
+		return al_oom(d);
+	l->version = 1;
+	if (!(l->bundle = al_strdup(m->bundle)) || !(l->manifest_sha256 = al_strdup(m->sha256)) ||
+	    !(l->targets = al_calloc(m->python.ntargets + 1, sizeof(*l->targets)))) {
+		err = al_oom(d);
+		goto fail;
+	}
+	ho.parallel = o->parallel ? o->parallel : AL_LOCK_PARALLEL;
+	ho.host_connections = o->host_connections;
+	/* offline asks nothing: the credential variables need not be set */
+	if ((err = al_http_new(&http, &ho, d)) || (!o->offline && (err = lend_credentials(http, m, d))))
+		goto fail;
+	if (m->has_python)
+		for (i = 0; i < m->python.ntargets; i++)
+			if ((err = lock_target(s, http, m, &m->python.targets[i], previous, o, l, d)))
+				goto fail;
+	if (m->nmodels || m->ndatasets) {
+		struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+		struct al_hub *hub = NULL;
+		char *token = NULL;
+		size_t k;
+		if ((err = al_hub_token(m->hub.token_env, &token, d)))
+			goto fail;
+		hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
+		hopts.token = token;
+		hopts.token_env = m->hub.token_env;
+		hopts.refresh = o->refresh;
+		err = al_hub_new(&hub, http, s, &hopts, d);
+		if (!err && !(l->repos = al_calloc(m->nmodels + m->ndatasets + 1, sizeof(*l->repos))))
+			err = al_oom(d);
+		for (k = 0; !err && k < m->nmodels + m->ndatasets; k++) {
+			bool model = k < m->nmodels;
+			const struct al_hub_repo *spec = model ? &m->models[k] : &m->datasets[k - m->nmodels];
+			if (!(err = al_hub_lock(hub, model ? "model" : "dataset", spec, &l->repos[l->nrepos], d)))
+				l->nrepos++;
+		}
+		al_hub_free(hub);
+		if (token) {
+			memset(token, 0, strlen(token));
+			al_free(token);
+		}
+		if (err)
+			goto fail;
+	}
+	al_lock_sort(l);
+	al_http_free(http);
+	*out = l;
+	return AL_OK;
+fail:
+	al_http_free(http);
+	al_lock_free(l);
+	return err;
+}
+
+al_err al_lock_check(struct al_store *s, const struct al_manifest *m, const struct al_lock *previous,
+                     const struct al_lock_opts *o, bool *current, struct al_diag *d)
+{
+	struct al_lock *l = NULL;
+	al_err err;
+
+	*current = false;
+	if ((err = al_lock_build(s, m, previous, o, &l, d)))
+		return err;
+	err = al_lock_same(l, previous, current, d);
+	al_lock_free(l);
+	return err;
+}
+
+/* ---- fetch ------------------------------------------------------------------------- */
+
+struct fetch_item {
+	struct fetch_run *run;
+	const char *name;
+	bool meta;                   /* a .metadata sidecar */
+	uint64_t size, done;
+	al_err err;
+	struct al_diag diag;
+};
+
+struct fetch_run {
+	const struct al_fetch_opts *o;
+	struct al_fetch_progress p;
+};
+
+static void item_progress(void *ctx, uint64_t done, int64_t total)
+{
+	struct fetch_item *it = ctx;
+	struct fetch_run *run = it->run;
+
+	(void)total;
+	if (done >= it->done)
+		run->p.bytes_done += done - it->done;
+	else
+		run->p.bytes_done -= it->done - done; /* a restart */
+	it->done = done;
+	run->p.current = it->name;
+	if (run->o->progress)
+		run->o->progress(run->o->ctx, &run->p);
+}
+
+static void item_done(void *ctx, struct al_http_resp *resp)
+{
+	struct fetch_item *it = ctx;
+	struct fetch_run *run = it->run;
+
+	if (resp->err) {
+		it->err = resp->err;
+		it->diag = resp->diag;
+	}
+	run->p.files_done++;
+	if (run->o->progress)
+		run->o->progress(run->o->ctx, &run->p);
+}
+
+static void hub_progress(void *ctx, uint64_t bytes)
+{
+	struct fetch_run *run = ctx;
+
+	run->p.bytes_done += bytes;
+	run->p.current = NULL;
+	if (run->o->progress)
+		run->o->progress(run->o->ctx, &run->p);
+}
+
+/* The k-th file of a target: its distributions, then its build requirements. */
+static const struct al_lock_dist *nth_dist(const struct al_lock_target *t, size_t k)
+{
+	return k < t->ndists ? &t->dists[k] : &t->build_dists[k - t->ndists];
+}
+
+al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
+                struct al_fetch_progress *result, struct al_diag *d)
+{
+	struct al_http_opts ho = AL_HTTP_OPTS_INIT;
+	struct al_http *http = NULL;
+	struct fetch_run run = { .o = o };
+	struct fetch_item *items = NULL;
+	struct al_hub *hub = NULL;
+	char *token = NULL;
+	size_t n = 0, i, k, total = 0;
+	al_err err;
+
+	for (i = 0; i < l->ntargets; i++) /* files and their metadata sidecars */
+		total += 2 * (l->targets[i].ndists + l->targets[i].nbuild_dists);
+	if (!(items = al_calloc(total + 1, sizeof(*items)))) {
+		err = al_oom(d);
+		goto out;
+	}
+	ho.parallel = o->parallel;
+	ho.host_connections = o->host_connections;
+	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
+		goto out;
+	for (i = 0; i < l->ntargets; i++)
+		for (k = 0; k < l->targets[i].ndists + l->targets[i].nbuild_dists; k++) {
+			const struct al_lock_dist *x = nth_dist(&l->targets[i], k);
+			struct al_http_req req = AL_HTTP_REQ_INIT;
+			size_t j;
+			bool dup = false;
+			run.p.files_total++;
+			run.p.bytes_total += x->size > 0 ? (uint64_t)x->size : 0;
+			if (al_store_has(s, x->sha256)) {
+				run.p.files_done++;
+				run.p.files_cached++;
+				run.p.bytes_done += x->size > 0 ? (uint64_t)x->size : 0;
+				continue;
+			}
+			for (j = 0; j < n; j++)
+				dup |= !strcmp(items[j].name, x->filename);
+			if (dup) {
+				run.p.files_done++;
+				continue;
+			}
+			if (!strncasecmp(x->url, "file:", 5)) {
+				/* from a find-links directory */
+				char *path = NULL;
+				if (!(err = al_url_local_path(x->url, &path, d)))
+					err = al_store_add_file(s, path, x->sha256, x->size, NULL, d);
+				al_free(path);
+				if (err)
+					goto out;
+				run.p.files_done++;
+				continue;
+			}
+			items[n].run = &run;
+			items[n].name = x->filename;
+			req.url = x->url;
+			req.store = s;
+			req.sha256 = x->sha256;
+			req.size = x->size >= 0 ? x->size : AL_SIZE_UNKNOWN;
+			req.done = item_done;
+			req.progress = item_progress;
+			req.ctx = &items[n++];
+			if ((err = al_http_add(http, &req, d)))
+				goto out;
+		}
+	/* the PEP 658 sidecars the lock names (publish serves them; small) */
+	for (i = 0; i < l->ntargets; i++)
+		for (k = 0; k < l->targets[i].ndists + l->targets[i].nbuild_dists; k++) {
+			const struct al_lock_dist *x = nth_dist(&l->targets[i], k);
+			struct al_http_req req = AL_HTTP_REQ_INIT;
+			struct al_buf url = AL_BUF_INIT;
+			size_t j;
+			bool dup = false;
+			if (!x->metadata_sha256 || al_store_has(s, x->metadata_sha256))
+				continue;
+			for (j = 0; j < n; j++)
+				dup |= items[j].meta && !strcmp(items[j].name, x->filename);
+			if (dup)
+				continue;
+			if (al_buf_addf(&url, "%.*s.metadata", (int)strcspn(x->url, "#"), x->url)) {
+				err = al_oom(d);
+				goto out;
+			}
+			{
+				/* lock read it already: it is in the HTTP cache */
+				bool cached = false;
+				if ((err = al_httpcache_to_store(s, url.buf, x->metadata_sha256, &cached, d))) {
+					al_buf_release(&url);
+					goto out;
+				}
+				if (cached) {
+					al_buf_release(&url);
+					continue;
+				}
+			}
+			items[n].run = &run;
+			items[n].name = x->filename;
+			items[n].meta = true;
+			run.p.files_total++;
+			req.url = url.buf;
+			req.store = s;
+			req.sha256 = x->metadata_sha256;
+			req.done = item_done;
+			req.ctx = &items[n++];
+			err = al_http_add(http, &req, d);
+			al_buf_release(&url);
+			if (err)
+				goto out;
+		}
+	if (l->nrepos) {
+		struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
+		if ((err = al_hub_token(o->hub_token_env, &token, d)))
+			goto out;
+		hopts.endpoint = al_hub_endpoint(o->hub_endpoint);
+		hopts.token = token;
+		hopts.token_env = o->hub_token_env;
+		if ((err = al_hub_new(&hub, http, s, &hopts, d)))
+			goto out;
+		for (i = 0; i < l->nrepos; i++) {
+			for (k = 0; k < l->repos[i].nfiles; k++) {
+				const struct al_lock_file *f = &l->repos[i].files[k];
+				run.p.files_total++;
+				run.p.bytes_total += f->size > 0 ? (uint64_t)f->size : 0;
+				if (al_store_has(s, f->sha256)) {
+					run.p.files_done++;
+					run.p.files_cached++;
+					run.p.bytes_done += f->size > 0 ? (uint64_t)f->size : 0;
+				}
+			}
+			if ((err = al_hub_queue_fetch(hub, &l->repos[i], hub_progress, &run, d)))
+				goto out;
+		}
+	}
+	if (o->progress)
+		o->progress(o->ctx, &run.p);
+	if ((err = al_http_run(http, d)))
+		goto out;
+	if (hub && (err = al_hub_fetch_result(hub, d)))
+		goto out;
+	if (hub)
+		run.p.files_done = run.p.files_total;
+	for (i = 0; i < n; i++)
+		if (items[i].err) {
+			*d = items[i].diag;
+			err = items[i].err;
+			al_diag_prefix(d, "%s: ", items[i].name);
+			goto out;
+		}
+	err = al_bundle_put(s, l, d);
+out:
+	if (result) {
+		*result = run.p;
+		result->current = NULL;
+	}
+	al_http_free(http);
+	al_hub_free(hub);
+	if (token) {
+		memset(token, 0, strlen(token));
+		al_free(token);
+	}
+	al_free(items);
+	return err;
+}

@@ -1,0 +1,32 @@
+/*
+ * store-internal.h: what other lib/ modules may use of the store beyond the
+ * public API: its database connection and the writer lock.
+ */
+#ifndef AL_STORE_INTERNAL_H
+#define AL_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "airlock.h"
+
+sqlite3 *al_store_db(struct al_store *s);
+/* STORE/tmp, for partial files that must end up on the store's file system. */
+const char *al_store_tmpdir(const struct al_store *s);
+/* Record a blob whose file is already in place (used after a rename done
+ * by a caller that verified it, e.g. import). */
+AL_MUST_CHECK al_err al_store_record(struct al_store *s, const char *sha256_hex, uint64_t size,
+                       struct al_diag *d);
+
+/* A writer whose commit lands, verified, in stagedir/<hex> (on the store's
+ * file system) instead of the store, and is not recorded. */
+AL_MUST_CHECK al_err al_blob_writer_new_staged(struct al_store *s, struct al_blob_writer **out,
+                                 const char *stagedir, const char *expect_sha256,
+                                 int64_t expect_size, struct al_diag *d);
+/* Move a staged stagedir/<hex> into blobs/ and record it; run inside the
+ * caller's transaction. A file an interrupted earlier run moved is adopted. */
+AL_MUST_CHECK al_err al_store_adopt(struct al_store *s, const char *stagedir, const char *hex, uint64_t size,
+                      struct al_diag *d);
+/* fsync every blobs/sha256/xx directory (after many adopts). */
+AL_MUST_CHECK al_err al_store_sync_blobdirs(struct al_store *s, struct al_diag *d);
+
+#endif
