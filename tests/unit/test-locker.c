@@ -80,6 +80,7 @@ int main(void)
 	struct al_fetch_progress fp;
 	const struct al_lock_dist *x;
 	char w1[AL_SHA256_HEX], w2[AL_SHA256_HEX], o1[AL_SHA256_HEX], *why;
+	al_err serr;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!mkdtemp(root))
@@ -130,16 +131,22 @@ int main(void)
 	why = NULL;
 	ok(l && !al_lock_stale(m, l, &why, NULL) && !why, "the lock is current for its manifest");
 	al_free(why);
+	/* the call apart from ok(): its arguments are evaluated in any order,
+	 * and the message's must see the why it sets */
 	why = NULL;
-	ok(l && !al_lock_stale(m2, l, &why, NULL) && why && !strcmp(why, "the manifest changed since the lock was written"),
+	serr = l ? al_lock_stale(m2, l, &why, NULL) : AL_EINVALID;
+	ok(!serr && why && !strcmp(why, "the manifest changed since the lock was written"),
 	   "and stale for another: %s", why ? why : "(null)");
 	al_free(why);
+	why = NULL;
 	if (l) {
 		char *b = l->bundle;
 		l->bundle = (char *)"prod";
-		ok(!al_lock_stale(m, l, &why, NULL) && why && !strcmp(why, "the lock is for bundle 'prod', the manifest names 'demo'"),
+		serr = al_lock_stale(m, l, &why, NULL);
+		ok(!serr && why && !strcmp(why, "the lock is for bundle 'prod', the manifest names 'demo'"),
 		   "a lock of another bundle is stale: %s", why ? why : "(null)");
 		al_free(why);
+		why = NULL;
 		l->bundle = b;
 	}
 
