@@ -800,6 +800,9 @@ static al_err tree_dir(struct al_lock *const *locks, size_t nlocks, const struct
 	return AL_OK;
 }
 
+/* Over 80 lines: one repo's part of the tree in order: the
+ * snapshot files (links or copies), the refs, the API record serve answers;
+ * they share the folder, the relative-link target and the siblings list. */
 static al_err publish_repo(struct pub *p, const struct al_lock_repo *r, json_t *api)
 {
 	struct al_buf rel = AL_BUF_INIT, folder = AL_BUF_INIT, target = AL_BUF_INIT;

@@ -529,6 +529,9 @@ static bool header_is(const char *line, const char *name)
 	return strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
+/* Over 80 lines: every field of the request is checked, then
+ * copied into the transfer, in the order of struct al_http_req; nothing is
+ * queued until all of it is sound. */
 al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_diag *d)
 {
 	struct xfer *x;
@@ -809,6 +812,10 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 
 #define SETOPT(opt, val) (rc |= curl_easy_setopt(x->easy, opt, val))
 
+/* Over 80 lines: one hop's curl_easy_setopt calls in order (URL,
+ * headers, credentials, proxies, encoding, resume, limits, the sink), each
+ * with its reason beside it; they share the easy handle and the SETOPT
+ * result, which pieces would pass back and forth. */
 static al_err hop_start(struct xfer *x, struct al_diag *d)
 {
 	struct al_http *h = x->h;

@@ -545,6 +545,9 @@ static al_err expand_vars(struct ctx *c, const char *s, struct al_buf *out)
 	return err;
 }
 
+/* Over 80 lines: pip's grammar for one logical line in order
+ * (comments, variables, the requirement and its per-line options, then
+ * the global options), each error naming file:line beside its step. */
 static al_err handle_line(struct ctx *c, const char *file, size_t line, char *text,
                           bool constraint)
 {

@@ -474,6 +474,9 @@ static al_err lock_build_deps(struct al_store *s, struct al_http *http, struct a
 	return err;
 }
 
+/* Over 80 lines: one target's lock in order (the index client,
+ * the resolver, the hashes, the sdists' build requirements); each step is
+ * a call, the length is their error handling and cleanup in one place. */
 static al_err lock_target(struct al_store *s, struct al_http *http, const struct al_manifest *m,
                           const struct al_target *t, const struct al_lock *previous,
                           const struct al_lock_opts *o, struct al_lock *l, struct al_diag *d)
@@ -733,6 +736,10 @@ static const struct al_lock_dist *nth_dist(const struct al_lock_target *t, size_
 	return k < t->ndists ? &t->dists[k] : &t->build_dists[k - t->ndists];
 }
 
+/* Over 80 lines: the fetch in order (queue every missing file
+ * and sidecar, queue the Hub files, run the engine once, record what
+ * arrived, put the bundle); one transfer engine and one result table
+ * run through all of it. */
 al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fetch_opts *o,
                 struct al_fetch_progress *result, struct al_diag *d)
 {

@@ -236,7 +236,11 @@ static bool python_ok(struct rs *r, const char *rp)
 	return yes;
 }
 
-/* Group a project's files by version and choose each version's file. */
+/* Group a project's files by version and choose each version's file.
+ * Over 80 lines: a project's page in one pass: its files
+ * grouped by version, each version's best file for the target chosen and
+ * the reason for every skipped one kept for the explanation.
+ */
 static al_err load_pkg(struct rs *r, struct pkg *p)
 {
 	const struct al_simple_page *page = NULL;
@@ -1679,6 +1683,9 @@ static al_err impossible(struct rs *r, const struct critlist *l)
 	return err;
 }
 
+/* Over 80 lines: the loop of resolvelib's Resolution.resolve,
+ * kept in its shape (rounds, back-jumping, the optimistic rollback) so that
+ * the two read side by side. */
 static al_err resolve_rounds(struct rs *r)
 {
 	unsigned long max = r->o->max_steps ? r->o->max_steps : DEFAULT_MAX_STEPS, round;

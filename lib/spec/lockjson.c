@@ -383,6 +383,9 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 	return check_collisions(c, r);
 }
 
+/* Over 80 lines: the top level of a hostile lock read key by
+ * key in the order of the format (docs/reference/lock.md), each refusal
+ * beside its key; the per-entry checks are in their own functions. */
 al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 {
 	struct jctx c = { d, "lock" };
