@@ -1,31 +1,35 @@
 #!/bin/sh
-# bench/store-add.sh: adding a 1 GiB file to the store against the hashing
-# limit of this CPU (openssl dgst -sha256 of the same file), side by side.
-# Prints the best of N runs of each and the ratio. Target: <= 1.1.
+# bench/store-add.sh: `airlock store add` of a 1 GiB file against the hashing
+# limit of this CPU (`openssl dgst -sha256` of the same file), side by side:
+# medians of RUNS alternating runs (default 3), page cache warm for both (the
+# file is read once first), peak RSS of each side. Target: ratio <= 1.1.
 #   usage: bench/store-add.sh [SIZE_MIB] [RUNS]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-1024}
-runs=${2:-5}
+runs=${2:-3}
 build=${top_builddir:-$top}
-[ -f "$build/Makefile" ] || build=$top/build
-add="$build/tests/unit/store-add"
-[ -x "$add" ] || make -C "$build" tests/unit/store-add >/dev/null
+[ -x "$build/airlock" ] || build=$top/build
+AIRLOCK=${AIRLOCK:-$build/airlock}
+[ -x "$AIRLOCK" ] || { echo "bench: build airlock first" >&2; exit 3; }
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/airlock-bench.XXXXXX")
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 
 head -c "$((size * 1024 * 1024))" /dev/urandom > "$work/file"
-now() { date +%s.%N; }
-best_air=999999 best_ssl=999999
+cat "$work/file" > /dev/null # both sides read it from the page cache
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+: > "$work/air"; : > "$work/ssl"
 i=0
 while [ "$i" -lt "$runs" ]; do
 	rm -rf "$work/store"; sync
-	t0=$(now); "$add" "$work/store" "$work/file" >/dev/null; t1=$(now)
-	t2=$(now); openssl dgst -sha256 "$work/file" >/dev/null; t3=$(now)
-	best_air=$(echo "$t1 $t0 $best_air" | awk '{d=$1-$2; print (d<$3)?d:$3}')
-	best_ssl=$(echo "$t3 $t2 $best_ssl" | awk '{d=$1-$2; print (d<$3)?d:$3}')
+	/usr/bin/time -f '%e %M' -o "$work/t" "$AIRLOCK" --store "$work/store" store add "$work/file" >/dev/null
+	cat "$work/t" >> "$work/air"
+	/usr/bin/time -f '%e %M' -o "$work/t" openssl dgst -sha256 "$work/file" >/dev/null
+	cat "$work/t" >> "$work/ssl"
 	i=$((i + 1))
 done
-rss=$( /usr/bin/time -f %M "$add" "$work/store2" "$work/file" 2>&1 >/dev/null | tail -1 )
-printf 'store add %d MiB: airlock %.3f s, openssl dgst -sha256 %.3f s, ratio %.2f (target <= 1.10); airlock peak RSS %s KiB\n' \
-	"$size" "$best_air" "$best_ssl" "$(echo "$best_air $best_ssl" | awk '{print $1/$2}')" "$rss"
+air=$(cut -d' ' -f1 "$work/air" | median); air_kb=$(cut -d' ' -f2 "$work/air" | median)
+ssl=$(cut -d' ' -f1 "$work/ssl" | median); ssl_kb=$(cut -d' ' -f2 "$work/ssl" | median)
+echo "$("$AIRLOCK" --store "$work/store" info | sed -n 's/^sha256: *//p')"
+printf 'store add %d MiB, median of %d: airlock %.2f s (%s KiB RSS), openssl dgst -sha256 %.2f s (%s KiB RSS), ratio %.2f (target <= 1.10)\n' \
+	"$size" "$runs" "$air" "$air_kb" "$ssl" "$ssl_kb" "$(echo "$air $ssl" | awk '{print ($2 > 0) ? $1 / $2 : 0}')"

@@ -10,7 +10,7 @@
 
 struct lockargs {
 	const char *manifest, *lock;
-	bool offline, upgrade_all, check, locked;
+	bool offline, refresh, upgrade_all, check, locked;
 	const char *upgrade[64];
 	size_t nupgrade;
 	unsigned jobs, host_connections;
@@ -83,6 +83,7 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	bool changed = false;
 
 	lo.offline = a->offline;
+	lo.refresh = a->refresh;
 	lo.upgrade_all = a->upgrade_all;
 	lo.upgrade = a->upgrade;
 	lo.nupgrade = a->nupgrade;
@@ -132,7 +133,7 @@ static int cmd_lock(struct cli *cli, int argc, char **argv);
 static int cmd_fetch(struct cli *cli, int argc, char **argv);
 
 enum { OPT_UPGRADE = CLI_LONG, OPT_UPGRADE_PACKAGE, OPT_CHECK, OPT_OFFLINE, OPT_LOCKED,
-       OPT_LOCK, OPT_HOST_CONNECTIONS };
+       OPT_LOCK, OPT_HOST_CONNECTIONS, OPT_REFRESH };
 
 #define ROW_FILE { 'f', "file", "FILE", "the manifest (default: airlock.yaml)" }
 #define ROW_OUTPUT { 'o', "output", "FILE", "the lock file (default: airlock.lock beside\n" \
@@ -142,6 +143,7 @@ enum { OPT_UPGRADE = CLI_LONG, OPT_UPGRADE_PACKAGE, OPT_CHECK, OPT_OFFLINE, OPT_
                                                                   "(default 8)" }
 #define ROW_OFFLINE { OPT_OFFLINE, "offline", NULL, "use only index pages and metadata in " \
                                                     "the store" }
+#define ROW_REFRESH(help) { OPT_REFRESH, "refresh", NULL, help }
 
 static const struct cli_opt lock_opts[] = {
 	ROW_FILE,
@@ -150,6 +152,8 @@ static const struct cli_opt lock_opts[] = {
 	{ OPT_UPGRADE_PACKAGE, "upgrade-package", "NAME", "re-resolve one project (repeatable)" },
 	{ OPT_CHECK, "check", NULL, "exit 1 when the lock is stale; write nothing" },
 	ROW_OFFLINE,
+	ROW_REFRESH("ask the index again for every page, even those its\n"
+	            "Cache-Control max-age says are still fresh"),
 	{ 'j', "jobs", "N", "requests at once (default 32: pages and metadata\n"
 	                    "are small)" },
 	ROW_HOSTS,
@@ -164,6 +168,8 @@ static const struct cli_opt fetch_opts[] = {
 	{ OPT_LOCKED, "locked", NULL, "refuse a missing or stale lock (exit 1) instead of\n"
 	                              "relocking" },
 	ROW_OFFLINE,
+	ROW_REFRESH("a relock asks the index again for fresh pages\n"
+	            "(lock --refresh)"),
 	{ 'j', "jobs", "N", "transfers at once (default 8; a relock asks 32 at once\n"
 	                    "unless -j is given)" },
 	ROW_HOSTS,
@@ -173,7 +179,7 @@ static const struct cli_opt fetch_opts[] = {
 const struct cli_command cli_cmd_lock = {
 	"lock", cmd_lock, "resolve the manifest and pin everything in airlock.lock",
 	"usage: airlock lock [-f airlock.yaml] [-o airlock.lock] [--upgrade | --upgrade-package P]\n"
-	"                    [--check] [--offline] [-j N] [--host-connections N] [-v]\n"
+	"                    [--check] [--offline | --refresh] [-j N] [--host-connections N] [-v]\n"
 	"\n"
 	"Resolve the pip requirements for every target (and pin every Hub repo to a\n"
 	"commit) and write the lock file (default: airlock.lock beside the manifest).\n"
@@ -188,7 +194,8 @@ const struct cli_command cli_cmd_lock = {
 
 const struct cli_command cli_cmd_fetch = {
 	"fetch", cmd_fetch, "download everything the lock names into the store",
-	"usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [-j N]\n"
+	"usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [--refresh] [-j N]\n"
+	"                     [--host-connections N]\n"
 	"\n"
 	"Lock first when the lock is missing or stale, then download every file in\n"
 	"parallel into the store, checking every hash, and record the bundle.\n",
@@ -220,6 +227,7 @@ static int parse(struct cli *cli, const struct cli_command *self, int argc, char
 			break;
 		case OPT_CHECK: a->check = true; break;
 		case OPT_OFFLINE: a->offline = true; break;
+		case OPT_REFRESH: a->refresh = true; break;
 		case OPT_LOCKED: a->locked = true; break;
 		case 'j': {
 			char *end;
@@ -250,6 +258,10 @@ static int parse(struct cli *cli, const struct cli_command *self, int argc, char
 	}
 	if (p.nargs) {
 		*rc = cli_usage(self, "unexpected argument '%s'", p.args[0]);
+		return -1;
+	}
+	if (a->offline && a->refresh) {
+		*rc = cli_usage(self, "--offline and --refresh contradict each other: pick one");
 		return -1;
 	}
 	return 0;

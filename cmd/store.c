@@ -33,6 +33,7 @@ static void on_problem(void *ctx, enum al_verify_kind kind, const char *hex, con
 
 static int store_verify(struct cli *cli, int argc, char **argv);
 static int store_gc(struct cli *cli, int argc, char **argv);
+static int store_add(struct cli *cli, int argc, char **argv);
 
 static const struct cli_opt verify_opts[] = {
 	{ 'j', "jobs", "N", "threads (default: one per core)" },
@@ -59,6 +60,17 @@ static const struct cli_command store_gc_cmd = {
 	"\n"
 	"Remove blobs that nothing references and leftovers of interrupted work.\n",
 	gc_opts, 0,
+};
+
+static const struct cli_command store_add_cmd = {
+	"store add", store_add, NULL,
+	"usage: airlock store add FILE...\n"
+	"\n"
+	"Put regular files (in-house wheels, local model files) into the store:\n"
+	"print each one's sha256, 'new' or 'present', and its name (--json: one\n"
+	"event each). Symbolic links, FIFOs, devices and directories are refused,\n"
+	"and a file whose size changes while it is read; nothing is added for them.\n",
+	NULL, 0,
 };
 
 static int store_verify(struct cli *cli, int argc, char **argv)
@@ -147,24 +159,67 @@ out:
 	return rc;
 }
 
+/* airlock store add FILE...: each file's digest and whether it was new. A
+ * file that cannot be added is an error for that file; the others are
+ * still added. */
+static int store_add(struct cli *cli, int argc, char **argv)
+{
+	struct cli_parse p;
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	int rc, i, failed = 0;
+
+	if (cli_parse_args(&p, &store_add_cmd, argc, argv))
+		return p.rc;
+	if (!p.nargs)
+		return cli_usage(&store_add_cmd, "store add wants at least one FILE");
+	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
+		return rc;
+	for (i = 0; i < p.nargs; i++) {
+		struct cli_safe sf = CLI_SAFE_INIT;
+		char hex[65];
+		bool added = false;
+		if (al_store_add_path(s, p.args[i], hex, &added, &d)) {
+			rc = cli_fail(cli, &d);
+			failed++;
+			continue;
+		}
+		if (cli->json)
+			cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", p.args[i],
+			                   "sha256", hex, "new", added));
+		else if (cli->verbosity >= 0)
+			printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, p.args[i]));
+		cli_safe_release(&sf);
+	}
+	al_store_free(s);
+	return failed ? rc : CLI_EXIT_OK;
+}
+
 static int cmd_store(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_store = {
 	"store", cmd_store, "check or clean the store",
 	"usage: airlock store verify [-j N]\n"
 	"       airlock store gc [-n]\n"
+	"       airlock store add FILE...\n"
 	"\n"
 	"verify  rehash every blob (N threads, default one per core); report\n"
 	"        missing, corrupt, stray and unreferenced blobs; exit 1 when a\n"
 	"        blob is missing or corrupt.\n"
 	"gc      remove blobs that nothing references and leftovers of\n"
-	"        interrupted work; -n only reports what it would remove.\n",
+	"        interrupted work; -n only reports what it would remove.\n"
+	"add     put regular files (in-house wheels, local model files) into the\n"
+	"        store: prints each one's sha256, 'new' or 'present', and its name\n"
+	"        (--json: one event each). Symbolic links, FIFOs, devices and\n"
+	"        directories are refused, and a file whose size changes while it\n"
+	"        is read; nothing is added for them.\n",
 	NULL, CLI_STOP_AT_ARG,
 };
 
 static int cmd_store(struct cli *cli, int argc, char **argv)
 {
-	static const struct cli_command *const subs[] = { &store_verify_cmd, &store_gc_cmd };
+	static const struct cli_command *const subs[] = { &store_verify_cmd, &store_gc_cmd,
+	                                                  &store_add_cmd };
 
 	return cli_dispatch(cli, &cli_cmd_store, subs, sizeof(subs) / sizeof(*subs), argc, argv);
 }

@@ -144,6 +144,14 @@ AL_MUST_CHECK al_err al_store_add_fd(struct al_store *s, int fd, const char *exp
                        int64_t expect_size, char hex_out[65], struct al_diag *d);
 AL_MUST_CHECK al_err al_store_add_file(struct al_store *s, const char *path, const char *expect_sha256,
                          int64_t expect_size, char hex_out[65], struct al_diag *d);
+/* airlock store add: one regular file (not a symbolic link, FIFO, device
+ * or directory: AL_EINVALID, nothing added) into the store, refused if its
+ * size changes while it is read. *added: it was not there before. */
+AL_MUST_CHECK al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
+                         struct al_diag *d);
+/* The SHA-256 implementation in use, for airlock info: "OpenSSL <version>"
+ * and whether the CPU has SHA instructions, into buf; returns buf. */
+const char *al_sha256_impl(char *buf, size_t n);
 
 /* Is the blob recorded (and its file present)? */
 bool al_store_has(struct al_store *s, const char *sha256_hex);
@@ -376,6 +384,7 @@ struct al_manifest;
 
 struct al_lock_opts {
 	bool offline;                /* index pages and metadata from the cache only */
+	bool refresh;                /* ask again for pages and Hub answers still fresh */
 	bool upgrade_all;            /* ignore the previous lock's pins */
 	const char *const *upgrade;  /* re-resolve these projects (normalized names) */
 	size_t nupgrade;

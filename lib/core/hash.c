@@ -5,10 +5,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "core/hash.h"
 
@@ -127,4 +132,21 @@ al_err al_sha256_fd(int fd, char hex[AL_SHA256_HEX], unsigned long long *size,
 out:
 	OPENSSL_free(buf);
 	return err;
+}
+
+/* Every digest goes through EVP, so OpenSSL picks its fastest code for the
+ * CPU: the SHA extensions (x86 SHA-NI, ARMv8 SHA2) when there are some. */
+const char *al_sha256_impl(char *buf, size_t n)
+{
+	const char *cpu = "";
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		cpu = (b >> 29) & 1 ? ", with the CPU's SHA extensions (SHA-NI)"
+		                    : ", without SHA extensions on this CPU";
+#elif defined(__aarch64__)
+	cpu = ", with ARMv8 SHA2 instructions where the CPU has them";
+#endif
+	snprintf(buf, n, "%s EVP%s", OpenSSL_version(OPENSSL_VERSION), cpu);
+	return buf;
 }

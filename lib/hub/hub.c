@@ -29,6 +29,7 @@
 #include "core/url.h"
 #include "hub/glob.h"
 #include "hub/hub.h"
+#include "net/httpcache.h"
 #include "spec/lock.h"
 
 #define MAX_PAGES (AL_HUB_MAX_FILES + 1)
@@ -52,6 +53,7 @@ struct al_hub {
 	char *origin;          /* "scheme://host[:port]/" of the endpoint */
 	char *auth;            /* "Authorization: Bearer ..." or NULL */
 	char *token_env;
+	bool refresh;
 	struct fetch_job *jobs;
 	al_err fetch_err;
 	struct al_diag fetch_diag;
@@ -273,6 +275,7 @@ al_err al_hub_new(struct al_hub **out, struct al_http *http, struct al_store *st
 		return oom(d);
 	hub->http = http;
 	hub->store = store;
+	hub->refresh = o && o->refresh;
 	hub->token_env = al_strdup(o && o->token_env && *o->token_env ? o->token_env : "HF_TOKEN");
 	/* userinfo in the endpoint is lent to the engine and kept nowhere else,
 	 * so no URL built from the endpoint carries it */
@@ -731,7 +734,9 @@ static al_err api_get(struct al_hub *hub, const struct repo_ref *r, const char *
 
 	al_http_resp_init(&resp);
 	headers_for(hub, url, hv);
-	err = al_http_get(hub->http, url, hv, AL_HUB_MAX_JSON, body, &resp, d);
+	/* API answers are kept in the store's HTTP cache (docs/reference/http.md) */
+	err = al_httpcache_fetch(hub->store, hub->http, url, hv, AL_HUB_MAX_JSON, hub->refresh, body,
+	                         &resp, NULL, d);
 	if (status)
 		*status = resp.status;
 	if (coded)
@@ -793,7 +798,8 @@ static al_err list_files(struct al_hub *hub, const struct repo_ref *r, struct al
 		size_t before = f->n;
 		headers_for(hub, url.buf, hv);
 		al_http_resp_release(&resp);
-		err = al_http_get(hub->http, url.buf, hv, AL_HUB_MAX_JSON, &body, &resp, d);
+		err = al_httpcache_fetch(hub->store, hub->http, url.buf, hv, AL_HUB_MAX_JSON,
+		                         hub->refresh, &body, &resp, NULL, d);
 		if (err && pages == 0 && resp.err &&
 		    tree_unavailable(resp.status, resp.hdrs.x_error_code != NULL))
 			goto siblings;

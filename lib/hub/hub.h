@@ -40,8 +40,9 @@ struct al_hub_opts {
 	const char *endpoint;  /* al_hub_endpoint(manifest hub.endpoint); NULL: the default */
 	const char *token;     /* may be NULL; sent only to the endpoint's origin */
 	const char *token_env; /* the variable named in messages; NULL: "HF_TOKEN" */
+	bool refresh;          /* ask again for API answers still fresh in the store */
 };
-#define AL_HUB_OPTS_INIT { NULL, NULL, NULL }
+#define AL_HUB_OPTS_INIT { NULL, NULL, NULL, false }
 
 /* $HF_ENDPOINT when set and not empty, else manifest_endpoint when not NULL,
  * else AL_HUB_DEFAULT_ENDPOINT. (al_hub_new strips trailing slashes.) */

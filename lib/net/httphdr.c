@@ -41,6 +41,7 @@ void al_http_hdrs_init(struct al_http_hdrs *h)
 	h->content_length = h->x_linked_size = h->retry_after = -1;
 	h->ratelimit_remaining = h->ratelimit_reset = -1;
 	h->range_start = h->range_end = h->range_total = -1;
+	h->cc.max_age = h->age = -1;
 }
 
 #define STRFIELDS(X)                                                               \
@@ -614,6 +615,15 @@ al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, i
 			*(IS("RateLimit-Reset") ? &h->ratelimit_reset : &h->ratelimit_remaining) = v;
 		return AL_OK;
 	}
+	if (IS("Cache-Control")) {
+		al_httphdr_cache_control(val, vlen, &h->cc);
+		return AL_OK;
+	}
+	if (IS("Age")) {
+		int64_t v;
+		h->age = al_httphdr_uint(val, vlen, &v) ? v : -1;
+		return AL_OK;
+	}
 	if (IS("Content-Range")) {
 		h->has_content_range = al_httphdr_content_range(val, vlen, &h->range_start,
 		                                                &h->range_end, &h->range_total);
@@ -633,6 +643,92 @@ al_err al_http_hdrs_line(struct al_http_hdrs *h, const char *line, size_t len, i
 	}
 #undef IS
 	return AL_OK;
+}
+
+void al_httphdr_cache_control(const char *p, size_t n, struct al_cache_control *cc)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *name, *val = NULL;
+		size_t nlen, vlen = 0;
+		bool quoted = false;
+
+		while (p < end && (is_ows(*p) || *p == ','))
+			p++;
+		name = p;
+		while (p < end && is_tchar(*p))
+			p++;
+		nlen = (size_t)(p - name);
+		while (p < end && is_ows(*p))
+			p++;
+		if (p < end && *p == '=') {
+			p++;
+			while (p < end && is_ows(*p))
+				p++;
+			if (p < end && *p == '"') {
+				quoted = true;
+				val = ++p;
+				while (p < end && *p != '"') {
+					if (*p == '\\' && p + 1 < end)
+						p++;
+					p++;
+				}
+				vlen = (size_t)(p - val);
+				if (p < end)
+					p++;
+			} else {
+				val = p;
+				while (p < end && is_tchar(*p))
+					p++;
+				vlen = (size_t)(p - val);
+			}
+		}
+		/* skip to the next directive (whatever junk is left of this one) */
+		while (p < end && *p != ',')
+			p++;
+		if (!nlen)
+			continue;
+		if (eq_nocase(name, nlen, "max-age")) {
+			int64_t v;
+			/* a quoted max-age is not valid (RFC 9111 5.2): stale, like junk */
+			if (quoted || !val || !al_httphdr_uint(val, vlen, &v)) {
+				size_t i = 0;
+				while (i < vlen && is_digit(val[i]))
+					i++;
+				/* all digits but too large: "the greatest positive integer" */
+				v = !quoted && val && vlen && i == vlen ? INT64_MAX : 0;
+			}
+			if (cc->max_age < 0 || v < cc->max_age)
+				cc->max_age = v;
+		} else if (eq_nocase(name, nlen, "no-store")) {
+			cc->no_store = true;
+		} else if (eq_nocase(name, nlen, "no-cache")) {
+			cc->no_cache = true;
+		} else if (eq_nocase(name, nlen, "private")) {
+			cc->private_ = true;
+		} else if (eq_nocase(name, nlen, "public")) {
+			cc->public_ = true;
+		} else if (eq_nocase(name, nlen, "must-revalidate")) {
+			cc->must_revalidate = true;
+		} else if (eq_nocase(name, nlen, "immutable")) {
+			cc->immutable = true;
+		}
+	}
+}
+
+int64_t al_httphdr_fresh_for(const struct al_http_hdrs *h)
+{
+	int64_t life = h->cc.max_age;
+
+	if (h->cc.no_store || h->cc.no_cache || life <= 0)
+		return 0;
+	if (h->age > 0) {
+		if (h->age >= life)
+			return 0;
+		life -= h->age;
+	}
+	return life < AL_HTTP_FRESH_CAP ? life : AL_HTTP_FRESH_CAP;
 }
 
 al_err al_http_hdrs_parse(struct al_http_hdrs *h, const char *buf, size_t len, int64_t now,

@@ -21,6 +21,14 @@
 #define AL_HTTPHDR_MAX_BYTES (64u << 10)   /* bytes of headers in one response */
 #define AL_HTTPHDR_MAX_VALUE (16u << 10)   /* one stored value */
 
+/* Cache-Control directives of a response (RFC 9111 section 5.2.2). max_age
+ * is -1 when absent; repeated, the smallest counts; a malformed value counts
+ * as 0 (stale). s-maxage is for shared caches and is not kept. */
+struct al_cache_control {
+	int64_t max_age;
+	bool no_store, no_cache, private_, public_, must_revalidate, immutable;
+};
+
 /* The fields airlock reads from a response. Strings are NULL when the header
  * is absent, numbers -1. Values are trimmed of surrounding whitespace. */
 struct al_http_hdrs {
@@ -39,6 +47,8 @@ struct al_http_hdrs {
 	int64_t retry_after;      /* seconds from now (an HTTP date is converted) */
 	int64_t ratelimit_remaining; /* RateLimit: "bucket";r=R;t=T */
 	int64_t ratelimit_reset;     /* seconds */
+	struct al_cache_control cc; /* every Cache-Control line, merged */
+	int64_t age;              /* Age: seconds, -1 when absent or malformed */
 	bool has_content_range;   /* Content-Range: bytes S-E/T (T -1 for '*') */
 	int64_t range_start, range_end, range_total;
 	unsigned count;           /* header lines seen, for the caps */
@@ -79,6 +89,18 @@ AL_MUST_CHECK al_err al_httphdr_link_next(const char *p, size_t n, struct al_buf
 /* RateLimit (IETF draft): a list of items `"name";r=R;t=T`. Reports the item
  * with the fewest remaining requests. */
 bool al_httphdr_ratelimit(const char *p, size_t n, int64_t *remaining, int64_t *reset);
+/* Cache-Control: a list of directives, token or token=value (value a token
+ * or a quoted string), merged into *cc (several lines add up). Unknown
+ * directives are ignored; no-cache and private with a field list count as
+ * plain no-cache and private. Never fails. */
+void al_httphdr_cache_control(const char *p, size_t n, struct al_cache_control *cc);
+/* How long the response with these headers stays fresh in the store's HTTP
+ * cache (a private cache: docs/reference/http.md), in seconds from its receipt: 0
+ * with no-store, no-cache, without max-age, or when Age reaches it; at most
+ * AL_HTTP_FRESH_CAP. */
+#define AL_HTTP_FRESH_CAP ((int64_t)24 * 3600)
+int64_t al_httphdr_fresh_for(const struct al_http_hdrs *h);
+
 /* ETag without W/ and quotes: sets *out and returns its length. */
 size_t al_httphdr_etag_strip(const char *p, size_t n, const char **out);
 

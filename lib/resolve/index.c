@@ -114,6 +114,7 @@ struct al_index {
 	struct al_diag links_diag;
 	unsigned requests, cached;
 	al_pick_fn pick;
+	al_want_fn want;
 	void *pctx;
 };
 
@@ -415,7 +416,8 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 
 	if (resp->not_modified && al_httpcache_get(ix->o.store, p->url, &row)) {
 		ix->cached++;
-		if ((p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
+		if ((p->err = al_httpcache_revalidated(ix->o.store, p->url, &resp->hdrs, &p->diag)) ||
+		    (p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
 			p->state = ST_DONE;
 		else
 			finish_page(p, row.content_type, resp->url ? resp->url : p->url);
@@ -462,6 +464,15 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 	if ((err = page_url(ix, p, d)))
 		return err;
 	have = al_httpcache_get(ix->o.store, p->url, &row);
+	if (have && row.fresh && !ix->o.refresh && !ix->o.offline) {
+		/* inside its max-age: the server said it would answer the same */
+		p->state = ST_DONE;
+		ix->cached++;
+		if (!(p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
+			finish_page(p, row.content_type, p->url);
+		al_httpcache_row_release(&row);
+		return AL_OK;
+	}
 	if (ix->o.offline) {
 		p->state = ST_DONE;
 		if (!have) {
@@ -871,6 +882,13 @@ static bool sidecar_cached(struct al_index *ix, struct fmeta *m)
 
 	if (!m->meta_url || !al_httpcache_get(ix->o.store, m->meta_url, &row))
 		return false;
+	/* the page names the sidecar's sha256: a kept one with another hash is
+	 * not it (the file changed); without a hash, it is used while fresh */
+	if (m->meta_sha256 ? strcmp(row.sha256, m->meta_sha256) != 0
+	                   : !ix->o.offline && (!row.fresh || ix->o.refresh)) {
+		al_httpcache_row_release(&row);
+		return false;
+	}
 	ix->cached++;
 	m->state = ST_DONE;
 	if (!(m->err = al_httpcache_body(ix->o.store, &row, META_MAX, &m->body, &m->diag)) &&
@@ -918,10 +936,17 @@ static al_err start_meta(struct al_index *ix, struct fmeta *m, struct al_diag *d
 	if (sidecar_cached(ix, m) || lazy_cached(ix, m))
 		return AL_OK;
 	if (al_httpcache_get(ix->o.store, m->url, &row)) {
-		ix->cached++;
-		meta_from_blob(m, row.sha256);
+		/* the file downloaded before for this URL: when the page names no
+		 * hash, only while fresh (the URL may now serve another file) */
+		bool use = m->sha256 ? !strcmp(row.sha256, m->sha256)
+		                     : ix->o.offline || (row.fresh && !ix->o.refresh);
+		if (use) {
+			ix->cached++;
+			meta_from_blob(m, row.sha256);
+		}
 		al_httpcache_row_release(&row);
-		return AL_OK;
+		if (use)
+			return AL_OK;
 	}
 	if (ix->o.offline) {
 		m->state = ST_DONE;
@@ -1049,7 +1074,7 @@ static void speculate_meta(struct al_index *ix, const struct al_dist_meta *m)
 		       ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
 		        (s[n] >= '0' && s[n] <= '9') || s[n] == '-' || s[n] == '_' || s[n] == '.'))
 			n++;
-		if (!n)
+		if (!n || (ix->want && !ix->want(ix->pctx, s)))
 			continue;
 		memcpy(name, s, n);
 		name[n] = '\0';
@@ -1070,11 +1095,12 @@ static void speculate_meta(struct al_index *ix, const struct al_dist_meta *m)
 	}
 }
 
-static void prov_speculate(void *ctx, al_pick_fn pick, void *pctx)
+static void prov_speculate(void *ctx, al_pick_fn pick, al_want_fn want, void *pctx)
 {
 	struct al_index *ix = ctx;
 
 	ix->pick = pick;
+	ix->want = want;
 	ix->pctx = pctx;
 }
 

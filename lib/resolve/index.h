@@ -7,9 +7,10 @@
  * so a public index cannot shadow a private one with a same-named project;
  * with AL_INDEX_BEST_MATCH, from all of them), merged with the files of the
  * find-links sources. A project pinned to a named index comes from that
- * index alone. Pages and metadata are cached in the store (lib/net/httpcache.h)
- * and revalidated with ETag / Last-Modified; offline, the cache alone
- * answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
+ * index alone. Pages and metadata are cached in the store (lib/net/httpcache.h):
+ * a page inside its Cache-Control max-age is used without a request, an
+ * older one is revalidated with ETag / Last-Modified (refresh: always);
+ * offline, the cache alone answers. Metadata comes from the PEP 658 sidecar when advertised (its hash
  * checked), else from the wheel itself: read with range requests when it is
  * large (lib/net/remotezip.h), or downloaded into the store so that fetch never
  * downloads it again.
@@ -51,6 +52,7 @@ struct al_index_opts {
 	const char *const *find_links;
 	size_t nfind;
 	bool offline;
+	bool refresh;               /* revalidate every page, fresh or not */
 };
 
 AL_MUST_CHECK al_err al_index_new(struct al_index **out, const struct al_index_opts *o, struct al_diag *d);

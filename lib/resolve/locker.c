@@ -795,6 +795,7 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	io.find_links = ip.finds;
 	io.nfind = ip.nfind;
 	io.offline = o->offline;
+	io.refresh = o->refresh;
 	if ((err = al_index_new(&ix, &io, d)))
 		goto out;
 	ts.python_version = t->python_version;
@@ -914,6 +915,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		hopts.endpoint = al_hub_endpoint(m->hub.endpoint);
 		hopts.token = token;
 		hopts.token_env = m->hub.token_env;
+		hopts.refresh = o->refresh;
 		err = al_hub_new(&hub, http, s, &hopts, d);
 		if (!err && !(l->repos = al_calloc(m->nmodels + m->ndatasets + 1, sizeof(*l->repos))))
 			err = al_oom(d);

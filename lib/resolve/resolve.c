@@ -2041,6 +2041,23 @@ static al_err search(struct rs *r)
 
 /* ---- speculation -------------------------------------------------------------------- */
 
+/* A requirement worth a page before the search asks: its marker holds for
+ * the target without extras. Those of extras and of other platforms are
+ * left to the search, which asks when (if ever) it needs them; one that
+ * does not parse is left to it too (it reports it with its project). */
+static bool want_req(void *ctx, const char *s)
+{
+	struct rs *r = ctx;
+	struct al_requirement req = AL_REQUIREMENT_INIT;
+	bool yes = false;
+
+	if (al_requirement_parse(&req, s, NULL) != AL_OK ||
+	    al_requirement_applies(&req, &r->env, NULL, 0, &yes, NULL) != AL_OK)
+		yes = false;
+	al_requirement_release(&req);
+	return yes;
+}
+
 /* The file the search would most likely try first for a project: the
  * newest final version with a usable file for the target. */
 static const struct al_simple_file *pick_first(void *ctx, const char *name,
@@ -2273,10 +2290,10 @@ al_err al_resolve(const struct al_provider *p, const struct al_resolve_opts *o,
 	    (err = parse_reqs(&r, o->constraints, o->nconstraints, &r.cons, &r.ncons, "constraint")))
 		goto out;
 	if (p->speculate)
-		p->speculate(p->ctx, pick_first, &r);
+		p->speculate(p->ctx, pick_first, want_req, &r);
 	err = search(&r);
 	if (p->speculate)
-		p->speculate(p->ctx, NULL, NULL);
+		p->speculate(p->ctx, NULL, NULL, NULL);
 	if (!err)
 		err = check_all_hashed(&r);
 	if (err)

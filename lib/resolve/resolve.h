@@ -28,6 +28,10 @@ typedef const struct al_simple_file *(*al_pick_fn)(void *pctx, const char *name,
                                                    const struct al_simple_page *page,
                                                    const char *const *hints, size_t nhints);
 
+/* Would the resolver follow this requirement string (an entry of some
+ * project's Requires-Dist) for its target, with no extra asked for? */
+typedef bool (*al_want_fn)(void *pctx, const char *requirement);
+
 struct al_provider {
 	void *ctx;
 	/* Every file of a project, from the first index that has it. The page
@@ -47,8 +51,10 @@ struct al_provider {
 	/* Optional: let the provider look ahead while transfers run. When a page
 	 * arrives it may ask pick() for the file the resolver would try first and
 	 * fetch its metadata; when metadata arrives it may fetch the pages of the
-	 * projects it requires. Speculation only warms the caches. */
-	void (*speculate)(void *ctx, al_pick_fn pick, void *pctx);
+	 * projects it requires for which want() says yes (none whose marker is
+	 * false for the target, or that only an extra brings). Speculation only
+	 * warms the caches. */
+	void (*speculate)(void *ctx, al_pick_fn pick, al_want_fn want, void *pctx);
 };
 
 /* pip's hash-checking mode: only files whose sha256 is one of these may be

@@ -635,7 +635,17 @@ al_err al_store_record(struct al_store *s, const char *hex, uint64_t size, struc
 	return err;
 }
 
+static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added,
+                            struct al_diag *d);
+
 al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_diag *d)
+{
+	return writer_commit(w, hex_out, NULL, d);
+}
+
+/* *added (may be NULL): the blob was not in the store before. */
+static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added,
+                            struct al_diag *d)
 {
 	struct al_store *s = w->store;
 	struct al_buf dst = AL_BUF_INIT;
@@ -690,6 +700,8 @@ al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_
 		goto out;
 	if (!w->stagedir && (err = al_store_record(s, hex, w->size, d)))
 		goto out;
+	if (added)
+		*added = true;
 done:
 	if (hex_out)
 		memcpy(hex_out, hex, AL_SHA256_HEX);
@@ -712,6 +724,60 @@ al_err al_store_add_fd(struct al_store *s, int fd, const char *expect_sha256, in
 		return err;
 	}
 	return al_blob_writer_commit(w, hex_out, d);
+}
+
+/* What a path is, for a message about why it is not added. */
+static const char *not_regular(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+	     : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+	     : "not a regular file";
+}
+
+al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
+                         struct al_diag *d)
+{
+	struct al_blob_writer *w = NULL;
+	struct stat st, st2;
+	al_err err;
+	int fd;
+
+	*added = false;
+	if (lstat(path, &st) < 0)
+		return al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO, "cannot read '%s': %s", path,
+		                   strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return al_diag_set(d, AL_EINVALID, "'%s' is a symbolic link: name the file itself",
+		                   path);
+	if (!S_ISREG(st.st_mode))
+		return al_diag_set(d, AL_EINVALID, "'%s' is %s: only regular files are added", path,
+		                   not_regular(st.st_mode));
+	/* O_NONBLOCK: something swapped in for a FIFO does not block the open */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO, "cannot open '%s': %s",
+		                   path, strerror(errno));
+	if (fstat(fd, &st2) < 0 || !S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev ||
+	    st2.st_ino != st.st_ino) {
+		close(fd);
+		return al_diag_set(d, AL_EINVALID, "'%s' changed while it was opened: not added", path);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* the size it had is the size it must have: a file that grows or
+	 * shrinks while read is refused, not stored half old, half new */
+	if (!(err = al_blob_writer_new(s, &w, NULL, (int64_t)st2.st_size, d))) {
+		if ((err = writer_read_fd(w, fd, d)))
+			al_blob_writer_abort(w);
+		else
+			err = writer_commit(w, hex_out, added, d);
+	}
+	close(fd);
+	if (err == AL_EVERIFY)
+		al_diag_set(d, err, "'%s' changed size while it was read: not added", path);
+	else if (err)
+		al_diag_prefix(d, "%s: ", path);
+	return err;
 }
 
 al_err al_store_add_file(struct al_store *s, const char *path, const char *expect_sha256,

@@ -5,6 +5,7 @@
                  [--cdn-allow-auth] [--fault PATTERN=KIND[:ARG][@N]]...
                  [--retry-after S] [--stall-seconds S] [--log FILE]
                  [--token T]... [--limited-token T]... [--timeout S] [--no-stdin]
+                 [--cache-control VALUE] [--validators]
     hubserver.py [--root DIR] --list
 
 Listens on 127.0.0.1, port 0. Prints "PORT <n>" as the first line on stdout,
@@ -139,8 +140,20 @@ class Handler(BaseHTTPRequestHandler):
 		super().send_response(code, message)
 
 	def send(self, status, body=b"", headers=None, ctype=None):
-		self.send_response(status)
 		hdrs = dict(headers or {})
+		if status == 200 and getattr(self, "_raw_path", "").startswith("/api/") and \
+				(ctype or "").startswith("application/json"):
+			# --cache-control / --validators: API answers as a caching Hub would send them
+			if self.cfg.cache_control:
+				hdrs["Cache-Control"] = self.cfg.cache_control
+			if self.cfg.validators:
+				tag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+				hdrs["ETag"] = tag
+				inm = self.headers.get("If-None-Match")
+				if inm is not None and tag in [t.strip() for t in inm.split(",")]:
+					status, body, ctype = 304, b"", None
+					hdrs.pop("Content-Length", None)
+		self.send_response(status)
 		if ctype:
 			hdrs["Content-Type"] = ctype
 		hdrs.setdefault("Content-Length", str(len(body)))
@@ -777,6 +790,10 @@ def main(argv):
 	ap.add_argument("--retry-after", type=int, default=1)
 	ap.add_argument("--stall-seconds", type=float, default=60.0)
 	ap.add_argument("--log", metavar="FILE")
+	ap.add_argument("--cache-control", metavar="VALUE",
+			help="Cache-Control of the API's JSON answers")
+	ap.add_argument("--validators", action="store_true",
+			help="ETag on the API's JSON answers; If-None-Match that matches gets 304")
 	ap.add_argument("--token", action="append", default=[],
 			help="a token with full access (hf_test_token is always one)")
 	ap.add_argument("--limited-token", action="append", default=[],

@@ -43,7 +43,20 @@ request without them, or with others, gets 401 with WWW-Authenticate (logged
 as "auth" when none came, "badauth" when wrong ones did).
 
 --log FILE appends one line per request: METHOD PATH STATUS WHAT RANGE
-(WHAT is html, json, file, metadata, redirect, error or fault:KIND).
+(WHAT is html, json, file, metadata, redirect, error, notmodified or
+fault:KIND).
+
+HTTP caching of pages and metadata (PyPI sends "Cache-Control: max-age=600,
+public" on its pages):
+
+  --cache-control VALUE   send Cache-Control: VALUE with every page and
+                          metadata file
+  --validators KIND       none (the default), etag, last-modified or both:
+                          pages and metadata get those validators, and a
+                          request whose If-None-Match / If-Modified-Since
+                          matches gets 304 Not Modified
+  --stamp FILE            the pages' Last-Modified is FILE's mtime, and their
+                          ETag changes with it (touch FILE to "publish")
 
 --missing-status CODE answers CODE instead of 404 for a project the index
 does not have (PyTorch's index answers 403).
@@ -56,6 +69,7 @@ opens or closes: the connections open now and the most ever open at once
 import argparse
 import base64
 import email.parser
+import email.utils
 import fnmatch
 import hashlib
 import html
@@ -342,7 +356,57 @@ class Handler(BaseHTTPRequestHandler):
             if e.location:
                 return self.redirect(e.location, head)
             return self.error(e.status, e.msg, head, e.extra)
+        if status == 200 and what in ("html", "json", "metadata"):
+            extra = list(extra) + self.cache_headers(body)
+            if self.not_modified(extra):
+                return self.send_304(extra, head)
         self.send_body(status, ctype, body, what, head, extra)
+
+    def cache_headers(self, body):
+        """Cache-Control and validators for a page or a metadata file."""
+        opts = self.server.opts
+        out = []
+        if opts.cache_control:
+            out.append(("Cache-Control", opts.cache_control))
+        stamp = 1577836800.0  # 2020-01-01
+        if opts.stamp:
+            try:
+                stamp = os.stat(opts.stamp).st_mtime
+            except OSError:
+                pass
+        if opts.validators in ("etag", "both"):
+            tag = hashlib.sha256(body + str(stamp).encode()).hexdigest()[:32]
+            out.append(("ETag", '"%s"' % tag))
+        if opts.validators in ("last-modified", "both"):
+            out.append(("Last-Modified", email.utils.formatdate(int(stamp), usegmt=True)))
+        return out
+
+    def not_modified(self, extra):
+        """Does the request's condition match these validators (RFC 9110 13.2.2)?"""
+        have = dict(extra)
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            if "ETag" not in have:
+                return False
+            tags = [t.strip() for t in inm.split(",")]
+            strip = lambda t: t[2:] if t.startswith("W/") else t
+            return "*" in tags or strip(have["ETag"]) in [strip(t) for t in tags]
+        ims = self.headers.get("If-Modified-Since")
+        if ims is not None and "Last-Modified" in have:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+                lm = email.utils.parsedate_to_datetime(have["Last-Modified"]).timestamp()
+            except (TypeError, ValueError):
+                return False
+            return lm <= since
+        return False
+
+    def send_304(self, extra, head):
+        self.send_response(304)
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.log(304, "notmodified")
 
     def send_body(self, status, ctype, body, what, head, extra=(), fault=None):
         size = len(body)
@@ -636,6 +700,11 @@ def main():
     ap.add_argument("--fault", action="append", default=[], metavar="PATTERN=KIND[:ARG][*N]")
     ap.add_argument("--faults", metavar="FILE", help="JSON list of faults")
     ap.add_argument("--log", metavar="FILE", help="append one line per request")
+    ap.add_argument("--cache-control", metavar="VALUE",
+                    help="Cache-Control of pages and metadata")
+    ap.add_argument("--validators", choices=["none", "etag", "last-modified", "both"],
+                    default="none", help="validators of pages and metadata (304s)")
+    ap.add_argument("--stamp", metavar="FILE", help="pages change when FILE's mtime does")
     ap.add_argument("--auth", metavar="USER:PASSWORD",
                     help="require these HTTP Basic credentials on every request")
     ap.add_argument("--missing-status", type=int, default=404, metavar="CODE",

@@ -202,6 +202,58 @@ int main(void)
 		       "a value over the cap: %s", d.msg);
 		al_http_hdrs_release(&h);
 	}
+	/* Cache-Control and Age: what the store's HTTP cache makes of them */
+	{
+		struct al_diag d = AL_DIAG_INIT;
+		static const struct {
+			const char *hdrs;
+			int64_t max_age, fresh;
+		} cc[] = {
+			{ "Cache-Control: max-age=600, public\n", 600, 600 },
+			{ "Cache-Control: public,max-age=600\nAge: 100\n", 600, 500 },
+			{ "Cache-Control: max-age=600\nAge: 600\n", 600, 0 },
+			{ "Cache-Control: max-age=600\nAge: junk\n", 600, 600 },
+			{ "Cache-Control: max-age=600\nCache-Control: max-age=60\n", 60, 60 },
+			{ "Cache-Control: max-age=60, max-age=600\n", 60, 60 },
+			{ "Cache-Control: max-age=\"600\"\n", 0, 0 },
+			{ "Cache-Control: max-age=6x0\n", 0, 0 },
+			{ "Cache-Control: max-age=\n", 0, 0 },
+			{ "Cache-Control: max-age=99999999999999999999999\n", INT64_MAX, AL_HTTP_FRESH_CAP },
+			{ "Cache-Control: max-age=31536000, immutable\n", 31536000, AL_HTTP_FRESH_CAP },
+			{ "Cache-Control: max-age=600, no-cache\n", 600, 0 },
+			{ "Cache-Control: no-cache=\"Set-Cookie, X\", max-age=600\n", 600, 0 },
+			{ "Cache-Control: max-age=600, no-store\n", 600, 0 },
+			{ "Cache-Control: private, max-age=600\n", 600, 600 },
+			{ "Cache-Control: private=\"a, b\", max-age=600\n", 600, 600 },
+			{ "Cache-Control: s-maxage=600\n", -1, 0 },
+			{ "Cache-Control: ,,, ;;; =, max-age=5\n", 5, 5 },
+			{ "Cache-Control: MAX-AGE = 7\n", 7, 7 },
+			{ "Cache-Control: x=\"unterminated, max-age=5\n", -1, 0 },
+			{ "Expires: Thu, 01 Dec 2094 16:00:00 GMT\n", -1, 0 },
+			{ "", -1, 0 },
+		};
+		for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
+			struct al_http_hdrs h;
+			al_http_hdrs_init(&h);
+			is_int(al_http_hdrs_parse(&h, cc[i].hdrs, strlen(cc[i].hdrs), NOW, &d), AL_OK,
+			       "parses: %s", cc[i].hdrs);
+			ok(h.cc.max_age == cc[i].max_age, "max-age %" PRId64 " of: %s", h.cc.max_age,
+			   cc[i].hdrs);
+			ok(al_httphdr_fresh_for(&h) == cc[i].fresh, "fresh for %" PRId64 " s: %s",
+			   al_httphdr_fresh_for(&h), cc[i].hdrs);
+			al_http_hdrs_release(&h);
+		}
+		{
+			struct al_http_hdrs h;
+			al_http_hdrs_init(&h);
+			const char *t = "Cache-Control: no-store, private, must-revalidate\n"
+			                "HTTP/1.1 200 OK\nCache-Control: public\n";
+			al_http_hdrs_parse(&h, t, strlen(t), NOW, &d);
+			ok(!h.cc.no_store && !h.cc.private_ && h.cc.public_,
+			   "a new status line resets the directives");
+			al_http_hdrs_release(&h);
+		}
+	}
 	/* copy */
 	{
 		struct al_http_hdrs a, b;
