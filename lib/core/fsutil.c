@@ -65,6 +65,16 @@ al_err al_mkdir_p(const char *path, mode_t mode, struct al_diag *d)
 		if (!c)
 			break;
 	}
+	if (!err) {
+		/* mkdir's EEXIST says a name is there, not that it is a directory */
+		struct stat st;
+		if (stat(p, &st) < 0)
+			err = al_diag_set(d, AL_EIO, "cannot create directory '%s': %s", p,
+			                  strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			err = al_diag_set(d, AL_EIO, "cannot create directory '%s': %s", p,
+			                  strerror(EEXIST));
+	}
 	al_free(p);
 	return err;
 }
@@ -121,6 +131,8 @@ char *al_path_join(const char *a, const char *b)
 	if (!p)
 		return NULL;
 	memcpy(p, a, la);
+	if (la == 1 && a[0] == '/')
+		la = 0; /* "/" and "b" give "/b", not "//b" */
 	p[la] = '/';
 	memcpy(p + la + 1, b, lb + 1);
 	return p;
