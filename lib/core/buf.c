@@ -157,10 +157,17 @@ al_err al_buf_read_file(struct al_buf *b, const char *path, size_t max, struct a
 	al_err err;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK so a FIFO with no writer does not hang the open; reads
+	 * block again (a pipe from <(...) still works, an idle FIFO reads 0) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return al_diag_set(d, errno == ENOENT ? AL_ENOTFOUND : AL_EIO,
 		                   "cannot open '%s': %s", path, strerror(errno));
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		err = al_diag_set(d, AL_EIO, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+		return err;
+	}
 	err = al_buf_read_fd(b, fd, path, max, d);
 	close(fd);
 	return err;
@@ -208,6 +215,28 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of the valid n-byte sequence at p when it must be shown
+ * as \uXXXX, else 0: C1 controls, and the bidirectional controls that
+ * reorder what a terminal shows (ALM, LRM, RLM, the embeddings, overrides
+ * and isolates: "Trojan Source"). */
+static unsigned long must_escape(const unsigned char *p, size_t n)
+{
+	unsigned long cp;
+
+	if (n == 2) {
+		cp = ((unsigned long)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+		return cp <= 0x9f || cp == 0x061c ? cp : 0;
+	}
+	if (n != 3)
+		return 0;
+	cp = ((unsigned long)(p[0] & 0x0f) << 12) | ((unsigned long)(p[1] & 0x3f) << 6) |
+	     (p[2] & 0x3f);
+	if ( cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned flags)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
@@ -218,8 +247,7 @@ al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned fla
 		const unsigned char *run = p;
 
 		/* the longest run that needs no escape goes in one append */
-		while (n && p < end && (n > 1 ? !(p[0] == 0xc2 && p[1] <= 0x9f)
-		                              : p[0] >= 0x20 && p[0] != 0x7f)) {
+		while (n && p < end && (n > 1 ? !must_escape(p, n) : p[0] >= 0x20 && p[0] != 0x7f)) {
 			p += n;
 			n = p < end ? utf8_len(p, (size_t)(end - p)) : 0;
 		}
@@ -227,8 +255,8 @@ al_err al_buf_add_safe(struct al_buf *b, const char *s, size_t len, unsigned fla
 			break;
 		if (p >= end)
 			break;
-		if (n == 2) /* C1: U+0080..U+009F */
-			err = al_buf_addf(b, "\\u%04x", p[1]);
+		if (n > 1) /* C1 or a bidirectional control */
+			err = al_buf_addf(b, "\\u%04lx", must_escape(p, n));
 		else if (*p == '\n' && (flags & AL_SAFE_LINES) && end - p > 2 && p[1] == ' ' &&
 		         p[2] == ' ')
 			err = al_buf_addch(b, '\n');

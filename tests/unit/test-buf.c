@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -53,6 +56,22 @@ int main(void)
 		ok(strstr(d.msg, "/nonexistent/x") != NULL, "and names the file: %s", d.msg);
 	}
 	{
+		/* a FIFO nobody writes to reads as empty instead of hanging */
+		struct al_diag d = AL_DIAG_INIT;
+		char dir[] = "/tmp/test-buf-XXXXXX", fifo[64];
+		ok(mkdtemp(dir) != NULL, "a scratch directory");
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		ok(mkfifo(fifo, 0600) == 0, "a FIFO");
+		al_buf_reset(&b);
+		alarm(20); /* a hang fails the test instead of stalling the suite */
+		is_int(al_buf_read_file(&b, fifo, 10, &d), AL_OK, "reading an idle FIFO returns");
+		alarm(0);
+		ok(b.len == 0, "with nothing read");
+		unlink(fifo);
+		rmdir(dir);
+		al_buf_release(&b);
+	}
+	{
 		/* al_buf_add_safe / al_safe_text: text from media for a terminal */
 		static const struct { const char *in; size_t len; unsigned flags; const char *out; } c[] = {
 			{ "plain é ü 日本 \xf0\x9f\x98\x80", 0, 0, "plain é ü 日本 \xf0\x9f\x98\x80" },
@@ -60,6 +79,10 @@ int main(void)
 			{ "\x01\x1f\x7f", 0, 0, "\\x01\\x1f\\x7f" },
 			{ "c1 \xc2\x9b" "2J \xc2\x85 \xc2\xa0", 0, 0, "c1 \\u009b2J \\u0085 \xc2\xa0" },
 			{ "raw \x9b \x80\xff", 0, 0, "raw \\x9b \\x80\\xff" },
+			{ "bidi \xe2\x80\xae" "gpj.exe\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9 \xd8\x9c \xe2\x80\x8f", 0, 0,
+			  "bidi \\u202egpj.exe\\u202c \\u2066x\\u2069 \\u061c \\u200f" },
+			{ "near \xe2\x80\xa9\xe2\x80\xaf \xe2\x81\xaa \xe2\x80\x8d", 0, 0,
+			  "near \xe2\x80\xa9\xe2\x80\xaf \xe2\x81\xaa \xe2\x80\x8d" },
 			{ "cut \xe6\x97", 0, 0, "cut \\xe6\\x97" },
 			{ "overlong \xc0\xaf \xe0\x80\xaf", 0, 0,
 			  "overlong \\xc0\\xaf \\xe0\\x80\\xaf" },
