@@ -32,16 +32,28 @@ static void log_request(void *ctx, const struct al_serve_log *e)
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (l->json) {
+		/* JSON strings are UTF-8: a path or method that is not keeps its
+		 * line, with its bytes escaped as the text log shows them */
+		json_t *t = json_string(e->path), *u = json_string(e->method);
+		char *epath = t ? NULL : al_safe_text(e->path, 0);
+		char *emethod = u ? NULL : al_safe_text(e->method, 0);
+		json_decref(t);
+		json_decref(u);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s?}", "event",
-		                      "request", "time", ts, "client", e->client, "method", e->method,
-		                      "path", e->path, "status", (int)e->status, "bytes",
-		                      (json_int_t)e->bytes, "seconds", e->seconds, "content_type",
-		                      e->content_type);
+		                      "request", "time", ts, "client", e->client, "method",
+		                      emethod ? emethod : e->method, "path", epath ? epath : e->path,
+		                      "status", (int)e->status, "bytes", (json_int_t)e->bytes,
+		                      "seconds", e->seconds, "content_type", e->content_type);
 		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		if (s)
 			fprintf(l->f, "%s\n", s);
+		else
+			fprintf(l->f, "{\"event\":\"request\",\"time\":\"%s\",\"status\":%u,"
+			              "\"error\":\"out of memory\"}\n", ts, e->status);
 		free(s);
 		json_decref(j);
+		free(epath);
+		free(emethod);
 		fflush(l->f);
 		return;
 	}

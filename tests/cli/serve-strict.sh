@@ -110,4 +110,25 @@ ok '[ "$code" = 200 ] && cmp -s "$T/cfg" "$T/repo/config.json"' \
 strict files passwd.txt outdir outdir/secret.txt abs-secret.txt zero.bin fifo.bin to-fifo.bin \
 	adir to-adir rel-secret.txt sub2/secret.txt
 stop
+
+# ---- the JSON access log keeps a line for a path that is not UTF-8 --------------------------
+SERVE_GLOBAL=--json SERVE_WATCHDOG=300 serve_start "$T/pub" --access-log -
+pid=$SERVE_PID port=$SERVE_PORT
+ok '[ -n "$port" ]' "serve --json started"
+# the raw bytes 0xff 0xc3 '(' in the request line (the log shows a path as sent)
+"$PYTHON3" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"GET /simple/\xff\xc3(/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+while s.recv(65536):
+    pass' "$port"
+curl -s -o /dev/null "http://127.0.0.1:$port/simple/"
+stop
+run "$PYTHON3" -c '
+import json, sys
+paths = [j["path"] for j in map(json.loads, open(sys.argv[1])) if j["event"] == "request"]
+print(" ".join(paths))' "$T/serve.out"
+[ -n "$out" ] || { sed 's/^/#   /' "$T/serve.out" "$T/serve.err"; echo "#   $err"; }
+is "$out" '/simple/\xff\xc3(/ /simple/' \
+	"every request has a JSON line; bytes that are not UTF-8 escaped as in the text log"
 finish

@@ -11,11 +11,13 @@
 #                              the server after $SERVE_WATCHDOG seconds (default
 #                              600) whatever happens to the test; both are
 #                              killed when the test exits.
+#                              $SERVE_GLOBAL: global options put before
+#                              `serve` (e.g. --json).
 
 serve_start() {
 	_sroot=$1
 	shift
-	"$AIRLOCK" serve --root "$_sroot" --listen 127.0.0.1:0 "$@" \
+	"$AIRLOCK" ${SERVE_GLOBAL:-} serve --root "$_sroot" --listen 127.0.0.1:0 "$@" \
 		>"$T/serve.out" 2>"$T/serve.err" &
 	SERVE_PID=$!
 	( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep "${SERVE_WATCHDOG:-600}" & s=$!; wait $s
