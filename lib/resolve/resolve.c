@@ -950,6 +950,9 @@ static al_err attempt_pin(struct rs *r, size_t pi, struct critlist *causes)
 	size_t k, i;
 	al_err err = AL_OK;
 
+	if (!c) /* the caller picks among the state's criteria */
+		return al_diag_set(r->d, AL_EINTERNAL, "resolver: no criterion for '%s' to pin",
+		                   r->pkgs[pi].name);
 	c->refs++;
 	for (k = 0; k < c->ncands; k++) {
 		size_t ver = c->cands[k], ci = 0;
