@@ -109,6 +109,44 @@ int main(void)
 	ok(strstr(d.msg, "upgrade airlock") != NULL, "says to upgrade: %s", d.msg);
 	ok(ro == NULL, "no handle is returned");
 
+	/* version 4 forgets cached answers whose URL held credentials */
+	{
+		static const struct { const char *url; bool kept; } c[] = {
+			{ "https://user:tok3n@idx.example/simple/a/", false },
+			{ "https://tok3n@idx.example/simple/b/", false },
+			{ "http://u:p@127.0.0.1:8080", false },
+			{ "https://idx.example/simple/a/", true },
+			{ "https://idx.example/simple/at@sign/", true },
+			{ "https://huggingface.co/api/models/o/m?x=a@b", true },
+			{ "metadata-of:0123", true },
+		};
+		size_t k;
+		sqlite3 *old = NULL;
+
+		st = NULL;
+		if (al_db_prepare(db, &st, "INSERT INTO http_cache (url, fetched) VALUES (?, 1)", &d))
+			k = 0;
+		else
+			for (k = 0; k < sizeof(c) / sizeof(*c); k++) {
+				sqlite3_bind_text(st, 1, c[k].url, -1, SQLITE_STATIC);
+				if (al_db_run(db, st, &d))
+					break;
+			}
+		sqlite3_finalize(st);
+		is_int(k, sizeof(c) / sizeof(*c), "cache rows, some with userinfo in the URL");
+		is_int(al_db_exec(db, "PRAGMA user_version = 3", &d), AL_OK, "set back to version 3");
+		al_db_close(db);
+		db = NULL;
+		is_int(al_db_open(&old, path, false, &d), AL_OK, "opening migrates it");
+		for (k = 0; old && k < sizeof(c) / sizeof(*c); k++) {
+			v = -1;
+			ok(!al_db_query_int(old, &v, &d, "SELECT count(*) FROM http_cache WHERE url = ?",
+			                    c[k].url, (char *)NULL) && v == (c[k].kept ? 1 : 0),
+			   "%s: %s", c[k].url, c[k].kept ? "kept" : "deleted");
+		}
+		db = old;
+	}
+
 	al_db_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	(void)!system(cmd);
