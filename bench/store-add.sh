@@ -17,6 +17,7 @@ trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 
 head -c "$((size * 1024 * 1024))" /dev/urandom > "$work/file"
 cat "$work/file" > /dev/null # both sides read it from the page cache
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 : > "$work/air"; : > "$work/ssl"
 i=0
@@ -33,3 +34,4 @@ ssl=$(cut -d' ' -f1 "$work/ssl" | median); ssl_kb=$(cut -d' ' -f2 "$work/ssl" | 
 echo "$("$AIRLOCK" --store "$work/store" info | sed -n 's/^sha256: *//p')"
 printf 'store add %d MiB, median of %d: airlock %.2f s (%s KiB RSS), openssl dgst -sha256 %.2f s (%s KiB RSS), ratio %.2f (target <= 1.10)\n' \
 	"$size" "$runs" "$air" "$air_kb" "$ssl" "$ssl_kb" "$(echo "$air $ssl" | awk '{print ($2 > 0) ? $1 / $2 : 0}')"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -62,6 +62,7 @@ struct al_blob_writer {
 	int64_t expect_size;
 	char expect[AL_SHA256_HEX];
 	char *stagedir; /* commit into stagedir/<hex>, unrecorded (import) */
+	bool batched;   /* commit into blobs/, the caller syncs the directory and records */
 	struct al_hashpipe *pipe; /* once started: owns hash and fd until stopped */
 };
 
@@ -577,14 +578,14 @@ static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added
 		err = al_diag_set(d, AL_EIO, "cannot rename into '%s': %s", dst.buf, strerror(errno));
 		goto out;
 	}
-	/* a staged object's directory is synced by the caller, once for
-	 * many (import: once per volume, before its .done marker) */
+	/* staged or batched: the caller syncs the directory, once for many
+	 * (import: once per volume; store add: once per command) */
 	*slash = '\0';
-	err = w->stagedir ? AL_OK : al_fsync_dir(dst.buf, d);
+	err = w->stagedir || w->batched ? AL_OK : al_fsync_dir(dst.buf, d);
 	*slash = '/';
 	if (err)
 		goto out;
-	if (!w->stagedir && (err = al_store_record(s, hex, w->size, d)))
+	if (!w->stagedir && !w->batched && (err = al_store_record(s, hex, w->size, d)))
 		goto out;
 	if (added)
 		*added = true;
@@ -620,8 +621,10 @@ static const char *not_regular(mode_t m)
 	     : "not a regular file";
 }
 
-al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
-                         struct al_diag *d)
+/* One path into the store; batched: its directory not synced, no row (the
+ * caller does both for a batch); *size: its size. */
+static al_err add_path(struct al_store *s, const char *path, bool batched, char hex_out[65],
+                       bool *added, uint64_t *size, struct al_diag *d)
 {
 	struct al_blob_writer *w = NULL;
 	struct stat st, st2;
@@ -653,6 +656,8 @@ al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65],
 	/* the size it had is the size it must have: a file that grows or
 	 * shrinks while read is refused, not stored half old, half new */
 	if (!(err = al_blob_writer_new(s, &w, NULL, (int64_t)st2.st_size, d))) {
+		w->batched = batched;
+		*size = (uint64_t)st2.st_size;
 		if ((err = writer_read_fd(w, fd, d)))
 			al_blob_writer_abort(w);
 		else
@@ -663,6 +668,85 @@ al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65],
 		al_diag_set(d, err, "'%s' changed size while it was read: not added", path);
 	else if (err)
 		al_diag_prefix(d, "%s: ", path);
+	return err;
+}
+
+al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
+                         struct al_diag *d)
+{
+	uint64_t size;
+
+	return add_path(s, path, false, hex_out, added, &size, d);
+}
+
+struct added {
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	bool ok, added;
+};
+
+/* Sync the blobs/xx directories the batch renamed into (each once), then
+ * record the new blobs in one transaction. */
+static al_err batch_commit(struct al_store *s, struct added *a, size_t n, struct al_diag *d)
+{
+	struct al_buf dir = AL_BUF_INIT;
+	bool synced[256] = { false };
+	al_err err = AL_OK;
+	size_t i;
+
+	for (i = 0; i < n && !err; i++) {
+		unsigned hi;
+		if (!a[i].added)
+			continue;
+		hi = (unsigned)(al_hexval(a[i].hex[0]) << 4 | al_hexval(a[i].hex[1]));
+		if (synced[hi])
+			continue;
+		synced[hi] = true;
+		al_buf_reset(&dir);
+		if (al_buf_addf(&dir, "%s/%.2s", s->blobdir, a[i].hex))
+			err = al_oom(d);
+		else
+			err = al_fsync_dir(dir.buf, d);
+	}
+	al_buf_release(&dir);
+	if (err || (err = al_db_begin(s->db, d)))
+		return err;
+	for (i = 0; i < n; i++)
+		if (a[i].added && (err = al_store_record(s, a[i].hex, a[i].size, d))) {
+			al_db_rollback(s->db);
+			return err;
+		}
+	return al_db_commit(s->db, d);
+}
+
+al_err al_store_add_paths(struct al_store *s, char *const *paths, size_t n, al_store_add_cb cb,
+                          void *ctx, struct al_diag *d)
+{
+	struct added *a;
+	size_t i, k;
+	al_err err;
+
+	if (!n)
+		return AL_OK;
+	if (!(a = al_calloc(n, sizeof(*a))))
+		return al_oom(d);
+	for (i = 0; i < n; i++) {
+		struct al_diag one = AL_DIAG_INIT;
+		if ((err = add_path(s, paths[i], true, a[i].hex, &a[i].added, &a[i].size, &one))) {
+			cb(ctx, paths[i], err, &one, NULL, false);
+			continue;
+		}
+		a[i].ok = true;
+		/* the same bytes twice in one batch: the second is present */
+		for (k = 0; k < i && a[i].added; k++)
+			if (a[k].added && !strcmp(a[k].hex, a[i].hex))
+				a[i].added = false;
+	}
+	if (!(err = batch_commit(s, a, n, d)))
+		for (i = 0; i < n; i++)
+			if (a[i].ok)
+				cb(ctx, paths[i], AL_OK, NULL, a[i].hex, a[i].added);
+	al_free(a);
 	return err;
 }
 
