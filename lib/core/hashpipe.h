@@ -8,7 +8,9 @@
  * only after both are done with it. So the bytes written are exactly the
  * bytes hashed, every byte put in is hashed, and memory is the ring
  * (AL_HASHPIPE_SLOTS x AL_HASHPIPE_SLOT bytes, page-aligned) whatever the
- * size. The pipe never fsyncs: it starts write-back early
+ * size. A buffer is a size a core's cache holds: with 2 MiB buffers the
+ * kernel's copies in read(2) and write(2) took four times as long (the
+ * decision page has the figures), so the ring is many small buffers. The pipe never fsyncs: it starts write-back early
  * (sync_file_range) so that the caller's one fsync at the end is short.
  *
  * One producer: the calls below are made from one thread. The hash context
@@ -25,8 +27,8 @@
 #include "airlock.h"
 #include "core/hash.h"
 
-#define AL_HASHPIPE_SLOT ((size_t)2 << 20)
-#define AL_HASHPIPE_SLOTS 4
+#define AL_HASHPIPE_SLOT ((size_t)256 << 10)
+#define AL_HASHPIPE_SLOTS 16
 
 struct al_hashpipe;
 

@@ -624,7 +624,6 @@ static al_err locate_volumes(struct import *im)
  * only reads the newest.
  */
 #define VR_SLOTS 4
-#define VR_CHUNK ((size_t)1 << 20)
 
 struct vol_reader {
 	int fd;
@@ -666,7 +665,7 @@ static al_err vr_start(struct vol_reader *r, struct al_diag *d)
 	unsigned i;
 
 	for (i = 0; i < VR_SLOTS; i++)
-		if (!(r->bufs[i] = al_malloc(VR_CHUNK)))
+		if (!(r->bufs[i] = al_malloc(IO_CHUNK)))
 			return al_oom(d);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
@@ -690,7 +689,7 @@ static ssize_t vr_next(struct vol_reader *r, const void **out)
 		pthread_cond_wait(&r->cv, &r->mu);
 	pthread_mutex_unlock(&r->mu);
 	do
-		n = read(r->fd, r->bufs[slot], VR_CHUNK);
+		n = read(r->fd, r->bufs[slot], IO_CHUNK);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n;
