@@ -42,20 +42,23 @@ while [ "$i" -lt "$RUNS" ]; do
 	rm -rf "$work/isolated" "$work/x"
 	AIRLOCK_STORE="$work/isolated" "$AIRLOCK" -q trust add "$work/k.pub"
 	measure air env AIRLOCK_STORE="$work/isolated" "$AIRLOCK" -q import "$work/media"
-	echo "$air_s $air_kb" >> "$work/air"
+	echo "$air_s $air_kb $air_cpu" >> "$work/air"
 	rm -rf "$work/isolated"
 	measure ssl sh -c 'openssl dgst -sha256 "$0"/vol-*.tar' "$work/media"
-	echo "$ssl_s $ssl_kb" >> "$work/ssl"
+	echo "$ssl_s $ssl_kb $ssl_cpu" >> "$work/ssl"
 	mkdir -p "$work/x"
 	measure tar sh -c 'for v in "$0"/vol-*.tar; do tar -xf "$v" -C "$1"; done; sync' "$work/media" "$work/x"
-	echo "$tar_s $tar_kb" >> "$work/tar"
+	echo "$tar_s $tar_kb $tar_cpu" >> "$work/tar"
 	i=$((i + 1))
 done
 air_s=$(cut -d' ' -f1 "$work/air" | median); air_kb=$(cut -d' ' -f2 "$work/air" | median)
 ssl_s=$(cut -d' ' -f1 "$work/ssl" | median); ssl_kb=$(cut -d' ' -f2 "$work/ssl" | median)
 tar_s=$(cut -d' ' -f1 "$work/tar" | median)
+air_cpu=$(cut -d' ' -f3 "$work/air" | median); ssl_cpu=$(cut -d' ' -f3 "$work/ssl" | median)
+tar_cpu=$(cut -d' ' -f3 "$work/tar" | median)
 pair=$(awk -v a="$ssl_s" -v b="$tar_s" 'BEGIN { print a + b }')
 printf 'import of %d MiB in %d volumes, median of %d: airlock %.2f s (peak RSS %d KiB) | openssl dgst %.2f s (%d KiB) + tar -x %.2f s = %.2f s | ratio %.2f (target <= 0.6, RSS < 65536 KiB)\n' \
 	"$SIZE" "$(ls "$work/media"/vol-*.tar | wc -l)" "$RUNS" "$air_s" "$air_kb" "$ssl_s" "$ssl_kb" \
 	"$tar_s" "$pair" "$(awk -v a="$air_s" -v b="$pair" 'BEGIN { printf "%.2f", a / b }')"
+printf 'cpu (user + system, medians): airlock %.2f s | openssl dgst %.2f s + tar -x %.2f s\n' "$air_cpu" "$ssl_cpu" "$tar_cpu"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
