@@ -37,6 +37,7 @@ struct al_hashpipe {
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	size_t pending; /* producer's: bytes copied into the next buffer, not put yet */
 	unsigned long filled, hashed, written; /* under mu */
 	bool stop;                             /* under mu: no more will be put */
 	int werrno;                            /* under mu: the first write error */
@@ -162,7 +163,9 @@ al_err al_hashpipe_new(struct al_hashpipe **out, struct al_hash *h, int fd, cons
 	return AL_OK;
 }
 
-void *al_hashpipe_buf(struct al_hashpipe *p)
+/* The next buffer (the one at `filled`), once both threads are done with
+ * it; NULL after a failed write. It stays the next one until it is put. */
+static char *next_buf(struct al_hashpipe *p)
 {
 	unsigned i;
 	bool failed;
@@ -178,7 +181,7 @@ void *al_hashpipe_buf(struct al_hashpipe *p)
 	return failed ? NULL : p->slot[i];
 }
 
-void al_hashpipe_put(struct al_hashpipe *p, size_t n)
+static void put(struct al_hashpipe *p, size_t n)
 {
 	if (n == 0)
 		return; /* an empty buffer would be no byte but one handoff */
@@ -187,6 +190,24 @@ void al_hashpipe_put(struct al_hashpipe *p, size_t n)
 	p->filled++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* Hand over what al_hashpipe_write left in the next buffer. */
+static void flush(struct al_hashpipe *p)
+{
+	put(p, p->pending);
+	p->pending = 0;
+}
+
+void *al_hashpipe_buf(struct al_hashpipe *p)
+{
+	flush(p);
+	return next_buf(p);
+}
+
+void al_hashpipe_put(struct al_hashpipe *p, size_t n)
+{
+	put(p, n);
 }
 
 /* The first write error as a diagnostic (AL_OK when there is none). */
@@ -203,20 +224,27 @@ static al_err write_error(struct al_hashpipe *p, struct al_diag *d)
 	                   "cannot write '%s': %s", p->name, strerror(e));
 }
 
+/* Small writes (an HTTP transfer's 16 KiB pieces, a tar entry's blocks)
+ * fill a buffer before it is handed over, so that a handoff carries a
+ * whole buffer. */
 al_err al_hashpipe_write(struct al_hashpipe *p, const void *buf, size_t n, struct al_diag *d)
 {
 	const char *c = buf;
 
 	while (n) {
-		char *slot = al_hashpipe_buf(p);
-		size_t k = n < AL_HASHPIPE_SLOT ? n : AL_HASHPIPE_SLOT;
+		char *slot = next_buf(p);
+		size_t k = AL_HASHPIPE_SLOT - p->pending;
 
 		if (!slot)
 			return write_error(p, d);
-		memcpy(slot, c, k);
-		al_hashpipe_put(p, k);
+		if (k > n)
+			k = n;
+		memcpy(slot + p->pending, c, k);
+		p->pending += k;
 		c += k;
 		n -= k;
+		if (p->pending == AL_HASHPIPE_SLOT)
+			flush(p);
 	}
 	return AL_OK;
 }
@@ -258,6 +286,7 @@ al_err al_hashpipe_read_fd(struct al_hashpipe *p, int fd, uint64_t limit, uint64
 
 al_err al_hashpipe_finish(struct al_hashpipe *p, struct al_diag *d)
 {
+	flush(p);
 	stop_threads(p);
 	return write_error(p, d);
 }
@@ -266,6 +295,7 @@ void al_hashpipe_free(struct al_hashpipe *p)
 {
 	if (!p)
 		return;
+	flush(p);
 	stop_threads(p);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);

@@ -45,7 +45,9 @@ void *al_hashpipe_buf(struct al_hashpipe *p);
 /* Hand the first n bytes of the buffer from al_hashpipe_buf over. */
 void al_hashpipe_put(struct al_hashpipe *p, size_t n);
 
-/* Copy n bytes in. Fails (AL_ENOSPACE, AL_EIO) once a write has failed. */
+/* Copy n bytes in. Small pieces fill a buffer before it is handed over
+ * (finish, free or the next al_hashpipe_buf hands over the last one).
+ * Fails (AL_ENOSPACE, AL_EIO) once a write has failed. */
 AL_MUST_CHECK al_err al_hashpipe_write(struct al_hashpipe *p, const void *buf, size_t n,
                                        struct al_diag *d);
 

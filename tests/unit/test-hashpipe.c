@@ -116,7 +116,7 @@ static ssize_t failing_read(void *ctx, void *buf, size_t n)
 int main(void)
 {
 	struct al_diag d = AL_DIAG_INIT;
-	char hex[AL_SHA256_HEX], want[AL_SHA256_HEX];
+	char hex[AL_SHA256_HEX], want[AL_SHA256_HEX], hex2[AL_SHA256_HEX];
 	char src[] = "/tmp/airlock-test-hashpipe-src-XXXXXX";
 	char dst[] = "/tmp/airlock-test-hashpipe-dst-XXXXXX";
 	const size_t big = 3 * AL_HASHPIPE_SLOTS * AL_HASHPIPE_SLOT + 12345;
@@ -138,6 +138,11 @@ int main(void)
 	ok(file_is(dst, data, big), "every byte written, in order");
 	ok(!copy_in(dst, data, big, big, hex, &d) && !strcmp(hex, want),
 	   "one call with everything: the same digest");
+	ok(!copy_in(dst, data, big, 16384, hex, &d) && !strcmp(hex, want) &&
+	   file_is(dst, data, big), "16 KiB pieces (an HTTP transfer's): the same digest and bytes");
+	al_sha256_hex(data, 300000, hex2);
+	ok(!copy_in(dst, data, 300000, 1, hex, &d) && !strcmp(hex, hex2) &&
+	   file_is(dst, data, 300000), "300000 one-byte pieces: the same digest and bytes");
 	ok(!copy_in(dst, data, 1, 1, hex, &d) && file_is(dst, data, 1), "one byte");
 	ok(!copy_in(dst, data, 0, 1, hex, &d) && file_is(dst, data, 0), "nothing at all");
 	al_sha256_hex("", 0, want);
