@@ -11,17 +11,19 @@ export top_srcdir top_builddir AIRLOCK
 . "$top_srcdir/tests/cli/lib.sh"
 set +u
 
-# measure NAME CMD...: runs CMD, sets NAME_s (wall seconds) and NAME_kb (peak RSS).
+# measure NAME CMD...: runs CMD, sets NAME_s (wall seconds), NAME_kb (peak RSS)
+# and NAME_cpu (user + system seconds: less sensitive to other load than wall time).
 # Dirty pages of earlier steps (a venv just made, the other tool's files) are
 # written out first: on ext4 an fsync also flushes them, and the tool that
 # fsyncs would pay for what the step before it wrote.
 measure() {
 	_name=$1; shift
 	sync
-	/usr/bin/time -f '%e %M' -o "$T/.time" "$@" >"$T/.out.$_name" 2>"$T/.err.$_name" || {
+	/usr/bin/time -f '%e %M %U %S' -o "$T/.time" "$@" >"$T/.out.$_name" 2>"$T/.err.$_name" || {
 		echo "bench: '$*' failed:" >&2; tail -5 "$T/.err.$_name" >&2; exit 1; }
 	eval "${_name}_s=\$(cut -d' ' -f1 \"\$T/.time\")"
 	eval "${_name}_kb=\$(cut -d' ' -f2 \"\$T/.time\")"
+	eval "${_name}_cpu=\$(awk '{print \$3 + \$4}' \"\$T/.time\")"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0) a = 0.001; printf "%.1f", b / a }'; }

@@ -159,15 +159,40 @@ out:
 	return rc;
 }
 
+struct add_state {
+	struct cli *cli;
+	int rc;
+};
+
+static void on_added(void *ctx, const char *path, al_err err, const struct al_diag *d,
+                     const char *hex, bool added)
+{
+	struct add_state *st = ctx;
+	struct cli_safe sf = CLI_SAFE_INIT;
+
+	if (err) {
+		st->rc = cli_fail(st->cli, d);
+		return;
+	}
+	if (st->cli->json)
+		cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", path,
+		                   "sha256", hex, "new", added));
+	else if (st->cli->verbosity >= 0)
+		printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, path));
+	cli_safe_release(&sf);
+}
+
 /* airlock store add FILE...: each file's digest and whether it was new. A
  * file that cannot be added is an error for that file; the others are
- * still added. */
+ * still added, their directories fsynced once and their rows recorded in
+ * one transaction, and printed after that. */
 static int store_add(struct cli *cli, int argc, char **argv)
 {
 	struct cli_parse p;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_store *s = NULL;
-	int rc, i, failed = 0;
+	struct add_state st = { cli, CLI_EXIT_OK };
+	int rc;
 
 	if (cli_parse_args(&p, &store_add_cmd, argc, argv))
 		return p.rc;
@@ -175,24 +200,10 @@ static int store_add(struct cli *cli, int argc, char **argv)
 		return cli_usage(&store_add_cmd, "store add wants at least one FILE");
 	if ((rc = cli_open_store(cli, &s, AL_STORE_CREATE)))
 		return rc;
-	for (i = 0; i < p.nargs; i++) {
-		struct cli_safe sf = CLI_SAFE_INIT;
-		char hex[65];
-		bool added = false;
-		if (al_store_add_path(s, p.args[i], hex, &added, &d)) {
-			rc = cli_fail(cli, &d);
-			failed++;
-			continue;
-		}
-		if (cli->json)
-			cli_json(json_pack("{s:s, s:s, s:s, s:b}", "event", "store-add", "file", p.args[i],
-			                   "sha256", hex, "new", added));
-		else if (cli->verbosity >= 0)
-			printf("%s  %s  %s\n", hex, added ? "new" : "present", cli_safe(&sf, p.args[i]));
-		cli_safe_release(&sf);
-	}
+	if (al_store_add_paths(s, p.args, (size_t)p.nargs, on_added, &st, &d))
+		st.rc = cli_fail(cli, &d);
 	al_store_free(s);
-	return failed ? rc : CLI_EXIT_OK;
+	return st.rc;
 }
 
 static int cmd_store(struct cli *cli, int argc, char **argv);

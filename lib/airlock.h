@@ -149,6 +149,17 @@ AL_MUST_CHECK al_err al_store_add_file(struct al_store *s, const char *path, con
  * size changes while it is read. *added: it was not there before. */
 AL_MUST_CHECK al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
                          struct al_diag *d);
+/* airlock store add of many paths: each as al_store_add_path, but the
+ * blob directories are fsynced once for the batch, and the new blobs are
+ * recorded in one transaction after that. cb gets a path that cannot be
+ * added as soon as it fails (err, d; nothing added for it), and the others
+ * in order once all of them are durable and recorded (AL_OK, hex, added).
+ * An error returned is the batch's own (a directory fsync, the
+ * transaction): then none of its new blobs is recorded (gc removes them). */
+typedef void (*al_store_add_cb)(void *ctx, const char *path, al_err err, const struct al_diag *d,
+                                const char *hex, bool added);
+AL_MUST_CHECK al_err al_store_add_paths(struct al_store *s, char *const *paths, size_t n,
+                                        al_store_add_cb cb, void *ctx, struct al_diag *d);
 /* The SHA-256 implementation in use, for airlock info: "OpenSSL <version>"
  * and whether the CPU has SHA instructions, into buf; returns buf. */
 const char *al_sha256_impl(char *buf, size_t n);

@@ -616,9 +616,12 @@ static al_err locate_volumes(struct import *im)
 
 /*
  * The volume reader hashes the whole volume in a second thread while the
- * main thread parses tar entries and hashes objects: the two SHA-256 passes
- * run on two cores. Buffers are a ring; one is refilled only after the
- * hashing thread is done with it, and libarchive only reads the newest.
+ * main thread parses tar entries and copies each object's bytes into its
+ * blob writer, whose pipeline (core/hashpipe.c) hashes the object in a
+ * third thread and writes it in a fourth: reading, the two SHA-256 passes
+ * and writing all overlap, on both cores. Buffers are a ring; one is
+ * refilled only after the hashing thread is done with it, and libarchive
+ * only reads the newest.
  */
 #define VR_SLOTS 4
 
@@ -1065,6 +1068,11 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		goto out;
 	}
 	if (!im->o->verify_only) {
+		/* the objects this volume staged: their directory entries are
+		 * synced once here, not once per object (the files themselves
+		 * were fsynced each before its rename) */
+		if ((err = al_fsync_dir(im->stage, im->d)))
+			goto out;
 		int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			fsync(fd);

@@ -18,7 +18,9 @@ AL_MUST_CHECK al_err al_store_record(struct al_store *s, const char *sha256_hex,
                        struct al_diag *d);
 
 /* A writer whose commit lands, verified, in stagedir/<hex> (on the store's
- * file system) instead of the store, and is not recorded. */
+ * file system) instead of the store, and is not recorded. The file is
+ * fsynced before it is renamed there; stagedir itself is not: the caller
+ * fsyncs it once after many commits (al_fsync_dir). */
 AL_MUST_CHECK al_err al_blob_writer_new_staged(struct al_store *s, struct al_blob_writer **out,
                                  const char *stagedir, const char *expect_sha256,
                                  int64_t expect_size, struct al_diag *d);

@@ -30,6 +30,7 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/hashpipe.h"
 #include "core/mem.h"
 #include "store/db.h"
 #include "store/store-internal.h"
@@ -44,21 +45,13 @@ struct al_store {
 };
 
 /*
- * Large blobs are written by a second thread, so that hashing (in the
- * caller's thread) and copying into the page cache overlap; the writer
- * thread also starts write-back early (sync_file_range) so that the final
- * fsync is short. Small blobs never start the thread. The bytes written are
- * the very bytes hashed: slots are private copies, never the caller's memory.
+ * Large blobs go through a hash-and-write pipeline (core/hashpipe.c): the
+ * caller reads or copies into its buffers while one thread hashes and
+ * another writes, on two cores, with write-back started early so that the
+ * one fsync at the commit is short. Small blobs never start the threads.
  */
-#define WRITER_SLOTS 8
-#define WRITER_SLOT_SIZE ((size_t)256 << 10)
 #define WRITER_ASYNC_AFTER ((uint64_t)1 << 20)
-#define WRITER_SYNC_EVERY ((uint64_t)16 << 20)
-
-struct writer_slot {
-	char *buf;
-	size_t len;
-};
+#define WRITER_SYNC_BUF ((size_t)256 << 10)
 
 struct al_blob_writer {
 	struct al_store *store;
@@ -69,16 +62,8 @@ struct al_blob_writer {
 	int64_t expect_size;
 	char expect[AL_SHA256_HEX];
 	char *stagedir; /* commit into stagedir/<hex>, unrecorded (import) */
-
-	/* the asynchronous part, once started */
-	bool async;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t nonempty, nonfull;
-	struct writer_slot slots[WRITER_SLOTS];
-	unsigned head, count;  /* producer index, slots in flight */
-	bool closing;
-	int werrno;            /* first write error in the thread */
+	bool batched;   /* commit into blobs/, the caller syncs the directory and records */
+	struct al_hashpipe *pipe; /* once started: owns hash and fd until stopped */
 };
 
 char *al_store_default_dir(const char *dir)
@@ -417,115 +402,28 @@ uint64_t al_blob_writer_size(const struct al_blob_writer *w)
 	return w->size;
 }
 
-static void *writer_thread(void *arg)
+/* Hand the hash and the file over to a pipeline. Not starting one is not
+ * an error: the writer stays synchronous (and correct). */
+static void writer_start_pipe(struct al_blob_writer *w)
 {
-	struct al_blob_writer *w = arg;
-	uint64_t written = 0, synced = 0;
-	unsigned tail = 0;
+	struct al_diag ignored = AL_DIAG_INIT;
 
-	for (;;) {
-		struct writer_slot *slot;
-
-		pthread_mutex_lock(&w->mu);
-		while (w->count == 0 && !w->closing)
-			pthread_cond_wait(&w->nonempty, &w->mu);
-		if (w->count == 0) {
-			pthread_mutex_unlock(&w->mu);
-			break;
-		}
-		slot = &w->slots[tail];
-		pthread_mutex_unlock(&w->mu);
-
-		if (!w->werrno) {
-			w->werrno = al_write_full(w->fd, slot->buf, slot->len);
-			written += slot->len;
-			if (written - synced >= WRITER_SYNC_EVERY) {
-				sync_file_range(w->fd, (off64_t)synced, (off64_t)(written - synced),
-				                SYNC_FILE_RANGE_WRITE);
-				synced = written;
-			}
-		}
-		pthread_mutex_lock(&w->mu);
-		tail = (tail + 1) % WRITER_SLOTS;
-		w->count--;
-		pthread_cond_signal(&w->nonfull);
-		pthread_mutex_unlock(&w->mu);
-	}
-	return NULL;
+	if (!w->pipe && al_hashpipe_new(&w->pipe, &w->hash, w->fd, w->tmppath, &ignored))
+		w->pipe = NULL;
 }
 
-static al_err writer_start_async(struct al_blob_writer *w, struct al_diag *d)
+/* Wait for the pipeline to hash and write everything and stop; its first
+ * write error. The hash and the file are the caller's again after. */
+static al_err writer_stop_pipe(struct al_blob_writer *w, struct al_diag *d)
 {
-	unsigned i;
+	al_err err;
 
-	for (i = 0; i < WRITER_SLOTS; i++)
-		if (!(w->slots[i].buf = al_malloc(WRITER_SLOT_SIZE)))
-			goto oom;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->nonempty, NULL);
-	pthread_cond_init(&w->nonfull, NULL);
-	if (pthread_create(&w->thread, NULL, writer_thread, w) != 0) {
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->nonempty);
-		pthread_cond_destroy(&w->nonfull);
-		goto oom;
-	}
-	w->async = true;
-	return AL_OK;
-oom:
-	for (i = 0; i < WRITER_SLOTS; i++) {
-		al_free(w->slots[i].buf);
-		w->slots[i].buf = NULL;
-	}
-	(void)d;
-	return AL_OK; /* not fatal: stay synchronous */
-}
-
-/* Wait for the thread to drain and stop; report its first write error. */
-static al_err writer_stop_async(struct al_blob_writer *w, struct al_diag *d)
-{
-	unsigned i;
-
-	if (!w->async)
+	if (!w->pipe)
 		return AL_OK;
-	pthread_mutex_lock(&w->mu);
-	w->closing = true;
-	pthread_cond_signal(&w->nonempty);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->nonempty);
-	pthread_cond_destroy(&w->nonfull);
-	for (i = 0; i < WRITER_SLOTS; i++)
-		al_free(w->slots[i].buf);
-	w->async = false;
-	if (w->werrno)
-		return al_diag_set(d, w->werrno == ENOSPC || w->werrno == EDQUOT ? AL_ENOSPACE : AL_EIO,
-		                   "cannot write '%s': %s", w->tmppath, strerror(w->werrno));
-	return AL_OK;
-}
-
-/* A free slot to fill (blocks while all are in flight). */
-static struct writer_slot *writer_slot_acquire(struct al_blob_writer *w)
-{
-	struct writer_slot *slot;
-
-	pthread_mutex_lock(&w->mu);
-	while (w->count == WRITER_SLOTS)
-		pthread_cond_wait(&w->nonfull, &w->mu);
-	slot = &w->slots[w->head];
-	pthread_mutex_unlock(&w->mu);
-	return slot;
-}
-
-static void writer_slot_submit(struct al_blob_writer *w, size_t len)
-{
-	pthread_mutex_lock(&w->mu);
-	w->slots[w->head].len = len;
-	w->head = (w->head + 1) % WRITER_SLOTS;
-	w->count++;
-	pthread_cond_signal(&w->nonempty);
-	pthread_mutex_unlock(&w->mu);
+	err = al_hashpipe_finish(w->pipe, d);
+	al_hashpipe_free(w->pipe);
+	w->pipe = NULL;
+	return err;
 }
 
 static al_err writer_check_size(struct al_blob_writer *w, size_t len, struct al_diag *d)
@@ -539,46 +437,41 @@ static al_err writer_check_size(struct al_blob_writer *w, size_t len, struct al_
 al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t len,
                             struct al_diag *d)
 {
-	const char *p = buf;
 	al_err err;
 
 	if ((err = writer_check_size(w, len, d)))
 		return err;
-	if (w->werrno)
-		return writer_stop_async(w, d);
-	al_hash_update(&w->hash, buf, len);
+	if (!w->pipe && w->size + len > WRITER_ASYNC_AFTER)
+		writer_start_pipe(w);
 	w->size += len;
-	if (!w->async && w->size > WRITER_ASYNC_AFTER)
-		writer_start_async(w, d);
-	if (!w->async)
-		return al_write_all(w->fd, buf, len, w->tmppath, d);
-	while (len) {
-		struct writer_slot *slot = writer_slot_acquire(w);
-		size_t n = len < WRITER_SLOT_SIZE ? len : WRITER_SLOT_SIZE;
-
-		memcpy(slot->buf, p, n);
-		writer_slot_submit(w, n);
-		p += n;
-		len -= n;
-	}
-	return AL_OK;
+	if (w->pipe)
+		return al_hashpipe_write(w->pipe, buf, len, d);
+	al_hash_update(&w->hash, buf, len);
+	return al_write_all(w->fd, buf, len, w->tmppath, d);
 }
 
-/* Read fd to EOF into the writer, reading straight into the slots. */
+/* Read fd to EOF into the writer: straight into the pipeline's buffers when
+ * the file is large (or of unknown size), else through one small buffer. */
 static al_err writer_read_fd(struct al_blob_writer *w, int fd, struct al_diag *d)
 {
-	char *buf = NULL;
+	uint64_t limit = w->expect_size >= 0 ? (uint64_t)w->expect_size : UINT64_MAX;
+	char *buf;
 	al_err err = AL_OK;
 	ssize_t n;
 
-	writer_start_async(w, d);
-	if (!w->async && !(buf = al_malloc(WRITER_SLOT_SIZE)))
+	if (w->expect_size < 0 || (uint64_t)w->expect_size > WRITER_ASYNC_AFTER)
+		writer_start_pipe(w);
+	if (w->pipe) {
+		if ((err = al_hashpipe_read_fd(w->pipe, fd, limit, &w->size, d)) ==
+		    AL_EVERIFY)
+			al_diag_set(d, err, "size mismatch: more than the expected %lld bytes",
+			            (long long)w->expect_size);
+		return err;
+	}
+	if (!(buf = al_malloc(WRITER_SYNC_BUF)))
 		return al_oom(d);
 	for (;;) {
-		struct writer_slot *slot = w->async ? writer_slot_acquire(w) : NULL;
-		char *p = slot ? slot->buf : buf;
-
-		n = read(fd, p, WRITER_SLOT_SIZE);
+		n = read(fd, buf, WRITER_SYNC_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -587,17 +480,8 @@ static al_err writer_read_fd(struct al_blob_writer *w, int fd, struct al_diag *d
 		}
 		if (n == 0)
 			break;
-		if ((err = writer_check_size(w, (size_t)n, d)))
+		if ((err = al_blob_writer_write(w, buf, (size_t)n, d)))
 			break;
-		al_hash_update(&w->hash, p, (size_t)n);
-		w->size += (uint64_t)n;
-		if (slot) {
-			writer_slot_submit(w, (size_t)n);
-			if (w->werrno)
-				break;
-		} else if ((err = al_write_all(w->fd, p, (size_t)n, w->tmppath, d))) {
-			break;
-		}
 	}
 	al_free(buf);
 	return err;
@@ -607,7 +491,8 @@ void al_blob_writer_abort(struct al_blob_writer *w)
 {
 	if (!w)
 		return;
-	writer_stop_async(w, NULL);
+	al_hashpipe_free(w->pipe); /* joins its threads before the hash goes */
+	w->pipe = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmppath)
@@ -653,7 +538,7 @@ static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added
 	al_err err = AL_OK;
 	char *slash;
 
-	if ((err = writer_stop_async(w, d)))
+	if ((err = writer_stop_pipe(w, d)))
 		goto out;
 	al_hash_final_hex(&w->hash, hex);
 	if (w->expect_size >= 0 && w->size != (uint64_t)w->expect_size) {
@@ -693,12 +578,14 @@ static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added
 		err = al_diag_set(d, AL_EIO, "cannot rename into '%s': %s", dst.buf, strerror(errno));
 		goto out;
 	}
+	/* staged or batched: the caller syncs the directory, once for many
+	 * (import: once per volume; store add: once per command) */
 	*slash = '\0';
-	err = al_fsync_dir(dst.buf, d);
+	err = w->stagedir || w->batched ? AL_OK : al_fsync_dir(dst.buf, d);
 	*slash = '/';
 	if (err)
 		goto out;
-	if (!w->stagedir && (err = al_store_record(s, hex, w->size, d)))
+	if (!w->stagedir && !w->batched && (err = al_store_record(s, hex, w->size, d)))
 		goto out;
 	if (added)
 		*added = true;
@@ -734,8 +621,10 @@ static const char *not_regular(mode_t m)
 	     : "not a regular file";
 }
 
-al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
-                         struct al_diag *d)
+/* One path into the store; batched: its directory not synced, no row (the
+ * caller does both for a batch); *size: its size. */
+static al_err add_path(struct al_store *s, const char *path, bool batched, char hex_out[65],
+                       bool *added, uint64_t *size, struct al_diag *d)
 {
 	struct al_blob_writer *w = NULL;
 	struct stat st, st2;
@@ -767,6 +656,8 @@ al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65],
 	/* the size it had is the size it must have: a file that grows or
 	 * shrinks while read is refused, not stored half old, half new */
 	if (!(err = al_blob_writer_new(s, &w, NULL, (int64_t)st2.st_size, d))) {
+		w->batched = batched;
+		*size = (uint64_t)st2.st_size;
 		if ((err = writer_read_fd(w, fd, d)))
 			al_blob_writer_abort(w);
 		else
@@ -777,6 +668,85 @@ al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65],
 		al_diag_set(d, err, "'%s' changed size while it was read: not added", path);
 	else if (err)
 		al_diag_prefix(d, "%s: ", path);
+	return err;
+}
+
+al_err al_store_add_path(struct al_store *s, const char *path, char hex_out[65], bool *added,
+                         struct al_diag *d)
+{
+	uint64_t size;
+
+	return add_path(s, path, false, hex_out, added, &size, d);
+}
+
+struct added {
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	bool ok, added;
+};
+
+/* Sync the blobs/xx directories the batch renamed into (each once), then
+ * record the new blobs in one transaction. */
+static al_err batch_commit(struct al_store *s, struct added *a, size_t n, struct al_diag *d)
+{
+	struct al_buf dir = AL_BUF_INIT;
+	bool synced[256] = { false };
+	al_err err = AL_OK;
+	size_t i;
+
+	for (i = 0; i < n && !err; i++) {
+		unsigned hi;
+		if (!a[i].added)
+			continue;
+		hi = (unsigned)(al_hexval(a[i].hex[0]) << 4 | al_hexval(a[i].hex[1]));
+		if (synced[hi])
+			continue;
+		synced[hi] = true;
+		al_buf_reset(&dir);
+		if (al_buf_addf(&dir, "%s/%.2s", s->blobdir, a[i].hex))
+			err = al_oom(d);
+		else
+			err = al_fsync_dir(dir.buf, d);
+	}
+	al_buf_release(&dir);
+	if (err || (err = al_db_begin(s->db, d)))
+		return err;
+	for (i = 0; i < n; i++)
+		if (a[i].added && (err = al_store_record(s, a[i].hex, a[i].size, d))) {
+			al_db_rollback(s->db);
+			return err;
+		}
+	return al_db_commit(s->db, d);
+}
+
+al_err al_store_add_paths(struct al_store *s, char *const *paths, size_t n, al_store_add_cb cb,
+                          void *ctx, struct al_diag *d)
+{
+	struct added *a;
+	size_t i, k;
+	al_err err;
+
+	if (!n)
+		return AL_OK;
+	if (!(a = al_calloc(n, sizeof(*a))))
+		return al_oom(d);
+	for (i = 0; i < n; i++) {
+		struct al_diag one = AL_DIAG_INIT;
+		if ((err = add_path(s, paths[i], true, a[i].hex, &a[i].added, &a[i].size, &one))) {
+			cb(ctx, paths[i], err, &one, NULL, false);
+			continue;
+		}
+		a[i].ok = true;
+		/* the same bytes twice in one batch: the second is present */
+		for (k = 0; k < i && a[i].added; k++)
+			if (a[k].added && !strcmp(a[k].hex, a[i].hex))
+				a[i].added = false;
+	}
+	if (!(err = batch_commit(s, a, n, d)))
+		for (i = 0; i < n; i++)
+			if (a[i].ok)
+				cb(ctx, paths[i], AL_OK, NULL, a[i].hex, a[i].added);
+	al_free(a);
 	return err;
 }
 

@@ -62,6 +62,20 @@ is "$(blobs)" $((n0 + 1)) "and only it: the refused paths added nothing"
 is "$(ls -A "$AIRLOCK_STORE/tmp" 2>/dev/null)" "" "nothing left in the store's tmp/"
 run "$AIRLOCK" store verify
 is "$status" 0 "the store verifies clean"
+
+# ---- one batch: the same bytes twice, files of every size -------------------
+cp "$T/fresh" "$T/fresh2"
+head -c 5000000 /dev/urandom > "$T/big2"
+printf 'another wheel\n' > "$T/w2.whl"
+run "$AIRLOCK" store add "$T/fresh2" "$T/big2" "$T/w2.whl" "$T/big2"
+is "$status" 0 "a batch of four"
+is "$(printf '%s\n' "$out" | awk '{print $2}' | tr '\n' ' ')" "present new new present " \
+	"in order: known bytes present, the same file twice new then present"
+is "$(blobs)" $((n0 + 3)) "two more blobs recorded"
+want=$(sha256sum "$T/big2" | cut -d' ' -f1)
+ok '[ -f "$AIRLOCK_STORE/blobs/sha256/$(echo "$want" | cut -c1-2)/$want" ]' "the 5 MB blob is in the store"
+run "$AIRLOCK" store verify
+is "$status" 0 "the store verifies clean"
 run "$AIRLOCK" store add
 is "$status" 2 "store add without a FILE is a usage error"
 finish

@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -143,6 +145,82 @@ int main(void)
 		ok(strstr(d.msg, "in use") != NULL, "and says why: %s", d.msg);
 		waitpid(pid, NULL, 0);
 		is_int(al_store_gc(s, false, &gr, &d), AL_OK, "and runs once it is gone");
+	}
+
+	/* Large blobs (through the hash-and-write pipeline): whole, a file
+	 * longer or shorter than expected, a wrong hash, a write failing in the
+	 * middle; a refusal leaves nothing in tmp/. */
+	{
+		const size_t big = (size_t)7 << 20;
+		unsigned char *blob = al_malloc(big);
+		char bigwant[AL_SHA256_HEX];
+		struct al_buf src = AL_BUF_INIT;
+		struct rlimit lim, small;
+		size_t i, at;
+		al_err err;
+
+		for (i = 0; i < big; i++)
+			blob[i] = (unsigned char)(i * 2654435761u >> 13);
+		al_sha256_hex(blob, big, bigwant);
+		al_buf_addf(&src, "%s/big.bin", root);
+		fd = open(src.buf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		ok(fd >= 0 && write(fd, blob, big) == (ssize_t)big, "a 7 MiB file");
+		close(fd);
+
+		fd = open(src.buf, O_RDONLY);
+		is_int(al_store_add_fd(s, fd, NULL, (int64_t)big - 1, hex, &d), AL_EVERIFY,
+		       "a file longer than expected (it grew): %s", d.msg);
+		close(fd);
+		is_int(count_files(tmp.buf), 0, "nothing is left in tmp/");
+		fd = open(src.buf, O_RDONLY);
+		is_int(al_store_add_fd(s, fd, NULL, (int64_t)big + 4096, hex, &d), AL_EVERIFY,
+		       "a file shorter than expected (a short read): %s", d.msg);
+		ok(strstr(d.msg, "size mismatch") != NULL, "said so");
+		close(fd);
+		is_int(count_files(tmp.buf), 0, "nothing is left in tmp/");
+		ok(!al_store_has(s, bigwant), "and nothing is stored");
+
+		w = NULL;
+		al_blob_writer_new(s, &w, want, AL_SIZE_UNKNOWN, &d);
+		for (at = 0, err = AL_OK; !err && at < big; at += 1000003)
+			err = al_blob_writer_write(w, blob + at, big - at < 1000003 ? big - at : 1000003, &d);
+		is_int(al_blob_writer_commit(w, hex, &d), AL_EVERIFY, "7 MiB with a wrong hash: %s",
+		       d.msg);
+		is_int(count_files(tmp.buf), 0, "nothing is left in tmp/");
+
+		/* a write that fails half way: a 3 MiB file size limit */
+		getrlimit(RLIMIT_FSIZE, &lim);
+		small = lim;
+		small.rlim_cur = (rlim_t)3 << 20;
+		signal(SIGXFSZ, SIG_IGN);
+		fd = open(src.buf, O_RDONLY);
+		if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
+			err = al_store_add_fd(s, fd, NULL, (int64_t)big, hex, &d);
+			setrlimit(RLIMIT_FSIZE, &lim);
+			is_int(err, AL_EIO, "a write failing half way: %s", d.msg);
+			ok(strstr(d.msg, "cannot write") != NULL, "said so");
+		} else {
+			ok(1, "# SKIP cannot limit the file size");
+			ok(1, "# SKIP cannot limit the file size");
+		}
+		close(fd);
+		is_int(count_files(tmp.buf), 0, "nothing is left in tmp/");
+		ok(!al_store_has(s, bigwant), "and nothing is stored");
+
+		fd = open(src.buf, O_RDONLY);
+		is_int(al_store_add_fd(s, fd, bigwant, (int64_t)big, hex, &d), AL_OK,
+		       "the 7 MiB file read through the pipeline");
+		close(fd);
+		is_str(hex, bigwant, "named by its sha256");
+		is_int(al_store_rehash(s, bigwant, &d), AL_OK, "and its bytes hash to it");
+		w = NULL;
+		al_blob_writer_new(s, &w, bigwant, (int64_t)big, &d);
+		for (at = 0, err = AL_OK; !err && at < big; at += 1000003)
+			err = al_blob_writer_write(w, blob + at, big - at < 1000003 ? big - at : 1000003, &d);
+		is_int(al_blob_writer_commit(w, hex, &d), AL_OK, "copied in by pieces: the same blob");
+		is_int(count_files(tmp.buf), 0, "nothing is left in tmp/");
+		al_buf_release(&src);
+		al_free(blob);
 	}
 	al_store_free(s);
 	al_store_free(NULL);

@@ -1,0 +1,304 @@
+/*
+ * hashpipe.c: the hash-and-write pipeline (hashpipe.h): a ring of large
+ * page-aligned buffers, filled by the caller, consumed in order by a
+ * hashing thread and a writing thread working side by side.
+ *
+ * Counters, all under mu: `filled` buffers were put, `hashed` and `written`
+ * of them are done. Buffer i (mod the ring) is the producer's again when
+ * both counters have passed it, so neither consumer ever sees a buffer
+ * change under it. One condition variable is enough: a handoff carries
+ * megabytes, so a broadcast per handoff costs nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/hashpipe.h"
+#include "core/mem.h"
+
+#define PAGE ((size_t)4096)
+/* start write-back of what was written every this many bytes */
+#define SYNC_EVERY ((uint64_t)16 << 20)
+
+struct al_hashpipe {
+	struct al_hash *hash;
+	int fd;
+	const char *name;
+	void *block; /* the allocation; slots are page-aligned inside it */
+	char *slot[AL_HASHPIPE_SLOTS];
+	size_t len[AL_HASHPIPE_SLOTS];
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t pending; /* producer's: bytes copied into the next buffer, not put yet */
+	unsigned long filled, hashed, written; /* under mu */
+	bool stop;                             /* under mu: no more will be put */
+	int werrno;                            /* under mu: the first write error */
+	unsigned nthreads;                     /* started (0, 1 or 2) */
+	pthread_t threads[2];
+};
+
+static unsigned long done_by_both(const struct al_hashpipe *p)
+{
+	return p->hashed < p->written ? p->hashed : p->written;
+}
+
+/* The body of both threads: take the buffers in order, hash or write each,
+ * until told to stop and nothing is left. */
+static void consume(struct al_hashpipe *p, unsigned long *mine, bool writer)
+{
+	off_t base = writer ? lseek(p->fd, 0, SEEK_CUR) : 0;
+	uint64_t done = 0, synced = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		unsigned i;
+		size_t n;
+		bool failed;
+
+		while (*mine == p->filled && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (*mine == p->filled)
+			break;
+		i = (unsigned)(*mine % AL_HASHPIPE_SLOTS);
+		n = p->len[i];
+		failed = p->werrno != 0;
+		pthread_mutex_unlock(&p->mu);
+
+		if (!writer) {
+			al_hash_update(p->hash, p->slot[i], n);
+		} else if (!failed) {
+			int e = al_write_full(p->fd, p->slot[i], n);
+			if (e) {
+				pthread_mutex_lock(&p->mu);
+				p->werrno = e;
+				pthread_mutex_unlock(&p->mu);
+			}
+			done += n;
+			/* write-back starts now, not at the fsync (a no-op where
+			 * the file system has none, and base is -1 for a pipe) */
+			if (!e && base >= 0 && done - synced >= SYNC_EVERY) {
+				al_ignore(sync_file_range(p->fd, base + (off_t)synced,
+				                          (off_t)(done - synced), SYNC_FILE_RANGE_WRITE));
+				synced = done;
+			}
+		}
+
+		pthread_mutex_lock(&p->mu);
+		(*mine)++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *hasher(void *arg)
+{
+	struct al_hashpipe *p = arg;
+
+	consume(p, &p->hashed, false);
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	struct al_hashpipe *p = arg;
+
+	consume(p, &p->written, true);
+	return NULL;
+}
+
+static void stop_threads(struct al_hashpipe *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+}
+
+al_err al_hashpipe_new(struct al_hashpipe **out, struct al_hash *h, int fd, const char *name,
+                       struct al_diag *d)
+{
+	struct al_hashpipe *p;
+	uintptr_t at;
+	unsigned i;
+	int e;
+
+	*out = NULL;
+	if (!(p = al_calloc(1, sizeof(*p))))
+		return al_oom(d);
+	if (!(p->block = al_malloc(AL_HASHPIPE_SLOTS * AL_HASHPIPE_SLOT + PAGE))) {
+		al_free(p);
+		return al_oom(d);
+	}
+	at = ((uintptr_t)p->block + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+	for (i = 0; i < AL_HASHPIPE_SLOTS; i++)
+		p->slot[i] = (char *)at + i * AL_HASHPIPE_SLOT;
+	p->hash = h;
+	p->fd = fd;
+	p->name = name;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if ((e = pthread_create(&p->threads[0], NULL, hasher, p)) == 0) {
+		p->nthreads = 1;
+		if ((e = pthread_create(&p->threads[1], NULL, writer, p)) == 0)
+			p->nthreads = 2;
+	}
+	if (e) {
+		al_hashpipe_free(p); /* joins the hasher if it started */
+		return al_diag_set(d, AL_ENOMEM, "cannot start a thread: %s", strerror(e));
+	}
+	*out = p;
+	return AL_OK;
+}
+
+/* The next buffer (the one at `filled`), once both threads are done with
+ * it; NULL after a failed write. It stays the next one until it is put. */
+static char *next_buf(struct al_hashpipe *p)
+{
+	unsigned i;
+	bool failed;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->filled - done_by_both(p) >= AL_HASHPIPE_SLOTS && !p->werrno)
+		pthread_cond_wait(&p->cv, &p->mu);
+	failed = p->werrno != 0;
+	i = (unsigned)(p->filled % AL_HASHPIPE_SLOTS);
+	pthread_mutex_unlock(&p->mu);
+	/* after a failed write: no buffer, even a free one, so that the
+	 * producer stops reading a file whose copy cannot be kept */
+	return failed ? NULL : p->slot[i];
+}
+
+static void put(struct al_hashpipe *p, size_t n)
+{
+	if (n == 0)
+		return; /* an empty buffer would be no byte but one handoff */
+	pthread_mutex_lock(&p->mu);
+	p->len[p->filled % AL_HASHPIPE_SLOTS] = n;
+	p->filled++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Hand over what al_hashpipe_write left in the next buffer. */
+static void flush(struct al_hashpipe *p)
+{
+	put(p, p->pending);
+	p->pending = 0;
+}
+
+void *al_hashpipe_buf(struct al_hashpipe *p)
+{
+	flush(p);
+	return next_buf(p);
+}
+
+void al_hashpipe_put(struct al_hashpipe *p, size_t n)
+{
+	put(p, n);
+}
+
+/* The first write error as a diagnostic (AL_OK when there is none). */
+static al_err write_error(struct al_hashpipe *p, struct al_diag *d)
+{
+	int e;
+
+	pthread_mutex_lock(&p->mu);
+	e = p->werrno;
+	pthread_mutex_unlock(&p->mu);
+	if (!e)
+		return AL_OK;
+	return al_diag_set(d, e == ENOSPC || e == EDQUOT ? AL_ENOSPACE : AL_EIO,
+	                   "cannot write '%s': %s", p->name, strerror(e));
+}
+
+/* Small writes (an HTTP transfer's 16 KiB pieces, a tar entry's blocks)
+ * fill a buffer before it is handed over, so that a handoff carries a
+ * whole buffer. */
+al_err al_hashpipe_write(struct al_hashpipe *p, const void *buf, size_t n, struct al_diag *d)
+{
+	const char *c = buf;
+
+	while (n) {
+		char *slot = next_buf(p);
+		size_t k = AL_HASHPIPE_SLOT - p->pending;
+
+		if (!slot)
+			return write_error(p, d);
+		if (k > n)
+			k = n;
+		memcpy(slot + p->pending, c, k);
+		p->pending += k;
+		c += k;
+		n -= k;
+		if (p->pending == AL_HASHPIPE_SLOT)
+			flush(p);
+	}
+	return AL_OK;
+}
+
+al_err al_hashpipe_read(struct al_hashpipe *p, al_hashpipe_read_fn *src, void *ctx,
+                        uint64_t limit, uint64_t *total, struct al_diag *d)
+{
+	for (;;) {
+		char *slot = al_hashpipe_buf(p);
+		ssize_t n;
+
+		if (!slot)
+			return write_error(p, d);
+		n = src(ctx, slot, AL_HASHPIPE_SLOT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return al_diag_set(d, AL_EIO, "read error: %s", strerror(errno));
+		if (n == 0)
+			return AL_OK;
+		if ((uint64_t)n > limit - *total)
+			return al_diag_set(d, AL_EVERIFY, "more than the expected %llu bytes",
+			                   (unsigned long long)limit);
+		al_hashpipe_put(p, (size_t)n);
+		*total += (uint64_t)n;
+	}
+}
+
+static ssize_t read_fd(void *ctx, void *buf, size_t n)
+{
+	return read(*(int *)ctx, buf, n);
+}
+
+al_err al_hashpipe_read_fd(struct al_hashpipe *p, int fd, uint64_t limit, uint64_t *total,
+                           struct al_diag *d)
+{
+	return al_hashpipe_read(p, read_fd, &fd, limit, total, d);
+}
+
+al_err al_hashpipe_finish(struct al_hashpipe *p, struct al_diag *d)
+{
+	flush(p);
+	stop_threads(p);
+	return write_error(p, d);
+}
+
+void al_hashpipe_free(struct al_hashpipe *p)
+{
+	if (!p)
+		return;
+	flush(p);
+	stop_threads(p);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	al_free(p->block);
+	al_free(p);
+}
