@@ -688,8 +688,7 @@ class Handler(BaseHTTPRequestHandler):
 		return (start, min(end, size - 1))
 
 	def serve_bytes(self, fe, headers, ctype=None):
-		data = fe.read()
-		size = len(data)
+		size = fe.size
 		headers = dict(headers)
 		headers["Accept-Ranges"] = "bytes"
 		ctype = ctype or content_type(fe.path)
@@ -724,7 +723,15 @@ class Handler(BaseHTTPRequestHandler):
 			status = 206
 			start, end = rng
 			headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-		body = data[start:end + 1]
+		length = end + 1 - start if size else 0
+		budget = getattr(self, "_budget", None)
+		# without faults the body is streamed from the file (large bench files);
+		# faults work on the bytes in memory (small test files)
+		body = None
+		if fault is not None or cut_at is not None or budget is not None:
+			with open(fe.disk_path, "rb") as f:
+				f.seek(start)
+				body = f.read(length)
 		endless = fault is not None and fault.kind == "endless" and self.command == "GET" \
 			and fault.take()
 		self.send_response(status)
@@ -732,7 +739,7 @@ class Handler(BaseHTTPRequestHandler):
 		if endless:
 			headers["Connection"] = "close"
 		else:
-			headers["Content-Length"] = str(len(body))
+			headers["Content-Length"] = str(length)
 		headers["X-Request-Id"] = self._request_id
 		for k, v in headers.items():
 			self.send_header(k, v)
@@ -746,7 +753,8 @@ class Handler(BaseHTTPRequestHandler):
 				and fault.take():
 			self._fault_used = fault.kind
 			return self.faulty_body(fault, body, start, size)
-		budget = getattr(self, "_budget", None)
+		if body is None:
+			return self.stream_file(fe.disk_path, start, length)
 		if budget is not None and len(body) > budget[1]:
 			cut_at = budget[1]  # the signed URL expires inside this body
 			self._fault_used = "expired"
@@ -759,19 +767,34 @@ class Handler(BaseHTTPRequestHandler):
 
 	def write_paced(self, body):
 		"""The body, at most --rate bytes per second on this connection."""
-		rate = self.cfg.rate
-		if not rate:
-			self.wfile.write(body)
-			self._bytes += len(body)
-			return
 		step = 65536
+		self.write_chunks(body[i:i + step] for i in range(0, len(body), step))
+
+	def stream_file(self, path, start, length):
+		def chunks():
+			left = length
+			with open(path, "rb") as f:
+				f.seek(start)
+				while left > 0:
+					b = f.read(min(left, 1 << 18))
+					if not b:
+						return
+					left -= len(b)
+					yield b
+		self.write_chunks(chunks())
+
+	def write_chunks(self, chunks):
+		rate = self.cfg.rate
 		t0 = time.monotonic()
-		for i in range(0, len(body), step):
-			self.wfile.write(body[i:i + step])
-			self._bytes += min(step, len(body) - i)
-			ahead = t0 + (i + step) / rate - time.monotonic()
-			if ahead > 0:
-				time.sleep(ahead)
+		sent = 0
+		for b in chunks:
+			self.wfile.write(b)
+			sent += len(b)
+			self._bytes += len(b)
+			if rate:
+				ahead = t0 + sent / rate - time.monotonic()
+				if ahead > 0:
+					time.sleep(ahead)
 
 	def cut_body(self, body, n):
 		self.wfile.write(body[:n])
