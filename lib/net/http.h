@@ -22,7 +22,9 @@
  * with Range for store and callback sinks, size caps, and errors that name
  * the method, the URL (without userinfo) and the status. Userinfo in a
  * request URL becomes that request's Basic credentials and leaves the URL
- * (al_http_add_credentials).
+ * (al_http_add_credentials). A store download of a known sha256 and size
+ * at or above opts.range_threshold goes as byte ranges over several
+ * connections (lib/net/ranged.c), with the same done callback.
  */
 #ifndef AL_HTTP_H
 #define AL_HTTP_H
