@@ -71,6 +71,7 @@ struct al_ranged {
 	struct al_ranged **list;
 	struct al_store *store;
 	char *url;                  /* as the caller gave it */
+	char *shown;                /* url without userinfo: messages, comparisons */
 	char *cdn_url;              /* where the probe ended, when elsewhere; NULL: ask url */
 	char **hdrs;                /* the caller's header lines */
 	size_t nhdrs;
@@ -503,6 +504,7 @@ static void ranged_free(struct al_ranged *r)
 		al_free(r->hdrs[i]);
 	al_free(r->hdrs);
 	al_free(r->url);
+	al_free(r->shown);
 	al_free(r->cdn_url);
 	al_free(r->validator);
 	al_free(r->path);
@@ -537,7 +539,7 @@ static void finish(struct al_ranged *r)
 	if (r->herrno) {
 		err = al_diag_set(&d, AL_EIO, "cannot read '%s': %s", r->path, strerror(r->herrno));
 	} else if (r->hashed != r->size) {
-		err = al_diag_set(&d, AL_EINTERNAL, "GET %s: hashed %llu of %llu bytes", r->url,
+		err = al_diag_set(&d, AL_EINTERNAL, "GET %s: hashed %llu of %llu bytes", r->shown,
 		                  (unsigned long long)r->hashed, (unsigned long long)r->size);
 	} else {
 		al_hash_final_hex(&r->hash, hex);
@@ -559,18 +561,16 @@ static void finish(struct al_ranged *r)
 		}
 	}
 	if (err) {
-		char *u = al_url_strip_userinfo(r->url);
 		if (err != AL_ENOMEM && err != AL_EIO && err != AL_ENOSPACE)
-			al_diag_prefix(&d, "GET %s: ", u ? u : "?");
-		al_free(u);
+			al_diag_prefix(&d, "GET %s: ", r->shown);
 		r->resp.err = err;
 		r->resp.diag = d;
 		r->resp.diag.code = err;
 	}
 out:
 	r->resp.err = err;
-	if (!r->resp.url && (r->cdn_url || r->url))
-		r->resp.url = al_strdup(r->cdn_url ? r->cdn_url : r->url);
+	if (!r->resp.url)
+		r->resp.url = al_strdup(r->cdn_url ? r->cdn_url : r->shown);
 	if (r->done)
 		r->done(r->ctx, &r->resp);
 	ranged_free(r);
@@ -609,7 +609,7 @@ static void settle(struct al_ranged *r)
 	if (r->inflight)
 		return;
 	if (!r->failed) {
-		al_diag_set(&d, AL_EINTERNAL, "GET %s: ranged download stalled", r->url);
+		al_diag_set(&d, AL_EINTERNAL, "GET %s: ranged download stalled", r->shown);
 		fail(r, AL_EINTERNAL, &d);
 	}
 done:
@@ -687,7 +687,7 @@ static al_err on_headers(void *ctx, const struct al_http_hdrs *hd,
 		                   (unsigned long long)(pc->start + pc->len - 1),
 		                   (unsigned long long)r->size);
 	v = validator_of(hd, first);
-	if (!s->via_cdn && strcmp(url, r->url) != 0) {
+	if (!s->via_cdn && strcmp(url, r->shown) != 0) {
 		/* where the caller's URL leads now (the probe, or a re-resolution) */
 		char *c = al_strdup(url);
 		if (!c)
@@ -774,7 +774,7 @@ static void on_done(void *ctx, struct al_http_resp *resp)
 		goto out;
 	if (resp->err) {
 		if ((expired(s, resp) || (r->whole && resp->status == 403 && resp->url &&
-		                          strcmp(resp->url, r->url) != 0)) &&
+		                          strcmp(resp->url, r->shown) != 0)) &&
 		    r->resolves < 2 * r->nslots + 2) {
 			/* the signed CDN URL expired: ask the caller's URL for a new one */
 			r->resolves++;
@@ -794,10 +794,8 @@ static void on_done(void *ctx, struct al_http_resp *resp)
 		goto out;
 	}
 	if (pc->got != pc->len) {
-		char *u = al_url_strip_userinfo(r->url);
-		al_diag_set(&d, AL_EVERIFY, "GET %s: %llu bytes of the %llu asked for", u ? u : "?",
+		al_diag_set(&d, AL_EVERIFY, "GET %s: %llu bytes of the %llu asked for", r->shown,
 		            (unsigned long long)pc->got, (unsigned long long)pc->len);
-		al_free(u);
 		fail(r, AL_EVERIFY, &d);
 		goto out;
 	}
@@ -862,7 +860,8 @@ al_err al_ranged_add(struct al_http *h, struct al_ranged **list, const struct al
 	al_http_resp_init(&r->resp);
 	for (const char *const *p = req->headers; p && *p; p++)
 		n++;
-	if (!(r->url = al_strdup(req->url)) || !(r->hdrs = al_calloc(n + 1, sizeof(*r->hdrs))) ||
+	if (!(r->url = al_strdup(req->url)) || !(r->shown = al_url_strip_userinfo(req->url)) ||
+	    !(r->hdrs = al_calloc(n + 1, sizeof(*r->hdrs))) ||
 	    !(r->slots = al_calloc(conns, sizeof(*r->slots))))
 		goto oom;
 	for (; r->nhdrs < n; r->nhdrs++)
