@@ -14,6 +14,8 @@ struct lockargs {
 	const char *upgrade[64];
 	size_t nupgrade;
 	unsigned jobs, host_connections;
+	uint64_t range_threshold;
+	unsigned range_connections;
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -133,7 +135,8 @@ static int cmd_lock(struct cli *cli, int argc, char **argv);
 static int cmd_fetch(struct cli *cli, int argc, char **argv);
 
 enum { OPT_UPGRADE = CLI_LONG, OPT_UPGRADE_PACKAGE, OPT_CHECK, OPT_OFFLINE, OPT_LOCKED,
-       OPT_LOCK, OPT_HOST_CONNECTIONS, OPT_REFRESH };
+       OPT_LOCK, OPT_HOST_CONNECTIONS, OPT_REFRESH, OPT_RANGE_THRESHOLD,
+       OPT_RANGE_CONNECTIONS };
 
 #define ROW_FILE { 'f', "file", "FILE", "the manifest (default: airlock.yaml)" }
 #define ROW_OUTPUT { 'o', "output", "FILE", "the lock file (default: airlock.lock beside\n" \
@@ -173,6 +176,10 @@ static const struct cli_opt fetch_opts[] = {
 	{ 'j', "jobs", "N", "transfers at once (default 8; a relock asks 32 at once\n"
 	                    "unless -j is given)" },
 	ROW_HOSTS,
+	{ OPT_RANGE_THRESHOLD, "range-threshold", "SIZE", "files of at least SIZE come as byte ranges over\n"
+	                                                  "several connections (default 64M)" },
+	{ OPT_RANGE_CONNECTIONS, "range-connections", "N", "connections per large file (default 8, within\n"
+	                                                   "-j and --host-connections; 1: one)" },
 	{ 0 },
 };
 
@@ -195,7 +202,8 @@ const struct cli_command cli_cmd_lock = {
 const struct cli_command cli_cmd_fetch = {
 	"fetch", cmd_fetch, "download everything the lock names into the store",
 	"usage: airlock fetch [-f airlock.yaml] [-o airlock.lock] [--locked] [--refresh] [-j N]\n"
-	"                     [--host-connections N]\n"
+	"                     [--host-connections N] [--range-threshold SIZE]\n"
+	"                     [--range-connections N]\n"
 	"\n"
 	"Lock first when the lock is missing or stale, then download every file in\n"
 	"parallel into the store, checking every hash, and record the bundle.\n",
@@ -248,6 +256,24 @@ static int parse(struct cli *cli, const struct cli_command *self, int argc, char
 				return -1;
 			}
 			a->host_connections = (unsigned)v;
+			break;
+		}
+		case OPT_RANGE_THRESHOLD:
+			if (cli_parse_size(p.value, &a->range_threshold) || a->range_threshold == 0) {
+				*rc = cli_usage(self, "--range-threshold wants a size such as 64M, "
+				                "not '%s'", p.value);
+				return -1;
+			}
+			break;
+		case OPT_RANGE_CONNECTIONS: {
+			char *end;
+			unsigned long v = strtoul(p.value, &end, 10);
+			if (*end || v == 0 || v > 64) {
+				*rc = cli_usage(self, "--range-connections wants a number from 1 to 64, "
+				                "not '%s'", p.value);
+				return -1;
+			}
+			a->range_connections = (unsigned)v;
 			break;
 		}
 		}
@@ -385,6 +411,8 @@ static int cmd_fetch(struct cli *cli, int argc, char **argv)
 	l = fresh ? fresh : prev;
 	fo.parallel = a.jobs;
 	fo.host_connections = a.host_connections;
+	fo.range_threshold = a.range_threshold;
+	fo.range_connections = a.range_connections;
 	fo.hub_endpoint = m->hub.endpoint;
 	fo.hub_token_env = m->hub.token_env;
 	fo.manifest = m;

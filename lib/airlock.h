@@ -434,6 +434,8 @@ struct al_fetch_progress {
 struct al_fetch_opts {
 	unsigned parallel;            /* 0: 8 */
 	unsigned host_connections;    /* connections at once to one host; 0: 8 */
+	uint64_t range_threshold;     /* files this large come as byte ranges; 0: 64 MiB */
+	unsigned range_connections;   /* connections per such file; 0: 8, 1: one */
 	const char *hub_endpoint;     /* the manifest's hub.endpoint (HF_ENDPOINT overrides) */
 	const char *hub_token_env;    /* the manifest's hub.token-env, or NULL */
 	/* The manifest (or NULL): the credentials in its index and find-links

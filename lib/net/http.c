@@ -24,6 +24,7 @@
 #include "core/mem.h"
 #include "core/url.h"
 #include "net/http.h"
+#include "net/ranged.h"
 
 /* An attempt that delivered this many new bytes before breaking does not
  * count against the attempt limit, up to HARD_ATTEMPTS in all. */
@@ -60,6 +61,7 @@ struct xfer {
 	al_http_write_fn write;
 	al_http_done_fn done;
 	al_http_progress_fn progress;
+	al_http_headers_fn on_headers;
 	void *ctx;
 	const void *owner;
 	bool caller_range;
@@ -112,6 +114,9 @@ struct al_http {
 	bool running;
 	struct cred *creds;
 	size_t ncreds, creds_alloc;
+	unsigned host_connections, range_connections;
+	uint64_t range_threshold;
+	struct al_ranged *ranged;   /* ranged downloads in progress (net/ranged.c) */
 };
 
 static uint64_t now_ms(void)
@@ -311,6 +316,10 @@ al_err al_http_new(struct al_http **out, const struct al_http_opts *o, struct al
 	h->backoff_cap = o->backoff_cap_ms ? o->backoff_cap_ms : 30000;
 	h->retry_after_cap = o->retry_after_cap_ms ? o->retry_after_cap_ms : 60000;
 	h->no_netrc = o->no_netrc;
+	h->host_connections = o->host_connections ? o->host_connections : AL_HTTP_HOST_CONNECTIONS;
+	h->range_threshold = o->range_threshold ? o->range_threshold : AL_HTTP_RANGE_THRESHOLD;
+	h->range_connections = o->range_connections ? o->range_connections
+	                                            : AL_HTTP_RANGE_CONNECTIONS;
 	h->on_retry = o->on_retry;
 	h->ctx = o->ctx;
 	if (o->user_agent)
@@ -414,6 +423,7 @@ void al_http_free(struct al_http *h)
 		curl_multi_remove_handle(h->multi, x->easy);
 		xfer_free(x);
 	}
+	al_ranged_drop(&h->ranged, NULL); /* their parts are gone: partial files stay */
 	if (h->multi)
 		curl_multi_cleanup(h->multi);
 	if (h->share)
@@ -549,6 +559,24 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 	if (!req->url || sinks > 1 || (req->method == AL_HTTP_HEAD && sinks))
 		return al_diag_set(d, AL_EUSAGE, "bad HTTP request: %s",
 		                   !req->url ? "no URL" : "more than one sink, or a sink for HEAD");
+	if (sinks == 1 && req->store && req->sha256 && req->size >= 0 &&
+	    (uint64_t)req->size >= h->range_threshold) {
+		unsigned conns = h->range_connections;
+		bool taken = false;
+		for (const char *const *p = req->headers; p && *p; p++)
+			if (header_is(*p, "Range"))
+				conns = 1;
+		if (conns > h->parallel)
+			conns = h->parallel;
+		if (conns > h->host_connections)
+			conns = h->host_connections;
+		if (conns > 1) {
+			if ((err = al_ranged_add(h, &h->ranged, req, conns, &taken, d)))
+				return err;
+			if (taken)
+				return AL_OK;
+		}
+	}
 	if (!(x = al_calloc(1, sizeof(*x))))
 		return al_oom(d);
 	x->h = h;
@@ -579,6 +607,7 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 	x->write = req->write;
 	x->done = req->done;
 	x->progress = req->progress;
+	x->on_headers = req->on_headers;
 	x->ctx = req->ctx;
 	x->owner = req->owner;
 	x->sink = req->body ? SINK_MEMORY : req->store ? SINK_STORE : req->write ? SINK_CALLBACK
@@ -748,6 +777,12 @@ static al_err headers_complete(struct xfer *x, struct al_diag *d)
 			return al_oom(d);
 	}
 	x->body_base = x->offset;
+	if (x->on_headers) {
+		const struct al_http_hdrs *first = x->hop == 0 ? hd : &x->resp.first;
+		al_err err = x->on_headers(x->ctx, hd, first, x->cur, d);
+		if (err)
+			return err;
+	}
 	x->body_ok = true;
 	return AL_OK;
 }
@@ -1378,6 +1413,7 @@ void al_http_cancel(struct al_http *h, const void *owner)
 		act_remove(h, x);
 		xfer_free(x);
 	}
+	al_ranged_drop(&h->ranged, owner); /* after their parts: those are gone now */
 }
 
 /* ---- the synchronous GET --------------------------------------------------------- */

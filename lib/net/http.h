@@ -22,7 +22,9 @@
  * with Range for store and callback sinks, size caps, and errors that name
  * the method, the URL (without userinfo) and the status. Userinfo in a
  * request URL becomes that request's Basic credentials and leaves the URL
- * (al_http_add_credentials).
+ * (al_http_add_credentials). A store download of a known sha256 and size
+ * at or above opts.range_threshold goes as byte ranges over several
+ * connections (lib/net/ranged.c), with the same done callback.
  */
 #ifndef AL_HTTP_H
 #define AL_HTTP_H
@@ -61,11 +63,20 @@ struct al_http_opts {
 	bool no_netrc;
 	al_http_retry_fn on_retry;
 	void *ctx;                  /* for on_retry */
+	/* Ranged downloads (docs/reference/http.md, "Large files"): a store
+	 * sink with a sha256 and a size of at least range_threshold bytes is
+	 * fetched as byte ranges over up to range_connections connections
+	 * (bounded by parallel and host_connections). 0: the defaults;
+	 * range_connections 1 turns it off. */
+	uint64_t range_threshold;   /* 0: AL_HTTP_RANGE_THRESHOLD */
+	unsigned range_connections; /* 0: AL_HTTP_RANGE_CONNECTIONS */
 };
 #define AL_HTTP_OPTS_INIT { 0 }
 #define AL_HTTP_DEFAULT_ATTEMPTS 6     /* the first try and 5 retries */
 #define AL_HTTP_HOST_CONNECTIONS 8
 #define AL_HTTP_MAX_REDIRECTS 10
+#define AL_HTTP_RANGE_THRESHOLD ((uint64_t)64 << 20)
+#define AL_HTTP_RANGE_CONNECTIONS 8
 #define AL_HTTP_DEFAULT_MAX (64u << 20) /* memory sink cap when max is 0 */
 #define AL_HTTP_ERRBODY_MAX (16u << 10) /* kept of an error response's body */
 
@@ -97,6 +108,13 @@ void al_http_resp_release(struct al_http_resp *r);
 void al_http_resp_move(struct al_http_resp *dst, struct al_http_resp *src);
 
 typedef void (*al_http_done_fn)(void *ctx, struct al_http_resp *resp);
+/* Called when the final 2xx header block of an attempt is in, before its
+ * body: hdrs are that response's, first those of the first response of the
+ * chain (a redirect's, or hdrs again), url the URL that answered. An error
+ * ends the request at once (no retry). */
+typedef al_err (*al_http_headers_fn)(void *ctx, const struct al_http_hdrs *hdrs,
+                                     const struct al_http_hdrs *first, const char *url,
+                                     struct al_diag *d);
 typedef void (*al_http_progress_fn)(void *ctx, uint64_t done, int64_t total);
 /* The callback sink. offset is where these bytes go; it goes back to 0 when
  * the server ignored a Range request (drop what you have). */
@@ -124,7 +142,8 @@ struct al_http_req {
 	/* Called once with the result; may add new requests. */
 	al_http_done_fn done;
 	al_http_progress_fn progress;  /* body bytes so far / total (-1 unknown) */
-	void *ctx;                     /* for done, progress and write */
+	al_http_headers_fn on_headers; /* may be NULL */
+	void *ctx;                     /* for done, progress, write and on_headers */
 	const void *owner;             /* for al_http_cancel; NULL: nobody's */
 };
 #define AL_HTTP_REQ_INIT { .size = AL_SIZE_UNKNOWN }

@@ -1096,6 +1096,8 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	}
 	ho.parallel = o->parallel;
 	ho.host_connections = o->host_connections;
+	ho.range_threshold = o->range_threshold;
+	ho.range_connections = o->range_connections;
 	if ((err = al_http_new(&http, &ho, d)) || (err = lend_credentials(http, o->manifest, d)))
 		goto out;
 	for (i = 0; i < l->ntargets; i++)

@@ -28,6 +28,12 @@ AL_MUST_CHECK al_err al_blob_writer_new_staged(struct al_store *s, struct al_blo
  * caller's transaction. A file an interrupted earlier run moved is adopted. */
 AL_MUST_CHECK al_err al_store_adopt(struct al_store *s, const char *stagedir, const char *hex, uint64_t size,
                       struct al_diag *d);
+/* Move a complete file of tmp/ (open as fd), which the caller wrote and
+ * hashed itself (lib/net/ranged.c), into the store as hex and record it:
+ * fsync, mode 0444, rename, fsync of the directory, row, as a writer's
+ * commit does. The caller checked the sha256 and size; fd stays open. */
+AL_MUST_CHECK al_err al_store_commit_tmp(struct al_store *s, int fd, const char *tmppath,
+                           const char *hex, uint64_t size, struct al_diag *d);
 /* fsync every blobs/sha256/xx directory (after many adopts). */
 AL_MUST_CHECK al_err al_store_sync_blobdirs(struct al_store *s, struct al_diag *d);
 

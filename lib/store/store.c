@@ -523,6 +523,37 @@ al_err al_store_record(struct al_store *s, const char *hex, uint64_t size, struc
 static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added,
                             struct al_diag *d);
 
+/* The durable half of a commit: fsync, read-only, rename into dst (its directory made); sync_dir: fsync
+ * that directory too, else the caller syncs it, once for many (import:
+ * once per volume; store add: once per command). */
+static al_err move_into(struct al_store *s, int fd, const char *tmppath, char *dst, bool sync_dir,
+                        struct al_diag *d)
+{
+	char *slash;
+	al_err err;
+
+	(void)s;
+	if (fsync(fd) < 0 || fchmod(fd, 0444) < 0)
+		return al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot sync '%s': %s",
+		                   tmppath, strerror(errno));
+	slash = strrchr(dst, '/');
+	*slash = '\0';
+	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
+		err = al_diag_set(d, AL_EIO, "cannot create directory '%s': %s", dst, strerror(errno));
+		*slash = '/';
+		return err;
+	}
+	*slash = '/';
+	if (rename(tmppath, dst) < 0)
+		return al_diag_set(d, AL_EIO, "cannot rename into '%s': %s", dst, strerror(errno));
+	if (!sync_dir)
+		return AL_OK;
+	*slash = '\0';
+	err = al_fsync_dir(dst, d);
+	*slash = '/';
+	return err;
+}
+
 al_err al_blob_writer_commit(struct al_blob_writer *w, char *hex_out, struct al_diag *d)
 {
 	return writer_commit(w, hex_out, NULL, d);
@@ -536,7 +567,6 @@ static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added
 	struct al_buf dst = AL_BUF_INIT;
 	char hex[AL_SHA256_HEX];
 	al_err err = AL_OK;
-	char *slash;
 
 	if ((err = writer_stop_pipe(w, d)))
 		goto out;
@@ -561,29 +591,7 @@ static al_err writer_commit(struct al_blob_writer *w, char *hex_out, bool *added
 	}
 	if (!w->stagedir && al_store_has(s, hex))
 		goto done; /* already stored: the temporary copy goes */
-	if (fsync(w->fd) < 0 || fchmod(w->fd, 0444) < 0) {
-		err = al_diag_set(d, errno == ENOSPC ? AL_ENOSPACE : AL_EIO, "cannot sync '%s': %s",
-		                  w->tmppath, strerror(errno));
-		goto out;
-	}
-	slash = strrchr(dst.buf, '/');
-	*slash = '\0';
-	if (mkdir(dst.buf, 0755) < 0 && errno != EEXIST) {
-		err = al_diag_set(d, AL_EIO, "cannot create directory '%s': %s", dst.buf,
-		                  strerror(errno));
-		goto out;
-	}
-	*slash = '/';
-	if (rename(w->tmppath, dst.buf) < 0) {
-		err = al_diag_set(d, AL_EIO, "cannot rename into '%s': %s", dst.buf, strerror(errno));
-		goto out;
-	}
-	/* staged or batched: the caller syncs the directory, once for many
-	 * (import: once per volume; store add: once per command) */
-	*slash = '\0';
-	err = w->stagedir || w->batched ? AL_OK : al_fsync_dir(dst.buf, d);
-	*slash = '/';
-	if (err)
+	if ((err = move_into(s, w->fd, w->tmppath, dst.buf, !w->stagedir && !w->batched, d)))
 		goto out;
 	if (!w->stagedir && !w->batched && (err = al_store_record(s, hex, w->size, d)))
 		goto out;
@@ -595,6 +603,28 @@ done:
 out:
 	al_buf_release(&dst);
 	al_blob_writer_abort(w); /* closes, and unlinks the tmp file if it is still there */
+	return err;
+}
+
+al_err al_store_commit_tmp(struct al_store *s, int fd, const char *tmppath, const char *hex,
+                           uint64_t size, struct al_diag *d)
+{
+	struct al_buf dst = AL_BUF_INIT;
+	al_err err;
+
+	if (s->rdonly)
+		return al_diag_set(d, AL_EUSAGE, "store '%s' is open read-only", s->dir);
+	if (!al_is_hex(hex, 64))
+		return al_diag_set(d, AL_EINVALID, "'%s' is not a sha256", hex);
+	if (blob_path(s, hex, &dst))
+		return al_oom(d);
+	if (al_store_has(s, hex)) {
+		unlink(tmppath); /* already stored: the temporary copy goes */
+		err = AL_OK;
+	} else if (!(err = move_into(s, fd, tmppath, dst.buf, true, d))) {
+		err = al_store_record(s, hex, size, d);
+	}
+	al_buf_release(&dst);
 	return err;
 }
 

@@ -6,6 +6,7 @@
                  [--retry-after S] [--stall-seconds S] [--log FILE]
                  [--token T]... [--limited-token T]... [--timeout S] [--no-stdin]
                  [--cache-control VALUE] [--validators]
+                 [--etag-salt S] [--cdn-expire BYTES] [--rate BYTES_PER_S]
     hubserver.py [--root DIR] --list
 
 Listens on 127.0.0.1, port 0. Prints "PORT <n>" as the first line on stdout,
@@ -24,6 +25,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import random
 import re
 import socket
 import sys
@@ -40,7 +42,7 @@ TRUE = ("true", "True", "1")
 API_KEYWORDS = ("revision", "tree", "paths-info", "refs", "discussions", "xet-read-token",
 		"commits", "resolve")
 STATUS_FAULTS = ("500", "500-then-ok", "429", "429-then-ok", "redirect-loop")
-BODY_FAULTS = ("cut", "wrong-bytes", "stall", "ignore-range", "endless")
+BODY_FAULTS = ("cut", "wrong-bytes", "stall", "ignore-range", "endless", "flaky")
 
 
 class Fault:
@@ -63,8 +65,26 @@ class Fault:
 			kind = kind[:-len("-then-ok")]
 		if kind == "cut" and self.arg is None:
 			raise ValueError(f"fault '{spec}': cut needs an offset")
+		if kind == "flaky" and (self.arg is None or not 0 < self.arg <= 100):
+			raise ValueError(f"fault '{spec}': flaky needs a percentage (1 to 100)")
 		self.kind = kind
 		self.lock = threading.Lock()
+		self.seen = 0  # range requests seen (ignore-range:K)
+		self.rng = random.Random(17)  # flaky: the same draws every run
+
+	def honour_range(self):
+		"""ignore-range:K: True for the first K range requests."""
+		with self.lock:
+			self.seen += 1
+			return self.arg is not None and self.seen <= self.arg
+
+	def draw(self, n):
+		"""flaky: (fires, kind, offset in [1, n)) from the seeded generator."""
+		with self.lock:
+			fires = self.rng.randrange(100) < self.arg
+			kind = self.rng.choice(("500", "cut"))
+			off = self.rng.randrange(1, n) if n > 1 else 0
+		return fires, kind, off
 
 	def matches(self, path):
 		return fnmatch.fnmatchcase(path, self.pattern)
@@ -213,6 +233,7 @@ class Handler(BaseHTTPRequestHandler):
 
 	def dispatch(self):
 		self._status = 0
+		self._bytes = 0
 		self._fault_used = None
 		self._request_id = (self.headers.get("X-Request-Id") or
 				    self.headers.get("X-Amzn-Trace-Id") or
@@ -256,7 +277,7 @@ class Handler(BaseHTTPRequestHandler):
 			return
 		rec = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
 		       "auth": "Authorization" in self.headers, "range": self.headers.get("Range"),
-		       "status": self._status, "fault": self._fault_used}
+		       "status": self._status, "fault": self._fault_used, "bytes": self._bytes}
 		line = json.dumps(rec, separators=(",", ":"), ensure_ascii=False) + "\n"
 		with self.server.log_lock:
 			self.cfg.log.write(line)
@@ -603,8 +624,11 @@ class Handler(BaseHTTPRequestHandler):
 			port = self.server.cdn_port
 		else:
 			name = "localhost" if name == "127.0.0.1" else "127.0.0.1"
+		sig = cdn_sig(fe.sha256)
+		if self.cfg.cdn_expire is not None:
+			sig += "." + str(self.server.new_signature())
 		loc = (f"http://{name}:{port}/cdn/{repo.type}s/{repo.id}/{fe.sha256}/"
-		       f"{quote(fe.path)}?sig={cdn_sig(fe.sha256)}")
+		       f"{quote(fe.path)}?sig={sig}")
 		body = f"Found. Redirecting to {loc}".encode()
 		meta.update({"Location": loc, "ETag": f'"{fe.oid}"', "Accept-Ranges": "bytes"})
 		self.send(302, body, meta, "text/plain; charset=utf-8")
@@ -621,8 +645,17 @@ class Handler(BaseHTTPRequestHandler):
 				sha = s
 				break
 		sig = (self._query.get("sig") or [""])[-1]
+		serial = None
+		if self.cfg.cdn_expire is not None:
+			sig, _, serial = sig.partition(".")
 		if sha is None or sig != cdn_sig(sha):
 			raise Reply(403, error="Request has expired or the signature does not match")
+		if serial is not None:
+			# --cdn-expire: each signed URL serves at most that many bytes
+			left = self.server.signature_left(serial, self.cfg.cdn_expire)
+			if left <= 0:
+				raise Reply(403, error="Request has expired")
+			self._budget = (serial, left)
 		fe = self.server.blobs.get(sha)
 		if fe is None:
 			raise Reply(404, error="NoSuchKey")
@@ -655,17 +688,29 @@ class Handler(BaseHTTPRequestHandler):
 		return (start, min(end, size - 1))
 
 	def serve_bytes(self, fe, headers, ctype=None):
-		data = fe.read()
-		size = len(data)
+		size = fe.size
 		headers = dict(headers)
 		headers["Accept-Ranges"] = "bytes"
 		ctype = ctype or content_type(fe.path)
+		if self.cfg.etag_salt and "ETag" in headers:
+			headers["ETag"] = headers["ETag"][:-1] + "-" + self.cfg.etag_salt + '"'
 		fault = self._body_fault
 		ignore = False
 		if fault is not None and fault.kind == "ignore-range":
-			if self.command == "GET" and "Range" in self.headers and fault.take():
+			if self.command == "GET" and "Range" in self.headers and \
+					not fault.honour_range() and fault.take():
 				ignore = True
 				self._fault_used = fault.kind
+			fault = None
+		cut_at = None
+		if fault is not None and fault.kind == "flaky":
+			if self.command == "GET" and size > 0:
+				fires, kind, off = fault.draw(size)
+				if fires and fault.take():
+					self._fault_used = "flaky-" + kind
+					if kind == "500":
+						return self.send_json(500, {"error": "Internal Error"})
+					cut_at = off
 			fault = None
 		rng = None if ignore else self.parse_range(size)
 		if rng == "bad":
@@ -678,7 +723,15 @@ class Handler(BaseHTTPRequestHandler):
 			status = 206
 			start, end = rng
 			headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-		body = data[start:end + 1]
+		length = end + 1 - start if size else 0
+		budget = getattr(self, "_budget", None)
+		# without faults the body is streamed from the file (large bench files);
+		# faults work on the bytes in memory (small test files)
+		body = None
+		if fault is not None or cut_at is not None or budget is not None:
+			with open(fe.disk_path, "rb") as f:
+				f.seek(start)
+				body = f.read(length)
 		endless = fault is not None and fault.kind == "endless" and self.command == "GET" \
 			and fault.take()
 		self.send_response(status)
@@ -686,7 +739,7 @@ class Handler(BaseHTTPRequestHandler):
 		if endless:
 			headers["Connection"] = "close"
 		else:
-			headers["Content-Length"] = str(len(body))
+			headers["Content-Length"] = str(length)
 		headers["X-Request-Id"] = self._request_id
 		for k, v in headers.items():
 			self.send_header(k, v)
@@ -700,7 +753,58 @@ class Handler(BaseHTTPRequestHandler):
 				and fault.take():
 			self._fault_used = fault.kind
 			return self.faulty_body(fault, body, start, size)
-		self.wfile.write(body)
+		if body is None:
+			return self.stream_file(fe.disk_path, start, length)
+		if budget is not None and len(body) > budget[1]:
+			cut_at = budget[1]  # the signed URL expires inside this body
+			self._fault_used = "expired"
+		if budget is not None:
+			self.server.signature_spend(budget[0], len(body) if cut_at is None else cut_at)
+		if cut_at is not None:
+			cut_at = min(cut_at % max(len(body), 1), len(body)) if budget is None else cut_at
+			return self.cut_body(body, cut_at)
+		self.write_paced(body)
+
+	def write_paced(self, body):
+		"""The body, at most --rate bytes per second on this connection."""
+		step = 65536
+		self.write_chunks(body[i:i + step] for i in range(0, len(body), step))
+
+	def stream_file(self, path, start, length):
+		def chunks():
+			left = length
+			with open(path, "rb") as f:
+				f.seek(start)
+				while left > 0:
+					b = f.read(min(left, 1 << 18))
+					if not b:
+						return
+					left -= len(b)
+					yield b
+		self.write_chunks(chunks())
+
+	def write_chunks(self, chunks):
+		rate = self.cfg.rate
+		t0 = time.monotonic()
+		sent = 0
+		for b in chunks:
+			self.wfile.write(b)
+			sent += len(b)
+			self._bytes += len(b)
+			if rate:
+				ahead = t0 + sent / rate - time.monotonic()
+				if ahead > 0:
+					time.sleep(ahead)
+
+	def cut_body(self, body, n):
+		self.wfile.write(body[:n])
+		self._bytes += n
+		self.wfile.flush()
+		self.close_connection = True
+		try:
+			self.connection.shutdown(socket.SHUT_RDWR)
+		except OSError:
+			pass
 
 	@staticmethod
 	def fault_offset(fault, size):
@@ -734,10 +838,12 @@ class Handler(BaseHTTPRequestHandler):
 			b = bytearray(body)
 			b[off - start] ^= 0xFF
 			self.wfile.write(bytes(b))
+			self._bytes += len(b)
 			return
 		# cut and stall: the bytes before the absolute file offset, then stop
 		keep = max(0, off - start)
 		self.wfile.write(body[:keep])
+		self._bytes += keep
 		self.wfile.flush()
 		if fault.kind == "stall":
 			deadline = time.monotonic() + self.cfg.stall_seconds
@@ -767,11 +873,28 @@ class Server(ThreadingHTTPServer):
 		self.log_lock = threading.Lock()
 		self._ids = 0
 		self._ids_lock = threading.Lock()
+		self.signatures = {}  # --cdn-expire: serial -> bytes served
 
 	def next_id(self):
 		with self._ids_lock:
 			self._ids += 1
 			return self._ids
+
+	def new_signature(self):
+		with self._ids_lock:
+			n = len(self.signatures) + 1
+			self.signatures[str(n)] = 0
+			return n
+
+	def signature_left(self, serial, limit):
+		with self._ids_lock:
+			if serial not in self.signatures:
+				return 0
+			return limit - self.signatures[serial]
+
+	def signature_spend(self, serial, n):
+		with self._ids_lock:
+			self.signatures[serial] = self.signatures.get(serial, 0) + n
 
 
 def main(argv):
@@ -792,6 +915,12 @@ def main(argv):
 	ap.add_argument("--log", metavar="FILE")
 	ap.add_argument("--cache-control", metavar="VALUE",
 			help="Cache-Control of the API's JSON answers")
+	ap.add_argument("--etag-salt", metavar="S",
+			help="append -S to the ETag of every file (the same bytes, another validator)")
+	ap.add_argument("--cdn-expire", type=int, metavar="BYTES",
+			help="each signed CDN URL serves at most BYTES, then answers 403")
+	ap.add_argument("--rate", type=int, metavar="BYTES_PER_S",
+			help="at most this many body bytes per second per connection (files)")
 	ap.add_argument("--validators", action="store_true",
 			help="ETag on the API's JSON answers; If-None-Match that matches gets 304")
 	ap.add_argument("--token", action="append", default=[],
