@@ -1883,7 +1883,7 @@ al_err al_review_load(struct al_store *s, const char *what, unsigned kinds, stru
 		}
 		al_free(dir);
 	}
-	if ((kinds & AL_REVIEW_BUNDLE) && s) {
+	if ((kinds & AL_REVIEW_BUNDLE) && s && !strchr(what, '/')) {
 		err = review_from_store(s, what, out, d);
 		goto out;
 	}
