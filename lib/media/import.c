@@ -1474,23 +1474,28 @@ static al_err import_check_policy(struct import *im)
 
 /* Step 8: only the manifest, the signature and declared volumes in the media directory;
  * every volume found as a regular file of its declared size. */
-/* The SBOMs beside the manifest: each a regular file of the signed size and
- * sha256, read once and kept for the commit. */
+/* The SBOMs: each a regular file of the signed size and sha256, beside the
+ * manifest or, like volumes, in another of the directories given; read once
+ * and kept for the commit. */
 static al_err read_sboms(struct import *im)
 {
 	char hex[AL_SHA256_HEX];
-	size_t i;
-	al_err err;
+	size_t i, k;
+	al_err err = AL_OK;
 
 	for (i = 0; i < im->nsboms; i++) {
 		struct msbom *sb = &im->sboms[i];
-		char *p = al_path_join(im->o->dirs[0], sb->name);
-		if (!p)
-			return al_oom(im->d);
-		err = al_read_regular(&sb->bytes, p, 0, (size_t)sb->size, im->d);
-		al_free(p);
+		for (k = 0; k < im->o->ndirs; k++) {
+			char *p = al_path_join(im->o->dirs[k], sb->name);
+			if (!p)
+				return al_oom(im->d);
+			err = al_read_regular(&sb->bytes, p, 0, (size_t)sb->size, im->d);
+			al_free(p);
+			if (err != AL_ENOTFOUND)
+				break;
+		}
 		if (err == AL_ENOTFOUND)
-			return refuse(im, AL_ENOTFOUND, "%s not found in the media directory", sb->name);
+			return refuse(im, AL_ENOTFOUND, "%s not found in the media directories", sb->name);
 		if (err == AL_ELIMIT)
 			return refuse(im, AL_EVERIFY, "%s: larger than the manifest says", sb->name);
 		if (err)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -23,6 +24,7 @@
 #include "core/mem.h"
 #include "core/yamlx.h"
 #include "pypa/wheel.h"
+#include "pypa/zipmeta.h"
 #include "review/sbom.h"
 #include "spec/lockjson.h"
 
@@ -520,6 +522,71 @@ static json_t *hashes(const char *sha256)
 	return json_pack("[{s:s, s:s}]", "alg", "SHA-256", "content", sha256);
 }
 
+/* n bytes at off of fd into b (replacing its contents) */
+static al_err pread_buf(int fd, uint64_t off, size_t n, struct al_buf *b)
+{
+	size_t got = 0;
+
+	al_buf_reset(b);
+	if (al_buf_grow(b, n))
+		return AL_ENOMEM;
+	while (got < n) {
+		ssize_t r = pread(fd, b->buf + got, n - got, (off_t)(off + got));
+		if (r <= 0)
+			return AL_EIO;
+		got += (size_t)r;
+	}
+	b->len = n;
+	b->buf[n] = '\0';
+	return AL_OK;
+}
+
+/* A wheel's METADATA through its central directory (lib/pypa/zipmeta.c),
+ * reading only the end of the file, the directory and the member: a
+ * multi-gigabyte wheel is not read through. Any problem: AL_EINVALID, and
+ * the caller reads the wheel as a stream instead. */
+al_err al_sbom_wheel_metadata(int fd, struct al_buf *out)
+{
+	struct al_buf b = AL_BUF_INIT;
+	struct al_zip_cd cd;
+	struct al_zip_member m;
+	struct stat st;
+	uint64_t total, need = 0, n;
+	al_err err = AL_EINVALID;
+
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		return AL_EINVALID;
+	total = (uint64_t)st.st_size;
+	n = total < AL_ZIP_TAIL ? total : AL_ZIP_TAIL;
+	if ((err = pread_buf(fd, total - n, (size_t)n, &b)) ||
+	    (err = al_zip_find_cd((const unsigned char *)b.buf, b.len, total, &cd, NULL)) ||
+	    cd.size > AL_ZIP_MAX_CD || (err = pread_buf(fd, cd.offset, (size_t)cd.size, &b)) ||
+	    (err = al_zip_find_metadata((const unsigned char *)b.buf, b.len, total, &m, NULL)))
+		goto out;
+	n = 30 + 1024 + m.csize;
+	if (m.csize > AL_WHEEL_METADATA_MAX)
+		goto out;
+	if (m.local_offset + n > total)
+		n = total - m.local_offset;
+	if ((err = pread_buf(fd, m.local_offset, (size_t)n, &b)))
+		goto out;
+	err = al_zip_member_data((const unsigned char *)b.buf, b.len, &m, AL_WHEEL_METADATA_MAX, out,
+	                         &need, NULL);
+	if (err == AL_ENOTFOUND && need && need <= 65536 + m.csize && m.local_offset + need <= total) {
+		al_buf_reset(out);
+		if (!(err = pread_buf(fd, m.local_offset, (size_t)need, &b)))
+			err = al_zip_member_data((const unsigned char *)b.buf, b.len, &m,
+			                         AL_WHEEL_METADATA_MAX, out, &need, NULL);
+	}
+out:
+	al_buf_release(&b);
+	if (err && err != AL_ENOMEM) {
+		al_buf_reset(out);
+		err = AL_EINVALID;
+	}
+	return err;
+}
+
 /* The licence choice of a distribution file: its metadata out of the store
  * (the PEP 658 sidecar when the lock has one, else the file itself), cached
  * by sha256. A new reference; an empty array when unknown. */
@@ -543,8 +610,10 @@ static al_err dist_licenses(struct sbom *sb, const struct al_lock_dist *x, json_
 	} else if (!s || !al_store_has(s, x->sha256)) {
 		e2 = AL_ENOTFOUND;
 	} else if (strlen(x->filename) > 4 && !strcmp(x->filename + strlen(x->filename) - 4, ".whl")) {
-		if (!(e2 = al_store_open_blob(s, x->sha256, &fd, &d2)))
-			e2 = al_wheel_metadata_fd(fd, x->filename, &md, &d2);
+		if (!(e2 = al_store_open_blob(s, x->sha256, &fd, &d2)) &&
+		    (e2 = al_sbom_wheel_metadata(fd, &md)) == AL_EINVALID)
+			e2 = lseek(fd, 0, SEEK_SET) < 0 ? al_diag_set(&d2, AL_EIO, "cannot seek")
+			                                 : al_wheel_metadata_fd(fd, x->filename, &md, &d2);
 	} else if (!(path = al_store_blob_path(s, x->sha256))) {
 		e2 = al_oom(&d2);
 	} else {
@@ -820,9 +889,13 @@ static al_err repo_component(struct sbom *sb, const struct al_lock_repo *r, json
 		const struct al_lock_file *f = &r->files[i];
 		json_t *fc, *fp;
 		snprintf(size, sizeof(size), "%lld", (long long)f->size);
-		if (!(fp = json_pack("[o]", prop("airlock:size", size))) ||
-		    (f->lfs && al_json_push(fp, prop("airlock:lfs", "true"))) ||
-		    !(fc = json_pack("{s:s, s:s, s:o}", "type", "file", "name", f->path, "properties", fp)))
+		if (!(fp = json_pack("[o]", prop("airlock:size", size))))
+			goto oom;
+		if (f->lfs && al_json_push(fp, prop("airlock:lfs", "true"))) {
+			json_decref(fp);
+			goto oom;
+		}
+		if (!(fc = json_pack("{s:s, s:s, s:o}", "type", "file", "name", f->path, "properties", fp)))
 			goto oom;
 		if (f->sha256 && al_json_set(fc, "hashes", hashes(f->sha256))) {
 			json_decref(fc);

@@ -37,6 +37,13 @@ AL_MUST_CHECK al_err al_sbom_metadata_licenses(const char *buf, size_t len, json
 AL_MUST_CHECK al_err al_sbom_card(const char *buf, size_t len, json_t **licenses, json_t **datasets,
                                   struct al_diag *d);
 
+/* A wheel's *.dist-info/METADATA appended to out, read through the zip's
+ * central directory (only the end of the file, the directory and the
+ * member; fd is read with pread). AL_EINVALID when that does not work (the
+ * caller then reads the wheel as a stream), AL_ENOMEM. */
+struct al_buf;
+AL_MUST_CHECK al_err al_sbom_wheel_metadata(int fd, struct al_buf *out);
+
 /* "urn:uuid:..." (46 bytes with the NUL): a name-based UUID (version 5)
  * of name in airlock's namespace. */
 void al_sbom_serial(const char *name, char out[46]);

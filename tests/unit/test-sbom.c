@@ -357,6 +357,35 @@ static void test_build(void)
 	al_store_free(s);
 }
 
+static void test_wheel_metadata(void)
+{
+	static const char *const names[] = { "deflated.whl", "stored.whl", "zip64.whl", "METADATA" };
+	struct al_buf want = AL_BUF_INIT, got = AL_BUF_INIT;
+	struct al_diag d = AL_DIAG_INIT;
+	char path[4096];
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/fixtures/zip/METADATA", tap_srcdir());
+	ok(!al_buf_read_file(&want, path, 1 << 20, &d), "METADATA: %s", d.msg);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/fixtures/zip/%s", tap_srcdir(), names[i]);
+		al_buf_reset(&got);
+		fd = open(path, O_RDONLY);
+		if (i < 3)
+			ok(fd >= 0 && !al_sbom_wheel_metadata(fd, &got) && got.len == want.len &&
+			           !memcmp(got.buf, want.buf, want.len),
+			   "%s: METADATA through the central directory", names[i]);
+		else
+			ok(fd >= 0 && al_sbom_wheel_metadata(fd, &got) == AL_EINVALID && !got.len,
+			   "a file that is no zip: AL_EINVALID, nothing kept");
+		if (fd >= 0)
+			close(fd);
+	}
+	al_buf_release(&want);
+	al_buf_release(&got);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -364,6 +393,7 @@ int main(void)
 	test_metadata();
 	test_card();
 	test_serial();
+	test_wheel_metadata();
 	test_build();
 	al_remove_tree(root);
 	return done_testing();
