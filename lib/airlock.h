@@ -651,6 +651,53 @@ typedef void (*al_env_cb)(void *ctx, const char *name, const char *value);
 AL_MUST_CHECK al_err al_client_env(const char *root_or_url, bool is_url, al_env_cb cb, void *ctx,
                      struct al_diag *d);
 
+/* ---- review: what crosses the gap (lib/review/, docs/reference/sbom.md) ---- */
+
+/* lib/review/sbom.c: a CycloneDX 1.6 JSON SBOM of a lock. */
+struct al_sbom_opts {
+	struct al_store *store;     /* METADATA and repo cards read from here; may be NULL */
+	int64_t seq;                /* the medium's sequence number, or -1 (none) */
+	const char *timestamp;      /* RFC 3339 (the medium's creation), or NULL: none */
+	/* a licence that could not be read (a file not in the store, bad
+	 * METADATA); the SBOM is written without it. May be NULL. */
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+/* lib/review/diff.c: what changed from lock o to lock n, as one JSON object
+ * (a jansson json_t; the shape of `airlock diff --json`,
+ * docs/reference/cli.md): per target the projects added, removed, upgraded
+ * and downgraded and the files added and removed; per repo the commits and
+ * the files that differ with their bytes; "delta": the objects and bytes a
+ * delta medium from o to n carries. *differ: anything differs. */
+struct json_t;
+AL_MUST_CHECK al_err al_diff(const struct al_lock *o, const struct al_lock *n, struct json_t **out,
+                             bool *differ, struct al_diag *d);
+
+/* A bundle to review (sbom, diff): lib/media/import.c. */
+struct al_review_src {
+	struct al_lock *lock;
+	int64_t seq;                /* the medium's sequence number, or -1 */
+	char *created;              /* the medium's creation time (RFC 3339), or NULL */
+	char *sbom;                 /* the SBOM the medium carried (its signed bytes), or NULL */
+	size_t sbom_len;
+};
+#define AL_REVIEW_LOCK 0x1      /* a lock file */
+#define AL_REVIEW_MEDIUM 0x2    /* a medium directory, or DIR@BUNDLE when it holds several */
+#define AL_REVIEW_BUNDLE 0x4    /* NAME or NAME@SEQ of the store (s not NULL) */
+/* Load what names a bundle. A medium's manifest is checked as import checks
+ * it, but its signature is not (run verify for that); its SBOM file must
+ * match the sha256 the manifest gives. NAME@SEQ is the lock the medium of
+ * that seq imported into the store carried; NAME the store's bundle, with
+ * the seq of the medium it came from when it came from one. */
+AL_MUST_CHECK al_err al_review_load(struct al_store *s, const char *what, unsigned kinds,
+                                    struct al_review_src *out, struct al_diag *d);
+void al_review_src_release(struct al_review_src *r);
+
+/* The SBOM as text (malloc'd, *len bytes, ending in a newline): the same
+ * bytes for the same lock, store contents, seq and timestamp. */
+AL_MUST_CHECK al_err al_sbom_build(const struct al_lock *l, const struct al_sbom_opts *o, char **out,
+                                   size_t *len, struct al_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,7 +41,8 @@ GENERATOR = "airlock-fixtures (scripts/build-wheels.py)"
 
 PROJECT_KEYS = {"name", "case", "core-metadata", "wheel-name", "module", "versions"}
 VERSION_KEYS = {"version", "requires", "requires-python", "extras", "yanked", "tags",
-                "builds", "sdist", "wheel", "pad-kib"}
+                "builds", "sdist", "wheel", "pad-kib", "license-expression", "license",
+                "classifiers"}
 
 
 class RecipeError(Exception):
@@ -85,6 +86,12 @@ def metadata_text(proj, ver, version_meta, dynamic=None):
              "Summary: airlock fixture: %s" % proj.get("case", "")[:200]]
     if dynamic:
         lines.append("Dynamic: %s" % dynamic)
+    if ver.get("license-expression"):
+        lines.append("License-Expression: %s" % ver["license-expression"])
+    if ver.get("license"):
+        lines.append("License: %s" % ver["license"].replace("\n", "\n        "))
+    for c in ver.get("classifiers", []):
+        lines.append("Classifier: %s" % c)
     if ver.get("requires-python"):
         lines.append("Requires-Python: %s" % ver["requires-python"])
     for extra in sorted(ver.get("extras", {})):

@@ -59,6 +59,15 @@ struct mobject {
 	unsigned next_part;
 };
 
+/* An SBOM the medium carries beside its manifest ("sboms"). */
+struct msbom {
+	const char *bundle;  /* in root */
+	const char *name;    /* sbom-<bundle>.cdx.json */
+	char hex[AL_SHA256_HEX];
+	uint64_t size;
+	struct al_buf bytes; /* read and checked at step 8 */
+};
+
 struct mvolume {
 	char name[16];
 	uint64_t size;
@@ -81,6 +90,8 @@ struct import {
 	size_t nobjs;
 	struct mvolume *vols;
 	size_t nvols;
+	struct msbom *sboms;
+	size_t nsboms;
 	char *stage;            /* STORE/tmp/import-<id> */
 	char *buf;
 };
@@ -355,6 +366,48 @@ static al_err parse_objects(struct import *im)
 	return AL_OK;
 }
 
+/* sboms (optional: media written before airlock made SBOMs have none): one
+ * per bundle at most, named sbom-<bundle>.cdx.json, with a size and a sha256. */
+static al_err parse_sboms(struct import *im)
+{
+	json_t *arr = json_object_get(im->root, "sboms"), *v;
+	char want[128];
+	size_t i, k;
+
+	if (!arr)
+		return AL_OK;
+	if (!json_is_array(arr) || json_array_size(arr) > im->nlocks)
+		return refuse(im, AL_EINVALID, "manifest: bad sboms list");
+	if (json_array_size(arr) && !(im->sboms = al_calloc(json_array_size(arr), sizeof(*im->sboms))))
+		return al_oom(im->d);
+	json_array_foreach(arr, i, v) {
+		struct msbom *sb = &im->sboms[i];
+		json_t *b = json_object_get(v, "bundle"), *n = json_object_get(v, "name"),
+		       *h = json_object_get(v, "sha256"), *sz = json_object_get(v, "size");
+		if (!json_is_string(b) || !json_is_string(n) || !json_is_string(h) ||
+		    !al_is_hex(json_string_value(h), 64) || !json_is_integer(sz) ||
+		    json_integer_value(sz) <= 0 || (uint64_t)json_integer_value(sz) > AL_MEDIA_SBOM_MAX)
+			return refuse(im, AL_EINVALID, "manifest: bad sboms entry %zu", i);
+		sb->bundle = json_string_value(b);
+		sb->name = json_string_value(n);
+		memcpy(sb->hex, json_string_value(h), AL_SHA256_HEX);
+		sb->size = (uint64_t)json_integer_value(sz);
+		al_buf_init(&sb->bytes);
+		im->nsboms++;
+		for (k = 0; k < im->nlocks && strcmp(im->locks[k]->bundle, sb->bundle); k++)
+			;
+		snprintf(want, sizeof(want), AL_MEDIA_SBOM_FMT, sb->bundle);
+		if (k == im->nlocks || strcmp(sb->name, want))
+			return refuse(im, AL_EINVALID, "manifest: sboms entry %zu names no bundle of the "
+			              "medium, or not as %s", i, AL_MEDIA_SBOM_FMT);
+		for (k = 0; k < i; k++)
+			if (!strcmp(im->sboms[k].bundle, sb->bundle))
+				return refuse(im, AL_EINVALID, "manifest: two SBOMs for bundle '%s'",
+				              sb->bundle);
+	}
+	return AL_OK;
+}
+
 /* Parse the (already signature-checked) manifest into objects and volumes,
  * checking every field; hostile values are refused, not trusted. */
 static al_err parse_manifest(struct import *im)
@@ -362,7 +415,7 @@ static al_err parse_manifest(struct import *im)
 	al_err err;
 
 	if ((err = parse_header(im)) || (err = parse_contents(im)) || (err = parse_volumes(im)) ||
-	    (err = parse_objects(im)))
+	    (err = parse_objects(im)) || (err = parse_sboms(im)))
 		return err;
 	return AL_OK;
 }
@@ -439,6 +492,9 @@ static void import_release(struct import *im)
 	for (i = 0; i < im->nvols; i++)
 		al_free(im->vols[i].path);
 	al_free(im->vols);
+	for (i = 0; i < im->nsboms; i++)
+		al_buf_release(&im->sboms[i].bytes);
+	al_free(im->sboms);
 	al_free(im->stage);
 	al_free(im->buf);
 	json_decref(im->root);
@@ -553,6 +609,8 @@ static al_err check_directory(struct import *im)
 		     known = !strcmp(e->d_name, AL_MEDIA_MANIFEST) || !strcmp(e->d_name, AL_MEDIA_SIGNATURE);
 		for (i = 0; !known && i < im->nvols; i++)
 			known = !strcmp(e->d_name, im->vols[i].name);
+		for (i = 0; !known && i < im->nsboms; i++)
+			known = !strcmp(e->d_name, im->sboms[i].name);
 		if (!known && !dot)
 			err = refuse(im, AL_EREFUSED, "'%s/%s' is not part of the signed media", dir,
 			             e->d_name);
@@ -1106,6 +1164,52 @@ static al_err reassemble(struct import *im)
 
 /* Step 11: one transaction: staged objects moved into blobs/ and recorded, bundles
  * replaced, the import recorded. */
+/* The SBOMs into the store as blobs, before the transaction (a refusal
+ * after this leaves unreferenced blobs, which gc removes). */
+static al_err keep_sboms(struct import *im)
+{
+	struct al_blob_writer *w = NULL;
+	size_t i;
+	al_err err;
+
+	for (i = 0; i < im->nsboms; i++) {
+		struct msbom *sb = &im->sboms[i];
+		if (al_store_has(im->s, sb->hex))
+			continue;
+		if ((err = al_blob_writer_new(im->s, &w, sb->hex, (int64_t)sb->size, im->d)))
+			return err;
+		if ((err = al_blob_writer_write(w, sb->bytes.buf, sb->bytes.len, im->d))) {
+			al_blob_writer_abort(w);
+			return err;
+		}
+		if ((err = al_blob_writer_commit(w, NULL, im->d)))
+			return err;
+	}
+	return AL_OK;
+}
+
+/* Inside the commit, after the bundles (al_bundle_put drops "sbom:<bundle>"):
+ * "sbom:<bundle>" refers to the SBOM this medium carried for it, if any. */
+static al_err ref_sboms(struct import *im)
+{
+	struct al_buf owner = AL_BUF_INIT;
+	size_t i, k;
+	al_err err = AL_OK;
+
+	for (i = 0; !err && i < im->nlocks; i++) {
+		al_buf_reset(&owner);
+		if (al_buf_addf(&owner, "sbom:%s", im->locks[i]->bundle)) {
+			err = al_oom(im->d);
+			break;
+		}
+		for (k = 0; k < im->nsboms; k++)
+			if (!strcmp(im->sboms[k].bundle, im->locks[i]->bundle))
+				err = al_store_ref_add(im->s, owner.buf, im->sboms[k].hex, im->d);
+	}
+	al_buf_release(&owner);
+	return err;
+}
+
 static al_err import_commit(struct import *im, const char *manifest_text)
 {
 	sqlite3 *db = al_store_db(im->s);
@@ -1114,7 +1218,7 @@ static al_err import_commit(struct import *im, const char *manifest_text)
 	al_err err;
 	size_t i;
 
-	if ((err = al_db_begin(db, im->d)))
+	if ((err = keep_sboms(im)) || (err = al_db_begin(db, im->d)))
 		return err;
 	for (i = 0; i < im->nobjs; i++) {
 		struct mobject *mo = &im->objs[i];
@@ -1131,6 +1235,8 @@ static al_err import_commit(struct import *im, const char *manifest_text)
 			goto fail;
 		}
 	}
+	if ((err = ref_sboms(im)))
+		goto fail;
 	if ((err = al_db_prepare(db, &st, "INSERT INTO imports (media_id, bundle, seq, base, "
 	                                  "manifest_sha256, key_id, imported, media) VALUES "
 	                                  "(?, ?, ?, ?, ?, ?, ?, ?)", im->d)))
@@ -1376,11 +1482,45 @@ static al_err import_check_policy(struct import *im)
 
 /* Step 8: only the manifest, the signature and declared volumes in the media directory;
  * every volume found as a regular file of its declared size. */
+/* The SBOMs: each a regular file of the signed size and sha256, beside the
+ * manifest or, like volumes, in another of the directories given; read once
+ * and kept for the commit. */
+static al_err read_sboms(struct import *im)
+{
+	char hex[AL_SHA256_HEX];
+	size_t i, k;
+	al_err err = AL_OK;
+
+	for (i = 0; i < im->nsboms; i++) {
+		struct msbom *sb = &im->sboms[i];
+		for (k = 0; k < im->o->ndirs; k++) {
+			char *p = al_path_join(im->o->dirs[k], sb->name);
+			if (!p)
+				return al_oom(im->d);
+			err = al_read_regular(&sb->bytes, p, 0, (size_t)sb->size, im->d);
+			al_free(p);
+			if (err != AL_ENOTFOUND)
+				break;
+		}
+		if (err == AL_ENOTFOUND)
+			return refuse(im, AL_ENOTFOUND, "%s not found in the media directories", sb->name);
+		if (err == AL_ELIMIT)
+			return refuse(im, AL_EVERIFY, "%s: larger than the manifest says", sb->name);
+		if (err)
+			return err;
+		al_sha256_hex(sb->bytes.buf, sb->bytes.len, hex);
+		if (sb->bytes.len != sb->size || strcmp(hex, sb->hex))
+			return refuse(im, AL_EVERIFY, "%s: size or sha256 does not match the manifest",
+			              sb->name);
+	}
+	return AL_OK;
+}
+
 static al_err import_locate_volumes(struct import *im)
 {
 	al_err err;
 
-	if ((err = check_directory(im)) || (err = locate_volumes(im)))
+	if ((err = check_directory(im)) || (err = locate_volumes(im)) || (err = read_sboms(im)))
 		return err;
 	return AL_OK;
 }
@@ -1543,5 +1683,230 @@ out:
 	al_free(tc);
 	al_buf_release(&text);
 	al_trust_keys_free(keys.keys, keys.nkeys);
+	return err;
+}
+
+/* ---- a bundle for review (sbom, diff) --------------------------------------------------- */
+
+void al_review_src_release(struct al_review_src *r)
+{
+	if (!r)
+		return;
+	al_lock_free(r->lock);
+	al_free(r->created);
+	al_free(r->sbom);
+	memset(r, 0, sizeof(*r));
+	r->seq = -1;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", as export writes created */
+static bool valid_created(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* One bundle (NULL: the only one) out of a media manifest's text, checked
+ * as import checks it; dir (may be NULL) is where its SBOM file is. */
+static al_err review_from_manifest(struct al_store *s, const char *text, size_t len, const char *what,
+                                   const char *dir, const char *bundle, struct al_review_src *out,
+                                   struct al_diag *d)
+{
+	struct import im = { .d = d };
+	const char *created;
+	size_t i, k;
+	al_err err;
+
+	if ((err = load_manifest(&im, text, len)) || (err = check_comment(&im, NULL))) {
+		al_diag_prefix(d, "%s: ", what);
+		goto out;
+	}
+	for (i = 0; bundle && i < im.nlocks && strcmp(im.locks[i]->bundle, bundle); i++)
+		;
+	if (!bundle && im.nlocks > 1) {
+		err = al_diag_set(d, AL_EUSAGE, "%s holds %zu bundles: name one as %s@BUNDLE", what,
+		                  im.nlocks, what);
+		goto out;
+	}
+	if (bundle && i == im.nlocks) {
+		err = al_diag_set(d, AL_ENOTFOUND, "%s holds no bundle '%s'", what, bundle);
+		goto out;
+	}
+	if (!bundle)
+		i = 0;
+	out->lock = im.locks[i];
+	im.locks[i] = NULL;
+	out->seq = im.seq;
+	created = json_string_value(json_object_get(im.root, "created"));
+	if (created && valid_created(created) && !(out->created = al_strdup(created))) {
+		err = al_oom(d);
+		goto out;
+	}
+	for (k = 0; k < im.nsboms; k++) {
+		struct al_buf b = AL_BUF_INIT;
+		char hex[AL_SHA256_HEX], *p = NULL;
+		int fd = -1;
+		if (strcmp(im.sboms[k].bundle, out->lock->bundle))
+			continue;
+		/* the medium's file, or the copy import kept in the store */
+		if (dir) {
+			if (!(p = al_path_join(dir, im.sboms[k].name)))
+				err = al_oom(d);
+			else
+				err = al_read_regular(&b, p, 0, (size_t)im.sboms[k].size, d);
+			al_free(p);
+		} else if (s && al_store_has(s, im.sboms[k].hex)) {
+			if (!(err = al_store_open_blob(s, im.sboms[k].hex, &fd, d)))
+				err = al_buf_read_fd(&b, fd, im.sboms[k].name, (size_t)im.sboms[k].size, d);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			break; /* gone from the store (gc): made again from the lock */
+		}
+		if (!err) {
+			al_sha256_hex(b.buf, b.len, hex);
+			if (strcmp(hex, im.sboms[k].hex))
+				err = al_diag_set(d, AL_EVERIFY, "%s: %s does not match its sha256", what,
+				                  im.sboms[k].name);
+		}
+		if (!err)
+			out->sbom = al_buf_detach(&b, &out->sbom_len);
+		al_buf_release(&b);
+		break;
+	}
+out:
+	import_release(&im);
+	return err;
+}
+
+/* NAME[@SEQ] out of the store: with SEQ the lock the medium of that seq
+ * carried; without, the store's bundle, with the seq of the medium it was
+ * imported from when its lock is that medium's. */
+static al_err review_from_store(struct al_store *s, const char *what, struct al_review_src *out,
+                                struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	const char *at = strrchr(what, '@');
+	char *name = NULL, *end;
+	long long seq = -1;
+	bool row = false, same = false;
+	struct al_lock *current = NULL;
+	al_err err;
+
+	if (!(name = at ? al_strndup(what, (size_t)(at - what)) : al_strdup(what)))
+		return al_oom(d);
+	if (at) {
+		errno = 0;
+		seq = strtoll(at + 1, &end, 10);
+		if (!at[1] || *end || errno || seq <= 0) {
+			err = al_diag_set(d, AL_EUSAGE, "'%s': expected NAME@SEQ with a sequence number", what);
+			goto out;
+		}
+	} else if ((err = al_bundle_get(s, name, &current, d))) {
+		goto out;
+	}
+	if ((err = al_db_prepare(db, &st, "SELECT media FROM imports WHERE instr(',' || bundle || ',', "
+	                                  "',' || ? || ',') > 0 AND (? < 0 OR seq = ?) "
+	                                  "ORDER BY seq DESC LIMIT 1", d)))
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int64(st, 3, seq);
+	if ((err = al_db_step(db, st, &row, d)))
+		goto out;
+	if (!row && at) {
+		err = al_diag_set(d, AL_ENOTFOUND, "no medium with seq %lld of bundle '%s' was imported "
+		                  "into this store", seq, name);
+		goto out;
+	}
+	if (row) {
+		err = review_from_manifest(s, (const char *)sqlite3_column_blob(st, 0),
+		                           (size_t)sqlite3_column_bytes(st, 0), what, NULL, name, out, d);
+		if (err)
+			goto out;
+		/* the store's bundle came from a later fetch here, not from that medium */
+		if (current && ((err = al_lock_same(current, out->lock, &same, d)) || !same)) {
+			if (err)
+				goto out;
+			al_review_src_release(out);
+		}
+	}
+	if (current && !out->lock) {
+		out->lock = current;
+		current = NULL;
+	}
+	err = AL_OK;
+out:
+	sqlite3_finalize(st);
+	al_lock_free(current);
+	al_free(name);
+	return err;
+}
+
+al_err al_review_load(struct al_store *s, const char *what, unsigned kinds, struct al_review_src *out,
+                      struct al_diag *d)
+{
+	struct al_buf text = AL_BUF_INIT, path = AL_BUF_INIT;
+	const char *at;
+	struct stat st;
+	al_err err;
+
+	memset(out, 0, sizeof(*out));
+	out->seq = -1;
+	if (!what || !*what)
+		return al_diag_set(d, AL_EUSAGE, "an empty name");
+	if (kinds == AL_REVIEW_LOCK)
+		return al_lock_load(&out->lock, what, d);
+	if ((kinds & (AL_REVIEW_LOCK | AL_REVIEW_MEDIUM)) && stat(what, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && (kinds & AL_REVIEW_MEDIUM)) {
+			if (al_buf_addf(&path, "%s/%s", what, AL_MEDIA_MANIFEST)) {
+				err = al_oom(d);
+				goto out;
+			}
+			if ((err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
+				goto out;
+			err = review_from_manifest(s, text.buf, text.len, what, what, NULL, out, d);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) && (kinds & AL_REVIEW_LOCK)) {
+			err = al_lock_load(&out->lock, what, d);
+			goto out;
+		}
+	}
+	/* MEDIUM@BUNDLE: one bundle of a medium that holds several */
+	if ((kinds & AL_REVIEW_MEDIUM) && (at = strrchr(what, '@')) && at > what) {
+		char *dir = al_strndup(what, (size_t)(at - what));
+		if (!dir)
+			return al_oom(d);
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (al_buf_addf(&path, "%s/%s", dir, AL_MEDIA_MANIFEST))
+				err = al_oom(d);
+			else if (!(err = al_read_regular(&text, path.buf, 0, AL_MEDIA_MANIFEST_MAX, d)))
+				err = review_from_manifest(s, text.buf, text.len, dir, dir, at + 1, out, d);
+			al_free(dir);
+			goto out;
+		}
+		al_free(dir);
+	}
+	if ((kinds & AL_REVIEW_BUNDLE) && s && !strchr(what, '/')) {
+		err = review_from_store(s, what, out, d);
+		goto out;
+	}
+	err = al_diag_set(d, AL_ENOTFOUND, "'%s' is no %s", what,
+	                  kinds == AL_REVIEW_BUNDLE ? "bundle in the store"
+	                                            : "lock file, medium directory or bundle in the store");
+out:
+	if (err)
+		al_review_src_release(out);
+	al_buf_release(&text);
+	al_buf_release(&path);
 	return err;
 }

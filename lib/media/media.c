@@ -42,6 +42,7 @@
 #include "core/mem.h"
 #include "media/media.h"
 #include "media/minisign.h"
+#include "review/sbom.h"
 #include "spec/lock.h"
 #include "spec/lockjson.h"
 #include "store/bundle.h"
@@ -587,6 +588,7 @@ struct export {
 	struct volume *vols;
 	unsigned nvol;
 	int64_t seq;
+	size_t nsboms;               /* SBOM files written (the first nsboms bundles) */
 	bool made_dir;               /* the output directory is ours to clean on failure */
 };
 
@@ -845,10 +847,61 @@ oom:
 	return al_oom(ex->d);
 }
 
+/* Step 6, first: each bundle's SBOM (lib/review/sbom.c) written beside the
+ * manifest as sbom-<bundle>.cdx.json, named with its size and sha256 in the
+ * manifest's "sboms", so the signature covers it. The SBOM names this
+ * medium's seq and creation time. */
+static al_err export_sboms(struct export *ex, const char *created, json_t **out)
+{
+	struct al_sbom_opts so = { ex->s, ex->seq, created, NULL, NULL };
+	struct al_buf path = AL_BUF_INIT, name = AL_BUF_INIT;
+	struct al_lock *l = NULL;
+	json_t *arr = json_array(), *jl;
+	char *text = NULL, hex[AL_SHA256_HEX];
+	size_t len = 0, i;
+	al_err err = AL_OK;
+
+	if (!arr)
+		return al_oom(ex->d);
+	json_array_foreach(ex->contents, i, jl) {
+		if ((err = al_lock_from_json(jl, &l, ex->d)) ||
+		    (err = al_sbom_build(l, &so, &text, &len, ex->d)))
+			goto out;
+		al_buf_reset(&name);
+		al_buf_reset(&path);
+		if (al_buf_addf(&name, AL_MEDIA_SBOM_FMT, l->bundle) ||
+		    al_buf_addf(&path, "%s/%s", ex->o->out_dir, name.buf))
+			goto oom;
+		if ((err = al_write_file_atomic(path.buf, text, len, 0644, ex->d)))
+			goto out;
+		ex->nsboms++;
+		al_sha256_hex(text, len, hex);
+		if (al_json_push(arr, json_pack("{s:s, s:s, s:I, s:s}", "bundle", l->bundle, "name",
+		                                name.buf, "size", (json_int_t)len, "sha256", hex)))
+			goto oom;
+		al_free(text);
+		text = NULL;
+		al_lock_free(l);
+		l = NULL;
+	}
+	*out = arr;
+	arr = NULL;
+	goto out;
+oom:
+	err = al_oom(ex->d);
+out:
+	al_free(text);
+	al_lock_free(l);
+	json_decref(arr);
+	al_buf_release(&path);
+	al_buf_release(&name);
+	return err;
+}
+
 /* Step 6: the manifest's text (docs/reference/media.md, "The manifest"), compact, sorted keys. */
 static al_err export_manifest(struct export *ex, char **text)
 {
-	json_t *jobjs = NULL, *jvols = NULL, *root = NULL;
+	json_t *jobjs = NULL, *jvols = NULL, *root = NULL, *jsboms = NULL;
 	char created[32];
 	unsigned i;
 	al_err err = AL_OK;
@@ -863,6 +916,8 @@ static al_err export_manifest(struct export *ex, char **text)
 		                                  ex->vols[i].hex)))
 			goto oom;
 	iso_time(time(NULL), created);
+	if ((err = export_sboms(ex, created, &jsboms)))
+		goto out;
 	root = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:O, s:O, s:O}", "format", AL_MEDIA_FORMAT,
 	                 "id", ex->sum->id, "seq", (json_int_t)ex->seq, "created", created, "bundles",
 	                 ex->jbundles, "key_id", ex->o->signer->key_id ? ex->o->signer->key_id : "",
@@ -870,7 +925,8 @@ static al_err export_manifest(struct export *ex, char **text)
 	if (!root)
 		goto oom;
 	if (al_json_set(root, "base", ex->base_id ? json_pack("{s:s}", "id", ex->base_id)
-	                                          : json_null()))
+	                                          : json_null()) ||
+	    al_json_set(root, "sboms", json_incref(jsboms)))
 		goto oom;
 	if (!(*text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
 		goto oom;
@@ -881,6 +937,7 @@ out:
 	json_decref(root);
 	json_decref(jobjs);
 	json_decref(jvols);
+	json_decref(jsboms);
 	return err;
 }
 
@@ -967,8 +1024,16 @@ al_err al_media_export(struct al_store *s, const struct al_export_opts *o,
 	    (err = export_record(&ex)))             /* 8 */
 		goto out;
 out:
-	if (err && ex.made_dir)
+	if (err && ex.made_dir) {
+		size_t i;
+		for (i = 0; i < ex.nsboms; i++) {
+			char path[4200];
+			snprintf(path, sizeof(path), "%s/" AL_MEDIA_SBOM_FMT, o->out_dir,
+			         json_string_value(json_array_get(ex.jbundles, i)));
+			unlink(path);
+		}
 		remove_outputs(o->out_dir, ex.nvol);
+	}
 	free(text);
 	json_decref(ex.contents);
 	json_decref(ex.jbundles);

@@ -20,6 +20,11 @@
 #define AL_MEDIA_MANIFEST "airlock-media.json"
 #define AL_MEDIA_SIGNATURE "airlock-media.json.minisig"
 #define AL_MEDIA_MANIFEST_MAX ((size_t)256 << 20)
+/* Each bundle's SBOM beside the manifest (lib/review/sbom.c), named with its
+ * size and sha256 in the manifest's "sboms" (absent from media written
+ * before airlock had it). */
+#define AL_MEDIA_SBOM_FMT "sbom-%s.cdx.json"
+#define AL_MEDIA_SBOM_MAX ((size_t)256 << 20)
 #define AL_MEDIA_MIN_VOLUME ((uint64_t)32 << 10)
 #define AL_MEDIA_MAX_VOLUMES 9999
 /* Import refuses a seq more than this many seconds ahead of the isolated

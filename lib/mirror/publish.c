@@ -9,6 +9,7 @@
  *   DIR/models/<repo>/, DIR/datasets/<repo>/  plain trees
  *   DIR/hf/hub/models--org--name/     the Hub cache layout (HF_HUB_CACHE)
  *   DIR/hf/api/<type>s/<repo>/        what serve answers the Hub API with
+ *   DIR/sbom/<bundle>.cdx.json        each bundle's CycloneDX SBOM (lib/review/sbom.c)
  *
  * Files are hard links into the store (copies across file systems). The tree
  * is built in a new generation directory beside DIR and DIR, a symbolic link,
@@ -1310,6 +1311,38 @@ static al_err publish_new_generation(struct pub *p, const char *gens, char *genn
 	return err;
 }
 
+/* Phase 3b: DIR/sbom/<bundle>.cdx.json: the SBOM the bundle's medium carried
+ * (signed, kept by import), else one made from the lock and the store. */
+static al_err publish_sboms(struct pub *p)
+{
+	struct al_sbom_opts so = { p->s, -1, NULL, NULL, NULL };
+	struct al_buf rel = AL_BUF_INIT;
+	char hex[AL_SHA256_HEX], *text = NULL;
+	size_t i, len = 0;
+	bool found;
+	al_err err = AL_OK;
+
+	for (i = 0; i < p->nlocks && !err; i++) {
+		al_buf_reset(&rel);
+		if (al_buf_addf(&rel, "sbom/%s.cdx.json", p->locks[i]->bundle)) {
+			err = al_oom(p->d);
+			break;
+		}
+		if ((err = al_bundle_sbom(p->s, p->locks[i]->bundle, hex, &found, p->d)))
+			break;
+		if (found) {
+			err = place_blob(p, hex, rel.buf);
+			continue;
+		}
+		if (!(err = al_sbom_build(p->locks[i], &so, &text, &len, p->d)))
+			err = write_text(p, rel.buf, text, len);
+		al_free(text);
+		text = NULL;
+	}
+	al_buf_release(&rel);
+	return err;
+}
+
 /* Phase 4: airlock-published.json names the bundles and the generation. */
 static al_err publish_info(struct pub *p, const char *genname)
 {
@@ -1411,7 +1444,8 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	    (err = publish_load(&p, &names, &nnames)) ||
 	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
-	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_info(&p, genname)) ||
+	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_sboms(&p)) ||
+	    (err = publish_info(&p, genname)) ||
 	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
 		al_remove_tree(p.gen);
 		goto out;

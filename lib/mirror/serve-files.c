@@ -438,13 +438,15 @@ enum MHD_Result serve_route_files(struct req *r, const struct rpath *p)
 			al_buf_release(&rel);
 			return ret;
 		}
-		if (!strcmp(p->seg[0], "wheels") || !strcmp(p->seg[0], "requirements"))
+		if (!strcmp(p->seg[0], "wheels") || !strcmp(p->seg[0], "requirements") ||
+		    !strcmp(p->seg[0], "sbom"))
 			return listing(r, p->seg[0]);
 		return serve_text(r, 404, "not found");
 	}
 	if (p->trailing || !serve_no_slashes(p, 0, p->n))
 		return serve_text(r, 404, "not found");
-	if ((!strcmp(p->seg[0], "wheels") || !strcmp(p->seg[0], "requirements")) && p->n != 2)
+	if ((!strcmp(p->seg[0], "wheels") || !strcmp(p->seg[0], "requirements") ||
+	     !strcmp(p->seg[0], "sbom")) && p->n != 2)
 		return serve_text(r, 404, "not found");
 	if (serve_join_segs(&rel, p, 0, p->n))
 		return serve_text(r, 500, "out of memory");

@@ -307,7 +307,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		ret = serve_route_simple(r, &p);
 	} else if (!strcmp(p.seg[0], "api")) {
 		ret = serve_route_api(r, &p, url);
-	} else if (!strcmp(p.seg[0], "wheels") || !strcmp(p.seg[0], "requirements")) {
+	} else if (!strcmp(p.seg[0], "wheels") || !strcmp(p.seg[0], "requirements") ||
+	           !strcmp(p.seg[0], "sbom")) {
 		ret = serve_route_files(r, &p);
 	} else if (r->m != M_GET && r->m != M_HEAD) {
 		ret = serve_not_allowed(r, "GET, HEAD");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/mem.h"
 #include "spec/lockjson.h"
@@ -94,6 +95,20 @@ al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag
 		goto out;
 	if ((err = al_store_ref_drop_owner(s, owner.buf, d)))
 		goto rollback;
+	/* an SBOM kept for the bundle describes the lock it came with: a new
+	 * lock drops it (import refers to the medium's again after this) */
+	al_buf_reset(&owner);
+	if (al_buf_addf(&owner, "sbom:%s", l->bundle)) {
+		err = al_oom(d);
+		goto rollback;
+	}
+	if ((err = al_store_ref_drop_owner(s, owner.buf, d)))
+		goto rollback;
+	al_buf_reset(&owner);
+	if (al_buf_addf(&owner, "bundle:%s", l->bundle)) {
+		err = al_oom(d);
+		goto rollback;
+	}
 	for (i = 0; i < nobjs; i++)
 		if ((err = al_store_ref_add(s, owner.buf, objs[i], d)))
 			goto rollback;
@@ -187,4 +202,28 @@ al_err al_bundle_names(struct al_store *s, char ***out, size_t *n, struct al_dia
 	*out = v;
 	*n = cnt;
 	return AL_OK;
+}
+
+al_err al_bundle_sbom(struct al_store *s, const char *name, char hex[AL_SHA256_HEX], bool *found,
+                      struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	bool row;
+	al_err err;
+
+	*found = false;
+	if ((err = al_db_prepare(db, &st, "SELECT sha256 FROM refs WHERE owner = 'sbom:' || ? "
+	                                  "ORDER BY sha256 LIMIT 1", d)))
+		return err;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (!(err = al_db_step(db, st, &row, d)) && row) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		if (h && strlen(h) == 64 && al_store_has(s, h)) {
+			memcpy(hex, h, AL_SHA256_HEX);
+			*found = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return err;
 }

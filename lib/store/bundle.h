@@ -19,4 +19,10 @@ AL_MUST_CHECK al_err al_lock_objects(const struct al_lock *l, char ***out, size_
  * unless the caller has one open. Every object must be in the store. */
 AL_MUST_CHECK al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag *d);
 
+/* The SBOM import kept for the bundle (the medium's signed
+ * sbom-<name>.cdx.json, referred to by "sbom:<name>"), if any and still in
+ * the store: its sha256 in hex and *found. */
+AL_MUST_CHECK al_err al_bundle_sbom(struct al_store *s, const char *name, char hex[65], bool *found,
+                                    struct al_diag *d);
+
 #endif

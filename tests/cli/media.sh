@@ -91,7 +91,8 @@ fi
 
 # volumes split over two directories, as from two disks
 mkdir -p "$T/disk1" "$T/disk2"
-cp "$T/m1/airlock-media.json" "$T/m1/airlock-media.json.minisig" "$T/m1/vol-0001.tar" "$T/disk1/"
+cp "$T/m1/airlock-media.json" "$T/m1/airlock-media.json.minisig" "$T/m1/sbom-demo.cdx.json" \
+	"$T/m1/vol-0001.tar" "$T/disk1/"
 cp "$T/m1"/vol-000[2-9].tar "$T/disk2/"
 run "$AIRLOCK" --store "$B" import "$T/disk1" "$T/disk2"
 is "$status" 0 "import from two directories"

@@ -34,6 +34,7 @@
 #include "tap.h"
 #include "core/yamlx.h"
 #include "pypa/wheelname.h"
+#include "review/sbom.h"
 
 /* No parser here makes anywhere near this many allocations on its input. */
 #define SWEEP_MAX 200000
@@ -349,6 +350,62 @@ static al_err do_yaml(void *ctx, struct al_diag *d)
 	return err;
 }
 
+/* lib/review/: the SBOM of a lock (no store), a diff, licences, a card */
+static al_err do_sbom(void *ctx, struct al_diag *d)
+{
+	struct al_sbom_opts o = { NULL, 7, "2026-01-01T00:00:00Z", NULL, NULL };
+	char *text = NULL;
+	size_t len = 0;
+	al_err err;
+
+	err = al_sbom_build(ctx, &o, &text, &len, d);
+	if (err && text)
+		err = al_diag_set(d, AL_EINTERNAL, "failed build left text");
+	al_free(text);
+	return err;
+}
+
+static al_err do_diff(void *ctx, struct al_diag *d)
+{
+	struct al_lock *const *l = ctx;
+	json_t *r = NULL;
+	bool differ;
+	al_err err;
+
+	err = al_diff(l[0], l[1], &r, &differ, d);
+	if (err && r)
+		err = al_diag_set(d, AL_EINTERNAL, "failed diff left a result");
+	json_decref(r);
+	return err;
+}
+
+static al_err do_licenses(void *ctx, struct al_diag *d)
+{
+	size_t len;
+	const char *p = text_of(ctx, &len);
+	json_t *j = NULL;
+	al_err err = al_sbom_metadata_licenses(p, len, &j, d);
+
+	if (err && j)
+		err = al_diag_set(d, AL_EINTERNAL, "failed call left licences");
+	json_decref(j);
+	return err;
+}
+
+static al_err do_card(void *ctx, struct al_diag *d)
+{
+	size_t len;
+	const char *p = text_of(ctx, &len);
+	json_t *l = NULL, *s = NULL;
+	al_err err = al_sbom_card(p, len, &l, &s, d);
+
+	if (err && (l || s))
+		err = al_diag_set(d, AL_EINTERNAL, "failed call left output");
+	json_decref(l);
+	json_decref(s);
+	return err;
+}
+
 /* ---- the sweep ------------------------------------------------------------------- */
 
 /* Set around the sweeps of parsers that read JSON: jansson allocates
@@ -503,6 +560,25 @@ int main(void)
 	jansson_inside = false;
 	sweep("al_http_hdrs_parse", do_httphdr, &hdrs);
 	sweep("al_yaml_parse", do_yaml, &yaml);
+	{
+		struct input lic = { .s = "Metadata-Version: 2.1\nName: a\nVersion: 1\n"
+		                          "License: Copyright \xff\n  more\n"
+		                          "Classifier: License :: OSI Approved :: MIT License\n"
+		                          "Classifier: License :: OSI Approved :: BSD License\n" };
+		struct input lic2 = { .s = "License-Expression: MIT OR (Apache-2.0 WITH LLVM-exception)\n" };
+		struct input card = { .s = "---\nlicense: [apache-2.0, other]\nlicense_name: x\n"
+		                           "datasets: [a/b, c/d]\n---\n# card\n" };
+		struct al_lock *pair[2] = { l, l };
+		jansson_inside = true;
+		sweep("al_sbom_metadata_licenses", do_licenses, &lic);
+		sweep("al_sbom_metadata_licenses (expression)", do_licenses, &lic2);
+		sweep("al_sbom_card", do_card, &card);
+		if (l) {
+			sweep("al_sbom_build", do_sbom, l);
+			sweep("al_diff", do_diff, pair);
+		}
+		jansson_inside = false;
+	}
 
 	json_decref(j);
 	al_lock_free(l);
