@@ -638,6 +638,53 @@ typedef void (*al_env_cb)(void *ctx, const char *name, const char *value);
 AL_MUST_CHECK al_err al_client_env(const char *root_or_url, bool is_url, al_env_cb cb, void *ctx,
                      struct al_diag *d);
 
+
+/* ---- review: the offline vulnerability audit (docs/reference/audit.md) ---- */
+/* lib/review/osv.c: a lock's distributions against OSV records. */
+
+struct al_audit_ignore {
+	const char *id;        /* a record id or one of its aliases */
+	const char *reason;    /* printed beside the record; may be NULL */
+};
+
+struct al_audit_opts {
+	const struct al_audit_ignore *ignore;
+	size_t nignore;
+	/* A record or range skipped (docs/reference/audit.md, "Hostile records"). */
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+struct al_audit_match {
+	char *id, *summary;       /* summary may be NULL; both from the record, unescaped */
+	char **aliases;
+	size_t naliases;
+	char **severity;          /* "CVSS_V3 CVSS:3.1/...", "GHSA HIGH" */
+	size_t nseverity;
+	char *project, *version;  /* the locked distribution */
+	char **fixed;             /* the fixed versions the record names, as written */
+	size_t nfixed;
+	char *source;             /* the record's file ("DIR/x.json", "all.zip:x.json") */
+	const char *ignored;      /* NULL, or the --ignore reason ("" without one) */
+};
+
+struct al_audit {
+	struct al_audit_match *matches; /* sorted by project, version, id */
+	size_t n, alloc;
+	uint64_t records;         /* records read (withdrawn ones included) */
+	size_t distributions;     /* distinct project versions audited */
+};
+#define AL_AUDIT_INIT { NULL, 0, 0, 0, 0 }
+
+/* Match every distribution of l (targets and build dependencies) against
+ * the OSV records at path: a directory of *.json records, a zip of them
+ * (OSV's PyPI/all.zip) or one record. A record that breaks the format is an
+ * error naming its file; see docs/reference/audit.md. */
+AL_MUST_CHECK al_err al_audit_osv(const struct al_lock *l, const char *path,
+                                  const struct al_audit_opts *o, struct al_audit *out,
+                                  struct al_diag *d);
+void al_audit_release(struct al_audit *a);
+
 #ifdef __cplusplus
 }
 #endif
