@@ -18,7 +18,8 @@ static const struct cli_opt audit_opts[] = {
 	{ OPT_LOCK, "lock", "FILE", "the lock file (default: airlock.lock beside the manifest)" },
 	{ OPT_BUNDLE, "bundle", "NAME", "audit a bundle of the store instead (the isolated side)" },
 	{ OPT_OSV, "osv", "PATH", "OSV records: a directory of *.json, OSV's PyPI/all.zip,\n"
-	                          "or one record" },
+	                          "or one record (default: the manifest's advisories,\n"
+	                          "or those the bundle carries)" },
 	{ OPT_IGNORE, "ignore", "ID[=REASON]", "accept a record (its id or an alias), with the\n"
 	                                       "reason printed beside it (repeatable)" },
 	{ 0 },
@@ -26,13 +27,15 @@ static const struct cli_opt audit_opts[] = {
 
 const struct cli_command cli_cmd_audit = {
 	"audit", cmd_audit, "match the locked distributions against OSV advisories",
-	"usage: airlock audit [-f airlock.yaml | --lock FILE | --bundle NAME] --osv PATH\n"
+	"usage: airlock audit [-f airlock.yaml | --lock FILE | --bundle NAME] [--osv PATH]\n"
 	"                     [--ignore ID[=REASON]]...\n"
 	"\n"
 	"Match every distribution of the lock (or of a bundle in the store) against\n"
 	"OSV records of the PyPI ecosystem, offline, and print each record that\n"
 	"affects one: id, aliases, summary, severity, project and version, fixed\n"
-	"versions. Exit 1 when a record matches that --ignore does not accept.\n",
+	"versions. Without --osv, the manifest's advisories files (with -f) or the\n"
+	"snapshots the bundle carries (with --bundle). Exit 1 when a record matches\n"
+	"that --ignore does not accept.\n",
 	audit_opts, 0,
 };
 
@@ -146,10 +149,11 @@ static char *lock_beside(const char *manifest)
 static int cmd_audit(struct cli *cli, int argc, char **argv)
 {
 	struct al_audit_ignore ignore[AUDIT_MAX_IGNORE];
-	struct al_audit_opts o = { ignore, 0, warn_cb, cli };
+	struct al_audit_opts o = { NULL, ignore, 0, warn_cb, cli };
 	struct al_audit res = AL_AUDIT_INIT;
 	struct al_diag d = AL_DIAG_INIT;
 	const char *manifest = NULL, *lock_file = NULL, *bundle = NULL, *osv = NULL;
+	struct al_manifest *m = NULL;
 	struct al_store *s = NULL;
 	struct al_lock *l = NULL;
 	struct cli_parse p;
@@ -197,10 +201,6 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(&cli_cmd_audit, "--bundle audits the store: not with -f or --lock");
 		goto out;
 	}
-	if (!osv) {
-		rc = cli_usage(&cli_cmd_audit, "--osv PATH is required");
-		goto out;
-	}
 	if (bundle) {
 		if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 			goto out;
@@ -215,13 +215,50 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 			rc = CLI_EXIT_FAILURE;
 			goto out;
 		}
+		if (!osv && !lock_file && al_manifest_load(&m, manifest ? manifest : "airlock.yaml", &d)) {
+			rc = cli_fail(cli, &d);
+			goto out;
+		}
 		if (al_lock_load(&l, lock_path, &d)) {
 			rc = cli_fail(cli, &d);
 			goto out;
 		}
 	}
-	if (al_audit_osv(l, osv, &o, &res, &d)) {
-		rc = cli_fail(cli, &d);
+	if (osv) {
+		if (al_audit_osv(l, osv, &o, &res, &d)) {
+			rc = cli_fail(cli, &d);
+			goto out;
+		}
+	} else if (bundle && l->nadvisories) {
+		/* the snapshots the bundle carries, from the store */
+		for (i = 0; i < l->nadvisories; i++) {
+			char *path = al_store_blob_path(s, l->advisories[i].sha256);
+			if (!path) {
+				cli_error("out of memory");
+				rc = CLI_EXIT_FAILURE;
+				goto out;
+			}
+			o.label = l->advisories[i].name;
+			if (al_audit_osv(l, path, &o, &res, &d)) {
+				free(path);
+				rc = cli_fail(cli, &d);
+				goto out;
+			}
+			free(path);
+		}
+	} else if (m && m->advisories.n) {
+		for (i = 0; i < m->advisories.n; i++)
+			if (al_audit_osv(l, m->advisories.v[i], &o, &res, &d)) {
+				rc = cli_fail(cli, &d);
+				goto out;
+			}
+	} else {
+		if (bundle)
+			rc = cli_usage(&cli_cmd_audit, "bundle '%s' carries no advisories: give --osv PATH",
+			               bundle);
+		else
+			rc = cli_usage(&cli_cmd_audit, "no advisories: give --osv PATH (or name advisories "
+			               "files in the manifest)");
 		goto out;
 	}
 	for (i = 0; i < res.n; i++)
@@ -247,6 +284,7 @@ out:
 		free(ids[i]);
 	al_audit_release(&res);
 	al_lock_free(l);
+	al_manifest_free(m);
 	al_store_free(s);
 	free(lock_path);
 	return rc;

@@ -270,6 +270,9 @@ struct al_manifest {
 		char *endpoint;  /* default https://huggingface.co */
 		char *token_env; /* default HF_TOKEN: the variable holding the token */
 	} hub;
+	/* OSV snapshots (files) carried with the bundle, resolved against the
+	 * manifest's directory; their file names are distinct */
+	struct al_strlist advisories;
 };
 
 /* Read and check the manifest at path. Stops at the first problem, which d
@@ -341,6 +344,17 @@ struct al_lock_repo {
 	size_t nfiles;
 };
 
+/* An OSV snapshot the manifest names (advisories:), pinned by content:
+ * fetch puts it in the store, export carries it, audit --bundle reads it. */
+struct al_lock_advisory {
+	char *name;            /* the file's name, without its folder */
+	char *sha256;
+	int64_t size;
+};
+#define AL_LOCK_MAX_ADVISORIES 64
+/* 1 to 128 of [A-Za-z0-9._-], not starting with '.' (lib/spec/lock.c). */
+bool al_lock_advisory_name_valid(const char *name);
+
 struct al_lock {
 	int version;           /* 1 */
 	char *bundle;
@@ -349,6 +363,8 @@ struct al_lock {
 	size_t ntargets;
 	struct al_lock_repo *repos;     /* sorted by type, then repo */
 	size_t nrepos;
+	struct al_lock_advisory *advisories; /* sorted by name; absent in older locks */
+	size_t nadvisories;
 };
 
 void al_lock_free(struct al_lock *l);
@@ -648,6 +664,7 @@ struct al_audit_ignore {
 };
 
 struct al_audit_opts {
+	const char *label;     /* names path in messages and sources (NULL: path) */
 	const struct al_audit_ignore *ignore;
 	size_t nignore;
 	/* A record or range skipped (docs/reference/audit.md, "Hostile records"). */

@@ -817,6 +817,8 @@ al_err al_audit_osv(const struct al_lock *l, const char *path, const struct al_a
 		close(fd);
 		goto out;
 	}
+	if (o && o->label)
+		path = o->label; /* from here on, only a name in messages */
 	if (S_ISDIR(st.st_mode)) {
 		err = from_dir(c, path, fd, d); /* takes fd */
 	} else if (!S_ISREG(st.st_mode)) {

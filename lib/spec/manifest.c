@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -1138,6 +1139,66 @@ static void f_hub(struct mctx *c, const struct al_ynode *v, void *obj)
 	walk_map(c, v, hub_fields, obj);
 }
 
+/* An OSV snapshot: a readable regular file whose name (the label the lock,
+ * the media and audit --bundle know it by) is plain. */
+static bool check_advisory(struct mctx *c, const struct al_ynode *v, const char *s)
+{
+	const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	char *path;
+	struct stat st;
+	bool ok = true;
+
+	if (!al_lock_advisory_name_valid(base)) {
+		problem(c, v, "'%.200s': the file name must be 1 to 128 letters, digits, '.', '_' or "
+		        "'-', not starting with '.'", s);
+		return false;
+	}
+	if (!(path = s[0] == '/' || !c->dir ? al_strdup(s) : al_path_join(c->dir, s))) {
+		c->oom = true;
+		return false;
+	}
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		problem(c, v, "cannot read '%.200s': %s", path, strerror(errno));
+		ok = false;
+	} else if (!S_ISREG(st.st_mode)) {
+		problem(c, v, "'%.200s' is not a file (a directory of records: zip it)", path);
+		ok = false;
+	}
+	al_free(path);
+	return ok;
+}
+
+static void f_advisories(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	struct al_strlist *l = &m->advisories;
+	size_t i, k;
+	char *p;
+
+	if (v->type == AL_Y_SEQ && v->n > AL_LOCK_MAX_ADVISORIES) {
+		problem(c, v, "at most %d advisories files", AL_LOCK_MAX_ADVISORIES);
+		return;
+	}
+	strlist(c, v, l, check_advisory);
+	for (i = 0; i < l->n; i++)
+		for (k = 0; k < i; k++) {
+			const char *a = strrchr(l->v[i], '/'), *b = strrchr(l->v[k], '/');
+			if (!strcmp(a ? a + 1 : l->v[i], b ? b + 1 : l->v[k]))
+				problem(c, v, "two advisories files named '%.128s': the bundle knows "
+				        "them by name", a ? a + 1 : l->v[i]);
+		}
+	for (i = 0; i < l->n && c->dir; i++) {
+		if (l->v[i][0] == '/')
+			continue;
+		if (!(p = al_path_join(c->dir, l->v[i]))) {
+			c->oom = true;
+			return;
+		}
+		al_free(l->v[i]);
+		l->v[i] = p;
+	}
+}
+
 static const struct field top_fields[] = {
 	{ "version", f_version, true },
 	{ "bundle", f_bundle, true },
@@ -1145,6 +1206,7 @@ static const struct field top_fields[] = {
 	{ "models", f_models, false },
 	{ "datasets", f_datasets, false },
 	{ "hub", f_hub, false },
+	{ "advisories", f_advisories, false },
 	{ NULL, NULL, false },
 };
 
@@ -1186,6 +1248,7 @@ void al_manifest_free(struct al_manifest *m)
 	free_strlist(&m->python.find_links);
 	free_strlist(&m->python.requirements);
 	free_strlist(&m->python.requirements_files);
+	free_strlist(&m->advisories);
 	free_strlist(&m->python.constraints);
 	free_strlist(&m->python.allow_sdist);
 	for (i = 0; m->python.targets && i < m->python.ntargets; i++) {

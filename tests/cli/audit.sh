@@ -25,9 +25,9 @@ run "$AIRLOCK" lock -f "$T/p/airlock.yaml"
 is "$status" 0 "lock"
 [ "$status" -eq 0 ] || echo "# $err" | head -5
 
-run "$AIRLOCK" audit
-is "$status" 2 "no --osv: a usage error"
-like "$err" "--osv PATH is required" "saying so"
+run "$AIRLOCK" audit --lock "$T/p/airlock.lock"
+is "$status" 2 "no --osv and no advisories in the manifest: a usage error"
+like "$err" "no advisories: give --osv PATH" "saying so"
 
 run "$AIRLOCK" audit -f "$T/p/airlock.yaml" --osv "$OSV"
 is "$status" 1 "records match: exit 1"
@@ -126,5 +126,77 @@ like "$out" "^localver 1\\.0\\+cpu: PYSEC-0000-4" "with the same matches"
 run "$AIRLOCK" audit --bundle nope --osv "$OSV"
 is "$status" 3 "an unknown bundle"
 like "$err" "nope" "named"
+
+# advisories across the gap: the manifest names the snapshot, the lock pins
+# it, fetch stores it, export carries it, audit --bundle reads it on the
+# other side with no --osv
+mkdir -p "$T/p2/osv"
+cp "$T/all.zip" "$T/p2/osv/PyPI-all.zip"
+index_manifest "$T/p2/airlock.yaml" carried "demo-core==2.0" "localver==1.0+cpu"
+printf 'advisories: [osv/PyPI-all.zip]\n' >> "$T/p2/airlock.yaml"
+run "$AIRLOCK" validate -f "$T/p2/airlock.yaml"
+is "$status" 0 "advisories: validates"
+[ "$status" -eq 0 ] || echo "# $err" | head -3
+if "$PYTHON3" -c 'import jsonschema, yaml' 2>/dev/null; then
+	run "$PYTHON3" -c '
+import json, sys, yaml, jsonschema
+jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+print("valid")' "$T/p2/airlock.yaml" "$top_srcdir/schema/airlock.schema.json"
+	is "$out" "valid" "and against schema/airlock.schema.json"
+else
+	skip "python3 jsonschema or yaml missing"
+fi
+run "$AIRLOCK" fetch -f "$T/p2/airlock.yaml"
+is "$status" 0 "fetch locks and stores the snapshot"
+[ "$status" -eq 0 ] || echo "# $err" | head -3
+SHA=$(sha256sum "$T/p2/osv/PyPI-all.zip" | cut -c1-64)
+like "$(cat "$T/p2/airlock.lock")" "advisories:" "the lock pins the snapshot"
+like "$(grep -A3 '^advisories:' "$T/p2/airlock.lock")" "sha256: \"$SHA\"" "by its sha256"
+run "$AIRLOCK" audit -f "$T/p2/airlock.yaml"
+is "$status" 1 "audit -f without --osv reads the manifest's advisories"
+like "$out" "^localver 1\.0\+cpu: PYSEC-0000-4" "with the matches"
+
+export AIRLOCK_KEYGEN_KDF=interactive AIRLOCK_PASSPHRASE_FILE="$T/pass"
+printf 'correct horse\n' > "$T/pass"
+run "$AIRLOCK" keygen -o "$T/ops"
+is "$status" 0 "keygen"
+run "$AIRLOCK" export -o "$T/media" --key "$T/ops.key" carried
+is "$status" 0 "export"
+[ "$status" -eq 0 ] || echo "# $err" | head -3
+ok '[ -n "$(tar -tf "$T/media/vol-0001.tar" | grep "objects/sha256/$SHA")" ]' "the snapshot is in a volume"
+like "$(cat "$T/media/airlock-media.json")" "\"advisories\": *\[\{\"name\": *\"PyPI-all.zip\"" \
+	"and named in the signed manifest"
+run "$AIRLOCK" --store "$T/isolated" trust add "$T/ops.pub"
+run "$AIRLOCK" --store "$T/isolated" import "$T/media"
+is "$status" 0 "import on the isolated side"
+[ "$status" -eq 0 ] || echo "# $err" | head -3
+run "$AIRLOCK" --store "$T/isolated" audit --bundle carried
+is "$status" 1 "audit --bundle with no --osv uses the snapshot the bundle carries"
+like "$out" "^demo-core 2\.0: PYSEC-0000-1" "the same matches"
+run "$AIRLOCK" --store "$T/isolated" -v audit --bundle carried
+like "$out" "record:   PyPI-all\.zip:PYSEC-0000-1\.json" "the record named by the snapshot's name, not a store path"
+run "$AIRLOCK" --store "$T/isolated" audit --bundle carried --osv "$OSV" --ignore PYSEC-0000-1 --ignore PYSEC-0000-4
+is "$status" 0 "--osv overrides the carried snapshot"
+
+# a new snapshot makes the lock stale: fetch pins it again
+cp "$OSV/PYSEC-0000-1.json" "$T/new.json"
+"$PYTHON3" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "a").write(sys.argv[2], "NEW.json")' \
+	"$T/p2/osv/PyPI-all.zip" "$T/new.json"
+run "$AIRLOCK" lock --check -f "$T/p2/airlock.yaml"
+is "$status" 1 "lock --check: a changed snapshot makes the lock stale"
+run "$AIRLOCK" fetch -f "$T/p2/airlock.yaml"
+is "$status" 0 "fetch relocks"
+ok '! grep -q "$SHA" "$T/p2/airlock.lock"' "and pins the new snapshot"
+
+# manifest errors
+mkdir -p "$T/p3/a" "$T/p3/b"
+index_manifest "$T/p3/airlock.yaml" bad "demo-core==2.0"
+cp "$T/all.zip" "$T/p3/a/all.zip"; cp "$T/all.zip" "$T/p3/b/all.zip"
+printf 'advisories: [a/all.zip, b/all.zip, a, "../x y.zip"]\n' >> "$T/p3/airlock.yaml"
+run "$AIRLOCK" validate -f "$T/p3/airlock.yaml"
+is "$status" 1 "bad advisories entries are refused"
+like "$err" "advisories\[2\]: '.*/p3/a' is not a file" "a directory"
+like "$err" "advisories\[3\]: '\.\./x y\.zip': the file name must be" "a name that is not plain"
+like "$err" "advisories: two advisories files named 'all\.zip'" "two files of the same name"
 
 finish

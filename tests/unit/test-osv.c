@@ -40,7 +40,7 @@ static void warn_cb(void *ctx, const char *msg)
 /* The matches of one record as "project version" joined by ", "; "ERR: msg" on error. */
 static char *run(const char *rec, const struct al_audit_opts *o)
 {
-	static struct al_audit_opts dflt = { NULL, 0, warn_cb, NULL };
+	static struct al_audit_opts dflt = { NULL, NULL, 0, warn_cb, NULL };
 	struct al_audit res = AL_AUDIT_INIT;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_osv_ctx *c = NULL;
@@ -88,7 +88,7 @@ int main(void)
 	struct al_audit res = AL_AUDIT_INIT;
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_audit_ignore ig[] = { { "CVE-2", "not reachable" } };
-	struct al_audit_opts o = { ig, 1, warn_cb, NULL };
+	struct al_audit_opts o = { NULL, ig, 1, warn_cb, NULL };
 	struct al_buf path = AL_BUF_INIT, big = AL_BUF_INIT;
 	char *got;
 	size_t i;
@@ -209,7 +209,7 @@ int main(void)
 		};
 		struct al_lock_target t = { .name = S("t"), .dists = fx, .ndists = 5 };
 		struct al_lock l = { .version = 1, .bundle = S("x"), .targets = &t, .ntargets = 1 };
-		struct al_audit_opts none = { NULL, 0, warn_cb, NULL };
+		struct al_audit_opts none = { NULL, NULL, 0, warn_cb, NULL };
 
 		ok(al_audit_osv(&l, path.buf, &none, &res, &d) == AL_OK, "fixtures/osv: %s", d.msg);
 		is_int(res.records, 9, "every record read");
