@@ -188,6 +188,12 @@ run "$AIRLOCK" fetch -f "$T/p2/airlock.yaml"
 is "$status" 0 "fetch relocks"
 ok '! grep -q "$SHA" "$T/p2/airlock.lock"' "and pins the new snapshot"
 
+# a hand-edited lock cannot name a path as its snapshot
+sed 's|name: "PyPI-all.zip"|name: "../PyPI-all.zip"|' "$T/p2/airlock.lock" > "$T/edited.lock"
+run "$AIRLOCK" audit --lock "$T/edited.lock" --osv "$OSV"
+is "$status" 3 "a lock whose advisories name is a path is refused"
+like "$err" "lock\.advisories\[0\]: name: expected 1 to 128" "naming the field"
+
 # manifest errors
 mkdir -p "$T/p3/a" "$T/p3/b"
 index_manifest "$T/p3/airlock.yaml" bad "demo-core==2.0"
