@@ -273,6 +273,14 @@ struct al_manifest {
 	/* OSV snapshots (files) carried with the bundle, resolved against the
 	 * manifest's directory; their file names are distinct */
 	struct al_strlist advisories;
+	/* policy: what lock refuses to pin (lib/review/policy.c) */
+	struct {
+		bool given;
+		struct al_strlist deny;   /* PEP 508 requirements that must not match */
+		bool vulnerabilities_deny; /* a record of advisories matching fails */
+		uint64_t max_total_size;  /* bytes of every file; 0: no cap */
+		bool wheels_only;         /* no sdists */
+	} policy;
 };
 
 /* Read and check the manifest at path. Stops at the first problem, which d
@@ -701,6 +709,15 @@ AL_MUST_CHECK al_err al_audit_osv(const struct al_lock *l, const char *path,
                                   const struct al_audit_opts *o, struct al_audit *out,
                                   struct al_diag *d);
 void al_audit_release(struct al_audit *a);
+
+/* lib/review/policy.c: the manifest's policy over a lock. cb gets one
+ * message per violation ("policy.deny 'x<2': x 1.0 in target T, brought in
+ * by - -> a -> x"); *nviolations counts them. An error only when the check
+ * itself fails (an advisories file that cannot be read, out of memory). */
+typedef void (*al_policy_cb)(void *ctx, const char *msg);
+AL_MUST_CHECK al_err al_policy_check(const struct al_manifest *m, const struct al_lock *l,
+                                     al_policy_cb cb, void *ctx, unsigned *nviolations,
+                                     struct al_diag *d);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "core/url.h"
 #include "core/yamlx.h"
 #include "pypa/names.h"
+#include "pypa/pep508.h"
 
 #define MANIFEST_MAX_BYTES ((size_t)1 << 20)
 
@@ -1199,6 +1201,129 @@ static void f_advisories(struct mctx *c, const struct al_ynode *v, void *obj)
 	}
 }
 
+/* ---- policy ---- */
+
+static bool check_deny_req(struct mctx *c, const struct al_ynode *v, const char *s)
+{
+	struct al_requirement r = AL_REQUIREMENT_INIT;
+	struct al_diag rd = AL_DIAG_INIT;
+	bool ok = true;
+
+	if (al_requirement_parse(&r, s, &rd)) {
+		if (rd.code == AL_ENOMEM)
+			c->oom = true;
+		else
+			problem(c, v, "'%.200s' is not a PEP 508 requirement: %s", s, rd.msg);
+		ok = false;
+	} else if (r.url || r.marker || r.nextras) {
+		problem(c, v, "'%.200s': a name and a version specifier only (no extras, URL or "
+		        "marker)", s);
+		ok = false;
+	}
+	al_requirement_release(&r);
+	return ok;
+}
+
+static void f_policy_deny(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	strlist(c, v, &((struct al_manifest *)obj)->policy.deny, check_deny_req);
+}
+
+static void f_policy_vulnerabilities(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (strcmp(s, "deny") && strcmp(s, "allow"))
+		problem(c, v, "expected deny or allow, got '%.50s'", s);
+	m->policy.vulnerabilities_deny = !strcmp(s, "deny");
+}
+
+/* "50GiB", "700 MB", "123": bytes (KiB, MiB, GiB, TiB powers of 1024; kB,
+ * MB, GB, TB of 1000; B or nothing: bytes). */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "kB", 1000 }, { "KB", 1000 }, { "MB", 1000000 },
+		{ "GB", 1000000000 }, { "TB", 1000000000000ULL }, { "KiB", 1024 },
+		{ "MiB", 1048576 }, { "GiB", 1073741824ULL }, { "TiB", 1099511627776ULL },
+	};
+	uint64_t n = 0;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ')
+		s++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(s, units[i].unit)) {
+			if (n && units[i].mul > UINT64_MAX / n)
+				return false;
+			*out = n * units[i].mul;
+			return *out > 0;
+		}
+	return false;
+}
+
+static void f_policy_max_total_size(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	char num[32];
+	const char *s;
+
+	if (v->type == AL_Y_INT && v->ival > 0) {
+		m->policy.max_total_size = (uint64_t)v->ival;
+		return;
+	}
+	if (v->type == AL_Y_INT) {
+		snprintf(num, sizeof(num), "%lld", (long long)v->ival);
+		problem(c, v, "'%s' is not a size: give bytes above 0, or 50GiB, 700MB", num);
+		return;
+	}
+	if (!(s = want_string(c, v)))
+		return;
+	if (!parse_size(s, &m->policy.max_total_size))
+		problem(c, v, "'%.50s' is not a size: give bytes above 0, or 50GiB, 700MB", s);
+}
+
+static void f_policy_wheels_only(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	if (want_type(c, v, AL_Y_BOOL))
+		((struct al_manifest *)obj)->policy.wheels_only = v->bval;
+}
+
+static void f_policy_licenses(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	(void)obj;
+	/* Licences need each distribution's METADATA licence fields, which the
+	 * lock does not carry yet (issue 18, with the SBOM): refused rather
+	 * than accepted and silently not enforced. */
+	problem(c, v, "not enforced by this version of airlock: remove it (docs/reference/manifest.md, "
+	        "\"policy\")");
+}
+
+static const struct field policy_fields[] = {
+	{ "licenses", f_policy_licenses, false },
+	{ "deny", f_policy_deny, false },
+	{ "vulnerabilities", f_policy_vulnerabilities, false },
+	{ "max-total-size", f_policy_max_total_size, false },
+	{ "wheels-only", f_policy_wheels_only, false },
+	{ NULL, NULL, false },
+};
+
+static void f_policy(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	((struct al_manifest *)obj)->policy.given = true;
+	walk_map(c, v, policy_fields, obj);
+}
+
 static const struct field top_fields[] = {
 	{ "version", f_version, true },
 	{ "bundle", f_bundle, true },
@@ -1207,6 +1332,7 @@ static const struct field top_fields[] = {
 	{ "datasets", f_datasets, false },
 	{ "hub", f_hub, false },
 	{ "advisories", f_advisories, false },
+	{ "policy", f_policy, false },
 	{ NULL, NULL, false },
 };
 
@@ -1249,6 +1375,7 @@ void al_manifest_free(struct al_manifest *m)
 	free_strlist(&m->python.requirements);
 	free_strlist(&m->python.requirements_files);
 	free_strlist(&m->advisories);
+	free_strlist(&m->policy.deny);
 	free_strlist(&m->python.constraints);
 	free_strlist(&m->python.allow_sdist);
 	for (i = 0; m->python.targets && i < m->python.ntargets; i++) {
@@ -1313,6 +1440,9 @@ static void walk_top(struct mctx *c, const struct al_ynode *root, struct al_mani
 	walk_map(c, root, top_fields, m);
 	if (c->nproblems == before && !m->has_python && !m->nmodels && !m->ndatasets)
 		problem(c, root, "nothing to mirror: give python, models or datasets");
+	if (c->nproblems == before && m->policy.vulnerabilities_deny && !m->advisories.n)
+		problem(c, root, "policy.vulnerabilities: deny needs advisories (OSV snapshots) to "
+		        "check against");
 }
 
 al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest_problem_cb cb,
