@@ -77,5 +77,6 @@ extern const struct cli_command cli_cmd_init, cli_cmd_validate, cli_cmd_info, cl
 	cli_cmd_import, cli_cmd_publish, cli_cmd_serve, cli_cmd_env, cli_cmd_log, cli_cmd_keygen,
 	cli_cmd_trust;
 extern const struct cli_command cli_cmd_sbom, cli_cmd_diff;
+extern const struct cli_command cli_cmd_audit; /* cmd/audit.c */
 
 #endif

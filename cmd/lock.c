@@ -75,6 +75,12 @@ static int load(struct cli *cli, struct lockargs *a, struct al_manifest **m, str
 	return CLI_EXIT_OK;
 }
 
+static void policy_cb(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("%s", msg);
+}
+
 static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
                    const struct al_manifest *m, const struct al_lock *prev, const char *lock_path,
                    struct al_lock **out)
@@ -112,6 +118,20 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 	}
 	if (al_lock_build(s, m, prev, &lo, &l, &d))
 		return cli_fail(cli, &d);
+	{
+		/* the manifest's policy: every violation listed, nothing written */
+		unsigned nviol = 0;
+		if (al_policy_check(m, l, policy_cb, cli, &nviol, &d)) {
+			al_lock_free(l);
+			return cli_fail(cli, &d);
+		}
+		if (nviol) {
+			cli_error("lock refused: %u policy violation%s; %s not written", nviol,
+			          nviol == 1 ? "" : "s", lock_path);
+			al_lock_free(l);
+			return CLI_EXIT_NO;
+		}
+	}
 	if (al_lock_write(l, lock_path, &changed, &d)) {
 		al_lock_free(l);
 		return cli_fail(cli, &d);

@@ -22,7 +22,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_init,    &cli_cmd_validate, &cli_cmd_info,   &cli_cmd_ls,     &cli_cmd_store,
 	&cli_cmd_lock,    &cli_cmd_fetch,    &cli_cmd_export, &cli_cmd_verify, &cli_cmd_import,
 	&cli_cmd_publish, &cli_cmd_serve,    &cli_cmd_env,    &cli_cmd_log,    &cli_cmd_keygen,
-	&cli_cmd_sbom,    &cli_cmd_diff,
+	&cli_cmd_sbom,    &cli_cmd_diff,     &cli_cmd_audit,
 	&cli_cmd_trust,   &help_cmd,
 };
 

@@ -281,6 +281,17 @@ struct al_manifest {
 		char *endpoint;  /* default https://huggingface.co */
 		char *token_env; /* default HF_TOKEN: the variable holding the token */
 	} hub;
+	/* OSV snapshots (files) carried with the bundle, resolved against the
+	 * manifest's directory; their file names are distinct */
+	struct al_strlist advisories;
+	/* policy: what lock refuses to pin (lib/review/policy.c) */
+	struct {
+		bool given;
+		struct al_strlist deny;   /* PEP 508 requirements that must not match */
+		bool vulnerabilities_deny; /* a record of advisories matching fails */
+		uint64_t max_total_size;  /* bytes of every file; 0: no cap */
+		bool wheels_only;         /* no sdists */
+	} policy;
 };
 
 /* Read and check the manifest at path. Stops at the first problem, which d
@@ -352,6 +363,17 @@ struct al_lock_repo {
 	size_t nfiles;
 };
 
+/* An OSV snapshot the manifest names (advisories:), pinned by content:
+ * fetch puts it in the store, export carries it, audit --bundle reads it. */
+struct al_lock_advisory {
+	char *name;            /* the file's name, without its folder */
+	char *sha256;
+	int64_t size;
+};
+#define AL_LOCK_MAX_ADVISORIES 64
+/* 1 to 128 of [A-Za-z0-9._-], not starting with '.' (lib/spec/lock.c). */
+bool al_lock_advisory_name_valid(const char *name);
+
 struct al_lock {
 	int version;           /* 1 */
 	char *bundle;
@@ -360,6 +382,8 @@ struct al_lock {
 	size_t ntargets;
 	struct al_lock_repo *repos;     /* sorted by type, then repo */
 	size_t nrepos;
+	struct al_lock_advisory *advisories; /* sorted by name; absent in older locks */
+	size_t nadvisories;
 };
 
 void al_lock_free(struct al_lock *l);
@@ -697,6 +721,62 @@ void al_review_src_release(struct al_review_src *r);
  * bytes for the same lock, store contents, seq and timestamp. */
 AL_MUST_CHECK al_err al_sbom_build(const struct al_lock *l, const struct al_sbom_opts *o, char **out,
                                    size_t *len, struct al_diag *d);
+
+/* ---- review: the offline vulnerability audit (docs/reference/audit.md) ---- */
+/* lib/review/osv.c: a lock's distributions against OSV records. */
+
+struct al_audit_ignore {
+	const char *id;        /* a record id or one of its aliases */
+	const char *reason;    /* printed beside the record; may be NULL */
+};
+
+struct al_audit_opts {
+	const char *label;     /* names path in messages and sources (NULL: path) */
+	const struct al_audit_ignore *ignore;
+	size_t nignore;
+	/* A record or range skipped (docs/reference/audit.md, "Hostile records"). */
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+struct al_audit_match {
+	char *id, *summary;       /* summary may be NULL; both from the record, unescaped */
+	char **aliases;
+	size_t naliases;
+	char **severity;          /* "CVSS_V3 CVSS:3.1/...", "GHSA HIGH" */
+	size_t nseverity;
+	char *project, *version;  /* the locked distribution */
+	char **fixed;             /* the fixed versions the record names, as written */
+	size_t nfixed;
+	char *source;             /* the record's file ("DIR/x.json", "all.zip:x.json") */
+	const char *ignored;      /* NULL, or the --ignore reason ("" without one) */
+};
+
+struct al_audit {
+	struct al_audit_match *matches; /* sorted by project, version, id */
+	size_t n, alloc;
+	uint64_t records;         /* records read (withdrawn ones included) */
+	size_t distributions;     /* distinct project versions audited */
+};
+#define AL_AUDIT_INIT { NULL, 0, 0, 0, 0 }
+
+/* Match every distribution of l (targets and build dependencies) against
+ * the OSV records at path: a directory of *.json records, a zip of them
+ * (OSV's PyPI/all.zip) or one record. A record that breaks the format is an
+ * error naming its file; see docs/reference/audit.md. */
+AL_MUST_CHECK al_err al_audit_osv(const struct al_lock *l, const char *path,
+                                  const struct al_audit_opts *o, struct al_audit *out,
+                                  struct al_diag *d);
+void al_audit_release(struct al_audit *a);
+
+/* lib/review/policy.c: the manifest's policy over a lock. cb gets one
+ * message per violation ("policy.deny 'x<2': x 1.0 in target T, brought in
+ * by - -> a -> x"); *nviolations counts them. An error only when the check
+ * itself fails (an advisories file that cannot be read, out of memory). */
+typedef void (*al_policy_cb)(void *ctx, const char *msg);
+AL_MUST_CHECK al_err al_policy_check(const struct al_manifest *m, const struct al_lock *l,
+                                     al_policy_cb cb, void *ctx, unsigned *nviolations,
+                                     struct al_diag *d);
 
 #ifdef __cplusplus
 }

@@ -10,11 +10,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/hash.h"
 #include "core/mem.h"
@@ -33,6 +36,109 @@
 #include "spec/lock.h"
 #include "store/bundle.h"
 
+/* ---- advisories: OSV snapshots pinned by content ----------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Hash the file at path into a (name: its base name). */
+static al_err advisory_pin(const char *path, struct al_lock_advisory *a, struct al_diag *d)
+{
+	char hex[AL_SHA256_HEX];
+	unsigned long long size = 0;
+	al_err err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return al_diag_set(d, AL_EIO, "cannot read the advisories file '%s': %s", path,
+		                   strerror(errno));
+	err = al_sha256_fd(fd, hex, &size, d);
+	close(fd);
+	if (err)
+		return err;
+	if (!(a->name = al_strdup(base_name(path))) || !(a->sha256 = al_strdup(hex)))
+		return al_oom(d);
+	a->size = (int64_t)size;
+	return AL_OK;
+}
+
+static al_err lock_advisories(const struct al_manifest *m, struct al_lock *l, struct al_diag *d)
+{
+	size_t i;
+	al_err err;
+
+	if (!m->advisories.n)
+		return AL_OK;
+	if (!(l->advisories = al_calloc(m->advisories.n, sizeof(*l->advisories))))
+		return al_oom(d);
+	for (i = 0; i < m->advisories.n; i++) {
+		l->nadvisories++;
+		if ((err = advisory_pin(m->advisories.v[i], &l->advisories[i], d)))
+			return err;
+	}
+	return AL_OK;
+}
+
+/* Why the manifest's advisories files differ from the lock's pins (into b),
+ * or nothing. */
+static al_err advisories_stale(const struct al_manifest *m, const struct al_lock *l,
+                               struct al_buf *b, struct al_diag *d)
+{
+	size_t i, k;
+
+	if (m->advisories.n != l->nadvisories)
+		return al_buf_addf(b, "the manifest names other advisories files than the lock")
+		       ? al_oom(d) : AL_OK;
+	for (i = 0; i < m->advisories.n; i++) {
+		struct al_lock_advisory now = { NULL, NULL, 0 };
+		const struct al_lock_advisory *was = NULL;
+		bool same;
+		al_err err;
+		for (k = 0; k < l->nadvisories; k++)
+			if (!strcmp(l->advisories[k].name, base_name(m->advisories.v[i])))
+				was = &l->advisories[k];
+		err = advisory_pin(m->advisories.v[i], &now, d);
+		same = !err && was && !strcmp(was->sha256, now.sha256);
+		al_free(now.name);
+		al_free(now.sha256);
+		if (err)
+			return err;
+		if (!same)
+			return al_buf_addf(b, "the advisories file '%s' changed since the lock was written",
+			                   m->advisories.v[i]) ? al_oom(d) : AL_OK;
+	}
+	return AL_OK;
+}
+
+/* Put the pinned advisories files the store lacks into it, from the
+ * manifest's paths: a file that changed since the lock is refused. */
+static al_err fetch_advisories(struct al_store *s, const struct al_lock *l,
+                               const struct al_manifest *m, struct al_diag *d)
+{
+	size_t i, k;
+	al_err err;
+
+	for (i = 0; i < l->nadvisories; i++) {
+		const struct al_lock_advisory *a = &l->advisories[i];
+		const char *path = NULL;
+		if (al_store_has(s, a->sha256))
+			continue;
+		for (k = 0; m && k < m->advisories.n; k++)
+			if (!strcmp(base_name(m->advisories.v[k]), a->name))
+				path = m->advisories.v[k];
+		if (!path)
+			return al_diag_set(d, AL_ENOTFOUND, "the advisories file '%s' of the lock is not in "
+			                   "the store and the manifest names no such file", a->name);
+		if ((err = al_store_add_file(s, path, a->sha256, a->size, NULL, d)))
+			return al_diag_prefix(d, "the advisories file '%s' (run 'airlock lock' when it "
+			                      "changed): ", path);
+	}
+	return AL_OK;
+}
+
 al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l, char **why,
                      struct al_diag *d)
 {
@@ -48,6 +154,10 @@ al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l, char 
 	if (err) {
 		al_buf_release(&b);
 		return al_oom(d);
+	}
+	if (!b.len && (err = advisories_stale(m, l, &b, d))) {
+		al_buf_release(&b);
+		return err;
 	}
 	if (b.len)
 		*why = al_buf_detach(&b, NULL);
@@ -933,6 +1043,8 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		if (err)
 			goto fail;
 	}
+	if ((err = lock_advisories(m, l, d)))
+		goto fail;
 	al_lock_sort(l);
 	al_http_free(http);
 	*out = l;
@@ -1088,6 +1200,8 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 	size_t n = 0, i, k, total = 0;
 	al_err err;
 
+	if ((err = fetch_advisories(s, l, o->manifest, d)))
+		goto out;
 	for (i = 0; i < l->ntargets; i++) /* files and their metadata sidecars */
 		total += 2 * (l->targets[i].ndists + l->targets[i].nbuild_dists);
 	if (!(items = al_calloc(total + 1, sizeof(*items)))) {

@@ -84,7 +84,27 @@ void al_lock_free(struct al_lock *l)
 	for (i = 0; i < l->nrepos; i++)
 		al_lock_repo_release(&l->repos[i]);
 	al_free(l->repos);
+	for (i = 0; i < l->nadvisories; i++) {
+		al_free(l->advisories[i].name);
+		al_free(l->advisories[i].sha256);
+	}
+	al_free(l->advisories);
 	al_free(l);
+}
+
+bool al_lock_advisory_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > 128 || name[0] == '.')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+static int cmp_advisory(const void *a, const void *b)
+{
+	return strcmp(((const struct al_lock_advisory *)a)->name,
+	              ((const struct al_lock_advisory *)b)->name);
 }
 
 /* ---- canonical order ---------------------------------------------------------- */
@@ -147,6 +167,8 @@ void al_lock_sort(struct al_lock *l)
 			      cmp_file);
 	if (l->nrepos > 1)
 		qsort(l->repos, l->nrepos, sizeof(*l->repos), cmp_repo);
+	if (l->nadvisories > 1)
+		qsort(l->advisories, l->nadvisories, sizeof(*l->advisories), cmp_advisory);
 }
 
 /* ---- writing ---------------------------------------------------------------------- */
@@ -283,6 +305,15 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 		err = al_buf_addstr(&b, l->nrepos ? "repos:\n" : "repos: []\n");
 	for (i = 0; !err && i < l->nrepos; i++)
 		err = format_repo(&b, &l->repos[i]);
+	/* only when there are any: a lock without advisories keeps its bytes */
+	if (!err && l->nadvisories)
+		err = al_buf_addstr(&b, "advisories:\n");
+	for (i = 0; !err && i < l->nadvisories; i++) {
+		const struct al_lock_advisory *a = &l->advisories[i];
+		if (!(err = al_buf_addstr(&b, "  - name: ")) && !(err = al_yaml_quote(&b, a->name)) &&
+		    !(err = al_buf_addf(&b, "\n    size: %lld\n", (long long)a->size)))
+			err = kv(&b, "    ", "sha256", a->sha256);
+	}
 	if (err) {
 		al_buf_release(&b);
 		return al_diag_set(d, err, "cannot format the lock: %s", al_strerror(err));

@@ -116,6 +116,19 @@ al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d)
 		if (!jr || json_array_append_new(repos, jr))
 			goto oom;
 	}
+	/* only when there are any: older readers keep reading locks without */
+	if (l->nadvisories) {
+		json_t *advs = json_array();
+		if (!advs || json_object_set_new(root, "advisories", advs))
+			goto oom;
+		for (i = 0; i < l->nadvisories; i++) {
+			const struct al_lock_advisory *a = &l->advisories[i];
+			if (json_array_append_new(advs, json_pack("{s:o, s:I, s:o}", "name", jstr(a->name),
+			                                          "size", (json_int_t)a->size, "sha256",
+			                                          jstr(a->sha256))))
+				goto oom;
+		}
+	}
 	if (json_object_set_new(root, "version", json_integer(l->version ? l->version : 1)) ||
 	    json_object_set_new(root, "bundle", jstr(l->bundle)) ||
 	    json_object_set_new(root, "manifest_sha256", jstr(l->manifest_sha256)) ||
@@ -383,6 +396,44 @@ static al_err repo_from_json(struct jctx *c, json_t *o, struct al_lock_repo *r)
 	return check_collisions(c, r);
 }
 
+/* advisories: absent in locks before airlock audit; names plain, hashes
+ * and sizes well-formed, names distinct. */
+static al_err advisories_from_json(struct jctx *c, json_t *a, struct al_lock *l)
+{
+	json_t *v;
+	size_t i, k;
+	al_err err;
+
+	if (!a || json_is_null(a))
+		return AL_OK;
+	snprintf(c->where, sizeof(c->where), "lock.advisories");
+	if (!json_is_array(a) || json_array_size(a) > AL_LOCK_MAX_ADVISORIES)
+		return bad(c, "expected a list of at most 64 files");
+	if (!(l->advisories = al_calloc(json_array_size(a) + 1, sizeof(*l->advisories))))
+		return al_oom(c->d);
+	json_array_foreach(a, i, v) {
+		struct al_lock_advisory *x = &l->advisories[i];
+		snprintf(c->where, sizeof(c->where), "lock.advisories[%zu]", i);
+		if (!json_is_object(v))
+			return bad(c, "expected an object");
+		l->nadvisories++;
+		if ((err = get_str(c, v, "name", true, &x->name)) ||
+		    (err = get_str(c, v, "sha256", true, &x->sha256)) ||
+		    (err = get_size(c, v, "size", &x->size)))
+			return err;
+		if (!al_lock_advisory_name_valid(x->name))
+			return bad(c, "name: expected 1 to 128 of [A-Za-z0-9._-], not starting with '.'");
+		if (!al_is_hex(x->sha256, 64))
+			return bad(c, "sha256: expected 64 lowercase hex digits");
+		if (x->size < 0)
+			return bad(c, "size: expected a size in bytes");
+		for (k = 0; k < i; k++)
+			if (!strcmp(l->advisories[k].name, x->name))
+				return bad(c, "name: given twice");
+	}
+	return AL_OK;
+}
+
 /* Over 80 lines: the top level of a hostile lock read key by
  * key in the order of the format (docs/reference/lock.md), each refusal
  * beside its key; the per-entry checks are in their own functions. */
@@ -472,6 +523,8 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 		if ((err = repo_from_json(&c, v, &l->repos[i])))
 			goto fail;
 	}
+	if ((err = advisories_from_json(&c, json_object_get(j, "advisories"), l)))
+		goto fail;
 	/* every field publish writes somewhere against its grammar, in the
 	 * order the JSON gave them (so messages index them as written) */
 	if ((err = al_lock_check_fields(l, d)))

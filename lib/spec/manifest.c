@@ -14,7 +14,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -24,6 +26,7 @@
 #include "core/url.h"
 #include "core/yamlx.h"
 #include "pypa/names.h"
+#include "pypa/pep508.h"
 
 #define MANIFEST_MAX_BYTES ((size_t)1 << 20)
 
@@ -1138,6 +1141,189 @@ static void f_hub(struct mctx *c, const struct al_ynode *v, void *obj)
 	walk_map(c, v, hub_fields, obj);
 }
 
+/* An OSV snapshot: a readable regular file whose name (the label the lock,
+ * the media and audit --bundle know it by) is plain. */
+static bool check_advisory(struct mctx *c, const struct al_ynode *v, const char *s)
+{
+	const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	char *path;
+	struct stat st;
+	bool ok = true;
+
+	if (!al_lock_advisory_name_valid(base)) {
+		problem(c, v, "'%.200s': the file name must be 1 to 128 letters, digits, '.', '_' or "
+		        "'-', not starting with '.'", s);
+		return false;
+	}
+	if (!(path = s[0] == '/' || !c->dir ? al_strdup(s) : al_path_join(c->dir, s))) {
+		c->oom = true;
+		return false;
+	}
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		problem(c, v, "cannot read '%.200s': %s", path, strerror(errno));
+		ok = false;
+	} else if (!S_ISREG(st.st_mode)) {
+		problem(c, v, "'%.200s' is not a file (a directory of records: zip it)", path);
+		ok = false;
+	}
+	al_free(path);
+	return ok;
+}
+
+static void f_advisories(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	struct al_strlist *l = &m->advisories;
+	size_t i, k;
+	char *p;
+
+	if (v->type == AL_Y_SEQ && v->n > AL_LOCK_MAX_ADVISORIES) {
+		problem(c, v, "at most %d advisories files", AL_LOCK_MAX_ADVISORIES);
+		return;
+	}
+	strlist(c, v, l, check_advisory);
+	for (i = 0; i < l->n; i++)
+		for (k = 0; k < i; k++) {
+			const char *a = strrchr(l->v[i], '/'), *b = strrchr(l->v[k], '/');
+			if (!strcmp(a ? a + 1 : l->v[i], b ? b + 1 : l->v[k]))
+				problem(c, v, "two advisories files named '%.128s': the bundle knows "
+				        "them by name", a ? a + 1 : l->v[i]);
+		}
+	for (i = 0; i < l->n && c->dir; i++) {
+		if (l->v[i][0] == '/')
+			continue;
+		if (!(p = al_path_join(c->dir, l->v[i]))) {
+			c->oom = true;
+			return;
+		}
+		al_free(l->v[i]);
+		l->v[i] = p;
+	}
+}
+
+/* ---- policy ---- */
+
+static bool check_deny_req(struct mctx *c, const struct al_ynode *v, const char *s)
+{
+	struct al_requirement r = AL_REQUIREMENT_INIT;
+	struct al_diag rd = AL_DIAG_INIT;
+	bool ok = true;
+
+	if (al_requirement_parse(&r, s, &rd)) {
+		if (rd.code == AL_ENOMEM)
+			c->oom = true;
+		else
+			problem(c, v, "'%.200s' is not a PEP 508 requirement: %s", s, rd.msg);
+		ok = false;
+	} else if (r.url || r.marker || r.nextras) {
+		problem(c, v, "'%.200s': a name and a version specifier only (no extras, URL or "
+		        "marker)", s);
+		ok = false;
+	}
+	al_requirement_release(&r);
+	return ok;
+}
+
+static void f_policy_deny(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	strlist(c, v, &((struct al_manifest *)obj)->policy.deny, check_deny_req);
+}
+
+static void f_policy_vulnerabilities(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (strcmp(s, "deny") && strcmp(s, "allow"))
+		problem(c, v, "expected deny or allow, got '%.50s'", s);
+	m->policy.vulnerabilities_deny = !strcmp(s, "deny");
+}
+
+/* "50GiB", "700 MB", "123": bytes (KiB, MiB, GiB, TiB powers of 1024; kB,
+ * MB, GB, TB of 1000; B or nothing: bytes). */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "kB", 1000 }, { "KB", 1000 }, { "MB", 1000000 },
+		{ "GB", 1000000000 }, { "TB", 1000000000000ULL }, { "KiB", 1024 },
+		{ "MiB", 1048576 }, { "GiB", 1073741824ULL }, { "TiB", 1099511627776ULL },
+	};
+	uint64_t n = 0;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ')
+		s++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(s, units[i].unit)) {
+			if (n && units[i].mul > UINT64_MAX / n)
+				return false;
+			*out = n * units[i].mul;
+			return *out > 0;
+		}
+	return false;
+}
+
+static void f_policy_max_total_size(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	char num[32];
+	const char *s;
+
+	if (v->type == AL_Y_INT && v->ival > 0) {
+		m->policy.max_total_size = (uint64_t)v->ival;
+		return;
+	}
+	if (v->type == AL_Y_INT) {
+		snprintf(num, sizeof(num), "%lld", (long long)v->ival);
+		problem(c, v, "'%s' is not a size: give bytes above 0, or 50GiB, 700MB", num);
+		return;
+	}
+	if (!(s = want_string(c, v)))
+		return;
+	if (!parse_size(s, &m->policy.max_total_size))
+		problem(c, v, "'%.50s' is not a size: give bytes above 0, or 50GiB, 700MB", s);
+}
+
+static void f_policy_wheels_only(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	if (want_type(c, v, AL_Y_BOOL))
+		((struct al_manifest *)obj)->policy.wheels_only = v->bval;
+}
+
+static void f_policy_licenses(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	(void)obj;
+	/* Licences need each distribution's METADATA licence fields, which the
+	 * lock does not carry yet (issue 18, with the SBOM): refused rather
+	 * than accepted and silently not enforced. */
+	problem(c, v, "not enforced by this version of airlock: remove it (docs/reference/manifest.md, "
+	        "\"policy\")");
+}
+
+static const struct field policy_fields[] = {
+	{ "licenses", f_policy_licenses, false },
+	{ "deny", f_policy_deny, false },
+	{ "vulnerabilities", f_policy_vulnerabilities, false },
+	{ "max-total-size", f_policy_max_total_size, false },
+	{ "wheels-only", f_policy_wheels_only, false },
+	{ NULL, NULL, false },
+};
+
+static void f_policy(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	((struct al_manifest *)obj)->policy.given = true;
+	walk_map(c, v, policy_fields, obj);
+}
+
 static const struct field top_fields[] = {
 	{ "version", f_version, true },
 	{ "bundle", f_bundle, true },
@@ -1145,6 +1331,8 @@ static const struct field top_fields[] = {
 	{ "models", f_models, false },
 	{ "datasets", f_datasets, false },
 	{ "hub", f_hub, false },
+	{ "advisories", f_advisories, false },
+	{ "policy", f_policy, false },
 	{ NULL, NULL, false },
 };
 
@@ -1186,6 +1374,8 @@ void al_manifest_free(struct al_manifest *m)
 	free_strlist(&m->python.find_links);
 	free_strlist(&m->python.requirements);
 	free_strlist(&m->python.requirements_files);
+	free_strlist(&m->advisories);
+	free_strlist(&m->policy.deny);
 	free_strlist(&m->python.constraints);
 	free_strlist(&m->python.allow_sdist);
 	for (i = 0; m->python.targets && i < m->python.ntargets; i++) {
@@ -1250,6 +1440,9 @@ static void walk_top(struct mctx *c, const struct al_ynode *root, struct al_mani
 	walk_map(c, root, top_fields, m);
 	if (c->nproblems == before && !m->has_python && !m->nmodels && !m->ndatasets)
 		problem(c, root, "nothing to mirror: give python, models or datasets");
+	if (c->nproblems == before && m->policy.vulnerabilities_deny && !m->advisories.n)
+		problem(c, root, "policy.vulnerabilities: deny needs advisories (OSV snapshots) to "
+		        "check against");
 }
 
 al_err al_manifest_check(struct al_manifest **out, const char *path, al_manifest_problem_cb cb,

@@ -47,6 +47,8 @@ al_err al_lock_objects(const struct al_lock *l, char ***out, size_t *n, struct a
 		for (j = 0; j < l->repos[i].nfiles; j++)
 			if (l->repos[i].files[j].sha256)
 				PUSH(l->repos[i].files[j].sha256);
+	for (i = 0; i < l->nadvisories; i++)
+		PUSH(l->advisories[i].sha256);
 #undef PUSH
 	if (cnt)
 		qsort(v, cnt, sizeof(*v), al_strv_cmp);
