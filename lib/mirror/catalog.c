@@ -184,6 +184,7 @@ static al_err page_head(struct al_buf *b, const char *title, const char *root)
 {
 	if (al_buf_addstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	                     "<link rel=\"icon\" href=\"data:,\">\n" /* no /favicon.ico request */
 	                     "<title>") ||
 	    H(b, title) || al_buf_addstr(b, " \xc2\xb7 airlock mirror</title>\n<style>\n") ||
 	    al_buf_addstr(b, css) || al_buf_addstr(b, "</style></head>\n<body data-root=\"") ||
@@ -501,7 +502,7 @@ static al_err write_index(struct cat *k)
 	for (i = 0; i < k->c->nlocks; i++)
 		if (al_json_push(jbundles, json_string(k->c->locks[i]->bundle)))
 			goto out;
-	if (page_head(&b, "Catalog", "") ||
+	if (page_head(&b, "Catalog", "./") ||
 	    al_buf_addstr(&b, "<h1>airlock mirror</h1>\n<p>What this mirror holds, and how to point "
 	                      "pip and Hugging Face clients at it.</p>\n"
 	                      "<section aria-labelledby=\"find-h\" data-js hidden><h2 id=\"find-h\">"

@@ -285,7 +285,7 @@ enum MHD_Result serve_reply_json(struct req *r, json_t *j, const char *const *hd
  * from anywhere (docs/reference/catalog.md). */
 static const char *const catalog_headers[] = {
 	"Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
-	"style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+	"style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
 	"frame-ancestors 'none'",
 	"X-Content-Type-Options", "nosniff", NULL
 };
