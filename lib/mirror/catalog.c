@@ -331,7 +331,8 @@ static al_err settings(struct al_buf *b, const struct al_catalog *c)
 	                     "<pre><code>pip install --index-url <span data-fill=\"base\">http://MIRROR/"
 	                     "</span>simple/ PROJECT</code></pre>\n"
 	                     "<p>A bundle's page gives each target's pinned requirements, "
-	                     "installed with <code>--require-hashes</code>.</p>\n"
+	                     "installed with <code>--require-hashes</code>. All files: "
+	                     "<a href=\"wheels/\">wheels/</a>, <a href=\"requirements/\">requirements/</a>.</p>\n"
 	                     "<h3>Hugging Face</h3>\n<p>Through <code>airlock serve</code>:</p>\n"
 	                     "<pre><code>export HF_ENDPOINT=<span data-fill=\"endpoint\">http://MIRROR"
 	                     "</span></code></pre>\n"
@@ -752,9 +753,9 @@ static al_err repo_revision(struct cat *k, struct al_buf *b, const struct crev *
 	    al_buf_addstr(b, "</code>, in bundle <a href=\""))
 		goto out;
 	if (al_buf_addf(&rel, "catalog/bundles/%s.html", v->l->bundle) || add_href(b, "../../../", rel.buf) ||
-	    al_buf_addstr(b, "\">") || H(b, v->l->bundle) || al_buf_addstr(b, "</a>. Files: <a href=\"") ||
-	    al_buf_addch(&tree, '/') || add_href(b, "../../../", tree.buf) || al_buf_addstr(b, "\">") ||
-	    H(b, tree.buf) || al_buf_addstr(b, "</a></p>\n"))
+	    al_buf_addstr(b, "\">") || H(b, v->l->bundle) || al_buf_addstr(b, "</a>. Its files are in <code>") ||
+	    al_buf_addch(&tree, '/') || H(b, tree.buf) || al_buf_addstr(b, "</code> (each one linked below; "
+	                                                                "serve lists no directories).</p>\n"))
 		goto out;
 	if (first && (al_buf_addstr(b, "<pre><code>HF_ENDPOINT=<span data-fill=\"endpoint\">http://MIRROR"
 	                               "</span> hf download ") ||
