@@ -1331,6 +1331,17 @@ static al_err publish_new_generation(struct pub *p, const char *gens, char *genn
 	return err;
 }
 
+/* Whether the ledger's bundle field (the media's bundles, comma-separated) names b. */
+static bool ledger_names(const char *field, const char *b)
+{
+	size_t n = strlen(b);
+
+	for (const char *s = field; s; s = strchr(s, ',') ? strchr(s, ',') + 1 : NULL)
+		if (!strncmp(s, b, n) && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	return false;
+}
+
 /* What the ledger says about the bundles: each one's last accepted import. */
 struct ledger_pick {
 	struct pub *p;
@@ -1347,7 +1358,7 @@ static void ledger_pick(void *ctx, const struct al_ledger_entry *e)
 	if (!e->accepted || !e->bundle)
 		return;
 	for (i = 0; i < lp->p->nlocks; i++) {
-		if (strcmp(lp->p->locks[i]->bundle, e->bundle))
+		if (!ledger_names(e->bundle, lp->p->locks[i]->bundle))
 			continue;
 		lp->im[i].seq = e->seq;
 		lp->im[i].at = e->at;

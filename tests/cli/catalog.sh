@@ -48,6 +48,12 @@ PY
 run "$PUT" "$A" "$T/lock.json"
 is "$status" 0 "a bundle with hostile names in the connected store"
 [ "$status" -eq 0 ] || { echo "# $err"; finish; exit 1; }
+# a second bundle on the same media: the ledger names both ("hostile,second")
+"$PYTHON3" -c 'import json,sys; l=json.load(open(sys.argv[1])); l["bundle"]="second"; l["repos"]=[]
+l["targets"][0]["distributions"]=l["targets"][0]["distributions"][1:]; l["targets"][0]["distributions"][0]["required_by"]=["-"]
+json.dump(l, open(sys.argv[2], "w"))' "$T/lock.json" "$T/lock2.json"
+run "$PUT" "$A" "$T/lock2.json"
+is "$status" 0 "and a second bundle"
 "$AIRLOCK" keygen -W -o "$T/ops" >/dev/null 2>&1
 run "$AIRLOCK" --store "$A" export -o "$T/m1" --key "$T/ops.key"
 is "$status" 0 "exported to signed media"
@@ -63,7 +69,8 @@ run "$AIRLOCK" --store "$B" publish -o "$T/pub"
 is "$status" 0 "publish"
 ok '[ -f "$T/pub/index.html" ] && [ -f "$T/pub/catalog/index.json" ] && [ -f "$T/pub/catalog/bundles/hostile.html" ] && [ -f "$T/pub/catalog/projects/alpha.html" ] && [ -f "$T/pub/catalog/models/org/tiny.html" ]' \
 	"the catalog: index.html, catalog/index.json, a page per bundle, project and model"
-like "$(cat "$T/pub/index.html")" "<td class=\"n\">$seq</td><td><time " "the index shows the media sequence from the ledger"
+is "$(grep -c "<td class=\"n\">$seq</td><td><time " "$T/pub/index.html")" 2 \
+	"the index shows both bundles' media sequence from the ledger"
 ok '! grep -q "<script>window" "$T/pub/index.html" "$T/pub/catalog/models/org/tiny.html" "$T/pub/catalog/index.json"' \
 	"no hostile name as markup in the files"
 run "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); f=json.load(open(sys.argv[2])); assert d["repos"][0]["revisions"] == [f["revision"]], d' \
