@@ -10,6 +10,7 @@
  *   DIR/hf/hub/models--org--name/     the Hub cache layout (HF_HUB_CACHE)
  *   DIR/hf/api/<type>s/<repo>/        what serve answers the Hub API with
  *   DIR/sbom/<bundle>.cdx.json        each bundle's CycloneDX SBOM (lib/review/sbom.c)
+ *   DIR/index.html, DIR/catalog/      the catalog people browse (mirror/catalog.c)
  *
  * Files are hard links into the store (copies across file systems). The tree
  * is built in a new generation directory beside DIR and DIR, a symbolic link,
@@ -39,6 +40,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "mirror/catalog.h"
 #include "mirror/publish.h"
 #include "pypa/names.h"
 #include "pypa/wheel.h"
@@ -801,6 +803,12 @@ static al_err tree_dir(struct al_lock *const *locks, size_t nlocks, const struct
 	return AL_OK;
 }
 
+al_err al_publish_tree_dir(struct al_lock *const *locks, size_t nlocks, const struct al_lock_repo *r,
+                           const char *kind, struct al_buf *out)
+{
+	return tree_dir(locks, nlocks, r, kind, out);
+}
+
 /* Over 80 lines: one repo's part of the tree in order: the
  * snapshot files (links or copies), the refs, the API record serve answers;
  * they share the folder, the relative-link target and the siblings list. */
@@ -971,6 +979,7 @@ enum pkind {
 	PK_SNAP,    /* hf/hub/<folder>/snapshots/<commit>/<path> */
 	PK_REF,     /* hf/hub/<folder>/refs/<revision>: the first pin owns it */
 	PK_INFO,    /* hf/api/<type>s/<repo>/info.json */
+	PK_CATALOG, /* catalog/...: the page of one bundle, project or repo */
 };
 
 struct pent {
@@ -1058,6 +1067,11 @@ out:
 	return err;
 }
 
+static al_err plan_catalog(void *ctx, const char *key, const char *path)
+{
+	return plan_add(ctx, PK_CATALOG, key, NULL, key, NULL, "%s", path);
+}
+
 /* Every path publishing these locks in this order creates. */
 static al_err plan_build(struct plan *pl, struct al_lock *const *locks, size_t n)
 {
@@ -1065,8 +1079,12 @@ static al_err plan_build(struct plan *pl, struct al_lock *const *locks, size_t n
 	al_err err;
 
 	if ((err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "simple/index.html")) ||
-	    (err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "airlock-published.json")))
+	    (err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "airlock-published.json")) ||
+	    (err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "index.html")) ||
+	    (err = plan_add(pl, PK_FIXED, NULL, NULL, NULL, NULL, "catalog/index.json")))
 		return err;
+	if (al_catalog_paths(locks, n, plan_catalog, pl))
+		return al_oom(pl->d);
 	for (i = 0; i < n; i++) {
 		const struct al_lock *l = locks[i];
 		for (j = 0; j < l->ntargets; j++) {
@@ -1137,6 +1155,9 @@ static void describe(const struct pent *e, char *out, size_t size)
 		break;
 	case PK_INFO:
 		snprintf(out, size, "the Hub API file of repo '%s' (bundle '%s')", e->what, b);
+		break;
+	case PK_CATALOG:
+		snprintf(out, size, "the catalog page of '%s'", e->what);
 		break;
 	default:
 		snprintf(out, size, "the file '%s' of repo '%s' (bundle '%s')", e->sub, e->what, b);
@@ -1344,6 +1365,97 @@ static al_err publish_sboms(struct pub *p)
 }
 
 /* Phase 4: airlock-published.json names the bundles and the generation. */
+/* Whether the ledger's bundle field (the media's bundles, comma-separated) names b. */
+static bool ledger_names(const char *field, const char *b)
+{
+	size_t n = strlen(b);
+
+	for (const char *s = field; s; s = strchr(s, ',') ? strchr(s, ',') + 1 : NULL)
+		if (!strncmp(s, b, n) && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* What the ledger says about the bundles: each one's last accepted import. */
+struct ledger_pick {
+	struct pub *p;
+	struct al_catalog_import *im;
+	char **media;
+	bool oom;
+};
+
+static void ledger_pick(void *ctx, const struct al_ledger_entry *e)
+{
+	struct ledger_pick *lp = ctx;
+	size_t i;
+
+	if (!e->accepted || !e->bundle)
+		return;
+	for (i = 0; i < lp->p->nlocks; i++) {
+		if (!ledger_names(e->bundle, lp->p->locks[i]->bundle))
+			continue;
+		lp->im[i].seq = e->seq;
+		lp->im[i].at = e->at;
+		al_free(lp->media[i]);
+		lp->media[i] = e->media_id ? al_strdup(e->media_id) : NULL;
+		lp->oom |= e->media_id && !lp->media[i];
+		lp->im[i].media_id = lp->media[i];
+	}
+}
+
+static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t len)
+{
+	return write_text(ctx, rel, text, len);
+}
+
+/* Phase 4: the catalog (mirror/catalog.c), from the locks, the ledger and
+ * the tree as built so far (an SBOM is linked when the tree holds it). Its
+ * pages name DIR as given (made absolute) for HF_HUB_CACHE; nothing from the
+ * clock. */
+static al_err publish_catalog(struct pub *p, const char *parent, const char *base)
+{
+	struct al_catalog_import *im = al_calloc(p->nlocks ? p->nlocks : 1, sizeof(*im));
+	char **media = al_calloc(p->nlocks ? p->nlocks : 1, sizeof(*media)), *real = NULL;
+	struct ledger_pick lp = { p, im, media, false };
+	struct al_buf dir = AL_BUF_INIT, sbom = AL_BUF_INIT;
+	struct al_catalog c = { .locks = p->locks, .nlocks = p->nlocks, .imports = im,
+	                        .write = catalog_write, .ctx = p };
+	struct stat st;
+	al_err err;
+	size_t i;
+
+	if (!im || !media) {
+		err = al_oom(p->d);
+		goto out;
+	}
+	for (i = 0; i < p->nlocks; i++)
+		im[i].seq = -1;
+	if ((err = al_ledger_list(p->s, ledger_pick, &lp, p->d)))
+		goto out;
+	for (i = 0; i < p->nlocks && !lp.oom; i++) {
+		al_buf_reset(&sbom);
+		lp.oom = al_buf_addf(&sbom, "%s/sbom/%s.cdx.json", p->gen, p->locks[i]->bundle) != AL_OK;
+		im[i].sbom = !lp.oom && lstat(sbom.buf, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	real = realpath(parent, NULL);
+	if (lp.oom || al_buf_addf(&dir, "%s/%s", real ? (strcmp(real, "/") ? real : "") : parent, base)) {
+		err = al_oom(p->d);
+		goto out;
+	}
+	c.dir = dir.buf;
+	err = al_catalog_write(&c, p->d);
+out:
+	for (i = 0; media && i < p->nlocks; i++)
+		al_free(media[i]);
+	al_free(media);
+	al_free(im);
+	free(real);
+	al_buf_release(&dir);
+	al_buf_release(&sbom);
+	return err;
+}
+
+/* Phase 5: airlock-published.json names the bundles and the generation. */
 static al_err publish_info(struct pub *p, const char *genname)
 {
 	struct al_buf info = AL_BUF_INIT;
@@ -1360,7 +1472,7 @@ static al_err publish_info(struct pub *p, const char *genname)
 	return err;
 }
 
-/* Phase 5: the new tree reaches the disk before DIR names it: else power loss
+/* Phase 6: the new tree reaches the disk before DIR names it: else power loss
  * after the switch could leave copied files and pages empty. */
 static al_err publish_sync(struct pub *p)
 {
@@ -1375,7 +1487,7 @@ static al_err publish_sync(struct pub *p)
 	return err;
 }
 
-/* Phase 6: the switch, a new symlink renamed over DIR. */
+/* Phase 7: the switch, a new symlink renamed over DIR. */
 static al_err publish_switch(struct pub *p, const char *parent, const char *base,
                              const char *dirpath, const char *genname)
 {
@@ -1402,7 +1514,7 @@ out:
 	return err;
 }
 
-/* Phase 7: older generations go, and links an interrupted switch left. */
+/* Phase 8: older generations go, and links an interrupted switch left. */
 static void publish_prune(const char *gens, const char *genname)
 {
 	DIR *dh = opendir(gens);
@@ -1445,7 +1557,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_sboms(&p)) ||
-	    (err = publish_info(&p, genname)) ||
+	    (err = publish_catalog(&p, parent, base)) || (err = publish_info(&p, genname)) ||
 	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
 		al_remove_tree(p.gen);
 		goto out;

@@ -12,6 +12,7 @@
  *   /api/{models,datasets}/<repo>[/revision/<rev>], .../tree/<rev>[/<path>],
  *   .../paths-info/<rev> (POST), .../refs     the Hub API that HF_ENDPOINT clients call
  *   /[datasets/]<repo>/resolve/<rev>/<path>   Hub file downloads, no redirect
+ *   /, /index.html, /catalog/...    the catalog publish wrote (mirror/catalog.c)
  *   /healthz
  *
  * Every request opens DIR afresh (DIR is a symbolic link that publish
@@ -280,10 +281,52 @@ enum MHD_Result serve_reply_json(struct req *r, json_t *j, const char *const *hd
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-static enum MHD_Result dispatch(struct req *r, const char *url)
+/* The catalog's pages run only their own inline scripts and load nothing
+ * from anywhere (docs/reference/catalog.md). */
+static const char *const catalog_headers[] = {
+	"Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+	"style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+	"frame-ancestors 'none'",
+	"X-Content-Type-Options", "nosniff", NULL
+};
+
+/* /: the catalog's index.html, or (a tree published before the catalog) a line
+ * of text saying what to point clients at. */
+static enum MHD_Result serve_home(struct req *r)
 {
 	static const char home[] = "airlock serve: pip --index-url <this URL>simple/, "
 	                           "HF_ENDPOINT=<this URL>\n";
+	int fd;
+
+	if (r->m != M_GET && r->m != M_HEAD)
+		return serve_not_allowed(r, "GET, HEAD");
+	if ((fd = serve_open_beneath(r->gen, "index.html", O_RDONLY | O_NONBLOCK)) >= 0)
+		return serve_fd(r, fd, CT_HTML, NULL, catalog_headers);
+	return serve_reply(r, 200, CT_TEXT, home, sizeof(home) - 1, NULL);
+}
+
+/* /catalog/<path>: its pages and index.json; no listings. */
+static enum MHD_Result serve_catalog(struct req *r, const struct rpath *p)
+{
+	struct al_buf rel = AL_BUF_INIT;
+	enum MHD_Result ret;
+	const char *last = p->seg[p->n - 1];
+	size_t n = strlen(last);
+	bool html = n > 5 && !strcmp(last + n - 5, ".html");
+
+	if (r->m != M_GET && r->m != M_HEAD)
+		return serve_not_allowed(r, "GET, HEAD");
+	if (p->n < 2 || p->trailing || !serve_no_slashes(p, 0, p->n))
+		return serve_text(r, 404, "not found");
+	if (serve_join_segs(&rel, p, 0, p->n))
+		return serve_text(r, 500, "out of memory");
+	ret = serve_rel(r, rel.buf, html ? CT_HTML : CT_JSON, html ? catalog_headers : NULL);
+	al_buf_release(&rel);
+	return ret;
+}
+
+static enum MHD_Result dispatch(struct req *r, const char *url)
+{
 	struct rpath p;
 	enum MHD_Result ret;
 	unsigned bad;
@@ -297,9 +340,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		ret = serve_text(r, 503, "the published tree is not available");
 		goto out;
 	}
-	if (p.n == 0) {
-		ret = r->m == M_GET || r->m == M_HEAD ? serve_reply(r, 200, CT_TEXT, home, sizeof(home) - 1, NULL)
-		                                      : serve_not_allowed(r, "GET, HEAD");
+	if (p.n == 0 || (p.n == 1 && !p.trailing && !strcmp(p.seg[0], "index.html"))) {
+		ret = serve_home(r);
 	} else if (!strcmp(p.seg[0], "healthz") && p.n == 1) {
 		ret = r->m == M_GET || r->m == M_HEAD ? serve_reply(r, 200, CT_TEXT, "ok\n", 3, NULL)
 		                                      : serve_not_allowed(r, "GET, HEAD");
@@ -318,6 +360,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		ret = serve_hub_error(r, 404, "RepoNotFound", NULL, "Repository not found");
 	} else if (!strcmp(p.seg[0], "models") || !strcmp(p.seg[0], "datasets")) {
 		ret = serve_route_files(r, &p);
+	} else if (!strcmp(p.seg[0], "catalog")) {
+		ret = serve_catalog(r, &p);
 	} else {
 		ret = serve_text(r, 404, "not found");
 	}
