@@ -838,17 +838,22 @@ static al_err lock_build_deps(struct al_store *s, struct al_http *http, struct a
 
 /* Over 80 lines: one target's lock in order (the index client,
  * the resolver, the hashes, the sdists' build requirements); each step is
- * a call, the length is their error handling and cleanup in one place. */
+ * a call, the length is their error handling and cleanup in one place.
+ * *shared is the index client of the whole lock: the first target makes
+ * it, the others reuse it (its sources come from the manifest and the
+ * requirements files, the same for every target), so each page is asked
+ * for and parsed once per lock, and each file's metadata read once. */
 static al_err lock_target(struct al_store *s, struct al_http *http, const struct al_manifest *m,
                           const struct al_target *t, const struct al_lock *previous,
-                          const struct al_lock_opts *o, struct al_lock *l, struct al_diag *d)
+                          const struct al_lock_opts *o, struct al_index **shared,
+                          struct al_lock *l, struct al_diag *d)
 {
 	struct al_reqfile rf = AL_REQFILE_INIT;
 	struct index_plan ip = { 0 };
 	struct hash_plan hp = { 0 };
 	struct al_index_opts io = { 0 };
 	struct al_index_src *srcs = NULL;
-	struct al_index *ix = NULL;
+	struct al_index *ix = *shared;
 	struct al_resolve_opts ro = { 0 };
 	struct al_target_spec ts = { 0 };
 	struct al_lock_target *out = &l->targets[l->ntargets];
@@ -906,8 +911,9 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	io.nfind = ip.nfind;
 	io.offline = o->offline;
 	io.refresh = o->refresh;
-	if ((err = al_index_new(&ix, &io, d)))
+	if (!ix && (err = al_index_new(&ix, &io, d)))
 		goto out;
+	*shared = ix;
 	ts.python_version = t->python_version;
 	ts.implementation = t->implementation;
 	ts.platforms = (const char *const *)t->platforms.v;
@@ -955,11 +961,6 @@ static al_err lock_target(struct al_store *s, struct al_http *http, const struct
 	}
 	for (i = 0; i < out->ndists && !has_sdist; i++)
 		has_sdist = is_sdist(&out->dists[i]);
-	if (!has_sdist) {
-		/* the lock owns copies; what speculation still has in flight is moot */
-		al_index_free(ix);
-		ix = NULL;
-	}
 	if ((err = complete_hashes(s, http, out->dists, out->ndists, o->offline, d)) ||
 	    (err = check_hashes(&hp, out, d)))
 		goto out;
@@ -978,7 +979,6 @@ oom_or_err:
 oom:
 	err = al_oom(d);
 out:
-	al_index_free(ix);
 	al_free(srcs);
 	al_free(reqs);
 	al_free(cons);
@@ -993,6 +993,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 {
 	struct al_http_opts ho = AL_HTTP_OPTS_INIT;
 	struct al_http *http = NULL;
+	struct al_index *ix = NULL;
 	struct al_lock *l;
 	al_err err;
 	size_t i;
@@ -1013,8 +1014,11 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		goto fail;
 	if (m->has_python)
 		for (i = 0; i < m->python.ntargets; i++)
-			if ((err = lock_target(s, http, m, &m->python.targets[i], previous, o, l, d)))
+			if ((err = lock_target(s, http, m, &m->python.targets[i], previous, o, &ix, l, d)))
 				goto fail;
+	/* the lock owns copies; what speculation still has in flight is moot */
+	al_index_free(ix);
+	ix = NULL;
 	if (m->nmodels || m->ndatasets) {
 		struct al_hub_opts hopts = AL_HUB_OPTS_INIT;
 		struct al_hub *hub = NULL;
@@ -1050,6 +1054,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 	*out = l;
 	return AL_OK;
 fail:
+	al_index_free(ix);
 	al_http_free(http);
 	al_lock_free(l);
 	return err;

@@ -289,7 +289,8 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 {
 	const struct al_simple_page *page = NULL;
 	struct al_diag d2 = AL_DIAG_INIT;
-	size_t i, k, alloc = 0;
+	size_t i, lo, hi, alloc = 0, aorder = 0;
+	size_t *order = NULL;            /* indices into p->vers, by version */
 	al_err err;
 
 	p->loaded = true;
@@ -336,23 +337,36 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 			al_version_release(&v);
 			continue;
 		}
-		/* the files of one version usually come together: try the last first */
+		/* the files of one version usually come together: try the last
+		 * first, then search the versions seen, kept sorted in order[]
+		 * (a page of thousands of versions is not searched end to end
+		 * for each of them) */
 		if (p->nvers && !al_version_cmp(&p->vers[p->nvers - 1].v, &v))
 			rv = &p->vers[p->nvers - 1];
-		for (k = 0; !rv && k < p->nvers; k++)
-			if (!al_version_cmp(&p->vers[k].v, &v)) {
-				rv = &p->vers[k];
-				break;
-			}
+		lo = 0;
+		for (hi = p->nvers; !rv && lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = al_version_cmp(&p->vers[order[mid]].v, &v);
+			if (!c)
+				rv = &p->vers[order[mid]];
+			else if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 		if (!rv) {
 			struct al_buf s = AL_BUF_INIT;
-			if (AL_GROW(p->vers, alloc, p->nvers + 1) || al_version_str(&v, &s)) {
+			if (AL_GROW(p->vers, alloc, p->nvers + 1) ||
+			    AL_GROW(order, aorder, p->nvers + 1) || al_version_str(&v, &s)) {
 				al_buf_release(&s);
 				al_wheelname_release(&wn);
 				al_sdistname_release(&sn);
 				al_version_release(&v);
+				al_free(order);
 				return al_oom(r->d);
 			}
+			memmove(order + lo + 1, order + lo, (p->nvers - lo) * sizeof(*order));
+			order[lo] = p->nvers;
 			rv = &p->vers[p->nvers++];
 			memset(rv, 0, sizeof(*rv));
 			rv->v = v;
@@ -368,6 +382,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 		} else if (AL_GROW(rv->wheels, rv->awheels, rv->nwheels + 1)) {
 			al_wheelname_release(&wn);
 			al_sdistname_release(&sn);
+			al_free(order);
 			return al_oom(r->d);
 		} else {
 			rv->wheels[rv->nwheels++] = i;
@@ -425,6 +440,7 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 		al_wheelname_release(&wn);
 		al_sdistname_release(&sn);
 	}
+	al_free(order);
 	if (p->nvers > 1)
 		qsort(p->vers, p->nvers, sizeof(*p->vers), cmp_rver);
 	return AL_OK;
