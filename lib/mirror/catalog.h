@@ -34,8 +34,9 @@ struct al_catalog {
 	struct al_lock *const *locks;          /* in publish order */
 	size_t nlocks;
 	const struct al_catalog_import *imports; /* nlocks entries, or NULL: none imported */
-	const char *dir;    /* DIR as published (absolute): the HF_HUB_CACHE a page shows
-	                     * until its script sees where it was opened from */
+	const char *dir;    /* the HF_HUB_CACHE directory a page shows until its script
+	                     * sees where it was opened from; NULL: "DIR" (publish
+	                     * passes NULL so that the tree does not depend on its path) */
 	al_catalog_write_fn write;
 	void *ctx;
 };

@@ -1409,15 +1409,16 @@ static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t
 }
 
 /* Phase 4: the catalog (mirror/catalog.c), from the locks, the ledger and
- * the tree as built so far (an SBOM is linked when the tree holds it). Its
- * pages name DIR as given (made absolute) for HF_HUB_CACHE; nothing from the
- * clock. */
-static al_err publish_catalog(struct pub *p, const char *parent, const char *base)
+ * the tree as built so far (an SBOM is linked when the tree holds it).
+ * Nothing from the clock, and not DIR's path either: the same store and
+ * bundles give the same bytes wherever the tree is published (a replica, a
+ * rerun after a crash); a page opened as a file fills in its directory. */
+static al_err publish_catalog(struct pub *p)
 {
 	struct al_catalog_import *im = al_calloc(p->nlocks ? p->nlocks : 1, sizeof(*im));
-	char **media = al_calloc(p->nlocks ? p->nlocks : 1, sizeof(*media)), *real = NULL;
+	char **media = al_calloc(p->nlocks ? p->nlocks : 1, sizeof(*media));
 	struct ledger_pick lp = { p, im, media, false };
-	struct al_buf dir = AL_BUF_INIT, sbom = AL_BUF_INIT;
+	struct al_buf sbom = AL_BUF_INIT;
 	struct al_catalog c = { .locks = p->locks, .nlocks = p->nlocks, .imports = im,
 	                        .write = catalog_write, .ctx = p };
 	struct stat st;
@@ -1437,20 +1438,16 @@ static al_err publish_catalog(struct pub *p, const char *parent, const char *bas
 		lp.oom = al_buf_addf(&sbom, "%s/sbom/%s.cdx.json", p->gen, p->locks[i]->bundle) != AL_OK;
 		im[i].sbom = !lp.oom && lstat(sbom.buf, &st) == 0 && S_ISREG(st.st_mode);
 	}
-	real = realpath(parent, NULL);
-	if (lp.oom || al_buf_addf(&dir, "%s/%s", real ? (strcmp(real, "/") ? real : "") : parent, base)) {
+	if (lp.oom) {
 		err = al_oom(p->d);
 		goto out;
 	}
-	c.dir = dir.buf;
 	err = al_catalog_write(&c, p->d);
 out:
 	for (i = 0; media && i < p->nlocks; i++)
 		al_free(media[i]);
 	al_free(media);
 	al_free(im);
-	free(real);
-	al_buf_release(&dir);
 	al_buf_release(&sbom);
 	return err;
 }
@@ -1557,7 +1554,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_sboms(&p)) ||
-	    (err = publish_catalog(&p, parent, base)) || (err = publish_info(&p, genname)) ||
+	    (err = publish_catalog(&p)) || (err = publish_info(&p, genname)) ||
 	    (err = publish_sync(&p)) || (err = publish_switch(&p, parent, base, dirpath.buf, genname))) {
 		al_remove_tree(p.gen);
 		goto out;
