@@ -412,8 +412,12 @@ else
 	run al --store "$DISK/store" log
 	like "$out" "REFUSED .*space" "the ledger records the refusal for want of space"
 	like "$out" "accepted media" "and the acceptance"
-	is "$(state "$DISK/store" | grep ^blob)" "$(grep ^blob "$T/full.state")" \
-		"the imported blobs are the fetched ones"
+	# besides the fetched blobs, import keeps the SBOM the medium carried
+	sqlite3 "$DISK/store/airlock.db" "SELECT sha256 FROM refs WHERE owner LIKE 'sbom:%'" \
+		> "$T/sbom.hashes"
+	ok '[ -s "$T/sbom.hashes" ]' "the medium's SBOM is kept"
+	is "$(state "$DISK/store" | grep ^blob | grep -v -F -f "$T/sbom.hashes")" \
+		"$(grep ^blob "$T/full.state")" "the other imported blobs are the fetched ones"
 	ok '[ -z "$(ls "$DISK/store/tmp")" ]' "no staging left in tmp/"
 	disk_down; disk_up
 
