@@ -133,19 +133,6 @@ static void print_text(struct cli *cli, const struct al_audit *r, size_t open)
 		       open == 1 ? "" : "es", r->n - open);
 }
 
-static char *lock_beside(const char *manifest)
-{
-	const char *slash = strrchr(manifest, '/');
-	size_t n = slash ? (size_t)(slash - manifest) + 1 : 0;
-	char *p = malloc(n + sizeof("airlock.lock"));
-
-	if (p) {
-		memcpy(p, manifest, n);
-		strcpy(p + n, "airlock.lock");
-	}
-	return p;
-}
-
 static int cmd_audit(struct cli *cli, int argc, char **argv)
 {
 	struct al_audit_ignore ignore[AUDIT_MAX_IGNORE];
@@ -210,7 +197,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		}
 	} else {
 		if (!(lock_path = lock_file ? strdup(lock_file)
-		                            : lock_beside(manifest ? manifest : "airlock.yaml"))) {
+		                            : cli_lock_beside(manifest ? manifest : "airlock.yaml"))) {
 			cli_error("out of memory");
 			rc = CLI_EXIT_FAILURE;
 			goto out;

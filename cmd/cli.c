@@ -197,3 +197,18 @@ int cli_parse_size(const char *s, uint64_t *out)
 	*out = (uint64_t)v << shift;
 	return 0;
 }
+
+/* The lock file beside a manifest: "dir/airlock.yaml" gives "dir/airlock.lock"
+ * (malloc'd; NULL when out of memory). */
+char *cli_lock_beside(const char *manifest)
+{
+	const char *slash = strrchr(manifest, '/');
+	size_t n = slash ? (size_t)(slash - manifest) + 1 : 0;
+	char *p = malloc(n + sizeof("airlock.lock"));
+
+	if (p) {
+		memcpy(p, manifest, n);
+		strcpy(p + n, "airlock.lock");
+	}
+	return p;
+}

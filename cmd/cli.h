@@ -79,4 +79,7 @@ extern const struct cli_command cli_cmd_init, cli_cmd_validate, cli_cmd_info, cl
 extern const struct cli_command cli_cmd_sbom, cli_cmd_diff;
 extern const struct cli_command cli_cmd_audit; /* cmd/audit.c */
 
+/* The lock file beside a manifest (malloc'd; NULL: out of memory). */
+char *cli_lock_beside(const char *manifest);
+
 #endif

@@ -33,20 +33,6 @@ static void note_cb(void *ctx, const char *msg)
 	cli_safe_release(&sf);
 }
 
-/* The lock file beside the manifest, unless -o says otherwise. */
-static char *default_lock_path(const char *manifest)
-{
-	const char *slash = strrchr(manifest, '/');
-	size_t n = slash ? (size_t)(slash - manifest) + 1 : 0;
-	char *p = malloc(n + sizeof("airlock.lock"));
-
-	if (p) {
-		memcpy(p, manifest, n);
-		strcpy(p + n, "airlock.lock");
-	}
-	return p;
-}
-
 static size_t count_dists(const struct al_lock *l)
 {
 	size_t i, n = 0;
@@ -64,7 +50,7 @@ static int load(struct cli *cli, struct lockargs *a, struct al_manifest **m, str
 
 	*m = NULL;
 	*prev = NULL;
-	if (!(*lock_path = a->lock ? strdup(a->lock) : default_lock_path(a->manifest))) {
+	if (!(*lock_path = a->lock ? strdup(a->lock) : cli_lock_beside(a->manifest))) {
 		cli_error("out of memory");
 		return CLI_EXIT_FAILURE;
 	}

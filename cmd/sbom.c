@@ -35,20 +35,6 @@ static void on_warn(void *ctx, const char *msg)
 	cli_warn(ctx, "%s", msg);
 }
 
-/* The lock file beside the manifest. */
-static char *lock_beside(const char *manifest)
-{
-	const char *slash = strrchr(manifest, '/');
-	size_t n = slash ? (size_t)(slash - manifest) + 1 : 0;
-	char *p = malloc(n + sizeof("airlock.lock"));
-
-	if (p) {
-		memcpy(p, manifest, n);
-		strcpy(p + n, "airlock.lock");
-	}
-	return p;
-}
-
 static int write_out(const char *path, const char *text, size_t len)
 {
 	FILE *f = path ? fopen(path, "w") : stdout;
@@ -106,7 +92,7 @@ static int cmd_sbom(struct cli *cli, int argc, char **argv)
 		}
 	} else {
 		/* the store, when there is one, for licences; none is no error */
-		if (!(lock_path = lock_beside(manifest ? manifest : "airlock.yaml")) ||
+		if (!(lock_path = cli_lock_beside(manifest ? manifest : "airlock.yaml")) ||
 		    !(dir = al_store_default_dir(cli->store_dir))) {
 			cli_error("out of memory, or no store location");
 			rc = CLI_EXIT_FAILURE;
