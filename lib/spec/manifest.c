@@ -1267,7 +1267,7 @@ static bool parse_size(const char *s, uint64_t *out)
 			if (n && units[i].mul > UINT64_MAX / n)
 				return false;
 			*out = n * units[i].mul;
-			return *out > 0;
+			return *out > 0 && *out <= INT64_MAX; /* the lock writes it as a YAML integer */
 		}
 	return false;
 }
