@@ -401,12 +401,13 @@ al_err al_policy_license_expr(const struct al_policy *p, const char *expr, int *
 	return oom ? AL_ENOMEM : AL_OK;
 }
 
-/* The licence of x: 1 passes, 0 fails (why set), -1 unknown (why says what
- * was found). An AL_ENOMEM or nothing else. */
+/* The licence of x: 1 passes, 0 fails (why says which ids), -1 unknown
+ * (why says what was found). AL_ENOMEM or AL_OK. */
 static al_err judge_license(struct pctx *c, const struct al_lock_dist *x, int *verdict,
                             struct al_buf *why, struct al_diag *d)
 {
 	struct al_diag d2 = AL_DIAG_INIT;
+	struct al_buf unk = AL_BUF_INIT;
 	json_t *lic = NULL;
 	size_t i;
 	bool oom = false, unknown = false, fail = false;
@@ -429,25 +430,30 @@ static al_err judge_license(struct pctx *c, const struct al_lock_dist *x, int *v
 		const char *expr = json_string_value(json_object_get(o, "expression"));
 		const char *id = json_string_value(json_object_get(l, "id"));
 		const char *name = json_string_value(json_object_get(l, "name"));
-		int r = expr ? eval_expression(c->p, expr, why, &oom) : id ? eval_expression(c->p, id, why, &oom) : -1;
+		int r = expr ? eval_expression(c->p, expr, why, &oom)
+		             : id ? eval_expression(c->p, id, why, &oom) : -1;
 		if (r < 0) {
 			unknown = true;
 			if (!expr)
 				expr = name ? name : "";
-			if (al_buf_addstr(why, why->len ? ", " : "") || al_buf_addch(why, '\'') ||
-			    al_buf_add_safe(why, expr, strlen(expr), 0) ||
-			    al_buf_addstr(why, "' is no SPDX expression airlock knows"))
+			if (al_buf_addstr(&unk, unk.len ? ", '" : "'") ||
+			    al_buf_add_safe(&unk, expr, strlen(expr), 0) ||
+			    al_buf_addstr(&unk, "' is no SPDX expression airlock knows"))
 				oom = true;
 		}
 		fail |= r == 0;
 	}
-	if (!json_array_size(lic) && al_buf_addstr(why, "its metadata names no licence"))
+	if (!json_array_size(lic) && al_buf_addstr(&unk, "its metadata names no licence"))
 		oom = true;
 	json_decref(lic);
-	if (oom)
-		return al_oom(d);
+	/* a licence that fails is reported as such, whatever else is unknown */
 	*verdict = fail ? 0 : unknown || !i ? -1 : 1;
-	return AL_OK;
+	if (!oom && *verdict < 0) {
+		al_buf_reset(why);
+		oom = al_buf_add(why, unk.buf, unk.len) != AL_OK;
+	}
+	al_buf_release(&unk);
+	return oom ? al_oom(d) : AL_OK;
 }
 
 static al_err check_licenses(struct pctx *c, struct al_diag *d)
