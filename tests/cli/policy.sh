@@ -72,6 +72,15 @@ lic '{allow: [MIT, BSD-3-Clause, Apache-2.0], deny: [GPL-3.0-only], unknown: den
 run "$AIRLOCK" validate -f "$T/l/airlock.yaml"
 is "$status" 0 "policy.licenses validates (the issue's keys)"
 [ "$status" -eq 0 ] || echo "# $err"
+if "$PYTHON3" -c 'import jsonschema, yaml' 2>/dev/null; then
+	run "$PYTHON3" -c '
+import json, sys, yaml, jsonschema
+jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+print("valid")' "$T/l/airlock.yaml" "$top_srcdir/schema/airlock.schema.json"
+	is "$out" "valid" "  and against schema/airlock.schema.json"
+else
+	skip "python3 jsonschema or yaml missing"
+fi
 run "$AIRLOCK" lock -f "$T/l/airlock.yaml"
 is "$status" 1 "unknown: deny refuses the distributions without a recognisable licence"
 like "$err" "policy\.licenses: lic-none 1\.0 has no recognisable licence \(its metadata names no licence\) and unknown is deny \(target [^)]*\), brought in by the manifest -> lic-top -> lic-none" \
@@ -97,8 +106,16 @@ is "$status" 1 "a deny list alone"
 like "$err" "policy\.licenses: lic-classic 1\.0: MIT is denied" "an id compared without case"
 like "$err" "lock refused: 1 policy violation;" "unknown is allowed by default without an allow list; MIT OR Apache-2.0 passes"
 
-# the policy in the lock, enforced again at export
+# the policy in the lock, enforced again at export: an OSV snapshot that
+# matches lic-expr 1.0 is carried, vulnerabilities allowed for now
 lic '{deny: [GPL-3.0-only]}'
+mkdir -p "$T/l/osv"
+cat > "$T/l/osv/LIC-1.json" <<'JSON'
+{"schema_version": "1.6.0", "id": "LIC-0000-1", "modified": "2026-01-01T00:00:00Z",
+ "summary": "lic-expr 1.0 is affected",
+ "affected": [{"package": {"ecosystem": "PyPI", "name": "Lic_Expr"}, "versions": ["1.0"]}]}
+JSON
+printf 'advisories: [osv/LIC-1.json]\n' >> "$T/l/airlock.yaml"
 run "$AIRLOCK" fetch -f "$T/l/airlock.yaml"
 is "$status" 0 "a bundle that keeps its policy locks and fetches"
 [ "$status" -eq 0 ] || echo "# $err"
@@ -124,7 +141,7 @@ is "$status" 0 "export of a bundle that keeps its policy"
 like "$(cat "$T/media1/airlock-media.json")" "\"policy\": *\{" "the signed medium carries the policy in the lock"
 # the lock's policy tightened by hand (the manifest is unchanged, so fetch
 # records that lock): export checks what the bundle carries
-sed 's/"GPL-3.0-only"\]/"GPL-3.0-only", "MIT"]/; s/^  wheels-only: false/  wheels-only: true/' \
+sed 's/"GPL-3.0-only"\]/"GPL-3.0-only", "MIT"]/; s/^  vulnerabilities: "allow"/  vulnerabilities: "deny"/' \
 	"$T/l/airlock.lock" > "$T/l/edited" && mv "$T/l/edited" "$T/l/airlock.lock"
 run "$AIRLOCK" fetch -f "$T/l/airlock.yaml"
 is "$status" 0 "fetch records the edited lock"
@@ -133,7 +150,9 @@ run "$AIRLOCK" export -o "$T/media2" --key "$T/ops.key" licensed
 is "$status" 1 "export refuses a bundle that breaks its policy (exit 1)"
 like "$err" "policy\.licenses: lic-classic 1\.0: MIT is denied \(target [^)]*\), brought in by the manifest -> lic-top -> lic-classic" \
 	"every violation: the rule, the project, the reason"
-like "$err" "bundle 'licensed' breaks the policy of its manifest \(1 violation; the first: policy\.licenses: lic-classic" \
+like "$err" "policy\.vulnerabilities: LIC-0000-1 affects lic-expr 1\.0 \(target [^)]*\), brought in by the manifest -> lic-top -> lic-expr" \
+	"vulnerabilities against the snapshot the lock pins, out of the store"
+like "$err" "bundle 'licensed' breaks the policy of its manifest \(2 violations; the first: policy\.licenses: lic-classic" \
 	"the error names the bundle"
 ok '[ ! -e "$T/media2/airlock-media.json" ]' "no medium is written"
 
