@@ -156,6 +156,15 @@ like "$err" "bundle 'licensed' breaks the policy of its manifest \(2 violations;
 	"the error names the bundle"
 ok '[ ! -e "$T/media2/airlock-media.json" ]' "no medium is written"
 
+# a lock without the policy (an older airlock's) is stale for a manifest
+# with one: fetch locks again, so the bundle carries it
+sed '/^policy:/,$d' "$T/l/airlock.lock" > "$T/l/old.lock"
+run "$AIRLOCK" -v fetch -f "$T/l/airlock.yaml" -o "$T/l/old.lock"
+is "$status" 0 "fetch with a lock that lacks the policy"
+[ "$status" -eq 0 ] || echo "# $err"
+like "$err" "the lock does not carry the manifest's policy; locking again" "  calls it stale"
+ok 'grep -q "^policy:" "$T/l/old.lock"' "  and the new lock carries the policy"
+
 # policies validate refuses
 bad() {
 	cp "$T/p/base.yaml" "$T/p/bad.yaml"
