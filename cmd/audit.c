@@ -203,10 +203,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (bundle) {
-		if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
-			goto out;
 		/* NAME@SEQ: the lock the medium of that seq carried (as sbom --bundle) */
 		struct al_review_src src;
+		if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
+			goto out;
 		if (al_review_load(s, bundle, AL_REVIEW_BUNDLE, &src, &d)) {
 			rc = cli_fail(cli, &d);
 			goto out;
