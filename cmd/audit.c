@@ -16,7 +16,8 @@ static const struct cli_opt audit_opts[] = {
 	{ 'f', "file", "FILE", "the manifest; the lock is airlock.lock beside it\n"
 	                       "(default: airlock.yaml)" },
 	{ OPT_LOCK, "lock", "FILE", "the lock file (default: airlock.lock beside the manifest)" },
-	{ OPT_BUNDLE, "bundle", "NAME", "audit a bundle of the store instead (the isolated side)" },
+	{ OPT_BUNDLE, "bundle", "NAME[@SEQ]", "audit a bundle of the store instead (the isolated\n"
+	                                       "side; with @SEQ: as the medium of that seq carried it)" },
 	{ OPT_OSV, "osv", "PATH", "OSV records: a directory of *.json, OSV's PyPI/all.zip,\n"
 	                          "or one record (default: the manifest's advisories,\n"
 	                          "or those the bundle carries)" },
@@ -27,7 +28,7 @@ static const struct cli_opt audit_opts[] = {
 
 const struct cli_command cli_cmd_audit = {
 	"audit", cmd_audit, "match the locked distributions against OSV advisories",
-	"usage: airlock audit [-f airlock.yaml | --lock FILE | --bundle NAME] [--osv PATH]\n"
+	"usage: airlock audit [-f airlock.yaml | --lock FILE | --bundle NAME[@SEQ]] [--osv PATH]\n"
 	"                     [--ignore ID[=REASON]]...\n"
 	"\n"
 	"Match every distribution of the lock (or of a bundle in the store) against\n"
@@ -189,12 +190,17 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (bundle) {
+		/* NAME@SEQ: the lock the medium of that seq carried (as sbom --bundle) */
+		struct al_review_src src;
 		if ((rc = cli_open_store(cli, &s, AL_STORE_RDONLY)))
 			goto out;
-		if (al_bundle_get(s, bundle, &l, &d)) {
+		if (al_review_load(s, bundle, AL_REVIEW_BUNDLE, &src, &d)) {
 			rc = cli_fail(cli, &d);
 			goto out;
 		}
+		l = src.lock;
+		src.lock = NULL;
+		al_review_src_release(&src);
 	} else {
 		if (!(lock_path = lock_file ? strdup(lock_file)
 		                            : cli_lock_beside(manifest ? manifest : "airlock.yaml"))) {

@@ -31,6 +31,12 @@ const struct cli_command cli_cmd_export = {
 	opts, 0,
 };
 
+static void policy_cb(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("%s", msg);
+}
+
 static int cmd_export(struct cli *cli, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -74,6 +80,8 @@ static int cmd_export(struct cli *cli, int argc, char **argv)
 		}
 	}
 	eo.key = key;
+	eo.policy_cb = policy_cb;
+	eo.ctx = cli;
 	if ((rc = cli_open_store(cli, &s, 0)))
 		goto out;
 	if (al_media_export(s, &eo, &sum, &d)) {

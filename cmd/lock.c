@@ -106,8 +106,9 @@ static int do_lock(struct cli *cli, struct al_store *s, struct lockargs *a,
 		return cli_fail(cli, &d);
 	{
 		/* the manifest's policy: every violation listed, nothing written */
+		struct al_policy_env env = { s, &m->advisories, policy_cb, cli };
 		unsigned nviol = 0;
-		if (al_policy_check(m, l, policy_cb, cli, &nviol, &d)) {
+		if (al_policy_check(&m->policy, l, &env, &nviol, &d)) {
 			al_lock_free(l);
 			return cli_fail(cli, &d);
 		}

@@ -251,6 +251,26 @@ enum al_index_strategy {
 	AL_INDEX_BEST_MATCH,   /* unsafe-best-match: the files of every index, merged */
 };
 
+/* The manifest's policy (docs/reference/manifest.md, "policy"): enforced by
+ * lock, carried in the lock, enforced again by export (lib/review/policy.c). */
+enum al_policy_unknown {
+	AL_UNKNOWN_DEFAULT = 0, /* not given: deny with an allow list, else allow */
+	AL_UNKNOWN_ALLOW,
+	AL_UNKNOWN_DENY,
+};
+struct al_policy {
+	bool given;
+	struct al_strlist deny;   /* PEP 508 requirements that must not match */
+	bool vulnerabilities_deny; /* a record of advisories matching fails */
+	uint64_t max_total_size;  /* bytes of every file; 0: no cap */
+	bool wheels_only;         /* no sdists */
+	bool licenses_given;      /* licenses: present */
+	struct al_strlist licenses_allow, licenses_deny; /* SPDX ids (LicenseRef-... too) */
+	enum al_policy_unknown licenses_unknown;
+};
+/* What a distribution with no recognisable licence gets. */
+bool al_policy_unknown_allowed(const struct al_policy *p);
+
 struct al_manifest {
 	char *path;            /* as given to al_manifest_load */
 	char *sha256;          /* hex digest of the file's bytes */
@@ -285,13 +305,7 @@ struct al_manifest {
 	 * manifest's directory; their file names are distinct */
 	struct al_strlist advisories;
 	/* policy: what lock refuses to pin (lib/review/policy.c) */
-	struct {
-		bool given;
-		struct al_strlist deny;   /* PEP 508 requirements that must not match */
-		bool vulnerabilities_deny; /* a record of advisories matching fails */
-		uint64_t max_total_size;  /* bytes of every file; 0: no cap */
-		bool wheels_only;         /* no sdists */
-	} policy;
+	struct al_policy policy;
 };
 
 /* Read and check the manifest at path. Stops at the first problem, which d
@@ -384,6 +398,9 @@ struct al_lock {
 	size_t nrepos;
 	struct al_lock_advisory *advisories; /* sorted by name; absent in older locks */
 	size_t nadvisories;
+	/* the manifest's policy, which export enforces again; NULL when the
+	 * manifest has none (and in older locks) */
+	struct al_policy *policy;
 };
 
 void al_lock_free(struct al_lock *l);
@@ -490,6 +507,10 @@ struct al_export_opts {
 	uint64_t volume_size;       /* bytes per volume; 0: one volume */
 	const struct al_mkey *key;  /* the unlocked signing key (minisign format) */
 	const struct al_signer *signer; /* or another signer (tests); overrides key */
+	/* each violation of a bundle's policy (the lock carries it): export
+	 * refuses the bundle (AL_EREFUSED); may be NULL */
+	void (*policy_cb)(void *ctx, const char *msg);
+	void *ctx;
 };
 
 struct al_media_summary {
@@ -769,14 +790,28 @@ AL_MUST_CHECK al_err al_audit_osv(const struct al_lock *l, const char *path,
                                   struct al_diag *d);
 void al_audit_release(struct al_audit *a);
 
-/* lib/review/policy.c: the manifest's policy over a lock. cb gets one
- * message per violation ("policy.deny 'x<2': x 1.0 in target T, brought in
- * by - -> a -> x"); *nviolations counts them. An error only when the check
- * itself fails (an advisories file that cannot be read, out of memory). */
+/* lib/review/policy.c: a policy over a lock. cb gets one message per
+ * violation ("policy.deny 'x<2': x 1.0 (target T), brought in by the
+ * manifest -> a -> x"); *nviolations counts them. Licences are read out of
+ * store (METADATA, al_sbom_dist_licenses; NULL: every licence unknown).
+ * Vulnerabilities are checked against the OSV files advisories names (lock:
+ * the manifest's); with advisories NULL, against the lock's advisories out
+ * of the store (export). An error only when the check itself fails (an
+ * advisories file that cannot be read, out of memory). */
 typedef void (*al_policy_cb)(void *ctx, const char *msg);
-AL_MUST_CHECK al_err al_policy_check(const struct al_manifest *m, const struct al_lock *l,
-                                     al_policy_cb cb, void *ctx, unsigned *nviolations,
+struct al_policy_env {
+	struct al_store *store;
+	const struct al_strlist *advisories;
+	al_policy_cb cb;
+	void *ctx;
+};
+AL_MUST_CHECK al_err al_policy_check(const struct al_policy *p, const struct al_lock *l,
+                                     const struct al_policy_env *env, unsigned *nviolations,
                                      struct al_diag *d);
+/* lib/spec/lock.c: a copy of p (NULL when p is not given), for the lock. */
+AL_MUST_CHECK al_err al_policy_dup(const struct al_policy *p, struct al_policy **out,
+                                   struct al_diag *d);
+void al_policy_free(struct al_policy *p);
 
 #ifdef __cplusplus
 }

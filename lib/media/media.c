@@ -609,6 +609,43 @@ static al_err export_bundle_names(struct export *ex, char ***names, size_t *nnam
 	return AL_OK;
 }
 
+struct policy_ctx {
+	const struct al_export_opts *o;
+	struct al_buf first;
+};
+
+static void export_policy_cb(void *ctx, const char *msg)
+{
+	struct policy_ctx *pc = ctx;
+
+	if (!pc->first.len)
+		al_ignore(al_buf_addstr(&pc->first, msg)); /* only the message of the error */
+	if (pc->o->policy_cb)
+		pc->o->policy_cb(pc->o->ctx, msg);
+}
+
+/* The policy the bundle's lock carries (the manifest's, when it was
+ * locked), checked again over the lock and the store: nothing is written
+ * when it is broken. */
+static al_err export_check_policy(struct export *ex, const char *name, const struct al_lock *l)
+{
+	struct policy_ctx pc = { ex->o, AL_BUF_INIT };
+	struct al_policy_env env = { ex->s, NULL, export_policy_cb, &pc };
+	unsigned n = 0;
+	al_err err;
+
+	if (!l->policy)
+		return AL_OK;
+	if ((err = al_policy_check(l->policy, l, &env, &n, ex->d)))
+		err = al_diag_prefix(ex->d, "bundle '%s': policy: ", name);
+	else if (n)
+		err = al_diag_set(ex->d, AL_EREFUSED, "bundle '%s' breaks the policy of its manifest "
+		                  "(%u violation%s; the first: %s)", name, n, n == 1 ? "" : "s",
+		                  pc.first.len ? pc.first.buf : "?");
+	al_buf_release(&pc.first);
+	return err;
+}
+
 /* One bundle's lock into contents and jbundles, its objects appended to all. */
 static al_err export_add_bundle(struct export *ex, const char *name, size_t *alloc)
 {
@@ -618,8 +655,8 @@ static al_err export_add_bundle(struct export *ex, const char *name, size_t *all
 	size_t nob = 0, j;
 	al_err err;
 
-	if ((err = al_bundle_get(ex->s, name, &l, ex->d)) || (err = al_lock_to_json(l, &jl, ex->d)) ||
-	    (err = al_lock_objects(l, &ob, &nob, ex->d))) {
+	if ((err = al_bundle_get(ex->s, name, &l, ex->d)) || (err = export_check_policy(ex, name, l)) ||
+	    (err = al_lock_to_json(l, &jl, ex->d)) || (err = al_lock_objects(l, &ob, &nob, ex->d))) {
 		al_lock_free(l);
 		return err;
 	}

@@ -151,6 +151,9 @@ al_err al_lock_stale(const struct al_manifest *m, const struct al_lock *l, char 
 	else if (strcmp(l->bundle, m->bundle))
 		err = al_buf_addf(&b, "the lock is for bundle '%s', the manifest names '%s'", l->bundle,
 		                  m->bundle);
+	else if (m->policy.given && !l->policy)
+		/* a lock of an older airlock: export enforces the policy the lock carries */
+		err = al_buf_addf(&b, "the lock does not carry the manifest's policy");
 	if (err) {
 		al_buf_release(&b);
 		return al_oom(d);
@@ -1047,7 +1050,7 @@ al_err al_lock_build(struct al_store *s, const struct al_manifest *m, const stru
 		if (err)
 			goto fail;
 	}
-	if ((err = lock_advisories(m, l, d)))
+	if ((err = lock_advisories(m, l, d)) || (err = al_policy_dup(&m->policy, &l->policy, d)))
 		goto fail;
 	al_lock_sort(l);
 	al_http_free(http);

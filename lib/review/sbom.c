@@ -23,6 +23,7 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/yamlx.h"
+#include "net/httpcache.h"
 #include "pypa/wheel.h"
 #include "pypa/zipmeta.h"
 #include "review/sbom.h"
@@ -587,71 +588,104 @@ out:
 	return err;
 }
 
-/* The licence choice of a distribution file: its metadata out of the store
- * (the PEP 658 sidecar when the lock has one, else the file itself), cached
+/* A locked distribution's core metadata out of the store, wherever a lock or
+ * a fetch left it: the PEP 658 sidecar blob, the file itself, the sidecar
+ * kept in the HTTP cache, or the METADATA a range read kept. */
+al_err al_sbom_dist_metadata(struct al_store *s, const struct al_lock_dist *x, struct al_buf *md,
+                             struct al_diag *d)
+{
+	struct al_httpcache_row row;
+	struct al_buf key = AL_BUF_INIT;
+	char *path = NULL;
+	int fd = -1;
+	al_err err;
+
+	al_buf_reset(md);
+	if (!s)
+		return al_diag_set(d, AL_ENOTFOUND, "'%s' is not in the store", x->filename);
+	if (x->metadata_sha256 && al_store_has(s, x->metadata_sha256)) {
+		if (!(err = al_store_open_blob(s, x->metadata_sha256, &fd, d)))
+			err = al_buf_read_fd(md, fd, x->filename, AL_WHEEL_METADATA_MAX, d);
+	} else if (al_store_has(s, x->sha256)) {
+		if (strlen(x->filename) > 4 && !strcmp(x->filename + strlen(x->filename) - 4, ".whl")) {
+			if (!(err = al_store_open_blob(s, x->sha256, &fd, d)) &&
+			    (err = al_sbom_wheel_metadata(fd, md)) == AL_EINVALID)
+				err = lseek(fd, 0, SEEK_SET) < 0 ? al_diag_set(d, AL_EIO, "cannot seek")
+				                                 : al_wheel_metadata_fd(fd, x->filename, md, d);
+		} else if (!(path = al_store_blob_path(s, x->sha256))) {
+			err = al_oom(d);
+		} else {
+			err = al_sdist_pkginfo_file(path, md, d);
+		}
+	} else {
+		/* what lock read: the sidecar kept under its URL (only with the
+		 * hash the lock names), or the METADATA of a range read */
+		err = al_diag_set(d, AL_ENOTFOUND, "'%s' is not in the store", x->filename);
+		if (x->url && al_buf_addf(&key, "%.*s.metadata", (int)strcspn(x->url, "#"), x->url)) {
+			err = al_oom(d);
+		} else if (x->url && x->metadata_sha256 && al_httpcache_get(s, key.buf, &row)) {
+			if (!strcmp(row.sha256, x->metadata_sha256))
+				err = al_httpcache_body(s, &row, AL_WHEEL_METADATA_MAX, md, d);
+			al_httpcache_row_release(&row);
+		}
+		al_buf_reset(&key);
+		if (err == AL_ENOTFOUND && al_buf_addf(&key, "metadata-of:sha256:%s", x->sha256))
+			err = al_oom(d);
+		else if (err == AL_ENOTFOUND && al_httpcache_get(s, key.buf, &row)) {
+			if (row.inline_body)
+				err = al_httpcache_body(s, &row, AL_WHEEL_METADATA_MAX, md, d);
+			al_httpcache_row_release(&row);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	al_free(path);
+	al_buf_release(&key);
+	return err;
+}
+
+al_err al_sbom_dist_licenses(struct al_store *s, const struct al_lock_dist *x, json_t **out,
+                             struct al_diag *d)
+{
+	struct al_buf md = AL_BUF_INIT;
+	al_err err;
+
+	*out = NULL;
+	if (!(err = al_sbom_dist_metadata(s, x, &md, d)))
+		err = al_sbom_metadata_licenses(md.buf, md.len, out, d);
+	al_buf_release(&md);
+	return err;
+}
+
+/* The licence choice of a distribution file (al_sbom_dist_licenses), cached
  * by sha256. A new reference; an empty array when unknown. */
 static al_err dist_licenses(struct sbom *sb, const struct al_lock_dist *x, json_t **out)
 {
 	struct al_store *s = sb->o ? sb->o->store : NULL;
-	struct al_buf md = AL_BUF_INIT;
 	struct al_diag d2 = AL_DIAG_INIT;
 	json_t *arr = json_object_get(sb->licenses, x->sha256);
-	char *path = NULL;
-	int fd = -1;
-	al_err err = AL_OK, e2;
+	al_err e2;
 
 	if (arr) {
 		*out = json_incref(arr);
 		return AL_OK;
 	}
-	if (s && x->metadata_sha256 && al_store_has(s, x->metadata_sha256)) {
-		if (!(e2 = al_store_open_blob(s, x->metadata_sha256, &fd, &d2)))
-			e2 = al_buf_read_fd(&md, fd, x->filename, AL_WHEEL_METADATA_MAX, &d2);
-	} else if (!s || !al_store_has(s, x->sha256)) {
-		e2 = AL_ENOTFOUND;
-	} else if (strlen(x->filename) > 4 && !strcmp(x->filename + strlen(x->filename) - 4, ".whl")) {
-		if (!(e2 = al_store_open_blob(s, x->sha256, &fd, &d2)) &&
-		    (e2 = al_sbom_wheel_metadata(fd, &md)) == AL_EINVALID)
-			e2 = lseek(fd, 0, SEEK_SET) < 0 ? al_diag_set(&d2, AL_EIO, "cannot seek")
-			                                 : al_wheel_metadata_fd(fd, x->filename, &md, &d2);
-	} else if (!(path = al_store_blob_path(s, x->sha256))) {
-		e2 = al_oom(&d2);
-	} else {
-		e2 = al_sdist_pkginfo_file(path, &md, &d2);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (e2 == AL_ENOMEM) {
-		err = al_oom(sb->d);
-		goto out;
-	}
-	if (e2 == AL_ENOTFOUND && !s) {
-		arr = json_array();
-	} else if (e2 == AL_ENOTFOUND) {
+	e2 = al_sbom_dist_licenses(s, x, &arr, &d2);
+	if (e2 == AL_ENOMEM)
+		return al_oom(sb->d);
+	if (e2 == AL_ENOTFOUND && s)
 		warn(sb, "'%s' is not in the store: no licence in the SBOM", x->filename);
-		arr = json_array();
-	} else if (e2) {
+	else if (e2 && e2 != AL_ENOTFOUND)
 		warn(sb, "'%s': cannot read its metadata (%s): no licence in the SBOM", x->filename,
 		     d2.msg);
+	if (e2)
 		arr = json_array();
-	} else if ((e2 = al_sbom_metadata_licenses(md.buf, md.len, &arr, &d2))) {
-		if (e2 == AL_ENOMEM) {
-			err = al_oom(sb->d);
-			goto out;
-		}
-		warn(sb, "'%s': metadata: %s: no licence in the SBOM", x->filename, d2.msg);
-		arr = json_array();
-	}
 	if (!arr || json_object_set(sb->licenses, x->sha256, arr)) {
 		json_decref(arr);
-		err = al_oom(sb->d);
-		goto out;
+		return al_oom(sb->d);
 	}
 	*out = arr;
-out:
-	al_free(path);
-	al_buf_release(&md);
-	return err;
+	return AL_OK;
 }
 
 /* dist component ref: "<target>/<file>" or "<target>/build/<file>" */

@@ -11,6 +11,8 @@
 
 #include "airlock.h"
 
+struct al_buf;
+
 #define AL_SBOM_NAME_MAX 256          /* a licence name kept in the SBOM, in bytes */
 #define AL_SBOM_EXPR_MAX 1024         /* a License-Expression taken as an expression */
 #define AL_SBOM_CARD_MAX ((size_t)1 << 20) /* a repo card (README.md) read for its front matter */
@@ -41,8 +43,19 @@ AL_MUST_CHECK al_err al_sbom_card(const char *buf, size_t len, json_t **licenses
  * central directory (only the end of the file, the directory and the
  * member; fd is read with pread). AL_EINVALID when that does not work (the
  * caller then reads the wheel as a stream), AL_ENOMEM. */
-struct al_buf;
 AL_MUST_CHECK al_err al_sbom_wheel_metadata(int fd, struct al_buf *out);
+
+/* A locked distribution's core metadata (METADATA or PKG-INFO) into md, out
+ * of the store: its PEP 658 sidecar, the file itself, or what lock kept of
+ * it in the HTTP cache (the sidecar with the hash the lock names, or a range
+ * read's METADATA). AL_ENOTFOUND when the store has none of them (s NULL:
+ * always); a file that cannot be read gives its error in d. */
+AL_MUST_CHECK al_err al_sbom_dist_metadata(struct al_store *s, const struct al_lock_dist *x,
+                                           struct al_buf *md, struct al_diag *d);
+/* Its licence choice, as al_sbom_metadata_licenses gives it (*out a new
+ * reference, set only on success). */
+AL_MUST_CHECK al_err al_sbom_dist_licenses(struct al_store *s, const struct al_lock_dist *x,
+                                           json_t **out, struct al_diag *d);
 
 /* "urn:uuid:..." (46 bytes with the NUL): a name-based UUID (version 5)
  * of name in airlock's namespace. */

@@ -89,7 +89,55 @@ void al_lock_free(struct al_lock *l)
 		al_free(l->advisories[i].sha256);
 	}
 	al_free(l->advisories);
+	al_policy_free(l->policy);
 	al_free(l);
+}
+
+/* ---- the policy a lock carries ---------------------------------------------------- */
+
+static al_err dup_list(struct al_strlist *to, const struct al_strlist *from)
+{
+	size_t i;
+
+	to->v = NULL;
+	to->n = 0;
+	if (!from->n)
+		return AL_OK;
+	if (!(to->v = al_calloc(from->n, sizeof(*to->v))))
+		return AL_ENOMEM;
+	for (i = 0; i < from->n; i++, to->n++)
+		if (!(to->v[i] = al_strdup(from->v[i])))
+			return AL_ENOMEM;
+	return AL_OK;
+}
+
+al_err al_policy_dup(const struct al_policy *p, struct al_policy **out, struct al_diag *d)
+{
+	struct al_policy *c;
+
+	*out = NULL;
+	if (!p || !p->given)
+		return AL_OK;
+	if (!(c = al_calloc(1, sizeof(*c))))
+		return al_oom(d);
+	*c = *p;
+	if (dup_list(&c->deny, &p->deny) || dup_list(&c->licenses_allow, &p->licenses_allow) ||
+	    dup_list(&c->licenses_deny, &p->licenses_deny)) {
+		al_policy_free(c);
+		return al_oom(d);
+	}
+	*out = c;
+	return AL_OK;
+}
+
+void al_policy_free(struct al_policy *p)
+{
+	if (!p)
+		return;
+	al_strv_free(p->deny.v, p->deny.n);
+	al_strv_free(p->licenses_allow.v, p->licenses_allow.n);
+	al_strv_free(p->licenses_deny.v, p->licenses_deny.n);
+	al_free(p);
 }
 
 bool al_lock_advisory_name_valid(const char *name)
@@ -263,6 +311,25 @@ static al_err format_repo(struct al_buf *b, const struct al_lock_repo *r)
 	return AL_OK;
 }
 
+static al_err format_policy(struct al_buf *b, const struct al_policy *p)
+{
+	al_err err;
+
+	if ((err = al_buf_addstr(b, "policy:\n")) ||
+	    (err = strlist(b, "  ", "deny", p->deny.v, p->deny.n)))
+		return err;
+	if (p->licenses_given &&
+	    ((err = al_buf_addstr(b, "  licenses:\n")) ||
+	     (err = strlist(b, "    ", "allow", p->licenses_allow.v, p->licenses_allow.n)) ||
+	     (err = strlist(b, "    ", "deny", p->licenses_deny.v, p->licenses_deny.n)) ||
+	     (err = kv(b, "    ", "unknown", p->licenses_unknown == AL_UNKNOWN_ALLOW ? "allow"
+	                                     : p->licenses_unknown == AL_UNKNOWN_DENY ? "deny" : NULL))))
+		return err;
+	return al_buf_addf(b, "  max-total-size: %llu\n  vulnerabilities: \"%s\"\n  wheels-only: %s\n",
+	                   (unsigned long long)p->max_total_size,
+	                   p->vulnerabilities_deny ? "deny" : "allow", p->wheels_only ? "true" : "false");
+}
+
 al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct al_diag *d)
 {
 	struct al_buf b = AL_BUF_INIT;
@@ -314,6 +381,9 @@ al_err al_lock_format(const struct al_lock *l, char **out, size_t *len, struct a
 		    !(err = al_buf_addf(&b, "\n    size: %lld\n", (long long)a->size)))
 			err = kv(&b, "    ", "sha256", a->sha256);
 	}
+	/* only with a policy: a lock without one keeps its bytes */
+	if (!err && l->policy)
+		err = format_policy(&b, l->policy);
 	if (err) {
 		al_buf_release(&b);
 		return al_diag_set(d, err, "cannot format the lock: %s", al_strerror(err));

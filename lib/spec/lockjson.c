@@ -129,6 +129,26 @@ al_err al_lock_to_json(const struct al_lock *l, json_t **out, struct al_diag *d)
 				goto oom;
 		}
 	}
+	/* only with a policy: older readers keep reading locks without */
+	if (l->policy) {
+		const struct al_policy *p = l->policy;
+		json_t *jp = json_pack("{s:o, s:I, s:s, s:b}", "deny", jstrv(p->deny.v, p->deny.n),
+		                       "max_total_size", (json_int_t)p->max_total_size, "vulnerabilities",
+		                       p->vulnerabilities_deny ? "deny" : "allow", "wheels_only",
+		                       p->wheels_only);
+		if (!jp || json_object_set_new(root, "policy", jp))
+			goto oom;
+		if (p->licenses_given) {
+			json_t *jl = json_pack("{s:o, s:o}", "allow",
+			                       jstrv(p->licenses_allow.v, p->licenses_allow.n), "deny",
+			                       jstrv(p->licenses_deny.v, p->licenses_deny.n));
+			if (!jl || json_object_set_new(jp, "licenses", jl) ||
+			    (p->licenses_unknown != AL_UNKNOWN_DEFAULT &&
+			     json_object_set_new(jl, "unknown", json_string(p->licenses_unknown == AL_UNKNOWN_DENY
+			                                                        ? "deny" : "allow"))))
+				goto oom;
+		}
+	}
 	if (json_object_set_new(root, "version", json_integer(l->version ? l->version : 1)) ||
 	    json_object_set_new(root, "bundle", jstr(l->bundle)) ||
 	    json_object_set_new(root, "manifest_sha256", jstr(l->manifest_sha256)) ||
@@ -434,6 +454,90 @@ static al_err advisories_from_json(struct jctx *c, json_t *a, struct al_lock *l)
 	return AL_OK;
 }
 
+/* A list of strings of the policy: at most 1000, each one line of at most
+ * 1024 bytes; ids: SPDX licence ids. */
+static al_err policy_list(struct jctx *c, json_t *o, const char *key, bool ids, struct al_strlist *out)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i, n;
+
+	if (!a || json_is_null(a))
+		return AL_OK;
+	if (!json_is_array(a) || json_array_size(a) > 1000)
+		return bad(c, "expected a list of at most 1000 strings");
+	if (!json_array_size(a))
+		return AL_OK;
+	if (!(out->v = al_calloc(json_array_size(a), sizeof(char *))))
+		return al_oom(c->d);
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v);
+		if (!s || !(n = json_string_length(v)) || n != strlen(s) || n > 1024 ||
+		    strcspn(s, "\n\r") != n)
+			return bad(c, "expected a list of strings of one line");
+		if (ids && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-+") != n)
+			return bad(c, "expected SPDX licence ids");
+		if (!(out->v[i] = al_strdup(s)))
+			return al_oom(c->d);
+		out->n++;
+	}
+	return AL_OK;
+}
+
+/* policy: absent in locks of manifests without one; every key known (a rule
+ * this version does not understand is refused, never skipped). */
+static al_err policy_from_json(struct jctx *c, json_t *o, struct al_lock *l)
+{
+	struct al_policy *p;
+	json_t *lic, *v;
+	const char *k, *s;
+	al_err err;
+
+	if (!o || json_is_null(o))
+		return AL_OK;
+	snprintf(c->where, sizeof(c->where), "lock.policy");
+	if (!json_is_object(o))
+		return bad(c, "expected an object");
+	json_object_foreach(o, k, v)
+		if (strcmp(k, "deny") && strcmp(k, "licenses") && strcmp(k, "max_total_size") &&
+		    strcmp(k, "vulnerabilities") && strcmp(k, "wheels_only"))
+			return bad(c, "a rule this version of airlock does not know");
+	if (!(p = l->policy = al_calloc(1, sizeof(*p))))
+		return al_oom(c->d);
+	p->given = true;
+	if ((err = policy_list(c, o, "deny", false, &p->deny)))
+		return err;
+	v = json_object_get(o, "max_total_size");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+		return bad(c, "max_total_size: expected bytes");
+	p->max_total_size = v ? (uint64_t)json_integer_value(v) : 0;
+	v = json_object_get(o, "vulnerabilities");
+	if (v && (!(s = json_string_value(v)) || (strcmp(s, "deny") && strcmp(s, "allow"))))
+		return bad(c, "vulnerabilities: expected deny or allow");
+	p->vulnerabilities_deny = v && !strcmp(s, "deny");
+	v = json_object_get(o, "wheels_only");
+	if (v && !json_is_boolean(v))
+		return bad(c, "wheels_only: expected true or false");
+	p->wheels_only = v && json_is_true(v);
+	if (!(lic = json_object_get(o, "licenses")))
+		return AL_OK;
+	snprintf(c->where, sizeof(c->where), "lock.policy.licenses");
+	if (!json_is_object(lic))
+		return bad(c, "expected an object");
+	json_object_foreach(lic, k, v)
+		if (strcmp(k, "allow") && strcmp(k, "deny") && strcmp(k, "unknown"))
+			return bad(c, "a key this version of airlock does not know");
+	p->licenses_given = true;
+	if ((err = policy_list(c, lic, "allow", true, &p->licenses_allow)) ||
+	    (err = policy_list(c, lic, "deny", true, &p->licenses_deny)))
+		return err;
+	v = json_object_get(lic, "unknown");
+	if (v && (!(s = json_string_value(v)) || (strcmp(s, "deny") && strcmp(s, "allow"))))
+		return bad(c, "unknown: expected deny or allow");
+	p->licenses_unknown = !v ? AL_UNKNOWN_DEFAULT : !strcmp(s, "deny") ? AL_UNKNOWN_DENY
+	                                                                    : AL_UNKNOWN_ALLOW;
+	return AL_OK;
+}
+
 /* Over 80 lines: the top level of a hostile lock read key by
  * key in the order of the format (docs/reference/lock.md), each refusal
  * beside its key; the per-entry checks are in their own functions. */
@@ -523,7 +627,8 @@ al_err al_lock_from_json(json_t *j, struct al_lock **out, struct al_diag *d)
 		if ((err = repo_from_json(&c, v, &l->repos[i])))
 			goto fail;
 	}
-	if ((err = advisories_from_json(&c, json_object_get(j, "advisories"), l)))
+	if ((err = advisories_from_json(&c, json_object_get(j, "advisories"), l)) ||
+	    (err = policy_from_json(&c, json_object_get(j, "policy"), l)))
 		goto fail;
 	/* every field publish writes somewhere against its grammar, in the
 	 * order the JSON gave them (so messages index them as written) */

@@ -1267,7 +1267,7 @@ static bool parse_size(const char *s, uint64_t *out)
 			if (n && units[i].mul > UINT64_MAX / n)
 				return false;
 			*out = n * units[i].mul;
-			return *out > 0;
+			return *out > 0 && *out <= INT64_MAX; /* the lock writes it as a YAML integer */
 		}
 	return false;
 }
@@ -1299,14 +1299,53 @@ static void f_policy_wheels_only(struct mctx *c, const struct al_ynode *v, void 
 		((struct al_manifest *)obj)->policy.wheels_only = v->bval;
 }
 
+/* An SPDX licence id (idstring: letters, digits, '.', '-'; "LicenseRef-x"
+ * and a trailing '+' too): compared without case at enforcement. */
+static bool check_license_id(struct mctx *c, const struct al_ynode *v, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= 128 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-+") == n &&
+	    (!strchr(s, '+') || strchr(s, '+') == s + n - 1) && s[0] != '+')
+		return true;
+	problem(c, v, "'%.200s' is not an SPDX licence id (MIT, Apache-2.0, LicenseRef-x; one id, "
+	        "not an expression)", s);
+	return false;
+}
+
+static void f_licenses_allow(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	strlist(c, v, &((struct al_manifest *)obj)->policy.licenses_allow, check_license_id);
+}
+
+static void f_licenses_deny(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	strlist(c, v, &((struct al_manifest *)obj)->policy.licenses_deny, check_license_id);
+}
+
+static void f_licenses_unknown(struct mctx *c, const struct al_ynode *v, void *obj)
+{
+	struct al_manifest *m = obj;
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (strcmp(s, "deny") && strcmp(s, "allow"))
+		problem(c, v, "expected deny or allow, got '%.50s'", s);
+	m->policy.licenses_unknown = !strcmp(s, "deny") ? AL_UNKNOWN_DENY : AL_UNKNOWN_ALLOW;
+}
+
+static const struct field licenses_fields[] = {
+	{ "allow", f_licenses_allow, false },
+	{ "deny", f_licenses_deny, false },
+	{ "unknown", f_licenses_unknown, false },
+	{ NULL, NULL, false },
+};
+
 static void f_policy_licenses(struct mctx *c, const struct al_ynode *v, void *obj)
 {
-	(void)obj;
-	/* Licences need each distribution's METADATA licence fields, which the
-	 * lock does not carry yet (issue 18, with the SBOM): refused rather
-	 * than accepted and silently not enforced. */
-	problem(c, v, "not enforced by this version of airlock: remove it (docs/reference/manifest.md, "
-	        "\"policy\")");
+	((struct al_manifest *)obj)->policy.licenses_given = true;
+	walk_map(c, v, licenses_fields, obj);
 }
 
 static const struct field policy_fields[] = {
@@ -1376,6 +1415,8 @@ void al_manifest_free(struct al_manifest *m)
 	free_strlist(&m->python.requirements_files);
 	free_strlist(&m->advisories);
 	free_strlist(&m->policy.deny);
+	free_strlist(&m->policy.licenses_allow);
+	free_strlist(&m->policy.licenses_deny);
 	free_strlist(&m->python.constraints);
 	free_strlist(&m->python.allow_sdist);
 	for (i = 0; m->python.targets && i < m->python.ntargets; i++) {

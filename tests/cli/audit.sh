@@ -177,6 +177,17 @@ run "$AIRLOCK" --store "$T/isolated" -v audit --bundle carried
 like "$out" "record:   PyPI-all\.zip:PYSEC-0000-1\.json" "the record named by the snapshot's name, not a store path"
 run "$AIRLOCK" --store "$T/isolated" audit --bundle carried --osv "$OSV" --ignore PYSEC-0000-1 --ignore PYSEC-0000-4
 is "$status" 0 "--osv overrides the carried snapshot"
+# NAME@SEQ, as sbom --bundle resolves it: the lock that medium carried
+seq=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seq"])' "$T/media/airlock-media.json")
+run "$AIRLOCK" --store "$T/isolated" audit --bundle "carried@$seq"
+is "$status" 1 "audit --bundle NAME@SEQ: the bundle as the medium of that seq carried it"
+like "$out" "^demo-core 2\.0: PYSEC-0000-1" "  with the snapshot it carried"
+run "$AIRLOCK" --store "$T/isolated" audit --bundle "carried@$((seq + 5))"
+is "$status" 3 "a seq never imported fails"
+like "$err" "no medium with seq $((seq + 5)) of bundle 'carried'" "  saying so"
+run "$AIRLOCK" --store "$T/isolated" audit --bundle "carried@x"
+ok '[ "$status" -ne 0 ] && [ "$status" -ne 1 ]' "NAME@ without a number is refused"
+like "$err" "expected NAME@SEQ with a sequence number" "  saying so"
 
 # a new snapshot makes the lock stale: fetch pins it again
 cp "$OSV/PYSEC-0000-1.json" "$T/new.json"

@@ -14,6 +14,8 @@
 #include "airlock.h"
 #include "core/buf.h"
 #include "core/fsutil.h"
+#include "core/hash.h"
+#include "net/httpcache.h"
 #include "review/sbom.h"
 #include "spec/lockjson.h"
 #include "tap.h"
@@ -386,6 +388,55 @@ static void test_wheel_metadata(void)
 	al_buf_release(&got);
 }
 
+/* al_sbom_dist_licenses: a distribution's METADATA wherever lock left it in
+ * the store, here only the HTTP cache (the sidecar under its URL, a range
+ * read's METADATA under the file's hash), as policy.licenses reads it */
+static void test_dist_metadata(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	struct al_buf side = AL_BUF_INIT, ranged = AL_BUF_INIT;
+	char dir[300], side_hex[65], *text = NULL;
+	json_t *l = NULL;
+	struct al_lock_dist x = { .name = (char *)"a", .version = (char *)"1.0",
+	                          .filename = (char *)"a-1.0-py3-none-any.whl",
+	                          .url = (char *)"http://x/a-1.0-py3-none-any.whl",
+	                          .sha256 = (char *)"4444444444444444444444444444444444444444444444444444444444444444" };
+
+	snprintf(dir, sizeof(dir), "%s/store-md", root);
+	if (!ok(!al_store_open(&s, dir, AL_STORE_CREATE, &d), "store: %s", d.msg))
+		return;
+	ok(al_sbom_dist_licenses(s, &x, &l, &d) == AL_ENOTFOUND && !l && strstr(d.msg, "a-1.0-py3-none-any.whl"),
+	   "nothing in the store: AL_ENOTFOUND naming the file");
+	ok(al_sbom_dist_licenses(NULL, &x, &l, &d) == AL_ENOTFOUND, "no store: AL_ENOTFOUND");
+	if (al_buf_addstr(&side, "Metadata-Version: 2.4\nName: a\nVersion: 1.0\nLicense-Expression: MIT OR Apache-2.0\n") ||
+	    al_buf_addstr(&ranged, "Metadata-Version: 2.1\nName: a\nVersion: 1.0\nLicense: BSD-3-Clause\n"))
+		abort();
+	al_sha256_hex(side.buf, side.len, side_hex);
+	ok(!al_httpcache_put(s, "http://x/a-1.0-py3-none-any.whl.metadata", NULL, NULL, &side, &d) &&
+	   !al_httpcache_put(s, "metadata-of:sha256:4444444444444444444444444444444444444444444444444444444444444444",
+	                     NULL, NULL, &ranged, &d), "cache: %s", d.msg);
+	x.metadata_sha256 = side_hex;
+	ok(!al_sbom_dist_licenses(s, &x, &l, &d) && (text = json_dumps(l, JSON_COMPACT)) &&
+	   !strcmp(text, "[{\"expression\":\"MIT OR Apache-2.0\"}]"), "the sidecar lock kept under its URL");
+	free(text);
+	text = NULL;
+	json_decref(l);
+	l = NULL;
+	x.metadata_sha256 = (char *)"5555555555555555555555555555555555555555555555555555555555555555";
+	ok(!al_sbom_dist_licenses(s, &x, &l, &d) && (text = json_dumps(l, JSON_COMPACT)) &&
+	   !strcmp(text, "[{\"license\":{\"id\":\"BSD-3-Clause\"}}]"),
+	   "a kept sidecar with another hash is not this file's: the range read's METADATA is");
+	free(text);
+	json_decref(l);
+	l = NULL;
+	x.sha256 = (char *)"6666666666666666666666666666666666666666666666666666666666666666";
+	ok(al_sbom_dist_licenses(s, &x, &l, &d) == AL_ENOTFOUND, "neither matches another file: not found");
+	al_buf_release(&side);
+	al_buf_release(&ranged);
+	al_store_free(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -395,6 +446,7 @@ int main(void)
 	test_serial();
 	test_wheel_metadata();
 	test_build();
+	test_dist_metadata();
 	al_remove_tree(root);
 	return done_testing();
 }
