@@ -667,6 +667,12 @@ const char *al_serve_url(const struct al_serve *srv);
 /* Stop (in-flight connections are closed) and free; NULL-safe. */
 void al_serve_stop(struct al_serve *srv);
 
+/* lib/mirror/nginx.c: a complete nginx.conf serving DIR (absolute; the link
+ * publish switches) on listen "ADDR:PORT" as serve would (docs/reference/serve.md);
+ * *out is NUL-terminated, freed with free(). AL_EUSAGE when nginx cannot carry them. */
+AL_MUST_CHECK al_err al_nginx_conf_text(const char *dir, const char *listen, char **out,
+                                        struct al_diag *d);
+
 /* lib/mirror/env.c: the settings pip and Hugging Face clients need to use a
  * published tree, either served (is_url: "http://host:port") or on disk
  * (DIR, made absolute; it must be a published tree). cb gets each

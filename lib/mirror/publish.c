@@ -41,6 +41,7 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "mirror/catalog.h"
+#include "mirror/nginx.h"
 #include "mirror/publish.h"
 #include "pypa/names.h"
 #include "pypa/wheel.h"
@@ -621,7 +622,12 @@ static al_err publish_python(struct pub *p)
 	struct pdist *v = NULL;
 	struct al_buf root = AL_BUF_INIT;
 	size_t n = 0, alloc = 0, i, j, k, start;
+	json_t *projects = json_array(), *jroot = NULL;
+	char *jtext = NULL;
 	al_err err = AL_OK;
+
+	if (!projects)
+		return al_oom(p->d);
 
 	for (i = 0; i < p->nlocks; i++)
 		for (j = 0; j < p->locks[i]->ntargets; j++) {
@@ -675,7 +681,8 @@ static al_err publish_python(struct pub *p)
 			start++;
 		if ((err = project_page(p, v + i, start - i)))
 			goto out;
-		if (al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
+		if (al_json_push(projects, json_pack("{s:s}", "name", v[i].x->name)) ||
+		    al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "/\">") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "</a><br/>\n")) {
 			err = al_oom(p->d);
@@ -689,6 +696,14 @@ static al_err publish_python(struct pub *p)
 	}
 	if ((err = write_text(p, "simple/index.html", root.buf, root.len)))
 		goto out;
+	/* the PEP 691 root serve answers with, for nginx (mirror/nginx.c) */
+	jroot = json_pack("{s:{s:s}, s:O}", "meta", "api-version", "1.1", "projects", projects);
+	if (!jroot || !(jtext = json_dumps(jroot, JSON_COMPACT))) {
+		err = al_oom(p->d);
+		goto out;
+	}
+	if ((err = write_text(p, "simple/index.v1_json", jtext, strlen(jtext))))
+		goto out;
 	for (i = 0; i < p->nlocks; i++)
 		for (j = 0; j < p->locks[i]->ntargets; j++) {
 			if ((err = requirements(p, p->locks[i], &p->locks[i]->targets[j])))
@@ -698,6 +713,9 @@ static al_err publish_python(struct pub *p)
 out:
 	al_free(v);
 	al_buf_release(&root);
+	json_decref(projects);
+	json_decref(jroot);
+	free(jtext);
 	return err;
 }
 
@@ -913,16 +931,40 @@ out:
 	return err;
 }
 
+/* serve dates the Hub API's answers by info.json's mtime; the files
+ * precomputed for nginx carry the same date. */
+static al_err set_mtime(struct pub *p, const char *rel, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	struct al_buf path = AL_BUF_INIT;
+	al_err err = AL_OK;
+
+	if (al_buf_addf(&path, "%s/%s", p->gen, rel))
+		return al_oom(p->d);
+	if (utimensat(AT_FDCWD, path.buf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		err = al_diag_set(p->d, AL_EIO, "cannot set the time of '%s': %s", path.buf,
+		                  strerror(errno));
+	al_buf_release(&path);
+	return err;
+}
+
+static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t len);
+
 static al_err publish_hub(struct pub *p)
 {
+	struct al_buf map = AL_BUF_INIT;
+	time_t now = time(NULL);
 	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
 	const char *key;
 	json_t *api;
 	al_err err = AL_OK;
 	size_t i, j;
 
-	if (!apis)
+	if (!apis || al_buf_addstr(&map, "# resolve URL -> \"commit etag linked-size blob\" "
+	                                 "(airlock publish, for nginx)\n")) {
+		json_decref(apis);
 		return al_oom(p->d);
+	}
 	for (i = 0; i < p->nlocks && !err; i++)
 		for (j = 0; j < p->locks[i]->nrepos && !err; j++) {
 			const struct al_lock_repo *r = &p->locks[i]->repos[j];
@@ -955,11 +997,16 @@ static al_err publish_hub(struct pub *p)
 			err = al_oom(p->d);
 			break;
 		}
-		err = write_text(p, rel.buf, text, strlen(text));
+		err = write_text(p, rel.buf, text, strlen(text)) ?: set_mtime(p, rel.buf, now) ?:
+		      al_nginx_hub_repo(api, now, catalog_write, p, &map, p->d);
 		free(text);
 		al_buf_release(&rel);
 	}
 	json_decref(apis);
+	/* the resolve lines nginx's configuration includes */
+	if (!err)
+		err = write_text(p, "hf/nginx/resolve.map", map.buf, map.len);
+	al_buf_release(&map);
 	return err;
 }
 
