@@ -65,6 +65,7 @@ struct pub {
 	struct al_publish_summary *sum;
 	struct al_diag *d;
 	char *gen;          /* the generation being built */
+	time_t epoch;       /* every file's mtime and the Hub API's dates (publish_epoch) */
 	struct al_lock **locks;
 	size_t nlocks;
 	unsigned long tmpseq;  /* write_text's temporary names */
@@ -73,6 +74,19 @@ struct pub {
 };
 
 /* ---- files ---------------------------------------------------------------------- */
+
+/* A file publish wrote gets the publish's epoch as its mtime, so that the
+ * same store and bundles give the same tree, times included (serve dates the
+ * Hub API's answers by info.json's mtime). */
+static al_err set_mtime(struct pub *p, const char *path)
+{
+	struct timespec ts[2] = { { p->epoch, 0 }, { p->epoch, 0 } };
+
+	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return al_diag_set(p->d, AL_EIO, "cannot set the time of '%s': %s", path,
+		                   strerror(errno));
+	return AL_OK;
+}
 
 static al_err parent_dirs(const char *path, struct al_diag *d)
 {
@@ -331,7 +345,7 @@ static al_err place_blob(struct pub *p, const char *hex, const char *rel)
 			if (!holds_blob(dst.buf, &st, hex))
 				err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with "
 				                  "different content", rel);
-		} else if (!(err = copy_fd(fd, &st, dst.buf, p->d))) {
+		} else if (!(err = copy_fd(fd, &st, dst.buf, p->d)) && !(err = set_mtime(p, dst.buf))) {
 			p->sum->bytes_copied += (uint64_t)st.st_size;
 		}
 	} else {
@@ -382,6 +396,8 @@ static al_err write_text(struct pub *p, const char *rel, const char *text, size_
 			err = al_diag_set(p->d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path.buf,
 			                  strerror(errno));
 	}
+	if (!err)
+		err = set_mtime(p, path.buf);
 	if (err)
 		unlink(tmp.buf);
 out:
@@ -931,29 +947,11 @@ out:
 	return err;
 }
 
-/* serve dates the Hub API's answers by info.json's mtime; the files
- * precomputed for nginx carry the same date. */
-static al_err set_mtime(struct pub *p, const char *rel, time_t t)
-{
-	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
-	struct al_buf path = AL_BUF_INIT;
-	al_err err = AL_OK;
-
-	if (al_buf_addf(&path, "%s/%s", p->gen, rel))
-		return al_oom(p->d);
-	if (utimensat(AT_FDCWD, path.buf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		err = al_diag_set(p->d, AL_EIO, "cannot set the time of '%s': %s", path.buf,
-		                  strerror(errno));
-	al_buf_release(&path);
-	return err;
-}
-
 static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t len);
 
 static al_err publish_hub(struct pub *p)
 {
 	struct al_buf map = AL_BUF_INIT;
-	time_t now = time(NULL);
 	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
 	const char *key;
 	json_t *api;
@@ -997,8 +995,8 @@ static al_err publish_hub(struct pub *p)
 			err = al_oom(p->d);
 			break;
 		}
-		err = write_text(p, rel.buf, text, strlen(text)) ?: set_mtime(p, rel.buf, now) ?:
-		      al_nginx_hub_repo(api, now, catalog_write, p, &map, p->d);
+		err = write_text(p, rel.buf, text, strlen(text)) ?:
+		      al_nginx_hub_repo(api, p->epoch, catalog_write, p, &map, p->d);
 		free(text);
 		al_buf_release(&rel);
 	}
@@ -1352,6 +1350,37 @@ static al_err publish_load(struct pub *p, char ***names, size_t *nnames)
 	return al_publish_plan_check(p->locks, p->nlocks, p->d);
 }
 
+/* Phase 2b: the epoch: the newest accepted import of a published bundle
+ * (the ledger's date), so that replicas importing the same media agree;
+ * the clock when no bundle was imported (made in this store). */
+struct epoch_pick {
+	struct pub *p;
+	int64_t newest;
+};
+
+static bool ledger_names(const char *field, const char *b);
+
+static void epoch_pick(void *ctx, const struct al_ledger_entry *e)
+{
+	struct epoch_pick *ep = ctx;
+	size_t i;
+
+	if (!e->accepted || !e->bundle)
+		return;
+	for (i = 0; i < ep->p->nlocks; i++)
+		if (ledger_names(e->bundle, ep->p->locks[i]->bundle) && e->at > ep->newest)
+			ep->newest = e->at;
+}
+
+static al_err publish_epoch(struct pub *p)
+{
+	struct epoch_pick ep = { p, -1 };
+	al_err err = al_ledger_list(p->s, epoch_pick, &ep, p->d);
+
+	p->epoch = ep.newest >= 0 ? (time_t)ep.newest : time(NULL);
+	return err;
+}
+
 /* Phase 3: a new, empty generation directory under gens, with a name no
  * other generation has (the live one included: two publishes in one second
  * by one process must not reuse it). */
@@ -1502,7 +1531,8 @@ out:
 	return err;
 }
 
-/* Phase 5: airlock-published.json names the bundles and the generation. */
+/* Phase 5: airlock-published.json names the bundles and the publish's date
+ * (its epoch). */
 static al_err publish_info(struct pub *p, const char *genname)
 {
 	struct al_buf info = AL_BUF_INIT;
@@ -1511,7 +1541,13 @@ static al_err publish_info(struct pub *p, const char *genname)
 
 	for (i = 0; i < p->nlocks && !err; i++)
 		err = al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p->locks[i]->bundle);
-	if (err || al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname))
+	struct tm tm;
+	char date[32];
+
+	(void)genname; /* not in the tree: replicas of one store must agree byte for byte */
+	gmtime_r(&p->epoch, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (err || al_buf_addf(&info, "], \"date\": \"%s\"}\n", date))
 		err = al_oom(p->d);
 	else
 		err = write_text(p, "airlock-published.json", info.buf, info.len);
@@ -1600,7 +1636,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	}
 	if ((err = publish_check_out(o->out_dir, dirpath.buf, d)) ||
-	    (err = publish_load(&p, &names, &nnames)) ||
+	    (err = publish_load(&p, &names, &nnames)) || (err = publish_epoch(&p)) ||
 	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_sboms(&p)) ||
