@@ -624,6 +624,15 @@ struct al_publish_summary {
 AL_MUST_CHECK al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
+/* Compare the published tree DIR with what publishing the bundles it names
+ * from this store gives now (built in a scratch folder beside DIR, removed
+ * after): cb gets each path that differs ("." for DIR) and how; *ndiff
+ * counts them. no_symlinks: DIR was published with it. */
+typedef void (*al_publish_diff_fn)(void *ctx, const char *rel, const char *what);
+AL_MUST_CHECK al_err al_publish_verify(struct al_store *s, const char *dir, bool no_symlinks,
+                                       al_publish_diff_fn cb, void *ctx, size_t *ndiff,
+                                       struct al_diag *d);
+
 /* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/reference/serve.md). */
 
 struct al_serve;

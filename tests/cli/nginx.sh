@@ -36,6 +36,36 @@ like "$err" "publish it again" "  saying what to do"
 ok '[ -f "$T/pub/simple/index.v1_json" ] && [ -f "$T/pub/hf/nginx/api/models/tiny-org/tiny-model/revision/main/info.json" ]' \
 	"publish wrote the PEP 691 root and the static Hub answers"
 
+# ---- replicas: the same store gives the same tree; verify --published ----------------------------
+# the demo bundle was not imported (no ledger date): SOURCE_DATE_EPOCH dates it
+run env SOURCE_DATE_EPOCH=1700000000 "$AIRLOCK" publish -o "$T/rep"
+g1=$(readlink -f "$T/rep")
+cp -a "$g1" "$T/rep-copy"
+run env SOURCE_DATE_EPOCH=1700000000 "$AIRLOCK" publish -o "$T/rep"
+g2=$(readlink -f "$T/rep")
+ok '[ "$status" -eq 0 ] && [ "$g1" != "$g2" ] && diff -r --no-dereference "$T/rep-copy" "$g2" >/dev/null' \
+	"two publishes of one store: a new generation with the same bytes, catalog included"
+listing() { (cd "$1" && find . ! -type d -printf '%y %P %s %T@ %l\n' | LC_ALL=C sort); }
+is "$(listing "$g2")" "$(listing "$T/rep-copy")" "  the same names, sizes, mtimes and link targets"
+like "$(cat "$g2/airlock-published.json")" '"date": "2023-11-14T22:13:20Z"' \
+	"airlock-published.json names the date, not the generation"
+is "$(stat -c %Y "$g2/simple/index.html") $(stat -c %Y "$g2/hf/api/models/tiny-org/tiny-model/info.json")" \
+	"1700000000 1700000000" "  and every written file has that mtime"
+run "$AIRLOCK" verify --published "$T/rep"
+is "$status" 0 "verify --published: the tree matches the store"
+like "$out" "matches what the store publishes" "  and says so"
+req=$(ls "$g2"/requirements/*.txt | head -1)
+printf '# edited\n' >> "$req"
+printf 'x\n' > "$g2/extra.txt"
+rm "$g2/simple/index.v1_json"
+run "$AIRLOCK" verify --published "$T/rep"
+is "$status" 1 "verify --published: a changed tree fails"
+like "$out" "differs: requirements/$(basename "$req"): a different size" "  naming an edited file"
+like "$out" "differs: extra\.txt: not published from the store" "  a file the store did not publish"
+like "$out" "differs: simple/index\.v1_json: missing from the tree" "  and a missing one"
+like "$err" "differs from the store in 3 paths" "  counted"
+ok '! ls -d "$T"/.rep.airlock/verify-* >/dev/null 2>&1' "  its scratch tree is gone"
+
 # ---- nginx, a child of this test -----------------------------------------------------------------
 NGINX=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; })
 if [ -z "$NGINX" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
