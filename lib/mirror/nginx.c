@@ -91,11 +91,11 @@ static const char conf_template[] =
 "\n"
 "http {\n"
 "    access_log access.log;\n"
-"    client_body_temp_path tmp/client_body;\n"
-"    proxy_temp_path tmp/proxy;\n"
-"    fastcgi_temp_path tmp/fastcgi;\n"
-"    uwsgi_temp_path tmp/uwsgi;\n"
-"    scgi_temp_path tmp/scgi;\n"
+"    client_body_temp_path client_body_temp;\n"
+"    proxy_temp_path proxy_temp;\n"
+"    fastcgi_temp_path fastcgi_temp;\n"
+"    uwsgi_temp_path uwsgi_temp;\n"
+"    scgi_temp_path scgi_temp;\n"
 "    sendfile on;\n"
 "    tcp_nopush on;\n"
 "    server_tokens off;\n"
@@ -284,7 +284,7 @@ static const char conf_template[] =
 "        location ~ ^/simple/(?<al_p>[^/]+)/$ {\n"
 "            rewrite ^ /_al/$al_simple/simple/$al_p/$al_simple_page last;\n"
 "        }\n"
-"        location /_al/html/ {\n"
+"        location ^~ /_al/html/ {\n"
 "            internal;\n"
 "            alias \"@DIR@/\";\n"
 "            types { }\n"
@@ -292,7 +292,7 @@ static const char conf_template[] =
 "            add_header Vary Accept always;\n"
 "            error_page 404 @al_404;\n"
 "        }\n"
-"        location /_al/v1html/ {\n"
+"        location ^~ /_al/v1html/ {\n"
 "            internal;\n"
 "            alias \"@DIR@/\";\n"
 "            types { }\n"
@@ -300,7 +300,7 @@ static const char conf_template[] =
 "            add_header Vary Accept always;\n"
 "            error_page 404 @al_404;\n"
 "        }\n"
-"        location /_al/json/ {\n"
+"        location ^~ /_al/json/ {\n"
 "            internal;\n"
 "            alias \"@DIR@/\";\n"
 "            types { }\n"
@@ -503,8 +503,10 @@ static al_err hub_rev(struct hubw *w, const char *type, const char *repo, const 
 			goto oom;
 		err = put_json(w, rel.buf, al_serve_hub_info(type, repo, commit, files, mtime, k));
 	}
-	if (err || dirs_of(files, dirs))
+	if (err)
 		goto done;
+	if (dirs_of(files, dirs))
+		goto oom;
 	json_object_foreach(dirs, dir, unused) {
 		for (k = 0; k < 4 && !err; k++) {
 			bool found;
@@ -600,5 +602,61 @@ out:
 	al_buf_release(&base);
 	al_buf_release(&folder);
 	al_buf_release(&rel);
+	return err;
+}
+
+/* The map's key on a line ("        \"key\" \"value\";"), lowercased, as written
+ * (escapes kept); false for a line that is not an entry. */
+static bool line_key(const char *line, size_t len, struct al_buf *key)
+{
+	size_t i;
+
+	al_buf_reset(key);
+	for (i = 0; i < len && line[i] == ' '; i++)
+		;
+	if (i == len || line[i++] != '"')
+		return false;
+	for (; i < len && line[i] != '"'; i++) {
+		char c = line[i];
+		if (c == '\\' && i + 1 < len && al_buf_addch(key, line[i++]))
+			return false;
+		c = line[i];
+		if (al_buf_addch(key, c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c))
+			return false;
+	}
+	return i < len;
+}
+
+al_err al_nginx_map_finish(const struct al_buf *in, struct al_buf *out, struct al_diag *d)
+{
+	struct al_buf key = AL_BUF_INIT;
+	json_t *seen = json_object();
+	const char *s, *end, *nl;
+	int pass;
+	al_err err = AL_OK;
+
+	if (!seen)
+		return al_oom(d);
+	for (pass = 0; pass < 2 && !err; pass++)
+		for (s = in->buf ? in->buf : "", end = s + in->len; s < end && !err; s = nl + 1) {
+			size_t len;
+			json_t *n;
+			if (!(nl = memchr(s, '\n', (size_t)(end - s))))
+				nl = end;
+			len = (size_t)(nl - s);
+			key.len = 0;
+			if (!line_key(s, len, &key) || !key.buf) {
+				if (pass && (al_buf_add(out, s, len) || al_buf_addch(out, '\n')))
+					err = al_oom(d);
+				continue;
+			}
+			n = json_object_get(seen, key.buf);
+			if (!pass)
+				err = json_object_set_new(seen, key.buf, json_integer(n ? 2 : 1)) ? al_oom(d) : AL_OK;
+			else if (json_integer_value(n) == 1 && (al_buf_add(out, s, len) || al_buf_addch(out, '\n')))
+				err = al_oom(d);
+		}
+	json_decref(seen);
+	al_buf_release(&key);
 	return err;
 }

@@ -38,4 +38,11 @@ typedef al_err (*al_nginx_write_fn)(void *ctx, const char *rel, const char *text
 AL_MUST_CHECK al_err al_nginx_hub_repo(json_t *api, time_t mtime, al_nginx_write_fn write,
                                        void *ctx, struct al_buf *map, struct al_diag *d);
 
+/* nginx matches a map's strings ignoring case: the lines of map whose keys
+ * are equal but for ASCII case are left out (both: 404 under nginx rather
+ * than one file served for the other, and nginx would refuse the duplicate),
+ * the rest copied to out. */
+AL_MUST_CHECK al_err al_nginx_map_finish(const struct al_buf *in, struct al_buf *out,
+                                         struct al_diag *d);
+
 #endif

@@ -951,7 +951,7 @@ static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t
 
 static al_err publish_hub(struct pub *p)
 {
-	struct al_buf map = AL_BUF_INIT;
+	struct al_buf map = AL_BUF_INIT, final = AL_BUF_INIT;
 	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
 	const char *key;
 	json_t *api;
@@ -1002,9 +1002,10 @@ static al_err publish_hub(struct pub *p)
 	}
 	json_decref(apis);
 	/* the resolve lines nginx's configuration includes */
-	if (!err)
-		err = write_text(p, "hf/nginx/resolve.map", map.buf, map.len);
+	if (!err && !(err = al_nginx_map_finish(&map, &final, p->d)))
+		err = write_text(p, "hf/nginx/resolve.map", final.buf ? final.buf : "", final.len);
 	al_buf_release(&map);
+	al_buf_release(&final);
 	return err;
 }
 

@@ -121,7 +121,7 @@ static void test_conf(void)
 	   has(b.buf, "add_header X-Linked-Etag $al_hub_letag always;") &&
 	   has(b.buf, "add_header X-Linked-Size $al_hub_lsize always;") &&
 	   has(b.buf, "add_header ETag $al_hub_etag;"), "  resolve's headers from the map");
-	ok(has(b.buf, "pid nginx.pid;") && has(b.buf, "client_body_temp_path tmp/client_body;"),
+	ok(has(b.buf, "pid nginx.pid;") && has(b.buf, "client_body_temp_path client_body_temp;"),
 	   "  pid, logs and temporary files relative to nginx's -p PREFIX");
 	al_buf_release(&b);
 
@@ -260,9 +260,29 @@ static void test_hub(void)
 	al_diag_clear(&d);
 }
 
+static void test_map_finish(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_buf in = AL_BUF_INIT, out = AL_BUF_INIT;
+
+	ok(al_buf_addstr(&in, "# head\n"
+	                      "        \"/o/m/resolve/main/README.md\" \"a\";\n"
+	                      "        \"/o/m/resolve/main/x\\\"Q\" \"b\";\n"
+	                      "        \"/o/m/resolve/main/readme.md\" \"c\";\n"
+	                      "        \"/o/m/resolve/main/x\\\"q2\" \"d\";\n") == AL_OK &&
+	   al_nginx_map_finish(&in, &out, &d) == AL_OK, "the map's last pass");
+	ok(out.buf && !strcmp(out.buf, "# head\n"
+	                                "        \"/o/m/resolve/main/x\\\"Q\" \"b\";\n"
+	                                "        \"/o/m/resolve/main/x\\\"q2\" \"d\";\n"),
+	   "  keys equal but for case both left out (nginx matches them ignoring case); the rest kept");
+	al_buf_release(&in);
+	al_buf_release(&out);
+}
+
 int main(void)
 {
 	test_conf();
 	test_hub();
+	test_map_finish();
 	return done_testing();
 }
