@@ -73,6 +73,10 @@ static bool listen_ok(const char *l)
 
 /* The configuration; @DIR@ and @LISTEN@ are filled in. Every answer is the
  * one `airlock serve` gives, except where the reference says otherwise. */
+/* One path of a paths-info body as nginx's regex (inside a quoted string):
+ * '/'-separated parts, none empty, "." or "..", without '"' or '\\'. */
+static const char segs[] = "(?:[^\\\"\\\\\\\\/.]|\\.[^\\\"\\\\\\\\/.]|\\.\\.[^\\\"\\\\\\\\/])[^\\\"\\\\\\\\/]*(?:/(?:[^\\\"\\\\\\\\/.]|\\.[^\\\"\\\\\\\\/.]|\\.\\.[^\\\"\\\\\\\\/])[^\\\"\\\\\\\\/]*)*";
+
 static const char conf_template[] =
 "# nginx.conf for the airlock published tree @DIR@\n"
 "# made by `airlock serve --root ... --listen @LISTEN@ --nginx-conf`\n"
@@ -122,6 +126,26 @@ static const char conf_template[] =
 "    map $al_simple $al_simple_page {\n"
 "        default index.html;\n"
 "        json index.v1_json;\n"
+"    }\n"
+"    # read-only: GET and HEAD, and the POST of paths-info (which reads)\n"
+"    map \"$request_method:$uri\" $al_method_ok {\n"
+"        default 0;\n"
+"        \"~^(GET|HEAD):\" 1;\n"
+"        \"~^POST:/api/(models|datasets)/[^/]+(/[^/]+)?/paths-info/.\" 1;\n"
+"    }\n"
+"    # paths-info: the one path of @huggingface/hub's body, {\"paths\":[\"P\"],\n"
+"    # \"expand\":B}, with no '\"', '\\\\', empty, '.' or '..' part; nginx reads a body\n"
+"    # only for a proxy, so the request goes round once through this server\n"
+"    map $request_body $al_pi_body {\n"
+"        default \"\";\n"
+"        \"~^\\{\"paths\":\\[\"@SEGS@\"\\],\"expand\":(true|false)\\}$\" $request_body;\n"
+"    }\n"
+"    upstream al_self {\n"
+"        server @UPSTREAM@;\n"
+"    }\n"
+"    map $http_x_airlock_body $al_pi_path {\n"
+"        \"~^\\{\"paths\":\\[\"(@SEGS@)\"\\],\"expand\":true\\}$\" e/$1;\n"
+"        \"~^\\{\"paths\":\\[\"(@SEGS@)\"\\],\"expand\":false\\}$\" p/$1;\n"
 "    }\n"
 "    # the Hub API's query flags, as file name suffixes\n"
 "    map $arg_blobs $al_blobs {\n"
@@ -173,7 +197,7 @@ static const char conf_template[] =
 "        autoindex off;\n"
 "        index .airlock-no-index;\n"
 "        error_page 405 @al_405;\n"
-"        if ($request_method !~ ^(GET|HEAD)$) {\n"
+"        if ($al_method_ok = 0) {\n"
 "            return 405;\n"
 "        }\n"
 "\n"
@@ -263,6 +287,26 @@ static const char conf_template[] =
 "            default_type application/json;\n"
 "            try_files /hf/nginx/api/$al_t/$al_r/tree/$al_v/.tree$al_rec$al_exp.json @al_entry404;\n"
 "        }\n"
+"        location ~ ^/api/(?<al_t>models|datasets)/(?<al_r>[^/]+/[^/]+|[^/]+)/paths-info/(?<al_v>.+)$ {\n"
+"            client_max_body_size 64k;\n"
+"            client_body_buffer_size 64k;\n"
+"            client_body_in_single_buffer on;\n"
+"            proxy_method GET;\n"
+"            proxy_pass_request_body off;\n"
+"            proxy_set_header Content-Length \"\";\n"
+"            proxy_set_header Content-Type \"\";\n"
+"            proxy_set_header X-Airlock-Body $al_pi_body;\n"
+"            proxy_pass http://al_self/_al/pi/$al_t/$al_r/@/$al_v;\n"
+"        }\n"
+"        location ~ ^/_al/pi/(?<al_t>models|datasets)/(?<al_r>[^/]+/[^/]+|[^/]+)/@/(?<al_v>.+)$ {\n"
+"            types { }\n"
+"            default_type application/json;\n"
+"            try_files /hf/nginx/api/$al_t/$al_r/paths-info/$al_v/$al_pi_path @al_no_paths;\n"
+"        }\n"
+"        location @al_no_paths {\n"
+"            default_type application/json;\n"
+"            return 200 \"[]\";\n"
+"        }\n"
 "        location ~ ^/api/(?<al_t>models|datasets)/(?<al_r>[^/]+/[^/]+|[^/]+)/refs$ {\n"
 "            types { }\n"
 "            default_type application/json;\n"
@@ -346,6 +390,19 @@ al_err al_nginx_conf(const char *dir, const char *listen, struct al_buf *out, st
 			if (al_buf_addstr(out, listen))
 				return al_oom(d);
 			s = at + 8;
+		} else if (!strncmp(at, "@SEGS@", 6)) {
+			if (al_buf_addstr(out, segs))
+				return al_oom(d);
+			s = at + 6;
+		} else if (!strncmp(at, "@UPSTREAM@", 10)) {
+			/* this server itself, for paths-info's round: a wildcard address
+			 * is reached on the loopback */
+			const char *port = strrchr(listen, ':');
+			if (!strncmp(listen, "0.0.0.0:", 8) ? al_buf_addf(out, "127.0.0.1%s", port)
+			    : !strncmp(listen, "[::]:", 5) ? al_buf_addf(out, "[::1]%s", port)
+			                                   : al_buf_addstr(out, listen))
+				return al_oom(d);
+			s = at + 10;
 		} else {
 			if (al_buf_addch(out, '@'))
 				return al_oom(d);
@@ -520,6 +577,28 @@ static al_err hub_rev(struct hubw *w, const char *type, const char *repo, const 
 		if (err)
 			goto done;
 	}
+	/* paths-info of each file, as [entry], plain and expanded */
+	for (k = 0; k < 2 && !err; k++) {
+		bool found;
+		json_t *all = al_serve_hub_tree(commit, files, "", true, k, mtime, &found), *e;
+		if (!all)
+			goto oom;
+		json_array_foreach(all, i, e) {
+			const char *path = json_string_value(json_object_get(e, "path"));
+			if (!path || strcmp(json_string_value(json_object_get(e, "type")) ?: "", "file"))
+				continue;
+			al_buf_reset(&rel);
+			if (al_buf_addf(&rel, "%s/paths-info/%s/%c/%s", base, rev, k ? 'e' : 'p', path)) {
+				json_decref(all);
+				goto oom;
+			}
+			if ((err = put_json(w, rel.buf, json_pack("[O]", e))))
+				break;
+		}
+		json_decref(all);
+	}
+	if (err)
+		goto done;
 	json_array_foreach(files, i, f) {
 		const char *rf = json_string_value(json_object_get(f, "rfilename")), *etag;
 		json_t *lfs = json_object_get(f, "lfs");

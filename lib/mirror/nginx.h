@@ -31,7 +31,8 @@ typedef al_err (*al_nginx_write_fn)(void *ctx, const char *rel, const char *text
 /* The static Hub files of one repo: api is the record publish writes as
  * DIR/hf/api/<type>s/<repo>/info.json ({"type","id","refs","commits"}).
  * Writes hf/nginx/api/<type>s/<repo>/{refs.json, revision/<rev>/info.json,
- * revision/<rev>/info-blobs.json, tree/<rev>/<dir>/.tree[-r][-e].json} for
+ * revision/<rev>/info-blobs.json, tree/<rev>/<dir>/.tree[-r][-e].json,
+ * paths-info/<rev>/{p,e}/<file>} for
  * every ref, commit and HEAD, and appends the resolve lines of every file at
  * every revision to map (the body of an nginx map on $uri, written by the
  * caller as hf/nginx/resolve.map). mtime: the lastModified dates. */

@@ -170,6 +170,17 @@ code=$(curl -s -o "$T/body" -D "$T/h.ngx" -w '%{http_code}' "$NGX/tiny-org/tiny-
 ok '[ "$code" = 404 ] && [ "$(hdr "$T/h.ngx" X-Error-Code)" = EntryNotFound ]' "a missing file: 404 EntryNotFound"
 code=$(curl -s -o "$T/body" -D "$T/h.ngx" -w '%{http_code}' "$NGX/api/models/tiny-org/nope")
 ok '[ "$code" = 404 ] && [ "$(hdr "$T/h.ngx" X-Error-Code)" = RepoNotFound ]' "a missing repo: 404 RepoNotFound"
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: application/json' \
+	--data '{"paths":["sub/read me Ã©.txt"],"expand":true}'
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: application/json' \
+	--data '{"paths":["config.json"],"expand":false}'
+same "/api/models/tiny-org/tiny-model/paths-info/$COMMIT" -X POST --data '{"paths":["nope.txt"],"expand":true}'
+code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data '{"paths":["../../../../../../etc/passwd"],"expand":true}' "$NGX/api/models/tiny-org/tiny-model/paths-info/main")
+is "$code $(cat "$T/body")" "200 []" "paths-info: a path with '..' finds nothing"
+code=$(curl -s -o "$T/body" -w '%{http_code}' -H 'X-Airlock-Body: {"paths":["../../../../../../etc/passwd"],"expand":true}' \
+	"$NGX/_al/pi/models/tiny-org/tiny-model/@/main")
+is "$code $(cat "$T/body")" "200 []" "  nor sent straight to the inner route"
 code=$(curl -s -o /dev/null -D "$T/h.ngx" -w '%{http_code}' -X POST --data x "$NGX/simple/")
 ok '[ "$code" = 405 ] && [ "$(hdr "$T/h.ngx" Allow)" = "GET, HEAD" ]' "read-only: POST is 405 with Allow: GET, HEAD"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$NGX/wheels/alpha-1.0-py3-none-any.whl")
@@ -251,7 +262,7 @@ fi
 . "$top_srcdir/tests/helpers/hubjs.sh"
 hubjs_install
 if [ -z "$js_why" ]; then
-	HUBJS_NO_SNAPSHOT=1 node "$top_srcdir/tests/helpers/serve-hubjs.mjs" "$HUBJS" "$NGX" model \
+	node "$top_srcdir/tests/helpers/serve-hubjs.mjs" "$HUBJS" "$NGX" model \
 		tiny-org/tiny-model main "$T/repo" "$T/jscache" > "$T/js.out" 2> "$T/js.err"
 	jsrc=$?
 	while IFS= read -r line; do

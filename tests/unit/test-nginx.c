@@ -112,8 +112,11 @@ static void test_conf(void)
 	   "  braces and quotes balance");
 	ok(has(b.buf, "disable_symlinks on from=$document_root;") && has(b.buf, "autoindex off;"),
 	   "  no symbolic links below DIR, no listings");
-	ok(has(b.buf, "if ($request_method !~ ^(GET|HEAD)$)") &&
-	   has(b.buf, "add_header Allow \"GET, HEAD\" always;"), "  read-only: 405 with Allow");
+	ok(has(b.buf, "if ($al_method_ok = 0)") && has(b.buf, "\"~^(GET|HEAD):\" 1;") &&
+	   has(b.buf, "add_header Allow \"GET, HEAD\" always;"),
+	   "  read-only: 405 with Allow but for GET, HEAD and paths-info's POST");
+	ok(has(b.buf, "upstream al_self {\n        server 127.0.0.1:8080;"),
+	   "  paths-info goes round through the loopback when listening on 0.0.0.0");
 	ok(has(b.buf, "map $http_accept $al_simple") && has(b.buf, "add_header Vary Accept always;") &&
 	   has(b.buf, "default_type application/vnd.pypi.simple.v1+json;"),
 	   "  PEP 691 by Accept, with Vary");
@@ -125,8 +128,11 @@ static void test_conf(void)
 	   "  pid, logs and temporary files relative to nginx's -p PREFIX");
 	al_buf_release(&b);
 
-	ok(al_nginx_conf("/srv/pub", "[::1]:443", &b, &d) == AL_OK && has(b.buf, "listen [::1]:443;"),
-	   "an IPv6 address");
+	ok(al_nginx_conf("/srv/pub", "[::1]:443", &b, &d) == AL_OK && has(b.buf, "listen [::1]:443;") &&
+	   has(b.buf, "server [::1]:443;"), "an IPv6 address");
+	al_buf_release(&b);
+	ok(al_nginx_conf("/srv/pub", "[::]:443", &b, &d) == AL_OK && has(b.buf, "server [::1]:443;"),
+	   "  the v6 wildcard goes round through [::1]");
 	al_buf_release(&b);
 	ok(al_nginx_conf("/srv/pub", "mirror.lan:80", &b, &d) == AL_OK, "a host name");
 	al_buf_release(&b);
@@ -213,6 +219,18 @@ static void test_hub(void)
 	   "  a folder's listing below it");
 	ok(AT("tree/main/sub/.tree-r.json") && !AT("tree/main/config.json/.tree.json"),
 	   "  every folder, no file");
+	{
+		json_t *all = al_serve_hub_tree(C1, files1, "", true, true, 1700000000, &found), *e;
+		size_t i;
+		json_array_foreach(all, i, e)
+			if (!strcmp(json_string_value(json_object_get(e, "path")), "sub/dir/w.bin"))
+				break;
+		ok(same_json(AT("paths-info/main/e/sub/dir/w.bin"), json_pack("[O]", e)),
+		   "paths-info/main/e/<file>: [its expanded entry]");
+		json_decref(all);
+	}
+	ok(AT("paths-info/main/p/config.json") && !AT("paths-info/main/p/sub") &&
+	   AT("paths-info/refs/pr/1/e/only.txt"), "  and plain; files only, every revision");
 	ok(!AT("revision/../up/info.json") && !AT("tree/../up/.tree.json"),
 	   "a revision that cannot be a path ('..') is left out");
 	c = map.buf;
