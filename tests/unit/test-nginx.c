@@ -220,7 +220,7 @@ static void test_hub(void)
 	ok(AT("tree/main/sub/.tree-r.json") && !AT("tree/main/config.json/.tree.json"),
 	   "  every folder, no file");
 	{
-		json_t *all = al_serve_hub_tree(C1, files1, "", true, true, 1700000000, &found), *e;
+		json_t *all = al_serve_hub_tree(C1, files1, "", true, true, 1700000000, &found), *e = NULL;
 		size_t i;
 		json_array_foreach(all, i, e)
 			if (!strcmp(json_string_value(json_object_get(e, "path")), "sub/dir/w.bin"))
