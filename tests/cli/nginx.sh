@@ -171,7 +171,7 @@ ok '[ "$code" = 404 ] && [ "$(hdr "$T/h.ngx" X-Error-Code)" = EntryNotFound ]' "
 code=$(curl -s -o "$T/body" -D "$T/h.ngx" -w '%{http_code}' "$NGX/api/models/tiny-org/nope")
 ok '[ "$code" = 404 ] && [ "$(hdr "$T/h.ngx" X-Error-Code)" = RepoNotFound ]' "a missing repo: 404 RepoNotFound"
 same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: application/json' \
-	--data '{"paths":["sub/read me Ã©.txt"],"expand":true}'
+	--data '{"paths":["sub/read me é.txt"],"expand":true}'
 same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: application/json' \
 	--data '{"paths":["config.json"],"expand":false}'
 same "/api/models/tiny-org/tiny-model/paths-info/$COMMIT" -X POST --data '{"paths":["nope.txt"],"expand":true}'
