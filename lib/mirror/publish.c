@@ -792,7 +792,9 @@ static al_err symlink_rel(struct pub *p, const char *rel_link, const char *targe
 
 	if (al_buf_addf(&path, "%s/%s", p->gen, rel_link))
 		return al_oom(p->d);
-	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0) {
+	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) == 0) {
+		err = set_mtime(p, path.buf);
+	} else if (!err) {
 		char old[4096];
 		ssize_t n;
 		if (errno != EEXIST)
@@ -952,6 +954,7 @@ static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t
 static al_err publish_hub(struct pub *p)
 {
 	struct al_buf map = AL_BUF_INIT, final = AL_BUF_INIT;
+	json_t *back = NULL;
 	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
 	const char *key;
 	json_t *api;
@@ -995,8 +998,15 @@ static al_err publish_hub(struct pub *p)
 			err = al_oom(p->d);
 			break;
 		}
-		err = write_text(p, rel.buf, text, strlen(text)) ?:
-		      al_nginx_hub_repo(api, p->epoch, catalog_write, p, &map, p->d);
+		err = write_text(p, rel.buf, text, strlen(text));
+		/* the record as serve reads it back (its keys sorted), so that
+		 * nginx's answers are serve's byte for byte */
+		if (!err && !(back = json_loads(text, JSON_REJECT_DUPLICATES, NULL)))
+			err = al_oom(p->d);
+		if (!err)
+			err = al_nginx_hub_repo(back, p->epoch, catalog_write, p, &map, p->d);
+		json_decref(back);
+		back = NULL;
 		free(text);
 		al_buf_release(&rel);
 	}

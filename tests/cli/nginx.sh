@@ -85,7 +85,7 @@ port=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0
 "$AIRLOCK" serve --root "$T/pub" --listen "127.0.0.1:$port" --nginx-conf > "$T/nginx.conf"
 mkdir -p "$T/ngx"
 # as root nginx would switch to an unprivileged user that cannot read $T
-g="daemon off; master_process off;"
+g="daemon off;"
 [ "$(id -u)" != 0 ] || g="$g user root;"
 run "$NGINX" -t -q -p "$T/ngx/" -c "$T/nginx.conf" -e stderr -g "$g"
 is "$status" 0 "nginx -t accepts the configuration"
@@ -284,6 +284,7 @@ run "$AIRLOCK" publish -o "$T/pub"
 "$NGINX" -p "$T/ngx/" -c "$T/nginx.conf" -e stderr -g "$g" -s reload 2>/dev/null || true
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NGX/tiny-org/tiny-model/resolve/main/config.json")
 ok '[ "$(readlink "$T/pub")" != "$old" ] && [ "$code" = 200 ]' "after a re-publish nginx serves the new generation"
+[ "$code" = 200 ] || { echo "# $code"; tail -5 "$T/ngx.err" "$T/ngx/error.log" | sed 's/^/# /'; }
 
 kill "$NGX_PID" 2>/dev/null
 wait "$NGX_PID" 2>/dev/null
