@@ -307,8 +307,7 @@ static void test_publish(void)
 	o.out_dir = pub;
 	is_int(al_publish(s, &o, &sum, &d), AL_ECONFLICT, "publishing all bundles: ECONFLICT");
 	ok(strstr(d.msg, "config.json' would be published twice") != NULL, "naming the path: %s", d.msg);
-	ok(contains("pub/airlock-published.json", gen1) && generations(gen2) == 1,
-	   "the published tree is unchanged");
+	ok(contains_link("pub", gen1) && generations(gen2) == 1, "the published tree is unchanged");
 out:
 	al_store_free(s);
 	al_free(pub);
