@@ -1,6 +1,7 @@
 /* airlock import / airlock verify: the isolated side. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -8,20 +9,33 @@
 static int cmd_import(struct cli *cli, int argc, char **argv);
 static int cmd_verify(struct cli *cli, int argc, char **argv);
 
-enum { OPT_TRUST = CLI_LONG };
+enum { OPT_TRUST = CLI_LONG, OPT_PUBLISHED, OPT_NO_SYMLINKS };
 
 static const struct cli_opt opts[] = {
 	{ OPT_TRUST, "trust", "KEY.pub", "also trust this public key (repeatable, up to 16)" },
 	{ 0 },
 };
 
+static const struct cli_opt verify_opts[] = {
+	{ OPT_TRUST, "trust", "KEY.pub", "also trust this public key (repeatable, up to 16)" },
+	{ OPT_PUBLISHED, "published", "DIR", "compare a published tree (a replica) with what\n"
+	                                     "the store publishes for its bundles" },
+	{ OPT_NO_SYMLINKS, "no-symlinks", NULL, "with --published: DIR was published with\n"
+	                                         "--no-symlinks" },
+	{ 0 },
+};
+
 const struct cli_command cli_cmd_verify = {
 	"verify", cmd_verify, "check media without importing it",
 	"usage: airlock verify [--trust KEY.pub] MEDIA [VOLUME-DIR...]\n"
+	"       airlock verify --published DIR [--no-symlinks]\n"
 	"\n"
 	"Check the signature (by a trusted key, or --trust), the manifest and every\n"
-	"byte of every volume; change nothing. Exit 1 naming the first problem.\n",
-	opts, 0,
+	"byte of every volume; change nothing. Exit 1 naming the first problem.\n"
+	"With --published, compare the tree DIR (e.g. a replica) with what publishing\n"
+	"its bundles from the store gives now: every path that differs is printed;\n"
+	"exit 1 when one does.\n",
+	verify_opts, 0,
 };
 
 const struct cli_command cli_cmd_import = {
@@ -37,6 +51,43 @@ const struct cli_command cli_cmd_import = {
 	opts, 0,
 };
 
+static void print_diff(void *ctx, const char *rel, const char *what)
+{
+	struct cli *cli = ctx;
+
+	if (cli->json)
+		cli_json(json_pack("{s:s, s:s, s:s}", "event", "differs", "path", rel, "what", what));
+	else
+		printf("differs: %s: %s\n", rel, what);
+}
+
+/* verify --published DIR */
+static int verify_published(struct cli *cli, const char *dir, bool no_symlinks)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_store *s = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = cli_open_store(cli, &s, 0)))
+		return rc;
+	if (al_publish_verify(s, dir, no_symlinks, print_diff, cli, &n, &d)) {
+		rc = cli_fail(cli, &d);
+	} else {
+		rc = n ? CLI_EXIT_NO : CLI_EXIT_OK;
+		if (cli->json)
+			cli_json(json_pack("{s:s, s:s, s:b, s:I}", "event", "verify-published", "dir", dir,
+			                   "ok", !n, "differences", (json_int_t)n));
+		else if (n)
+			fprintf(stderr, "airlock: '%s' differs from the store in %zu path%s\n", dir, n,
+			        n == 1 ? "" : "s");
+		else if (cli->verbosity >= 0)
+			printf("%s matches what the store publishes\n", dir);
+	}
+	al_store_free(s);
+	return rc;
+}
+
 static int run(struct cli *cli, int argc, char **argv, bool verify_only)
 {
 	const struct cli_command *self = verify_only ? &cli_cmd_verify : &cli_cmd_import;
@@ -50,16 +101,28 @@ static int run(struct cli *cli, int argc, char **argv, bool verify_only)
 	char size[32];
 	int key, rc;
 
+	const char *published = NULL;
+	bool no_symlinks = false;
+
 	cli_parse_start(&p, self, argc, argv);
 	while ((key = cli_parse_next(&p)) > 0) {
 		if (key == OPT_TRUST) {
 			if (io.ntrust >= 16)
 				return cli_usage(self, "at most 16 --trust keys");
 			trust[io.ntrust++] = p.value;
+		} else if (key == OPT_PUBLISHED) {
+			published = p.value;
+		} else if (key == OPT_NO_SYMLINKS) {
+			no_symlinks = true;
 		}
 	}
 	if (key < 0)
 		return p.rc;
+	if (published) {
+		if (p.nargs)
+			return cli_usage(self, "--published DIR takes no media");
+		return verify_published(cli, published, no_symlinks);
+	}
 	if (!p.nargs)
 		return cli_usage(self, "a media directory is required");
 	io.dirs = (const char *const *)p.args;

@@ -8,9 +8,12 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -87,10 +90,49 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
+/* --nginx-conf: DIR made absolute (not resolved: the link publish switches
+ * must stay in the configuration), checked to be a published tree. */
+static int nginx_conf(struct cli *cli, const char *root, const char *listen)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	char *abs = NULL, *cwd = NULL, *text = NULL, map[PATH_MAX];
+	struct stat st;
+	int rc = CLI_EXIT_OK;
+	size_t n;
+
+	if (root[0] != '/') {
+		if (!(cwd = getcwd(NULL, 0)) || asprintf(&abs, "%s/%s", cwd, root) < 0 || !abs) {
+			cli_error("cannot make '%s' absolute: %s", root, strerror(errno));
+			free(cwd);
+			return CLI_EXIT_FAILURE;
+		}
+		root = abs;
+	}
+	n = strlen(root);
+	while (n > 1 && abs && abs[n - 1] == '/')
+		abs[--n] = '\0';
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		cli_error("'%s' is not a published tree (run airlock publish -o DIR first)", root);
+		rc = CLI_EXIT_FAILURE;
+	} else if ((size_t)snprintf(map, sizeof(map), "%s/hf/nginx/resolve.map", root) >= sizeof(map) ||
+	           stat(map, &st) < 0) {
+		cli_error("'%s' has no hf/nginx/resolve.map: publish it again with this airlock", root);
+		rc = CLI_EXIT_FAILURE;
+	} else if (al_nginx_conf_text(root, listen, &text, &d)) {
+		rc = cli_fail(cli, &d);
+	} else {
+		fputs(text, stdout);
+	}
+	free(text);
+	free(abs);
+	free(cwd);
+	return rc;
+}
+
 static int cmd_serve(struct cli *cli, int argc, char **argv);
 
 enum { OPT_ACCESS_LOG = CLI_LONG, OPT_MAX_CONNECTIONS, OPT_MAX_PER_CLIENT, OPT_TIMEOUT,
-       OPT_REQUEST_TIMEOUT };
+       OPT_REQUEST_TIMEOUT, OPT_NGINX_CONF };
 
 static const struct cli_opt opts[] = {
 	{ 'r', "root", "DIR", "the published tree (required)" },
@@ -107,6 +149,8 @@ static const struct cli_opt opts[] = {
 	  "a request's line, headers and body must arrive\n"
 	  "within this long, however slowly they trickle\n"
 	  "(default: --timeout)" },
+	{ OPT_NGINX_CONF, "nginx-conf", NULL, "print an nginx.conf that serves DIR on ADDR:PORT\n"
+	                                      "the same way, instead of serving" },
 	{ 0 },
 };
 
@@ -115,12 +159,15 @@ const struct cli_command cli_cmd_serve = {
 	"usage: airlock serve --root DIR [--listen ADDR:PORT] [--threads N]\n"
 	"                     [--access-log FILE|-] [--max-connections N] [--max-per-client N]\n"
 	"                     [--timeout SECONDS] [--request-timeout SECONDS]\n"
+	"       airlock serve --root DIR --listen ADDR:PORT --nginx-conf\n"
 	"\n"
 	"Serve the tree from 'airlock publish -o DIR', read-only, until SIGINT or\n"
 	"SIGTERM: /simple/ (PEP 503 HTML and PEP 691 JSON by the Accept header), the\n"
 	"files under /wheels/, /requirements/, /models/, /datasets/ (with Range), and\n"
 	"the Hub API that HF_ENDPOINT clients call (/api/models/..., /<repo>/resolve/...).\n"
-	"A new publish into DIR is picked up by the next request.\n",
+	"A new publish into DIR is picked up by the next request.\n"
+	"With --nginx-conf, print an nginx configuration serving DIR the same way\n"
+	"(run it with nginx -p PREFIX -c FILE -e stderr; docs/reference/serve.md).\n",
 	opts, 0,
 };
 
@@ -133,6 +180,7 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct al_diag d = AL_DIAG_INIT;
 	struct al_serve *srv = NULL;
 	const char *log_path = NULL;
+	bool nginx = false;
 	sigset_t set;
 	int key, sig = 0, rc = CLI_EXIT_OK;
 
@@ -164,6 +212,7 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 				so.max_per_client = UINT_MAX;
 			break;
 		case OPT_ACCESS_LOG: log_path = p.value; break;
+		case OPT_NGINX_CONF: nginx = true; break;
 		}
 	}
 	if (key < 0)
@@ -172,6 +221,8 @@ static int cmd_serve(struct cli *cli, int argc, char **argv)
 		return cli_usage(self, "unexpected argument '%s'", p.args[0]);
 	if (!so.root)
 		return cli_usage(self, "--root DIR is required (the tree from airlock publish -o DIR)");
+	if (nginx)
+		return nginx_conf(cli, so.root, so.listen);
 	if (log_path) {
 		alog.f = strcmp(log_path, "-") ? fopen(log_path, "ae") : stdout;
 		if (!alog.f) {

@@ -645,6 +645,15 @@ struct al_publish_summary {
 AL_MUST_CHECK al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
                   struct al_publish_summary *sum, struct al_diag *d);
 
+/* Compare the published tree DIR with what publishing the bundles it names
+ * from this store gives now (built in a scratch folder beside DIR, removed
+ * after): cb gets each path that differs ("." for DIR) and how; *ndiff
+ * counts them. no_symlinks: DIR was published with it. */
+typedef void (*al_publish_diff_fn)(void *ctx, const char *rel, const char *what);
+AL_MUST_CHECK al_err al_publish_verify(struct al_store *s, const char *dir, bool no_symlinks,
+                                       al_publish_diff_fn cb, void *ctx, size_t *ndiff,
+                                       struct al_diag *d);
+
 /* lib/mirror/serve.c: the read-only HTTP server over a published tree (docs/reference/serve.md). */
 
 struct al_serve;
@@ -687,6 +696,12 @@ unsigned al_serve_port(const struct al_serve *srv);
 const char *al_serve_url(const struct al_serve *srv);
 /* Stop (in-flight connections are closed) and free; NULL-safe. */
 void al_serve_stop(struct al_serve *srv);
+
+/* lib/mirror/nginx.c: a complete nginx.conf serving DIR (absolute; the link
+ * publish switches) on listen "ADDR:PORT" as serve would (docs/reference/serve.md);
+ * *out is NUL-terminated, freed with free(). AL_EUSAGE when nginx cannot carry them. */
+AL_MUST_CHECK al_err al_nginx_conf_text(const char *dir, const char *listen, char **out,
+                                        struct al_diag *d);
 
 /* lib/mirror/env.c: the settings pip and Hugging Face clients need to use a
  * published tree, either served (is_url: "http://host:port") or on disk

@@ -41,6 +41,7 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "mirror/catalog.h"
+#include "mirror/nginx.h"
 #include "mirror/publish.h"
 #include "pypa/names.h"
 #include "pypa/wheel.h"
@@ -64,6 +65,7 @@ struct pub {
 	struct al_publish_summary *sum;
 	struct al_diag *d;
 	char *gen;          /* the generation being built */
+	time_t epoch;       /* every file's mtime and the Hub API's dates (publish_epoch) */
 	struct al_lock **locks;
 	size_t nlocks;
 	unsigned long tmpseq;  /* write_text's temporary names */
@@ -72,6 +74,19 @@ struct pub {
 };
 
 /* ---- files ---------------------------------------------------------------------- */
+
+/* A file publish wrote gets the publish's epoch as its mtime, so that the
+ * same store and bundles give the same tree, times included (serve dates the
+ * Hub API's answers by info.json's mtime). */
+static al_err set_mtime(struct pub *p, const char *path)
+{
+	struct timespec ts[2] = { { p->epoch, 0 }, { p->epoch, 0 } };
+
+	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return al_diag_set(p->d, AL_EIO, "cannot set the time of '%s': %s", path,
+		                   strerror(errno));
+	return AL_OK;
+}
 
 static al_err parent_dirs(const char *path, struct al_diag *d)
 {
@@ -330,7 +345,7 @@ static al_err place_blob(struct pub *p, const char *hex, const char *rel)
 			if (!holds_blob(dst.buf, &st, hex))
 				err = al_diag_set(p->d, AL_ECONFLICT, "'%s' is published twice with "
 				                  "different content", rel);
-		} else if (!(err = copy_fd(fd, &st, dst.buf, p->d))) {
+		} else if (!(err = copy_fd(fd, &st, dst.buf, p->d)) && !(err = set_mtime(p, dst.buf))) {
 			p->sum->bytes_copied += (uint64_t)st.st_size;
 		}
 	} else {
@@ -381,6 +396,8 @@ static al_err write_text(struct pub *p, const char *rel, const char *text, size_
 			err = al_diag_set(p->d, AL_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path.buf,
 			                  strerror(errno));
 	}
+	if (!err)
+		err = set_mtime(p, path.buf);
 	if (err)
 		unlink(tmp.buf);
 out:
@@ -621,7 +638,12 @@ static al_err publish_python(struct pub *p)
 	struct pdist *v = NULL;
 	struct al_buf root = AL_BUF_INIT;
 	size_t n = 0, alloc = 0, i, j, k, start;
+	json_t *projects = json_array(), *jroot = NULL;
+	char *jtext = NULL;
 	al_err err = AL_OK;
+
+	if (!projects)
+		return al_oom(p->d);
 
 	for (i = 0; i < p->nlocks; i++)
 		for (j = 0; j < p->locks[i]->ntargets; j++) {
@@ -675,7 +697,8 @@ static al_err publish_python(struct pub *p)
 			start++;
 		if ((err = project_page(p, v + i, start - i)))
 			goto out;
-		if (al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
+		if (al_json_push(projects, json_pack("{s:s}", "name", v[i].x->name)) ||
+		    al_buf_addstr(&root, "<a href=\"") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "/\">") || al_buf_add_html(&root, v[i].x->name) ||
 		    al_buf_addstr(&root, "</a><br/>\n")) {
 			err = al_oom(p->d);
@@ -689,6 +712,14 @@ static al_err publish_python(struct pub *p)
 	}
 	if ((err = write_text(p, "simple/index.html", root.buf, root.len)))
 		goto out;
+	/* the PEP 691 root serve answers with, for nginx (mirror/nginx.c) */
+	jroot = json_pack("{s:{s:s}, s:O}", "meta", "api-version", "1.1", "projects", projects);
+	if (!jroot || !(jtext = json_dumps(jroot, JSON_COMPACT))) {
+		err = al_oom(p->d);
+		goto out;
+	}
+	if ((err = write_text(p, "simple/index.v1_json", jtext, strlen(jtext))))
+		goto out;
 	for (i = 0; i < p->nlocks; i++)
 		for (j = 0; j < p->locks[i]->ntargets; j++) {
 			if ((err = requirements(p, p->locks[i], &p->locks[i]->targets[j])))
@@ -698,6 +729,9 @@ static al_err publish_python(struct pub *p)
 out:
 	al_free(v);
 	al_buf_release(&root);
+	json_decref(projects);
+	json_decref(jroot);
+	free(jtext);
 	return err;
 }
 
@@ -758,7 +792,9 @@ static al_err symlink_rel(struct pub *p, const char *rel_link, const char *targe
 
 	if (al_buf_addf(&path, "%s/%s", p->gen, rel_link))
 		return al_oom(p->d);
-	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) < 0) {
+	if (!(err = parent_dirs(path.buf, p->d)) && symlink(target, path.buf) == 0) {
+		err = set_mtime(p, path.buf);
+	} else if (!err) {
 		char old[4096];
 		ssize_t n;
 		if (errno != EEXIST)
@@ -913,16 +949,23 @@ out:
 	return err;
 }
 
+static al_err catalog_write(void *ctx, const char *rel, const char *text, size_t len);
+
 static al_err publish_hub(struct pub *p)
 {
+	struct al_buf map = AL_BUF_INIT, final = AL_BUF_INIT;
+	json_t *back = NULL;
 	json_t *apis = json_object(); /* "type/repo" -> {type, id, refs, commits} */
 	const char *key;
 	json_t *api;
 	al_err err = AL_OK;
 	size_t i, j;
 
-	if (!apis)
+	if (!apis || al_buf_addstr(&map, "# resolve URL -> \"commit etag linked-size blob\" "
+	                                 "(airlock publish, for nginx)\n")) {
+		json_decref(apis);
 		return al_oom(p->d);
+	}
 	for (i = 0; i < p->nlocks && !err; i++)
 		for (j = 0; j < p->locks[i]->nrepos && !err; j++) {
 			const struct al_lock_repo *r = &p->locks[i]->repos[j];
@@ -956,10 +999,23 @@ static al_err publish_hub(struct pub *p)
 			break;
 		}
 		err = write_text(p, rel.buf, text, strlen(text));
+		/* the record as serve reads it back (its keys sorted), so that
+		 * nginx's answers are serve's byte for byte */
+		if (!err && !(back = json_loads(text, JSON_REJECT_DUPLICATES, NULL)))
+			err = al_oom(p->d);
+		if (!err)
+			err = al_nginx_hub_repo(back, p->epoch, catalog_write, p, &map, p->d);
+		json_decref(back);
+		back = NULL;
 		free(text);
 		al_buf_release(&rel);
 	}
 	json_decref(apis);
+	/* the resolve lines nginx's configuration includes */
+	if (!err && !(err = al_nginx_map_finish(&map, &final, p->d)))
+		err = write_text(p, "hf/nginx/resolve.map", final.buf ? final.buf : "", final.len);
+	al_buf_release(&map);
+	al_buf_release(&final);
 	return err;
 }
 
@@ -1305,6 +1361,45 @@ static al_err publish_load(struct pub *p, char ***names, size_t *nnames)
 	return al_publish_plan_check(p->locks, p->nlocks, p->d);
 }
 
+/* Phase 2b: the epoch: the newest accepted import of a published bundle
+ * (the ledger's date), so that replicas importing the same media agree;
+ * when no bundle was imported (made in this store), SOURCE_DATE_EPOCH, else
+ * the clock. */
+struct epoch_pick {
+	struct pub *p;
+	int64_t newest;
+};
+
+static bool ledger_names(const char *field, const char *b);
+
+static void epoch_pick(void *ctx, const struct al_ledger_entry *e)
+{
+	struct epoch_pick *ep = ctx;
+	size_t i;
+
+	if (!e->accepted || !e->bundle)
+		return;
+	for (i = 0; i < ep->p->nlocks; i++)
+		if (ledger_names(e->bundle, ep->p->locks[i]->bundle) && e->at > ep->newest)
+			ep->newest = e->at;
+}
+
+static al_err publish_epoch(struct pub *p)
+{
+	struct epoch_pick ep = { p, -1 };
+	al_err err = al_ledger_list(p->s, epoch_pick, &ep, p->d);
+
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end = NULL;
+	long long v = sde && *sde ? strtoll(sde, &end, 10) : -1;
+
+	/* reproducible-builds.org's variable, for bundles made in this store */
+	if (ep.newest < 0 && end && !*end && v >= 0)
+		ep.newest = v;
+	p->epoch = ep.newest >= 0 ? (time_t)ep.newest : time(NULL);
+	return err;
+}
+
 /* Phase 3: a new, empty generation directory under gens, with a name no
  * other generation has (the live one included: two publishes in one second
  * by one process must not reuse it). */
@@ -1452,7 +1547,8 @@ out:
 	return err;
 }
 
-/* Phase 5: airlock-published.json names the bundles and the generation. */
+/* Phase 5: airlock-published.json names the bundles and the publish's date
+ * (its epoch). */
 static al_err publish_info(struct pub *p, const char *genname)
 {
 	struct al_buf info = AL_BUF_INIT;
@@ -1461,7 +1557,13 @@ static al_err publish_info(struct pub *p, const char *genname)
 
 	for (i = 0; i < p->nlocks && !err; i++)
 		err = al_buf_addf(&info, "%s\"%s\"", i ? ", " : "", p->locks[i]->bundle);
-	if (err || al_buf_addf(&info, "], \"generation\": \"%s\"}\n", genname))
+	struct tm tm;
+	char date[32];
+
+	(void)genname; /* not in the tree: replicas of one store must agree byte for byte */
+	gmtime_r(&p->epoch, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (err || al_buf_addf(&info, "], \"date\": \"%s\"}\n", date))
 		err = al_oom(p->d);
 	else
 		err = write_text(p, "airlock-published.json", info.buf, info.len);
@@ -1550,7 +1652,7 @@ al_err al_publish(struct al_store *s, const struct al_publish_opts *o,
 		goto out;
 	}
 	if ((err = publish_check_out(o->out_dir, dirpath.buf, d)) ||
-	    (err = publish_load(&p, &names, &nnames)) ||
+	    (err = publish_load(&p, &names, &nnames)) || (err = publish_epoch(&p)) ||
 	    (err = publish_new_generation(&p, gens, genname, sizeof(genname))))
 		goto out;
 	if ((err = publish_python(&p)) || (err = publish_hub(&p)) || (err = publish_sboms(&p)) ||
@@ -1570,6 +1672,265 @@ out:
 	al_free(parent);
 	al_free(base);
 	al_free(gens);
+	al_buf_release(&dirpath);
+	return err;
+}
+
+/* ---- verify --published: DIR against what the store publishes -------------------------- */
+
+struct cmp {
+	al_publish_diff_fn cb;
+	void *ctx;
+	size_t n;
+	struct al_diag *d;
+};
+
+static void differs(struct cmp *c, const char *rel, const char *what)
+{
+	c->n++;
+	if (c->cb)
+		c->cb(c->ctx, *rel ? rel : ".", what);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir (not "." or ".."); NULL on failure (errno). */
+static char **names_of(const char *dir, size_t *n)
+{
+	DIR *dh = opendir(dir);
+	char **v = NULL;
+	size_t alloc = 0;
+	struct dirent *e;
+
+	*n = 0;
+	if (!dh)
+		return NULL;
+	while ((e = readdir(dh))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (AL_GROW(v, alloc, *n + 1) || !(v[*n] = al_strdup(e->d_name))) {
+			al_strv_free(v, *n);
+			closedir(dh);
+			errno = ENOMEM;
+			return NULL;
+		}
+		(*n)++;
+	}
+	closedir(dh);
+	if (!v && !(v = al_malloc(sizeof(*v)))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	return v;
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+	char ba[65536], bb[65536];
+	int fa = open(a, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), fb = open(b, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool same = fa >= 0 && fb >= 0;
+
+	while (same) {
+		ssize_t na = read(fa, ba, sizeof(ba)), nb = na > 0 ? read(fb, bb, (size_t)na) : 0;
+		if (na < 0 || na != nb || (na > 0 && memcmp(ba, bb, (size_t)na)))
+			same = false;
+		if (na <= 0)
+			break;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/* Over 80 lines: one folder of both trees, name by name in order: present
+ * in one only, the type, a link's target, a file's size, bytes and mtime,
+ * and the folders below; the walk's state is the two paths and rel. */
+static al_err cmp_dir(struct cmp *c, const char *want, const char *got, const char *rel)
+{
+	size_t nw = 0, ng = 0, i = 0, j = 0;
+	char **w = names_of(want, &nw), **g = names_of(got, &ng);
+	al_err err = AL_OK;
+
+	if (!w || !g) {
+		err = errno == ENOMEM ? al_oom(c->d)
+		                      : al_diag_set(c->d, AL_EIO, "cannot list '%s': %s", w ? got : want,
+		                                    strerror(errno));
+		goto out;
+	}
+	while (!err && (i < nw || j < ng)) {
+		int k = i == nw ? 1 : j == ng ? -1 : strcmp(w[i], g[j]);
+		const char *name = k <= 0 ? w[i] : g[j];
+		struct al_buf r = AL_BUF_INIT, pw = AL_BUF_INIT, pg = AL_BUF_INIT;
+		struct stat sw, sg;
+		if (al_buf_addf(&r, "%s%s%s", rel, *rel ? "/" : "", name) ||
+		    al_buf_addf(&pw, "%s/%s", want, name) || al_buf_addf(&pg, "%s/%s", got, name)) {
+			err = al_oom(c->d);
+		} else if (k < 0) {
+			differs(c, r.buf, "missing from the tree");
+		} else if (k > 0) {
+			differs(c, r.buf, "not published from the store");
+		} else if (lstat(pw.buf, &sw) < 0 || lstat(pg.buf, &sg) < 0) {
+			err = al_diag_set(c->d, AL_EIO, "cannot stat '%s': %s", pg.buf, strerror(errno));
+		} else if ((sw.st_mode & S_IFMT) != (sg.st_mode & S_IFMT)) {
+			differs(c, r.buf, "a different kind of file");
+		} else if (S_ISDIR(sw.st_mode)) {
+			err = cmp_dir(c, pw.buf, pg.buf, r.buf);
+		} else if (S_ISLNK(sw.st_mode)) {
+			char lw[4096], lg[4096];
+			ssize_t a = readlink(pw.buf, lw, sizeof(lw)), b = readlink(pg.buf, lg, sizeof(lg));
+			if (a < 0 || a != b || memcmp(lw, lg, (size_t)a))
+				differs(c, r.buf, "a link to somewhere else");
+		} else if (!S_ISREG(sw.st_mode)) {
+			differs(c, r.buf, "not a regular file");
+		} else if (sw.st_size != sg.st_size) {
+			differs(c, r.buf, "a different size");
+		} else if ((sw.st_dev != sg.st_dev || sw.st_ino != sg.st_ino) && !same_bytes(pw.buf, pg.buf)) {
+			differs(c, r.buf, "different bytes");
+		} else if (sw.st_mtime != sg.st_mtime) {
+			differs(c, r.buf, "a different mtime");
+		}
+		al_buf_release(&r);
+		al_buf_release(&pw);
+		al_buf_release(&pg);
+		if (k <= 0)
+			i++;
+		if (k >= 0)
+			j++;
+	}
+out:
+	if (w)
+		al_strv_free(w, nw);
+	if (g)
+		al_strv_free(g, ng);
+	return err;
+}
+
+/* The bundles DIR's airlock-published.json names, in order. */
+static al_err published_bundles(const char *dirpath, char ***names, size_t *n, time_t *date,
+                                 struct al_diag *d)
+{
+	const char *ds;
+	struct tm tm;
+	struct al_buf path = AL_BUF_INIT, text = AL_BUF_INIT;
+	json_t *j = NULL, *b, *v;
+	size_t i, alloc = 0;
+	al_err err;
+
+	*names = NULL;
+	*n = 0;
+	if (al_buf_addf(&path, "%s/airlock-published.json", dirpath))
+		return al_oom(d);
+	if ((err = al_buf_read_file(&text, path.buf, 1 << 20, d)))
+		goto out;
+	j = json_loadb(text.buf, text.len, 0, NULL);
+	if (!json_is_array(b = json_object_get(j, "bundles"))) {
+		err = al_diag_set(d, AL_EINVALID, "'%s' names no bundles: not a published tree", path.buf);
+		goto out;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((ds = json_string_value(json_object_get(j, "date"))) && strlen(ds) == 20 &&
+	    (ds = strptime(ds, "%Y-%m-%dT%H:%M:%SZ", &tm)) && !*ds)
+		*date = timegm(&tm);
+	json_array_foreach(b, i, v) {
+		if (!json_is_string(v)) {
+			err = al_diag_set(d, AL_EINVALID, "'%s' names a bundle that is not a string", path.buf);
+			goto out;
+		}
+		if (AL_GROW(*names, alloc, *n + 1) || !((*names)[*n] = al_strdup(json_string_value(v)))) {
+			err = al_oom(d);
+			goto out;
+		}
+		(*n)++;
+	}
+out:
+	json_decref(j);
+	al_buf_release(&path);
+	al_buf_release(&text);
+	return err;
+}
+
+al_err al_publish_verify(struct al_store *s, const char *dir, bool no_symlinks, al_publish_diff_fn cb,
+                         void *ctx, size_t *ndiff, struct al_diag *d)
+{
+	struct al_publish_opts o = { .out_dir = dir, .no_symlinks = no_symlinks };
+	struct al_publish_summary sum;
+	struct pub p = { .s = s, .o = &o, .sum = &sum, .d = d };
+	struct cmp c = { cb, ctx, 0, d };
+	char *parent = NULL, *base = NULL, *gens = NULL, **names = NULL, *live = NULL;
+	struct al_buf dirpath = AL_BUF_INIT;
+	size_t nnames = 0, i;
+	time_t date = -1;
+	unsigned k;
+	al_err err;
+
+	*ndiff = 0;
+	memset(&sum, 0, sizeof(sum));
+	if ((err = split_out(dir, &parent, &base, &gens, d)))
+		return err;
+	if (al_buf_addf(&dirpath, "%s/%s", strcmp(parent, "/") ? parent : "", base)) {
+		err = al_oom(d);
+		goto out;
+	}
+	if (!(live = realpath(dirpath.buf, NULL))) {
+		err = al_diag_set(d, AL_ENOTFOUND, "cannot resolve '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((err = published_bundles(dirpath.buf, &names, &nnames, &date, d)))
+		goto out;
+	if (!nnames) {
+		err = al_diag_set(d, AL_EINVALID, "'%s' names no bundles: not a published tree", dir);
+		goto out;
+	}
+	o.bundles = (const char *const *)names;
+	o.nbundles = nnames;
+	if ((err = publish_load(&p, NULL, NULL)) || (err = publish_epoch(&p)))
+		goto out;
+	/* DIR's own date when it names one: a tree of bundles made in this store
+	 * was dated by the clock (or SOURCE_DATE_EPOCH) when it was published */
+	if (date >= 0)
+		p.epoch = date;
+	/* a scratch generation beside the live one, named so that no publish prunes it */
+	for (k = 0; k < 1000; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "verify-%ld-%u", (long)getpid(), k);
+		al_free(p.gen);
+		if (!(p.gen = al_path_join(gens, name))) {
+			err = al_oom(d);
+			goto out;
+		}
+		if (mkdir(p.gen, 0755) == 0)
+			break;
+		if (errno != EEXIST || k == 999) {
+			err = al_diag_set(d, AL_EIO, "cannot make a scratch tree in '%s': %s", gens,
+			                  strerror(errno));
+			al_free(p.gen);
+			p.gen = NULL;
+			goto out;
+		}
+	}
+	if (!(err = publish_python(&p)) && !(err = publish_hub(&p)) && !(err = publish_sboms(&p)) &&
+	    !(err = publish_catalog(&p)) && !(err = publish_info(&p, "")))
+		err = cmp_dir(&c, p.gen, live, "");
+	al_remove_tree(p.gen);
+	*ndiff = c.n;
+out:
+	for (i = 0; i < p.nlocks; i++)
+		al_lock_free(p.locks[i]);
+	al_free(p.locks);
+	al_free(p.seen);
+	al_strv_free(names, nnames);
+	al_free(p.gen);
+	al_free(parent);
+	al_free(base);
+	al_free(gens);
+	free(live);
 	al_buf_release(&dirpath);
 	return err;
 }

@@ -121,10 +121,9 @@ out:
 	return rc;
 }
 
-/* A branch or tag from refs, a 40-hex commit in commits, or HEAD (main). */
-static bool hub_resolve(struct hub *h, const char *rev)
+bool al_serve_hub_rev(json_t *info, const char *rev, const char **commit, json_t **files)
 {
-	json_t *refs = json_object_get(h->info, "refs"), *commits = json_object_get(h->info, "commits");
+	json_t *refs = json_object_get(info, "refs"), *commits = json_object_get(info, "commits");
 	const char *c = json_string_value(json_object_get(refs, rev));
 	void *it;
 
@@ -139,9 +138,15 @@ static bool hub_resolve(struct hub *h, const char *rev)
 	    !json_is_array(json_object_iter_value(it)) || strlen(json_object_iter_key(it)) != 40 ||
 	    !al_is_hex(json_object_iter_key(it), 40))
 		return false;
-	h->commit = json_object_iter_key(it); /* lives as long as h->info */
-	h->files = json_object_iter_value(it);
+	*commit = json_object_iter_key(it); /* lives as long as info */
+	*files = json_object_iter_value(it);
 	return true;
+}
+
+/* A branch or tag from refs, a 40-hex commit in commits, or HEAD (main). */
+static bool hub_resolve(struct hub *h, const char *rev)
+{
+	return al_serve_hub_rev(h->info, rev, &h->commit, &h->files);
 }
 
 static bool arg_true(struct req *r, const char *name)
@@ -151,24 +156,24 @@ static bool arg_true(struct req *r, const char *name)
 	return v && (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "1"));
 }
 
-static json_t *info_json(struct req *r, struct hub *h)
+json_t *al_serve_hub_info(const char *type, const char *repo, const char *commit, json_t *files,
+                          time_t mtime, bool blobs)
 {
-	bool blobs = arg_true(r, "blobs");
 	char date[64], id[25];
 	json_t *o, *sibs, *f;
 	size_t i;
 
-	iso_date(h->mtime, date);
-	snprintf(id, sizeof(id), "%.24s", h->commit);
+	iso_date(mtime, date);
+	snprintf(id, sizeof(id), "%.24s", commit);
 	o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:[], s:i, s:i, s:s, s:[]}", "_id", id, "id",
-	              h->repo.buf, "sha", h->commit, "private", 0, "gated", 0, "disabled", 0, "tags",
+	              repo, "sha", commit, "private", 0, "gated", 0, "disabled", 0, "tags",
 	              "downloads", 0, "likes", 0, "lastModified", date, "siblings");
 	if (!o)
 		return NULL;
-	if (!strcmp(h->type, "models") && json_object_set_new(o, "modelId", json_string(h->repo.buf)))
+	if (!strcmp(type, "models") && json_object_set_new(o, "modelId", json_string(repo)))
 		goto fail;
 	sibs = json_object_get(o, "siblings");
-	json_array_foreach(h->files, i, f) {
+	json_array_foreach(files, i, f) {
 		json_t *s = json_pack("{s:O}", "rfilename", json_object_get(f, "rfilename")), *lfs;
 		if (!s || json_array_append_new(sibs, s))
 			goto fail;
@@ -186,6 +191,12 @@ fail:
 	return NULL;
 }
 
+static json_t *info_json(struct req *r, struct hub *h)
+{
+	return al_serve_hub_info(h->type, h->repo.buf, h->commit, h->files, h->mtime,
+	                         arg_true(r, "blobs"));
+}
+
 /* A tree entry: one file (f) or a directory (f NULL). */
 struct tent {
 	const char *path;
@@ -201,7 +212,7 @@ static int cmp_tent(const void *a, const void *b)
 	return c ? c : (x->f != NULL) - (y->f != NULL);
 }
 
-static json_t *entry_json(struct hub *h, const struct tent *t, bool expand, const char *date)
+static json_t *entry_json(const char *commit, const struct tent *t, bool expand, const char *date)
 {
 	json_t *e, *lfs;
 
@@ -223,14 +234,14 @@ static json_t *entry_json(struct hub *h, const struct tent *t, bool expand, cons
 		char oid[AL_SHA1_HEX];
 		if (al_hash_init(&hs, AL_HASH_SHA1, NULL))
 			return NULL;
-		al_hash_update(&hs, h->commit, strlen(h->commit) + 1);
+		al_hash_update(&hs, commit, strlen(commit) + 1);
 		al_hash_update(&hs, t->path, strlen(t->path));
 		al_hash_final_hex(&hs, oid);
 		e = json_pack("{s:s, s:s, s:i, s:s}", "type", "directory", "oid", oid, "size", 0,
 		              "path", t->path);
 	}
 	if (e && expand &&
-	    al_json_set(e, "lastCommit", json_pack("{s:s, s:s, s:s}", "id", h->commit, "title",
+	    al_json_set(e, "lastCommit", json_pack("{s:s, s:s, s:s}", "id", commit, "title",
 	                                           "published by airlock", "date", date))) {
 		json_decref(e);
 		return NULL;
@@ -240,7 +251,7 @@ static json_t *entry_json(struct hub *h, const struct tent *t, bool expand, cons
 
 /* Files and directories of the commit: under prefix (recursive), or its
  * direct children. *found: prefix is a directory (or empty). */
-static int collect(struct hub *h, const char *prefix, bool recursive, struct tent **out,
+static int collect(json_t *files, const char *prefix, bool recursive, struct tent **out,
                    size_t *nout, bool *found)
 {
 	size_t plen = strlen(prefix), n = 0, alloc = 0, i, k;
@@ -248,7 +259,7 @@ static int collect(struct hub *h, const char *prefix, bool recursive, struct ten
 	json_t *f;
 
 	*found = plen == 0;
-	json_array_foreach(h->files, i, f) {
+	json_array_foreach(files, i, f) {
 		const char *rf = json_string_value(json_object_get(f, "rfilename")), *rel, *s;
 		if (!rf)
 			continue;
@@ -300,6 +311,30 @@ static void tents_free(struct tent *v, size_t n)
 	for (i = 0; i < n; i++)
 		al_free(v[i].own);
 	al_free(v);
+}
+
+json_t *al_serve_hub_tree(const char *commit, json_t *files, const char *prefix, bool recursive,
+                          bool expand, time_t mtime, bool *found)
+{
+	struct tent *v = NULL;
+	json_t *arr = NULL;
+	char date[64];
+	size_t n = 0, i;
+
+	if (collect(files, prefix, recursive, &v, &n, found) < 0)
+		return NULL;
+	iso_date(mtime, date);
+	if (!(arr = json_array()))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, entry_json(commit, &v[i], expand, date))) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+out:
+	tents_free(v, n);
+	return arr;
 }
 
 struct link_ctx {
@@ -379,7 +414,7 @@ static enum MHD_Result hub_tree(struct req *r, struct hub *h, const char *url, c
 		return serve_hub_error(r, 400, "BadRequest", NULL, "invalid limit or cursor");
 	if (limit > PAGE_MAX)
 		limit = PAGE_MAX;
-	if (collect(h, path, arg_true(r, "recursive"), &v, &n, &found) < 0)
+	if (collect(h->files, path, arg_true(r, "recursive"), &v, &n, &found) < 0)
 		return serve_text(r, 500, "out of memory");
 	if (!found) {
 		tents_free(v, n);
@@ -389,7 +424,7 @@ static enum MHD_Result hub_tree(struct req *r, struct hub *h, const char *url, c
 	if (!(arr = json_array()))
 		goto oom;
 	for (i = cursor; i < n && i < cursor + limit; i++)
-		if (json_array_append_new(arr, entry_json(h, &v[i], expand, date)))
+		if (json_array_append_new(arr, entry_json(h->commit, &v[i], expand, date)))
 			goto oom;
 	if (cursor + limit < n) {
 		if (next_link(r, url, (size_t)(cursor + limit), &link))
@@ -431,7 +466,7 @@ static json_t *path_entry(struct hub *h, const char *path, bool expand, const ch
 	}
 	if (!t.f && !dir)
 		return NULL;
-	if (!(e = entry_json(h, &t, expand, date)))
+	if (!(e = entry_json(h->commit, &t, expand, date)))
 		*oom = true;
 	return e;
 }
@@ -559,15 +594,15 @@ static enum MHD_Result hub_paths_info(struct req *r, struct hub *h)
 
 /* GET .../refs: every published revision name is reported as a branch
  * (the lock does not say which were tags). */
-static enum MHD_Result hub_refs(struct req *r, struct hub *h)
+json_t *al_serve_hub_refs(json_t *refs)
 {
 	json_t *o = json_pack("{s:[], s:[], s:[], s:[]}", "branches", "tags", "converts",
 	                      "pullRequests");
-	json_t *refs = json_object_get(h->info, "refs"), *c;
+	json_t *c;
 	const char *k;
 
 	if (!o)
-		return serve_text(r, 500, "out of memory");
+		return NULL;
 	json_object_foreach(refs, k, c) {
 		struct al_buf ref = AL_BUF_INIT;
 		json_t *e = NULL;
@@ -576,10 +611,19 @@ static enum MHD_Result hub_refs(struct req *r, struct hub *h)
 		    json_array_append_new(json_object_get(o, "branches"), e)) {
 			al_buf_release(&ref);
 			json_decref(o);
-			return serve_text(r, 500, "out of memory");
+			return NULL;
 		}
 		al_buf_release(&ref);
 	}
+	return o;
+}
+
+static enum MHD_Result hub_refs(struct req *r, struct hub *h)
+{
+	json_t *o = al_serve_hub_refs(json_object_get(h->info, "refs"));
+
+	if (!o)
+		return serve_text(r, 500, "out of memory");
 	return serve_reply_json(r, o, NULL);
 }
 

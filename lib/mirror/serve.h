@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -59,5 +60,22 @@ unsigned al_serve_paths_request(const char *ct, char *body, size_t len, json_t *
  * device is never opened (ENXIO). flags: O_RDONLY with O_NONBLOCK or
  * O_DIRECTORY. A descriptor, or -1 with errno (EXDEV: it would leave dir). */
 int al_serve_open_walk(int dir, const char *rel, int flags);
+
+/* The Hub API answers, from one repo's info.json that publish writes
+ * (DIR/hf/api/<type>s/<repo>/info.json: {"type","id","refs","commits"}); serve
+ * answers with them and publish writes them for nginx (mirror/nginx.c). */
+/* rev: a name in refs, a 40-hex commit, or HEAD (main, else the only commit).
+ * *commit and *files live as long as info. */
+bool al_serve_hub_rev(json_t *info, const char *rev, const char **commit, json_t **files);
+/* /api/<type>/<repo>[/revision/<rev>] (type "models" or "datasets"); blobs:
+ * ?blobs=true. mtime gives lastModified. NULL: out of memory. */
+json_t *al_serve_hub_info(const char *type, const char *repo, const char *commit, json_t *files,
+                          time_t mtime, bool blobs);
+/* /api/<type>/<repo>/tree/<rev>/<prefix>: every entry, sorted, no paging.
+ * *found: prefix is a directory of the commit (or empty). NULL: out of memory. */
+json_t *al_serve_hub_tree(const char *commit, json_t *files, const char *prefix, bool recursive,
+                          bool expand, time_t mtime, bool *found);
+/* /api/<type>/<repo>/refs. NULL: out of memory. */
+json_t *al_serve_hub_refs(json_t *refs);
 
 #endif
