@@ -767,7 +767,7 @@ static void file_done(void *ctx, struct al_http_resp *resp)
  * hex: not a URL, so no response can land there. Keyed by the file's hash,
  * the entry never goes stale and is shared by every index and URL that
  * serves the same bytes. */
-static char *meta_key(const char *hex)
+char *al_index_lazy_meta_key(const char *hex)
 {
 	struct al_buf b = AL_BUF_INIT;
 
@@ -783,7 +783,7 @@ static bool lazy_cached(struct al_index *ix, struct fmeta *m)
 	char *key;
 	bool have;
 
-	if (!m->sha256 || m->sdist || !(key = meta_key(m->sha256)))
+	if (!m->sha256 || m->sdist || !(key = al_index_lazy_meta_key(m->sha256)))
 		return false;
 	have = al_httpcache_get(ix->o.store, key, &row);
 	al_free(key);
@@ -825,7 +825,7 @@ static void lazy_done(void *ctx, al_err err, const struct al_buf *text)
 	if ((m->err = meta_from_text(m, text->buf, text->len, &m->diag)))
 		return;
 	/* kept for the other targets, the next lock and lock --offline */
-	if (m->sha256 && !(key = meta_key(m->sha256)))
+	if (m->sha256 && !(key = al_index_lazy_meta_key(m->sha256)))
 		m->err = al_oom(&m->diag);
 	else if (key)
 		m->err = al_httpcache_put(m->ix->o.store, key, NULL, NULL, text, &m->diag);

@@ -62,6 +62,10 @@ const struct al_provider *al_index_provider(struct al_index *ix);
  * first index that had it, "find-links" when no index had it, or NULL when
  * it was not asked or has no page. */
 const char *al_index_source(const struct al_index *ix, const char *name);
+/* The http_cache key under which the METADATA read by range requests out
+ * of the wheel with this sha256 is kept ("metadata-of:sha256:HEX"); NULL
+ * when out of memory. Fetch compares it with the wheel that came. */
+char *al_index_lazy_meta_key(const char *hex);
 /* Statistics, for -v and benchmarks. */
 void al_index_stats(const struct al_index *ix, unsigned *requests, unsigned *cached);
 

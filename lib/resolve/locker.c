@@ -25,6 +25,7 @@
 #include "hub/hub.h"
 #include "net/http.h"
 #include "net/httpcache.h"
+#include "pypa/metadata.h"
 #include "pypa/names.h"
 #include "pypa/pep508.h"
 #include "pypa/pyproject.h"
@@ -1176,6 +1177,150 @@ static al_err put_bundle(struct al_store *s, const struct al_lock *l, struct al_
 	return err;
 }
 
+/* ---- the metadata a lock was resolved with, against the wheel that came ---------- */
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Do two parsed METADATA files say the same to a resolver (name, version,
+ * Requires-Python, Requires-Dist as a set)? *what names the first field
+ * that differs. */
+static bool meta_same(struct al_metadata *a, struct al_metadata *b, const char **what)
+{
+	char *na = al_name_normalize(a->name), *nb = al_name_normalize(b->name);
+	bool same = na && nb && !strcmp(na, nb);
+	size_t i;
+
+	al_free(na);
+	al_free(nb);
+	if (!same) {
+		*what = "Name";
+		return false;
+	}
+	if (strcmp(a->version, b->version)) {
+		*what = "Version";
+		return false;
+	}
+	if (!a->requires_python != !b->requires_python ||
+	    (a->requires_python && strcmp(a->requires_python, b->requires_python))) {
+		*what = "Requires-Python";
+		return false;
+	}
+	*what = "Requires-Dist";
+	if (a->nrequires_dist != b->nrequires_dist)
+		return false;
+	qsort(a->requires_dist, a->nrequires_dist, sizeof(char *), cmp_strp);
+	qsort(b->requires_dist, b->nrequires_dist, sizeof(char *), cmp_strp);
+	for (i = 0; i < a->nrequires_dist; i++)
+		if (strcmp(a->requires_dist[i], b->requires_dist[i]))
+			return false;
+	return true;
+}
+
+/* The METADATA lock resolved x with, when the store kept it apart from the
+ * wheel: the PEP 658 sidecar the lock names, or what range reads of the
+ * wheel gave (net/remotezip.c, kept in the HTTP cache under the wheel's
+ * hash). *from says which; AL_ENOTFOUND when lock read the wheel itself. */
+static al_err declared_meta(struct al_store *s, const struct al_lock_dist *x, struct al_buf *out,
+                            const char **from, char **cache_key, struct al_diag *d)
+{
+	struct al_httpcache_row row;
+	char *path, *key;
+	al_err err;
+
+	if (x->metadata_sha256 && al_store_has(s, x->metadata_sha256)) {
+		*from = "the index's .metadata file";
+		if (!(path = al_store_blob_path(s, x->metadata_sha256)))
+			return al_oom(d);
+		err = al_buf_read_file(out, path, AL_WHEEL_METADATA_MAX, d);
+		al_free(path);
+		return err;
+	}
+	if (!(key = al_index_lazy_meta_key(x->sha256)))
+		return al_oom(d);
+	if (!al_httpcache_get(s, key, &row)) {
+		al_free(key);
+		return AL_ENOTFOUND;
+	}
+	*from = "range requests into the wheel";
+	*cache_key = key;
+	err = row.inline_body ? al_buf_add(out, row.body.buf, row.body.len) ? al_oom(d) : AL_OK
+	                      : al_diag_set(d, AL_EINTERNAL, "cached metadata of '%s' is not inline",
+	                                    x->filename);
+	al_httpcache_row_release(&row);
+	return err;
+}
+
+/* A wheel that arrived (its sha256 checked) must carry the METADATA the
+ * lock was resolved with: an index can serve a .metadata file, or answer
+ * range requests, that says other things than the file whose hash it
+ * names, and the closure would then miss what the wheel needs
+ * (docs/decisions/0059). What was read by range requests is dropped on a
+ * mismatch, so that a relock reads the wheel itself. */
+static al_err check_wheel_meta(struct al_store *s, const struct al_lock_dist *x, struct al_diag *d)
+{
+	struct al_buf got = AL_BUF_INIT, want = AL_BUF_INIT;
+	struct al_metadata mg = AL_METADATA_INIT, mw = AL_METADATA_INIT;
+	const char *from = NULL, *what = NULL;
+	char *path = NULL, *key = NULL, hex[AL_SHA256_HEX];
+	size_t n = strlen(x->filename);
+	al_err err;
+
+	if (n < 4 || strcmp(x->filename + n - 4, ".whl") || !al_store_has(s, x->sha256))
+		return AL_OK;
+	err = declared_meta(s, x, &want, &from, &key, d);
+	if (err == AL_ENOTFOUND) {
+		err = AL_OK;
+		goto out;
+	}
+	if (err)
+		goto out;
+	if (!(path = al_store_blob_path(s, x->sha256))) {
+		err = al_oom(d);
+		goto out;
+	}
+	if ((err = al_wheel_metadata_file(path, &got, d))) {
+		al_diag_prefix(d, "%s: ", x->filename);
+		goto out;
+	}
+	al_sha256_hex(got.buf, got.len, hex);
+	if (x->metadata_sha256 && !strcmp(hex, x->metadata_sha256))
+		goto out;
+	if (got.len == want.len && !memcmp(got.buf, want.buf, got.len))
+		goto out;
+	/* not the same bytes: the same to a resolver is enough */
+	if (al_metadata_parse(&mg, got.buf, got.len, d)) {
+		err = al_diag_prefix(d, "%s: its METADATA: ", x->filename);
+		goto out;
+	}
+	if (al_metadata_parse(&mw, want.buf, want.len, d)) {
+		err = al_diag_prefix(d, "%s: the metadata lock used (%s): ", x->filename, from);
+		goto out;
+	}
+	if (meta_same(&mg, &mw, &what))
+		goto out;
+	err = al_diag_set(d, AL_EVERIFY,
+	                  "the METADATA in '%s' differs from the metadata the lock was resolved with "
+	                  "(read from %s): its %s differs; the index serves metadata that does not "
+	                  "belong to the file it names, so the lock may miss what this wheel needs%s",
+	                  x->filename, from, what,
+	                  key ? " (the range read is dropped: lock again)" : "");
+	if (key) {
+		struct al_diag d2 = AL_DIAG_INIT;
+		al_ignore(al_httpcache_drop(s, key, &d2)); /* the mismatch is the error to report */
+	}
+out:
+	al_metadata_release(&mg);
+	al_metadata_release(&mw);
+	al_buf_release(&got);
+	al_buf_release(&want);
+	al_free(path);
+	al_free(key);
+	return err;
+}
+
 static void hub_progress(void *ctx, uint64_t bytes)
 {
 	struct fetch_run *run = ctx;
@@ -1359,6 +1504,10 @@ al_err al_fetch(struct al_store *s, const struct al_lock *l, const struct al_fet
 			al_diag_prefix(d, "%s: ", items[i].name);
 			goto out;
 		}
+	for (i = 0; i < l->ntargets; i++)
+		for (k = 0; k < l->targets[i].ndists + l->targets[i].nbuild_dists; k++)
+			if ((err = check_wheel_meta(s, nth_dist(&l->targets[i], k), d)))
+				goto out;
 	err = put_bundle(s, l, d);
 out:
 	if (result) {

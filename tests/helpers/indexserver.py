@@ -37,6 +37,9 @@ the first N matching requests of each path. Kinds:
   redirect-loop   302 between PATH and PATH?loop forever
   endless         200 without Content-Length and a body that never ends
   drop            close the connection without an answer
+  ranges-from:FILE  a request with Range is answered from FILE's bytes, one
+                  without from the real file (range answers that do not
+                  belong to the file the page names)
 
 --auth USER:PASSWORD requires HTTP Basic credentials on every request: a
 request without them, or with others, gets 401 with WWW-Authenticate (logged
@@ -90,7 +93,7 @@ HTML_TYPE = "text/html"
 UPLOAD_TIME = "2020-01-01T00:00:00.000000Z"
 MAX_META = 1 << 20
 FAULT_KINDS = {"500-then-ok", "500", "status", "429", "cut", "wrong-bytes", "stall", "slow",
-               "redirect-loop", "endless", "drop"}
+               "redirect-loop", "endless", "drop", "ranges-from"}
 
 
 def normalize(name):
@@ -484,6 +487,11 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as e:
             body, ctype, what, status, extra = (("%d %s\n" % (e.status, e.msg)).encode(),
                                                 "text/plain", "error", e.status, [])
+        if kind == "ranges-from":
+            if self.headers.get("Range") is not None and status == 200:
+                with open(fault.arg, "rb") as f:
+                    body = f.read()
+            return self.send_body(status, ctype, body, what, head, extra)
         if kind == "wrong-bytes" and body:
             b = bytearray(body)
             b[len(b) // 2] ^= 0xFF
