@@ -422,6 +422,14 @@ static enum MHD_Result listing(struct req *r, const char *dir)
 	return ret;
 }
 
+/* What came in media (a model repo's README.html, an SVG, a wheel) is never
+ * run on the mirror's origin: a browser opens it in a sandbox with no
+ * scripts and no loads, and never guesses a type (docs/reference/serve.md). */
+static const char *const file_headers[] = {
+	"Content-Security-Policy", "sandbox; default-src 'none'",
+	"X-Content-Type-Options", "nosniff", NULL
+};
+
 /* /wheels/<file>, /requirements/<file>, /models/<path>, /datasets/<path> */
 enum MHD_Result serve_route_files(struct req *r, const struct rpath *p)
 {
@@ -450,7 +458,7 @@ enum MHD_Result serve_route_files(struct req *r, const struct rpath *p)
 		return serve_text(r, 404, "not found");
 	if (serve_join_segs(&rel, p, 0, p->n))
 		return serve_text(r, 500, "out of memory");
-	ret = serve_rel(r, rel.buf, file_type(p->seg[p->n - 1]), NULL);
+	ret = serve_rel(r, rel.buf, file_type(p->seg[p->n - 1]), file_headers);
 	al_buf_release(&rel);
 	return ret;
 }

@@ -134,6 +134,10 @@ same /wheels/alpha-1.0-py3-none-any.whl
 same /wheels/alpha-1.0-py3-none-any.whl.metadata
 same /requirements/cp311-manylinux_2_28_x86_64.txt
 same /models/tiny-org/tiny-model/config.json
+curl -s -o /dev/null -D "$T/hdr" "$NGX/models/tiny-org/tiny-model/config.json"
+like "$(tr -d '\r' < "$T/hdr")" "Content-Security-Policy: sandbox; default-src 'none'" \
+	"nginx serves a file that came in media sandboxed"
+like "$(tr -d '\r' < "$T/hdr")" "X-Content-Type-Options: nosniff" "  with nosniff"
 same /api/models/tiny-org/tiny-model
 same /api/models/tiny-org/tiny-model?blobs=true
 same /api/models/tiny-org/tiny-model/revision/main

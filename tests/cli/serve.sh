@@ -63,6 +63,11 @@ is "$status" 0 "a non-normalized name (Gamma.Ray) resolves through the index"
 
 # ---- the Hub endpoints, as curl sees them ------------------------------------------------------------
 hdr() { tr -d '\r' < "$T/hdr" | sed -n "s/^$1: //Ip" | tail -1; }
+curl -s -o /dev/null -D "$T/hdr" "$URL/models/tiny-org/tiny-model/config.json"
+ok '[ "$(hdr Content-Security-Policy)" = "sandbox; default-src '"'"'none'"'"'" ] && [ "$(hdr X-Content-Type-Options)" = nosniff ]' \
+	"a file that came in media is served sandboxed, with nosniff"
+curl -s -o /dev/null -D "$T/hdr" "$URL/wheels/"
+ok '[ -z "$(hdr Content-Security-Policy)" ]' "  (the find-links page is airlock's own)"
 lfs_sha=$(sha256sum "$T/repo/model.safetensors" | cut -c1-64)
 curl -s -I -o /dev/null -D "$T/hdr" "$URL/tiny-org/tiny-model/resolve/main/model.safetensors"
 ok '[ "$(hdr X-Repo-Commit)" = "$COMMIT" ] && [ "$(hdr X-Linked-Etag)" = "\"$lfs_sha\"" ] && [ "$(hdr X-Linked-Size)" = 300000 ]' \
