@@ -73,10 +73,11 @@ tree_listing() {
 		find . -type f ! -name airlock-published.json -exec sha256sum {} + | sed 's/^/F /'
 	} | LC_ALL=C sort)
 }
-tree_ok() { # DIR: a link to the one generation left (nothing else), which the tree names
+tree_ok() { # DIR: a link to the one generation left (nothing else), a whole tree
 	_gens=$(dirname "$1")/.$(basename "$1").airlock
 	[ -L "$1" ] && [ "$(find "$_gens" -mindepth 1 -maxdepth 1 | wc -l)" -eq 1 ] &&
-		grep -q "\"generation\": \"$(basename "$(readlink "$1")")\"" "$1/airlock-published.json"
+		[ "$(find "$_gens" -mindepth 1 -maxdepth 1)" = "$_gens/$(basename "$(readlink "$1")")" ] &&
+		grep -q '"bundles"' "$1/airlock-published.json"
 }
 
 # ---- the data -------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ trial() { # N OP FRACTION
 			if ! cmp -s "$_dir.state" "$T/ref-publish.tree"; then
 				_why="the tree differs: $(diff "$T/ref-publish.tree" "$_dir.state" | head -5)"
 			elif ! tree_ok "$_target"; then
-				_why="not exactly one generation, named by the tree: $(ls -a "$(dirname "$_target")"/.tree.airlock)"
+				_why="not exactly one generation, linked from the tree: $(ls -a "$(dirname "$_target")"/.tree.airlock)"
 			fi ;;
 		esac
 	fi

@@ -1364,7 +1364,8 @@ static al_err publish_load(struct pub *p, char ***names, size_t *nnames)
 /* Phase 2b: the epoch: the newest accepted import of a published bundle
  * (the ledger's date), so that replicas importing the same media agree;
  * when no bundle was imported (made in this store), SOURCE_DATE_EPOCH, else
- * the clock. */
+ * the newest date a published bundle's lock was recorded (al_bundle_updated),
+ * so a rerun over the same store gives the same bytes. */
 struct epoch_pick {
 	struct pub *p;
 	int64_t newest;
@@ -1387,17 +1388,30 @@ static void epoch_pick(void *ctx, const struct al_ledger_entry *e)
 static al_err publish_epoch(struct pub *p)
 {
 	struct epoch_pick ep = { p, -1 };
-	al_err err = al_ledger_list(p->s, epoch_pick, &ep, p->d);
-
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	char *end = NULL;
 	long long v = sde && *sde ? strtoll(sde, &end, 10) : -1;
+	al_err err;
+	size_t i;
 
-	/* reproducible-builds.org's variable, for bundles made in this store */
-	if (ep.newest < 0 && end && !*end && v >= 0)
+	if ((err = al_ledger_list(p->s, epoch_pick, &ep, p->d)))
+		return err;
+	if (ep.newest < 0 && end && !*end && v >= 0) {
+		/* reproducible-builds.org's variable, for bundles made in this store */
 		ep.newest = v;
+	} else if (ep.newest < 0) {
+		/* else when their locks were recorded: the same store, the same tree */
+		for (i = 0; i < p->nlocks; i++) {
+			int64_t at;
+			bool found;
+			if ((err = al_bundle_updated(p->s, p->locks[i]->bundle, &at, &found, p->d)))
+				return err;
+			if (found && at > ep.newest)
+				ep.newest = at;
+		}
+	}
 	p->epoch = ep.newest >= 0 ? (time_t)ep.newest : time(NULL);
-	return err;
+	return AL_OK;
 }
 
 /* Phase 3: a new, empty generation directory under gens, with a name no

@@ -115,8 +115,12 @@ al_err al_bundle_put(struct al_store *s, const struct al_lock *l, struct al_diag
 		if ((err = al_store_ref_add(s, owner.buf, objs[i], d)))
 			goto rollback;
 	if ((err = al_db_prepare(db, &st,
-	                         "INSERT OR REPLACE INTO bundles (name, manifest_sha256, lock, updated) "
-	                         "VALUES (?, ?, ?, ?)", d)))
+	                         "INSERT INTO bundles (name, manifest_sha256, lock, updated) "
+	                         "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+	                         "manifest_sha256 = excluded.manifest_sha256, lock = excluded.lock, "
+	                         /* the same lock again keeps its date (publish's epoch) */
+	                         "updated = CASE WHEN bundles.lock IS excluded.lock "
+	                         "THEN bundles.updated ELSE excluded.updated END", d)))
 		goto rollback;
 	sqlite3_bind_text(st, 1, l->bundle, -1, SQLITE_STATIC);
 	if (l->manifest_sha256)
@@ -225,6 +229,26 @@ al_err al_bundle_sbom(struct al_store *s, const char *name, char hex[AL_SHA256_H
 			memcpy(hex, h, AL_SHA256_HEX);
 			*found = true;
 		}
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+al_err al_bundle_updated(struct al_store *s, const char *name, int64_t *at, bool *found,
+                         struct al_diag *d)
+{
+	sqlite3 *db = al_store_db(s);
+	sqlite3_stmt *st = NULL;
+	bool row;
+	al_err err;
+
+	*found = false;
+	if ((err = al_db_prepare(db, &st, "SELECT updated FROM bundles WHERE name = ?", d)))
+		return err;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (!(err = al_db_step(db, st, &row, d)) && row) {
+		*at = (int64_t)sqlite3_column_int64(st, 0);
+		*found = true;
 	}
 	sqlite3_finalize(st);
 	return err;

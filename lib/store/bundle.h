@@ -25,4 +25,9 @@ AL_MUST_CHECK al_err al_bundle_put(struct al_store *s, const struct al_lock *l, 
 AL_MUST_CHECK al_err al_bundle_sbom(struct al_store *s, const char *name, char hex[65], bool *found,
                                     struct al_diag *d);
 
+/* When the bundle's lock was last recorded with other content than before
+ * (seconds since the epoch): the same lock recorded again keeps its date. */
+AL_MUST_CHECK al_err al_bundle_updated(struct al_store *s, const char *name, int64_t *at,
+                                       bool *found, struct al_diag *d);
+
 #endif
