@@ -20,19 +20,47 @@
 
 static char root[] = "/tmp/airlock-test-locker-XXXXXX";
 
+#define M1 "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n\n"
+#define M2 "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 2.0\nRequires-Dist: other>=1\n\n"
+#define MO "Metadata-Version: 2.1\nName: other\nVersion: 1.0\n\n"
 
-/* A file of n bytes of c (the wheels are large, so that their metadata
- * comes from the PEP 658 sidecar beside them: they are no zip files). */
-static bool put_big(const char *dir, const char *name, char c, size_t n, char hex[AL_SHA256_HEX])
+
+/* DIR/name: a wheel (python3's zipfile) whose dist-info/METADATA is meta,
+ * padded with a stored member to 300 KB, so that its metadata comes from
+ * the PEP 658 sidecar beside it, which fetch then holds to the wheel's own. */
+static bool put_wheel(const char *dir, const char *name, const char *meta, char hex[AL_SHA256_HEX],
+                      size_t *size)
 {
-	char *b = al_malloc(n + 1);
-	bool r;
+	struct al_buf cmd = AL_BUF_INIT, p = AL_BUF_INIT, body = AL_BUF_INIT;
+	const char *py = getenv("PYTHON3");
+	char buf[65536];
+	ssize_t n;
+	int fd;
+	bool good;
 
-	memset(b, c, n);
-	b[n] = '\0';
-	r = put(dir, name, b, hex);
-	al_free(b);
-	return r;
+	al_buf_addf(&p, "%s/%s", dir, name);
+	good = !al_buf_addf(&cmd, "%s -c 'import sys, zipfile\n"
+	                          "with zipfile.ZipFile(sys.argv[1], \"w\", zipfile.ZIP_DEFLATED) as z:\n"
+	                          "    d = sys.argv[1].rsplit(\"/\", 1)[1].split(\"-\")\n"
+	                          "    i = d[0] + \"-\" + d[1] + \".dist-info/\"\n"
+	                          "    z.writestr(i + \"METADATA\", sys.argv[2])\n"
+	                          "    z.writestr(\"pad.bin\", bytes(300000), zipfile.ZIP_STORED)\n"
+	                          "    z.writestr(i + \"RECORD\", \"\")\n' '%s' '%s'",
+	                    py && *py ? py : "python3", p.buf, meta) &&
+	       system(cmd.buf) == 0;
+	fd = good ? open(p.buf, O_RDONLY) : -1;
+	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
+		al_buf_add(&body, buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+	good = good && body.len > 300000;
+	if (good)
+		al_sha256_hex(body.buf, body.len, hex);
+	*size = body.len;
+	al_buf_release(&cmd);
+	al_buf_release(&p);
+	al_buf_release(&body);
+	return good;
 }
 
 static const struct al_lock_dist *dist_of(const struct al_lock *l, const char *name)
@@ -80,6 +108,7 @@ int main(void)
 	struct al_fetch_progress fp;
 	const struct al_lock_dist *x;
 	char w1[AL_SHA256_HEX], w2[AL_SHA256_HEX], o1[AL_SHA256_HEX], *why;
+	size_t sz = 0, osz = 0;
 	bool stale;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -90,15 +119,12 @@ int main(void)
 	al_buf_addf(&mf, "%s/airlock.yaml", root);
 	al_buf_addf(&mf2, "%s/other.yaml", root);
 	mkdir(dir.buf, 0755);
-	ok(put_big(dir.buf, "demo_pkg-1.0-py3-none-any.whl", '1', 300000, w1) &&
-	   put(dir.buf, "demo_pkg-1.0-py3-none-any.whl.metadata",
-	       "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n\n", NULL) &&
-	   put_big(dir.buf, "demo_pkg-2.0-py3-none-any.whl", '2', 300000, w2) &&
-	   put(dir.buf, "demo_pkg-2.0-py3-none-any.whl.metadata",
-	       "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 2.0\nRequires-Dist: other>=1\n\n", NULL) &&
-	   put_big(dir.buf, "other-1.0-py3-none-any.whl", 'o', 300000, o1) &&
-	   put(dir.buf, "other-1.0-py3-none-any.whl.metadata",
-	       "Metadata-Version: 2.1\nName: other\nVersion: 1.0\n\n", NULL),
+	ok(put_wheel(dir.buf, "demo_pkg-1.0-py3-none-any.whl", M1, w1, &sz) &&
+	   put(dir.buf, "demo_pkg-1.0-py3-none-any.whl.metadata", M1, NULL) &&
+	   put_wheel(dir.buf, "demo_pkg-2.0-py3-none-any.whl", M2, w2, &sz) &&
+	   put(dir.buf, "demo_pkg-2.0-py3-none-any.whl.metadata", M2, NULL) &&
+	   put_wheel(dir.buf, "other-1.0-py3-none-any.whl", MO, o1, &osz) &&
+	   put(dir.buf, "other-1.0-py3-none-any.whl.metadata", MO, NULL),
 	   "a fixture index of three wheels");
 	if (!server_start(&a, dir.buf)) {
 		ok(1, "# SKIP the fixture index does not start (python3?)");
@@ -125,7 +151,7 @@ int main(void)
 	x = dist_of(l, "other");
 	ok(x && !strcmp(x->version, "1.0") && !strcmp(x->sha256, o1), "and its dependency");
 	ok(x && x->nrequired_by == 1 && !strcmp(x->required_by[0], "demo-pkg"), "required by demo-pkg");
-	ok(x && x->size == 300000 && x->url && strstr(x->url, "/files/other-1.0-py3-none-any.whl"),
+	ok(x && x->size == (int64_t)osz && x->url && strstr(x->url, "/files/other-1.0-py3-none-any.whl"),
 	   "with its size and URL");
 
 	why = NULL;
