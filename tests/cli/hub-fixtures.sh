@@ -242,6 +242,30 @@ if hub_start --cdn none; then
 	hub_stop
 fi
 
+# ---- --rate and --cdn-expire: the same bytes, paced or cut (counted, not timed) -------------
+M="$BERT/v2/model.safetensors"
+msize=$(wc -c < "$M" | tr -d ' ')
+if hub_start --rate 1000000; then
+	req -L "$HUB_URL/tiny-org/tiny-bert/resolve/main/model.safetensors"
+	ok '[ "$code" = 200 ] && cmp -s "$T/body" "$M"' "--rate: the whole file, byte for byte"
+	req -L -H 'Range: bytes=1000-2999' "$HUB_URL/tiny-org/tiny-bert/resolve/main/model.safetensors"
+	ok '[ "$code" = 206 ] && tail -c +1001 "$M" | head -c 2000 | cmp -s - "$T/body"' "--rate: a range, byte for byte"
+	is "$(grep '"path":"/cdn/' "$HUB_LOG" | sed 's/.*"bytes":\([0-9]*\).*/\1/' | tr '\n' ' ')" \
+		"$msize 2000 " "--log counts the body bytes sent"
+	hub_stop
+fi
+if hub_start --cdn-expire 3000; then
+	loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$HUB_URL/tiny-org/tiny-bert/resolve/main/model.safetensors")
+	curl -s -o "$T/part" "$loc"; rc=$?
+	is "$rc $(wc -c < "$T/part" | tr -d ' ')" "18 3000" "--cdn-expire 3000: the body is cut at 3000 bytes"
+	ok 'head -c 3000 "$M" | cmp -s - "$T/part"' "and those are the file's first bytes"
+	req "$loc"
+	is "$code" 403 "then the signed URL answers 403"
+	req -H 'Range: bytes=3000-' "$(curl -s -o /dev/null -w '%{redirect_url}' "$HUB_URL/tiny-org/tiny-bert/resolve/main/model.safetensors")"
+	ok '[ "$code" = 206 ] && tail -c +3001 "$M" | cmp -s - "$T/body"' "a fresh signature serves the rest"
+	hub_stop
+fi
+
 # ---- faults -----------------------------------------------------------------------------
 if hub_start --fault '*/config.json=500-then-ok:2' --fault '*/tokenizer.json=429' \
 	--fault '*/model.safetensors=cut:1000' --fault '*/vocab.txt=wrong-bytes' \

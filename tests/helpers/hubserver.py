@@ -725,13 +725,6 @@ class Handler(BaseHTTPRequestHandler):
 			headers["Content-Range"] = f"bytes {start}-{end}/{size}"
 		length = end + 1 - start if size else 0
 		budget = getattr(self, "_budget", None)
-		# without faults the body is streamed from the file (large bench files);
-		# faults work on the bytes in memory (small test files)
-		body = None
-		if fault is not None or cut_at is not None or budget is not None:
-			with open(fe.disk_path, "rb") as f:
-				f.seek(start)
-				body = f.read(length)
 		endless = fault is not None and fault.kind == "endless" and self.command == "GET" \
 			and fault.take()
 		self.send_response(status)
@@ -746,60 +739,53 @@ class Handler(BaseHTTPRequestHandler):
 		self.end_headers()
 		if self.command == "HEAD":
 			return
-		if endless:
+		if endless or (fault is not None and length and
+			       self.fault_applies(fault, start, length, size) and fault.take()):
+			# the body faults work on the bytes in memory (small test files)
 			self._fault_used = fault.kind
+			with open(fe.disk_path, "rb") as f:
+				f.seek(start)
+				body = f.read(length)
 			return self.faulty_body(fault, body, start, size)
-		if fault is not None and body and self.fault_applies(fault, start, len(body), size) \
-				and fault.take():
-			self._fault_used = fault.kind
-			return self.faulty_body(fault, body, start, size)
-		if body is None:
-			return self.stream_file(fe.disk_path, start, length)
-		if budget is not None and len(body) > budget[1]:
-			cut_at = budget[1]  # the signed URL expires inside this body
+		# everything else streams from the file: a flaky cut or an expiring
+		# signature sends a prefix and hangs up
+		n = length
+		if cut_at is not None:
+			n = min(cut_at % max(length, 1), length)
+		if budget is not None and length > budget[1]:
+			n = budget[1]  # the signed URL expires inside this body
 			self._fault_used = "expired"
 		if budget is not None:
-			self.server.signature_spend(budget[0], len(body) if cut_at is None else cut_at)
-		if cut_at is not None:
-			cut_at = min(cut_at % max(len(body), 1), len(body)) if budget is None else cut_at
-			return self.cut_body(body, cut_at)
-		self.write_paced(body)
-
-	def write_paced(self, body):
-		"""The body, at most --rate bytes per second on this connection."""
-		step = 65536
-		self.write_chunks(body[i:i + step] for i in range(0, len(body), step))
+			self.server.signature_spend(budget[0], n)
+		self.stream_file(fe.disk_path, start, n)
+		if n < length:
+			self.hang_up()
 
 	def stream_file(self, path, start, length):
-		def chunks():
-			left = length
-			with open(path, "rb") as f:
-				f.seek(start)
-				while left > 0:
-					b = f.read(min(left, 1 << 18))
-					if not b:
-						return
-					left -= len(b)
-					yield b
-		self.write_chunks(chunks())
-
-	def write_chunks(self, chunks):
+		"""LENGTH bytes of the file from START with os.sendfile: the bytes go from
+		the page cache to the socket without a copy through Python (half the CPU
+		of reading and writing 256 KiB chunks), and the GIL is released while
+		the kernel sends. With --rate, in chunks of 10 ms worth, each sent when
+		the pace allows (the pace is kept from the start of the body)."""
 		rate = self.cfg.rate
+		step = max(65536, rate // 100) if rate else 1 << 30
+		out = self.connection.fileno()
 		t0 = time.monotonic()
 		sent = 0
-		for b in chunks:
-			self.wfile.write(b)
-			sent += len(b)
-			self._bytes += len(b)
-			if rate:
-				ahead = t0 + sent / rate - time.monotonic()
-				if ahead > 0:
-					time.sleep(ahead)
+		with open(path, "rb") as f:
+			while sent < length:
+				n = os.sendfile(out, f.fileno(), start + sent, min(step, length - sent))
+				if n == 0:
+					return  # the file is shorter than it was at start-up
+				sent += n
+				self._bytes += n
+				if rate:
+					ahead = t0 + sent / rate - time.monotonic()
+					if ahead > 0:
+						time.sleep(ahead)
 
-	def cut_body(self, body, n):
-		self.wfile.write(body[:n])
-		self._bytes += n
-		self.wfile.flush()
+	def hang_up(self):
+		"""Close the connection in the middle of a body."""
 		self.close_connection = True
 		try:
 			self.connection.shutdown(socket.SHUT_RDWR)
@@ -849,11 +835,7 @@ class Handler(BaseHTTPRequestHandler):
 			deadline = time.monotonic() + self.cfg.stall_seconds
 			while time.monotonic() < deadline and not self.server.stopping.is_set():
 				time.sleep(0.05)
-		self.close_connection = True
-		try:
-			self.connection.shutdown(socket.SHUT_RDWR)
-		except OSError:
-			pass
+		self.hang_up()
 
 
 class Server(ThreadingHTTPServer):
