@@ -46,7 +46,7 @@ struct al_hashpipe {
 	pthread_cond_t cv;      /* the consumers wait on it for an entry */
 	pthread_cond_t cv_prod; /* the producer waits on it for room */
 	unsigned cons_waiting;  /* under mu: consumers asleep on cv */
-	uint64_t prod_until;    /* under mu: the producer sleeps until done_by_both reaches it (0: awake) */
+	uint64_t prod_until;    /* under mu: the producer sleeps until both reach it (0: awake) */
 	size_t pending; /* producer's: bytes copied into the next buffer, not put yet */
 	uint64_t filled, hashed, written;       /* under mu */
 	bool stop;                             /* under mu: no more will be put */
