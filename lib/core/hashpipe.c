@@ -3,11 +3,17 @@
  * page-aligned buffers, filled by the caller, consumed in order by a
  * hashing thread and a writing thread working side by side.
  *
- * Counters, all under mu: `filled` buffers were put, `hashed` and `written`
- * of them are done. Buffer i (mod the ring) is the producer's again when
- * both counters have passed it, so neither consumer ever sees a buffer
- * change under it. One condition variable is enough: a handoff carries
- * megabytes, so a broadcast per handoff costs nothing.
+ * Counters, all under mu: `filled` entries were put, `hashed` and `written`
+ * of them are done. Entry i (mod the ring) is the producer's again when
+ * both counters have passed it, so neither consumer ever sees its bytes
+ * change under it. An entry points at its own buffer or, put with
+ * al_hashpipe_put_ref, at the caller's memory (no copy).
+ *
+ * Wake-ups cost more than the handoff itself on a loaded or virtualised
+ * machine (a futex call and a context switch each), so they go only to a
+ * side that sleeps, and a producer that found the ring full sleeps until
+ * half of it is free again: it then fills that half in one go instead of
+ * waking once per buffer.
  */
 #include "config.h"
 
@@ -33,26 +39,30 @@ struct al_hashpipe {
 	const char *name;
 	void *block; /* the allocation; slots are page-aligned inside it */
 	char *slot[AL_HASHPIPE_SLOTS];
+	const char *data[AL_HASHPIPE_SLOTS]; /* under mu: the bytes of each entry put */
 	size_t len[AL_HASHPIPE_SLOTS];
 
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;      /* the consumers wait on it for an entry */
+	pthread_cond_t cv_prod; /* the producer waits on it for room */
+	unsigned cons_waiting;  /* under mu: consumers asleep on cv */
+	uint64_t prod_until;    /* under mu: the producer sleeps until both reach it (0: awake) */
 	size_t pending; /* producer's: bytes copied into the next buffer, not put yet */
-	unsigned long filled, hashed, written; /* under mu */
+	uint64_t filled, hashed, written;       /* under mu */
 	bool stop;                             /* under mu: no more will be put */
 	int werrno;                            /* under mu: the first write error */
 	unsigned nthreads;                     /* started (0, 1 or 2) */
 	pthread_t threads[2];
 };
 
-static unsigned long done_by_both(const struct al_hashpipe *p)
+static uint64_t done_by_both(const struct al_hashpipe *p)
 {
 	return p->hashed < p->written ? p->hashed : p->written;
 }
 
 /* The body of both threads: take the buffers in order, hash or write each,
  * until told to stop and nothing is left. */
-static void consume(struct al_hashpipe *p, unsigned long *mine, bool writer)
+static void consume(struct al_hashpipe *p, uint64_t *mine, bool writer)
 {
 	off_t base = writer ? lseek(p->fd, 0, SEEK_CUR) : 0;
 	uint64_t done = 0, synced = 0;
@@ -63,19 +73,25 @@ static void consume(struct al_hashpipe *p, unsigned long *mine, bool writer)
 		size_t n;
 		bool failed;
 
-		while (*mine == p->filled && !p->stop)
+		const char *at;
+
+		while (*mine == p->filled && !p->stop) {
+			p->cons_waiting++;
 			pthread_cond_wait(&p->cv, &p->mu);
+			p->cons_waiting--;
+		}
 		if (*mine == p->filled)
 			break;
 		i = (unsigned)(*mine % AL_HASHPIPE_SLOTS);
 		n = p->len[i];
+		at = p->data[i];
 		failed = p->werrno != 0;
 		pthread_mutex_unlock(&p->mu);
 
 		if (!writer) {
-			al_hash_update(p->hash, p->slot[i], n);
+			al_hash_update(p->hash, at, n);
 		} else if (!failed) {
-			int e = al_write_full(p->fd, p->slot[i], n);
+			int e = al_write_full(p->fd, at, n);
 			if (e) {
 				pthread_mutex_lock(&p->mu);
 				p->werrno = e;
@@ -93,7 +109,8 @@ static void consume(struct al_hashpipe *p, unsigned long *mine, bool writer)
 
 		pthread_mutex_lock(&p->mu);
 		(*mine)++;
-		pthread_cond_broadcast(&p->cv);
+		if (p->prod_until && (done_by_both(p) >= p->prod_until || p->werrno))
+			pthread_cond_signal(&p->cv_prod);
 	}
 	pthread_mutex_unlock(&p->mu);
 }
@@ -150,6 +167,7 @@ al_err al_hashpipe_new(struct al_hashpipe **out, struct al_hash *h, int fd, cons
 	p->name = name;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->cv_prod, NULL);
 	if ((e = pthread_create(&p->threads[0], NULL, hasher, p)) == 0) {
 		p->nthreads = 1;
 		if ((e = pthread_create(&p->threads[1], NULL, writer, p)) == 0)
@@ -163,22 +181,51 @@ al_err al_hashpipe_new(struct al_hashpipe **out, struct al_hash *h, int fd, cons
 	return AL_OK;
 }
 
+/* Sleep until both threads are done with the entries up to `until` (or a
+ * write failed). Under mu. */
+static void wait_done(struct al_hashpipe *p, uint64_t until)
+{
+	while (done_by_both(p) < until && !p->werrno) {
+		p->prod_until = until;
+		pthread_cond_wait(&p->cv_prod, &p->mu);
+	}
+	p->prod_until = 0;
+}
+
+/* Wait for the next entry (the one at `filled`) to be free; false after a
+ * failed write. Under mu. A full ring is waited on until half of it is
+ * free (see the top of the file). */
+static bool next_entry(struct al_hashpipe *p)
+{
+	if (p->filled - done_by_both(p) >= AL_HASHPIPE_SLOTS)
+		wait_done(p, p->filled - AL_HASHPIPE_SLOTS / 2);
+	return p->werrno == 0;
+}
+
 /* The next buffer (the one at `filled`), once both threads are done with
  * it; NULL after a failed write. It stays the next one until it is put. */
 static char *next_buf(struct al_hashpipe *p)
 {
-	unsigned i;
-	bool failed;
+	bool ok;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->filled - done_by_both(p) >= AL_HASHPIPE_SLOTS && !p->werrno)
-		pthread_cond_wait(&p->cv, &p->mu);
-	failed = p->werrno != 0;
-	i = (unsigned)(p->filled % AL_HASHPIPE_SLOTS);
+	ok = next_entry(p);
 	pthread_mutex_unlock(&p->mu);
 	/* after a failed write: no buffer, even a free one, so that the
 	 * producer stops reading a file whose copy cannot be kept */
-	return failed ? NULL : p->slot[i];
+	return ok ? p->slot[p->filled % AL_HASHPIPE_SLOTS] : NULL;
+}
+
+/* Put the next entry: n bytes at data. Under mu. */
+static void put_locked(struct al_hashpipe *p, const char *data, size_t n)
+{
+	unsigned i = (unsigned)(p->filled % AL_HASHPIPE_SLOTS);
+
+	p->data[i] = data;
+	p->len[i] = n;
+	p->filled++;
+	if (p->cons_waiting)
+		pthread_cond_broadcast(&p->cv);
 }
 
 static void put(struct al_hashpipe *p, size_t n)
@@ -186,9 +233,7 @@ static void put(struct al_hashpipe *p, size_t n)
 	if (n == 0)
 		return; /* an empty buffer would be no byte but one handoff */
 	pthread_mutex_lock(&p->mu);
-	p->len[p->filled % AL_HASHPIPE_SLOTS] = n;
-	p->filled++;
-	pthread_cond_broadcast(&p->cv);
+	put_locked(p, p->slot[p->filled % AL_HASHPIPE_SLOTS], n);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -249,6 +294,38 @@ al_err al_hashpipe_write(struct al_hashpipe *p, const void *buf, size_t n, struc
 	return AL_OK;
 }
 
+al_err al_hashpipe_put_ref(struct al_hashpipe *p, const void *buf, size_t n, uint64_t *ticket,
+                          struct al_diag *d)
+{
+	bool ok;
+
+	flush(p); /* bytes copied in before these go first */
+	if (n == 0) {
+		*ticket = 0;
+		return AL_OK;
+	}
+	pthread_mutex_lock(&p->mu);
+	if ((ok = next_entry(p))) {
+		put_locked(p, buf, n);
+		*ticket = p->filled;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return ok ? AL_OK : write_error(p, d);
+}
+
+void al_hashpipe_wait(struct al_hashpipe *p, uint64_t ticket)
+{
+	pthread_mutex_lock(&p->mu);
+	/* after a failed write the writer skips the writes but still passes
+	 * every entry, so this ends; the failure is the caller's at finish */
+	while (done_by_both(p) < ticket) {
+		p->prod_until = ticket;
+		pthread_cond_wait(&p->cv_prod, &p->mu);
+	}
+	p->prod_until = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
 al_err al_hashpipe_read(struct al_hashpipe *p, al_hashpipe_read_fn *src, void *ctx,
                         uint64_t limit, uint64_t *total, struct al_diag *d)
 {
@@ -299,6 +376,7 @@ void al_hashpipe_free(struct al_hashpipe *p)
 	stop_threads(p);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->cv_prod);
 	al_free(p->block);
 	al_free(p);
 }

@@ -51,6 +51,16 @@ void al_hashpipe_put(struct al_hashpipe *p, size_t n);
 AL_MUST_CHECK al_err al_hashpipe_write(struct al_hashpipe *p, const void *buf, size_t n,
                                        struct al_diag *d);
 
+/* Hand over n bytes of the caller's memory, not copied: the caller keeps
+ * them unchanged until al_hashpipe_wait(p, *ticket) returns (or the pipe
+ * is finished or freed). Bytes copied in before go first. Fails like
+ * al_hashpipe_write. */
+AL_MUST_CHECK al_err al_hashpipe_put_ref(struct al_hashpipe *p, const void *buf, size_t n,
+                                         uint64_t *ticket, struct al_diag *d);
+/* Wait until both threads are done with everything put up to ticket (0:
+ * returns at once). */
+void al_hashpipe_wait(struct al_hashpipe *p, uint64_t ticket);
+
 /* A read(2)-like source: bytes read, 0 at the end, -1 with errno set. */
 typedef ssize_t al_hashpipe_read_fn(void *ctx, void *buf, size_t n);
 

@@ -94,6 +94,7 @@ struct import {
 	size_t nsboms;
 	char *stage;            /* STORE/tmp/import-<id> */
 	char *buf;
+	struct vol_reader *vr; /* the volume being read */
 };
 
 static int cmp_obj(const void *a, const void *b)
@@ -674,14 +675,18 @@ static al_err locate_volumes(struct import *im)
 
 /*
  * The volume reader hashes the whole volume in a second thread while the
- * main thread parses tar entries and copies each object's bytes into its
- * blob writer, whose pipeline (core/hashpipe.c) hashes the object in a
- * third thread and writes it in a fourth: reading, the two SHA-256 passes
- * and writing all overlap, on both cores. Buffers are a ring; one is
- * refilled only after the hashing thread is done with it, and libarchive
- * only reads the newest.
+ * main thread parses tar entries and hands each object's bytes, where they
+ * lie in the volume's buffers (libarchive's data blocks point into them;
+ * no copy), to its blob writer, whose pipeline (core/hashpipe.c) hashes the
+ * object in a third thread and writes it in a fourth: each byte is read
+ * once, and the two SHA-256 passes and the write run side by side over the
+ * same memory, on both cores. Buffers are a ring; one is refilled only
+ * after the volume's hashing thread and the object's pipeline (its ticket)
+ * are done with it, and libarchive only reads the newest. A full ring is
+ * waited on until half of it is free, so that the threads wake once per
+ * half ring, not once per buffer.
  */
-#define VR_SLOTS 4
+#define VR_SLOTS 16
 
 struct vol_reader {
 	int fd;
@@ -689,7 +694,12 @@ struct vol_reader {
 	uint64_t bytes;
 	char *bufs[VR_SLOTS];
 	size_t lens[VR_SLOTS];
-	unsigned long submitted, hashed;
+	/* the blob writer borrowing buffers, and for each buffer the ticket
+	 * it must reach before the buffer is refilled (0: not borrowed) */
+	struct al_blob_writer *w;
+	uint64_t tickets[VR_SLOTS], last_ticket;
+	unsigned long submitted, hashed; /* under mu */
+	bool reader_waits, hasher_waits; /* under mu */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -703,8 +713,11 @@ static void *vr_hasher(void *arg)
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		while (r->hashed == r->submitted && !r->stop)
+		while (r->hashed == r->submitted && !r->stop) {
+			r->hasher_waits = true;
 			pthread_cond_wait(&r->cv, &r->mu);
+			r->hasher_waits = false;
+		}
 		if (r->hashed == r->submitted)
 			break;
 		unsigned slot = (unsigned)(r->hashed % VR_SLOTS);
@@ -712,7 +725,8 @@ static void *vr_hasher(void *arg)
 		al_hash_update(&r->hash, r->bufs[slot], r->lens[slot]);
 		pthread_mutex_lock(&r->mu);
 		r->hashed++;
-		pthread_cond_broadcast(&r->cv);
+		if (r->reader_waits && r->submitted - r->hashed <= VR_SLOTS / 2)
+			pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -743,9 +757,17 @@ static ssize_t vr_next(struct vol_reader *r, const void **out)
 	ssize_t n;
 
 	pthread_mutex_lock(&r->mu);
-	while (r->submitted - r->hashed >= VR_SLOTS - 1)
-		pthread_cond_wait(&r->cv, &r->mu);
+	if (r->submitted - r->hashed >= VR_SLOTS - 1) {
+		r->reader_waits = true;
+		while (r->submitted - r->hashed > VR_SLOTS / 2)
+			pthread_cond_wait(&r->cv, &r->mu);
+		r->reader_waits = false;
+	}
 	pthread_mutex_unlock(&r->mu);
+	if (r->tickets[slot]) { /* an object's pipeline may still read it */
+		al_blob_writer_wait(r->w, r->tickets[slot]);
+		r->tickets[slot] = 0;
+	}
 	do
 		n = read(r->fd, r->bufs[slot], IO_CHUNK);
 	while (n < 0 && errno == EINTR);
@@ -755,10 +777,37 @@ static ssize_t vr_next(struct vol_reader *r, const void **out)
 	r->bytes += (uint64_t)n;
 	pthread_mutex_lock(&r->mu);
 	r->submitted++;
-	pthread_cond_broadcast(&r->cv);
+	if (r->hasher_waits)
+		pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	*out = r->bufs[slot];
 	return n;
+}
+
+/* The buffer n bytes at p lie in, or -1 (libarchive's own buffer, which
+ * it may change at its next read). */
+static int vr_slot_of(const struct vol_reader *r, const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+	unsigned i;
+
+	for (i = 0; i < VR_SLOTS; i++) {
+		uintptr_t b = (uintptr_t)r->bufs[i];
+		if (b && a >= b && a - b <= IO_CHUNK && n <= IO_CHUNK - (a - b))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Wait until the borrowing writer is done with every buffer it borrowed
+ * (before it is committed, aborted or lent other buffers). */
+static void vr_release(struct vol_reader *r)
+{
+	if (r->w)
+		al_blob_writer_wait(r->w, r->last_ticket);
+	memset(r->tickets, 0, sizeof(r->tickets));
+	r->last_ticket = 0;
+	r->w = NULL;
 }
 
 /* Stop the hasher (after it has hashed everything submitted). */
@@ -836,12 +885,31 @@ static al_err drain(struct import *im, struct archive *a, const char *vol)
 	return AL_OK;
 }
 
+/* Hand a data block to a blob writer: lent where it lies in a volume
+ * buffer, copied where it lies in libarchive's own. */
+static al_err lend(struct import *im, struct al_blob_writer *w, const void *blk, size_t n)
+{
+	struct vol_reader *r = im->vr;
+	int slot = r ? vr_slot_of(r, blk, n) : -1;
+	uint64_t ticket;
+	al_err err;
+
+	if (slot < 0)
+		return al_blob_writer_write(w, blk, n, im->d);
+	if ((err = al_blob_writer_write_ref(w, blk, n, &ticket, im->d)) || !ticket)
+		return err;
+	r->w = w;
+	r->tickets[slot] = ticket;
+	r->last_ticket = ticket;
+	return AL_OK;
+}
+
 /* Feed an entry's data to a hash and/or a blob writer, straight from
  * libarchive's buffer (no copy). The blocks of a plain file are contiguous:
  * a hole (a sparse entry) is refused, and so is more than size bytes. */
-static al_err entry_data(struct import *im, struct archive *a, const char *vol, const char *name,
-                         uint64_t size, struct al_hash *h, struct al_blob_writer *w,
-                         uint64_t *total)
+static al_err entry_blocks(struct import *im, struct archive *a, const char *vol, const char *name,
+                           uint64_t size, struct al_hash *h, struct al_blob_writer *w,
+                           uint64_t *total)
 {
 	al_err err;
 
@@ -863,9 +931,22 @@ static al_err entry_data(struct import *im, struct archive *a, const char *vol, 
 			return refuse(im, AL_EVERIFY, "%s: %s: longer than declared", vol, name);
 		if (h)
 			al_hash_update(h, blk, n);
-		if (w && (err = al_blob_writer_write(w, blk, n, im->d)))
+		if (w && (err = lend(im, w, blk, n)))
 			return err;
 	}
+}
+
+/* entry_blocks, then the writer is done with the volume's buffers (it may
+ * be committed or aborted, and they refilled, after). */
+static al_err entry_data(struct import *im, struct archive *a, const char *vol, const char *name,
+                         uint64_t size, struct al_hash *h, struct al_blob_writer *w,
+                         uint64_t *total)
+{
+	al_err err = entry_blocks(im, a, vol, name, size, h, w, total);
+
+	if (im->vr)
+		vr_release(im->vr);
+	return err;
 }
 
 /* Copy an entry's data into a verifying sink: a staged blob writer, or (for
@@ -919,14 +1000,16 @@ static bool staged(const char *dir, const char *hex)
 
 /* A part of a split object: its bytes go straight into the object, which is
  * joined as the parts arrive (in order: volumes are read in order and export
- * writes the parts in order), each part checked against its own hash and the
- * whole object against its hash at the last part. No byte is written twice. */
+ * writes the parts in order), each part checked for its size and the whole
+ * object against its hash at the last part. No byte is written twice, and
+ * none is hashed a third time: the part's own sha256 in the manifest is not
+ * computed here, as every byte of the part is already covered by its
+ * volume's hash (checked before the volume counts as read) and by the
+ * object's (checked before the object is staged); decision 0056. */
 static al_err take_part(struct import *im, struct archive *a, const char *vol, const char *name,
                         struct mobject *mo, struct part *pt)
 {
 	struct al_diag d2 = AL_DIAG_INIT;
-	char got[AL_SHA256_HEX];
-	struct al_hash ph;
 	uint64_t total = 0;
 	al_err err;
 
@@ -940,14 +1023,10 @@ static al_err take_part(struct import *im, struct archive *a, const char *vol, c
 	}
 	if (!mo->asmw || pt->index != mo->next_part)
 		return refuse(im, AL_EVERIFY, "%s: %s: part out of order", vol, name);
-	if ((err = al_hash_init(&ph, AL_HASH_SHA256, im->d)))
-		return err;
-	if ((err = entry_data(im, a, vol, name, pt->size, &ph, mo->asmw, &total)))
-		goto fail;
-	al_hash_final_hex(&ph, got);
-	if (total != pt->size || strcmp(got, pt->hex)) {
-		err = refuse(im, AL_EVERIFY, "%s: %s: %s mismatch", vol, name,
-		             total != pt->size ? "size" : "sha256");
+	if ((err = entry_data(im, a, vol, name, pt->size, NULL, mo->asmw, &total)))
+		goto abort;
+	if (total != pt->size) {
+		err = refuse(im, AL_EVERIFY, "%s: %s: size mismatch", vol, name);
 		goto abort;
 	}
 	mo->next_part++;
@@ -955,14 +1034,15 @@ static al_err take_part(struct import *im, struct archive *a, const char *vol, c
 		return AL_OK;
 	err = al_blob_writer_commit(mo->asmw, NULL, &d2);
 	mo->asmw = NULL;
+	/* the volumes of the earlier parts passed their hashes already, so a
+	 * byte that differs is in this one */
 	if (err == AL_EVERIFY)
-		return refuse(im, AL_EVERIFY, "object %s: the joined parts do not match: %s", mo->hex,
-		              d2.msg);
+		return refuse(im, AL_EVERIFY,
+		              "%s: %s: the joined object does not match (%s): the volume is damaged "
+		              "or not the one signed", vol, name, d2.msg);
 	if (err)
 		*im->d = d2;
 	return err;
-fail:
-	al_hash_release(&ph);
 abort:
 	al_blob_writer_abort(mo->asmw);
 	mo->asmw = NULL;
@@ -1103,6 +1183,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		err = refuse(im, AL_EVERIFY, "%s: not a tar volume: %s", mv->name, archive_error_string(a));
 		goto out;
 	}
+	im->vr = &r;
 	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK)
 		if ((err = volume_entry(im, a, ae, mv, volno)))
 			goto out;
@@ -1138,6 +1219,7 @@ static al_err read_volume(struct import *im, struct mvolume *mv, unsigned volno)
 		}
 	}
 out:
+	im->vr = NULL;
 	if (r.fd >= 0)
 		close(r.fd);
 	archive_read_free(a);

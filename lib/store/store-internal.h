@@ -24,6 +24,14 @@ AL_MUST_CHECK al_err al_store_record(struct al_store *s, const char *sha256_hex,
 AL_MUST_CHECK al_err al_blob_writer_new_staged(struct al_store *s, struct al_blob_writer **out,
                                  const char *stagedir, const char *expect_sha256,
                                  int64_t expect_size, struct al_diag *d);
+/* Like al_blob_writer_write, but a large blob's bytes are not copied: the
+ * caller keeps buf unchanged until al_blob_writer_wait(w, *ticket)
+ * returns, or the writer is committed or aborted (*ticket is 0 when the
+ * bytes were taken at once). For bytes already in memory (import's volume
+ * buffers). */
+AL_MUST_CHECK al_err al_blob_writer_write_ref(struct al_blob_writer *w, const void *buf, size_t len,
+                                              uint64_t *ticket, struct al_diag *d);
+void al_blob_writer_wait(struct al_blob_writer *w, uint64_t ticket);
 /* Move a staged stagedir/<hex> into blobs/ and record it; run inside the
  * caller's transaction. A file an interrupted earlier run moved is adopted. */
 AL_MUST_CHECK al_err al_store_adopt(struct al_store *s, const char *stagedir, const char *hex, uint64_t size,

@@ -450,6 +450,28 @@ al_err al_blob_writer_write(struct al_blob_writer *w, const void *buf, size_t le
 	return al_write_all(w->fd, buf, len, w->tmppath, d);
 }
 
+al_err al_blob_writer_write_ref(struct al_blob_writer *w, const void *buf, size_t len,
+                                uint64_t *ticket, struct al_diag *d)
+{
+	al_err err;
+
+	*ticket = 0;
+	if ((err = writer_check_size(w, len, d)))
+		return err;
+	if (!w->pipe && w->size + len > WRITER_ASYNC_AFTER)
+		writer_start_pipe(w);
+	if (!w->pipe)
+		return al_blob_writer_write(w, buf, len, d);
+	w->size += len;
+	return al_hashpipe_put_ref(w->pipe, buf, len, ticket, d);
+}
+
+void al_blob_writer_wait(struct al_blob_writer *w, uint64_t ticket)
+{
+	if (w->pipe && ticket)
+		al_hashpipe_wait(w->pipe, ticket);
+}
+
 /* Read fd to EOF into the writer: straight into the pipeline's buffers when
  * the file is large (or of unknown size), else through one small buffer. */
 static al_err writer_read_fd(struct al_blob_writer *w, int fd, struct al_diag *d)

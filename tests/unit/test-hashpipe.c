@@ -3,7 +3,10 @@
  * and the failures in the middle are reported and end cleanly (threads
  * joined, nothing past the failure hashed as if it were whole): a write
  * that fails (ENOSPC on /dev/full, EBADF), a read that fails after some
- * megabytes, a file longer than expected, and a pipe freed half way. */
+ * megabytes, a file longer than expected, and a pipe freed half way.
+ * Borrowed memory (al_hashpipe_put_ref): a few caller buffers reused as
+ * soon as al_hashpipe_wait says so, mixed with copied pieces, give the same
+ * digest and bytes (a buffer refilled too early would change both). */
 #include "config.h"
 
 #include <errno.h>
@@ -147,6 +150,60 @@ int main(void)
 	ok(!copy_in(dst, data, 0, 1, hex, &d) && file_is(dst, data, 0), "nothing at all");
 	al_sha256_hex("", 0, want);
 	is_str(hex, want, "nothing: the empty digest");
+
+	/* borrowed: three caller buffers, each refilled once the pipe is done
+	 * with it, copied pieces in between */
+	{
+		enum { NB = 3, PIECE = 100003 };
+		unsigned char *bufs[NB];
+		uint64_t tickets[NB] = { 0 };
+		size_t at = 0, k;
+		unsigned j = 0;
+
+		for (k = 0; k < NB; k++)
+			bufs[k] = al_malloc(PIECE);
+		al_sha256_hex(data, big, want);
+		fd = open(dst, O_WRONLY | O_TRUNC);
+		err = al_hash_init(&h, AL_HASH_SHA256, &d);
+		ok(!err && !al_hashpipe_new(&p, &h, fd, dst, &d), "a pipe starts");
+		while (!err && at < big) {
+			unsigned char *b = bufs[j % NB];
+			k = big - at < PIECE ? big - at : PIECE;
+			if (j % 7 == 6) { /* now and then a copied piece */
+				err = al_hashpipe_write(p, data + at, k, &d);
+			} else {
+				al_hashpipe_wait(p, tickets[j % NB]);
+				memcpy(b, data + at, k);
+				err = al_hashpipe_put_ref(p, b, k, &tickets[j % NB], &d);
+			}
+			at += k;
+			j++;
+		}
+		ok(!err && !al_hashpipe_finish(p, &d), "%u pieces, most borrowed", j);
+		al_hashpipe_free(p);
+		al_hash_final_hex(&h, hex);
+		is_str(hex, want, "borrowed: every byte hashed");
+		ok(file_is(dst, data, big), "borrowed: every byte written, in order");
+		close(fd);
+
+		/* a write that fails: borrowing fails too, and waiting ends */
+		memset(tickets, 0, sizeof(tickets)); /* the last pipe's */
+		fd = open(src, O_RDONLY);
+		err = al_hash_init(&h, AL_HASH_SHA256, &d);
+		ok(!err && !al_hashpipe_new(&p, &h, fd, src, &d), "a pipe to a read-only descriptor");
+		for (at = 0, j = 0; !err && at < big; at += PIECE, j++) {
+			al_hashpipe_wait(p, tickets[j % NB]);
+			err = al_hashpipe_put_ref(p, data + at, big - at < PIECE ? big - at : PIECE,
+			                          &tickets[j % NB], &d);
+		}
+		is_int(err, AL_EIO, "borrowing after a failed write: %s", d.msg);
+		is_int(al_hashpipe_finish(p, &d), AL_EIO, "finish reports it too");
+		al_hashpipe_free(p);
+		al_hash_release(&h);
+		close(fd);
+		for (k = 0; k < NB; k++)
+			al_free(bufs[k]);
+	}
 
 	/* read from a file straight into the buffers */
 	fd = open(src, O_WRONLY | O_TRUNC);
