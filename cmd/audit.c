@@ -68,13 +68,15 @@ static void print_json(const struct al_audit *r, size_t open)
 	for (i = 0; !oom && i < r->n; i++) {
 		const struct al_audit_match *m = &r->matches[i];
 		char *summary = al_safe_text(m->summary, 0), *source = al_safe_text(m->source, 0);
+		/* the --ignore reason comes from the command line: any bytes */
+		char *reason = m->ignored ? al_safe_text(m->ignored, 0) : NULL;
 		json_t *aliases = strv_json(m->aliases, m->naliases);
 		json_t *sev = strv_json(m->severity, m->nseverity), *fixed = strv_json(m->fixed, m->nfixed);
-		json_t *o = summary && source && aliases && sev && fixed
+		json_t *o = summary && source && aliases && sev && fixed && (reason || !m->ignored)
 		            ? json_pack("{s:s, s:O, s:s, s:O, s:s, s:s, s:O, s:s, s:s?}", "id", m->id,
 		                        "aliases", aliases, "summary", summary, "severity", sev, "project",
 		                        m->project, "version", m->version, "fixed", fixed, "source", source,
-		                        "ignored", m->ignored)
+		                        "ignored", reason)
 		            : NULL;
 		oom |= !o || json_array_append_new(ms, o);
 		json_decref(aliases);
@@ -82,6 +84,7 @@ static void print_json(const struct al_audit *r, size_t open)
 		json_decref(fixed);
 		free(summary);
 		free(source);
+		free(reason);
 	}
 	out = json_pack("{s:s, s:I, s:I, s:I, s:o}", "event", "audit", "records", (json_int_t)r->records,
 	                "distributions", (json_int_t)r->distributions, "open", (json_int_t)open,

@@ -584,10 +584,13 @@ static al_err one_affected(struct al_osv_ctx *c, json_t *root, const char *id, j
 		if ((err = get_match(c, first, root, id, &c->pkgs[i], name, &m, d)) ||
 		    (err = add_severity(m, sev, name, where, d)))
 			goto out;
+		/* the fixes that are upgrades: one at or below the locked
+		 * version (an earlier line's fix) is no way out of this match */
 		for (k = 0; k < nrs; k++) {
 			size_t e;
 			for (e = 0; e < rs[k].n; e++)
 				if (rs[k].evs[e].kind == EV_FIXED &&
+				    al_version_cmp(&rs[k].evs[e].v, &c->pkgs[i].v) > 0 &&
 				    (err = strv_push(&m->fixed, &m->nfixed, rs[k].evs[e].text, d)))
 					goto out;
 		}

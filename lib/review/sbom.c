@@ -1058,8 +1058,23 @@ al_err al_sbom_build(const struct al_lock *l, const struct al_sbom_opts *o, char
 	if (!(text = json_dumps(bom, JSON_INDENT(2) | JSON_SORT_KEYS)))
 		goto oom;
 	{
+		/* jansson writes UTF-8 as is: DEL and the C1 controls (U+0080 to
+		 * U+009F; a lock's file path may hold them) are escaped too, so
+		 * that no control character reaches a terminal that shows the
+		 * SBOM. Both stand only inside strings. */
 		struct al_buf b = AL_BUF_INIT;
-		if (al_buf_addstr(&b, text) || al_buf_addch(&b, '\n')) {
+		const unsigned char *p;
+		bool fail = false;
+		for (p = (const unsigned char *)text; *p && !fail; p++) {
+			if (*p == 0x7f)
+				fail = al_buf_addstr(&b, "\\u007f") != AL_OK;
+			else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+				fail = al_buf_addf(&b, "\\u00%02x", p[1]) != AL_OK;
+				p++;
+			} else
+				fail = al_buf_addch(&b, (char)*p) != AL_OK;
+		}
+		if (fail || al_buf_addch(&b, '\n')) {
 			al_buf_release(&b);
 			goto oom;
 		}

@@ -81,6 +81,29 @@ is "$got" "10 5 ['../../escape.json', 'GHSA-aaaa-bbbb-cccc.json', 'PYSEC-0000-1.
 	"the same records; other members skipped; a member name is only a label"
 ok '[ ! -e "$T/escape.json" ] && [ ! -e "$T/../escape.json" ]' "nothing is extracted"
 
+# a member name and an --ignore reason are any bytes: escaped on the
+# terminal; --json stays one valid object (a reason that is not UTF-8 once
+# cost the whole answer: "out of memory: no JSON written")
+"$PYTHON3" - "$OSV" "$T/names.zip" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    z.writestr("a\x1b[31m\x07b.json", open(os.path.join(sys.argv[1], "PYSEC-0000-1.json")).read())
+PY
+reason=$(printf 'ok\377\033[2J')
+run "$AIRLOCK" -v audit -f "$T/p/airlock.yaml" --osv "$T/names.zip" --ignore "PYSEC-0000-1=$reason"
+is "$status" 0 "a zip member named with control characters, its record ignored"
+like "$out" 'record:   .*names\.zip:a\\x1b\[31m\\x07b\.json$' "  the member's name escaped"
+like "$out" 'ignored:  ok\\xff\\x1b\[2J$' "  the reason escaped"
+ok '! printf "%s" "$out" | grep -q "$(printf "\033")"' "  no control character reaches the terminal"
+run "$AIRLOCK" --json audit -f "$T/p/airlock.yaml" --osv "$T/names.zip" --ignore "PYSEC-0000-1=$reason"
+is "$status" 0 "--json with that reason: exit 0"
+is "$err" "" "  no error"
+got=$(printf '%s\n' "$out" | "$PYTHON3" -c '
+import json, sys
+m = json.load(sys.stdin)["matches"][0]
+print(m["id"], m["ignored"], m["source"].rsplit(":", 1)[1])')
+is "$got" 'PYSEC-0000-1 ok\xff\x1b[2J a\x1b[31m\x07b.json' "  one object naming the reason and the member, escaped"
+
 # hostile zips: a bomb, a record over the cap, not a zip at all
 "$PYTHON3" - "$T" <<'PY'
 import sys, zipfile

@@ -86,6 +86,18 @@ PY
 is "$out" "False ['lic-expr', 'lic-top'] ['lic-none'] ['special_tokens_map.json', 'tokenizer_config.json']
 True True True" "one JSON object; the delta matches what export --since carried"
 
+# the bytes that differ for the model: what its new commit's added and
+# changed files weigh, out of the two locks
+run "$PYTHON3" - "$T/p1/airlock.lock" "$T/p2/airlock.lock" "$T/locks.json" <<'PY'
+import json, sys, yaml
+old, new = ({f["path"]: f for f in yaml.safe_load(open(p))["repos"][0]["files"]} for p in sys.argv[1:3])
+repo = json.load(open(sys.argv[3]))["repos"][0]
+want = sum(f["size"] for p, f in new.items() if p not in old or old[p]["sha256"] != f["sha256"])
+print(repo["bytes"] == want, sorted(c["path"] for c in repo["files_changed"]) ==
+      sorted(p for p in new if p in old and old[p]["sha256"] != new[p]["sha256"]))
+PY
+is "$out" "True True" "the model's files changed and the bytes that differ match the locks"
+
 run "$AIRLOCK" --json diff "$T/m1" "$T/m2"
 is "$status" 1 "two media"
 printf '%s\n' "$out" > "$T/media.json"
@@ -114,6 +126,47 @@ run "$AIRLOCK" --store "$B" diff "lic@$s2" lic
 is "$status" 0 "NAME@SEQ of the last import against NAME: the same"
 run "$AIRLOCK" --store "$B" diff "$T/m2" lic
 is "$status" 0 "a medium against the bundle it imported"
+
+# a dataset at another commit (locks made from p1's by hand): a file
+# added, one removed, one of the same size with other bytes, one grown; a
+# path with a C1 control (CSI) and quotes comes out escaped on the terminal
+# and exact in --json
+"$PYTHON3" - "$T/p1/airlock.lock" "$T/ds-old.lock" "$T/ds-new.lock" <<'PY'
+import sys
+src, old, new = sys.argv[1:4]
+s = open(src).read()
+def block(commit, files):
+    b = '  - type: "dataset"\n    repo: "tiny-org/tiny-sst2"\n    revision: "main"\n    commit: "%s"\n    files:\n' % (commit * 40)
+    for p, size, h in files:
+        b += '      - path: "%s"\n        size: %d\n        sha256: "%s"\n        lfs: false\n' % (p, size, h * 64)
+    return b
+o = block("a", [("README.md", 204, "1"), ("data/train.parquet", 1010, "2"), ("data/validation.csv", 123, "3")])
+n = block("b", [("README.md", 204, "4"), ("data/train.parquet", 2000, "5"), (r"data/te\u009b31mst \"x\".csv", 50, "6")])
+assert "\nrepos:\n" in s
+open(old, "w").write(s.replace("\nrepos:\n", "\nrepos:\n" + o, 1))
+open(new, "w").write(s.replace("\nrepos:\n", "\nrepos:\n" + n, 1))
+PY
+run "$AIRLOCK" diff "$T/ds-old.lock" "$T/ds-new.lock"
+is "$status" 1 "a dataset at another commit: exit 1"
+is "$out" 'dataset tiny-org/tiny-sst2: changed, aaaaaaaaaaaa -> bbbbbbbbbbbb, 1 added, 1 removed, 2 changed (2.2 KiB)
+  + data/te\u009b31mst "x".csv (50 B)
+  - data/validation.csv
+  ~ README.md (204 B -> 204 B)
+  ~ data/train.parquet (1010 B -> 2.0 KiB)
+delta: 3 objects, 2.2 KiB' "the commits, the files that differ and their bytes; the targets, equal, are not listed"
+ok '! printf "%s" "$out" | grep -q "$(printf "\302\233")"' "  the C1 control is escaped"
+run "$AIRLOCK" --json diff "$T/ds-old.lock" "$T/ds-new.lock"
+is "$status" 1 "--json: exit 1"
+got=$(printf '%s\n' "$out" | "$PYTHON3" -c '
+import json, sys
+r = json.load(sys.stdin)
+d = r["repos"][0]
+print(d["type"], d["status"], d["bytes"], r["delta"]["bytes"], [f["path"] for f in d["files_added"]],
+      [(f["path"], f["old_size"], f["new_size"]) for f in d["files_changed"]],
+      [(f["path"], f["size"]) for f in d["files_removed"]], r["targets"])')
+is "$got" "dataset changed 2254 2254 ['data/te\\x9b31mst \"x\".csv'] [('README.md', 204, 204), ('data/train.parquet', 1010, 2000)] [('data/validation.csv', 123)] []" \
+	"  one valid object with the exact path and every size"
+ok '! printf "%s" "$out" | grep -q "$(printf "\302\233")"' "  and no raw control character"
 
 run "$AIRLOCK" diff "$T/p1/airlock.lock"
 is "$status" 2 "one side only: a usage error"

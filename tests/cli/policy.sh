@@ -48,6 +48,36 @@ ok '[ ! -e "$T/p/airlock.lock" ]' "no lock was written"
 run "$AIRLOCK" fetch -f "$T/p/airlock.yaml"
 is "$status" 1 "fetch, which locks first, refuses too"
 
+# two targets, an sdist: every violation once per target, each with its chain
+mkdir -p "$T/w"
+cat > "$T/w/airlock.yaml" <<YAML
+version: 1
+bundle: wheeled
+python:
+  index-url: $INDEX_URL/simple/
+  targets:
+    - python-version: "3.11"
+      platforms: [manylinux_2_28_x86_64]
+    - python-version: "3.12"
+      platforms: [macosx_11_0_arm64]
+  allow-sdist: [sdpkg-static]
+  requirements: ["airdemo==1.0", "sdpkg-static"]
+policy:
+  deny: ["demo-leaf"]
+  wheels-only: true
+YAML
+run "$AIRLOCK" lock -f "$T/w/airlock.yaml"
+is "$status" 1 "wheels-only refuses an sdist allow-sdist let in"
+for t in cp311-manylinux_2_28_x86_64 cp312-macosx_11_0_arm64; do
+	like "$err" "policy\\.wheels-only: sdpkg-static 1\\.0 is an sdist \\(sdpkg_static-1\\.0\\.tar\\.gz\\) \\(target $t\\), brought in by the manifest -> sdpkg-static" \
+		"  wheels-only: the file, for $t"
+	like "$err" "policy\\.deny 'demo-leaf': demo-leaf 1\\.1 \\(target $t\\), brought in by the manifest -> airdemo -> demo-core -> demo-leaf" \
+		"  deny, with the whole chain, for $t"
+done
+like "$err" "lock refused: 4 policy violations; .*airlock\\.lock not written" "  every violation of every target counted"
+is "$(printf '%s\n' "$err" | grep -c '^airlock: policy\.')" "4" "  and each listed once"
+ok '[ ! -e "$T/w/airlock.lock" ]' "  no lock was written"
+
 # the same bundle under a policy it keeps
 cp "$T/p/base.yaml" "$T/p/airlock.yaml"
 cat >> "$T/p/airlock.yaml" <<'YAML'

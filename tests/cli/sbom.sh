@@ -152,6 +152,65 @@ for c in bom["components"]:
 like "$out" 'machine-learning-model \[\{"license":\{"id":"Apache-2.0"\}\}\]' "the model's licence from its card"
 like "$out" 'data \[\{"license":\{"id":"CC-BY-4.0"\}\}\]' "the dataset's licence from its card"
 
+# the demo's bundle (scripts/demo.sh): airdemo[full] for one target, the
+# model's weights and tokenizer
+mkdir -p "$T/demo"
+cat > "$T/demo/airlock.yaml" <<YAML
+version: 1
+bundle: demo
+python:
+  index-url: $INDEX_URL/simple/
+  targets: [{python-version: "3.11", platforms: [manylinux_2_28_x86_64]}]
+  requirements: ["airdemo[full]"]
+models:
+  - repo: tiny-org/tiny-bert
+    revision: main
+    include: ["*.json", "*.txt", "*.safetensors"]
+hub:
+  endpoint: $HUB_URL
+YAML
+run "$AIRLOCK" lock -f "$T/demo/airlock.yaml"
+is "$status" 0 "lock the demo's bundle"
+run "$AIRLOCK" sbom -f "$T/demo/airlock.yaml" -o "$T/demo1.json"
+is "$status" 0 "its SBOM"
+is_valid "$T/demo1.json" "  validates against CycloneDX 1.6"
+run "$AIRLOCK" sbom -f "$T/demo/airlock.yaml" -o "$T/demo2.json"
+ok 'cmp -s "$T/demo1.json" "$T/demo2.json"' "  byte-identical on a second run"
+run "$PYTHON3" - "$T/demo/airlock.lock" "$T/demo1.json" <<'PY'
+import json, sys, yaml
+lock = yaml.safe_load(open(sys.argv[1]))
+bom = json.load(open(sys.argv[2]))
+files = [(k["properties"][0]["value"], k["hashes"][0]["content"]) for c in bom["components"]
+         if c["type"] == "platform" for k in c["components"]]
+repo = [c for c in bom["components"] if c["type"] == "machine-learning-model"]
+print(sorted(files) == sorted((d["filename"], d["sha256"]) for d in lock["targets"][0]["distributions"]),
+      len(repo) == 1 and sorted((f["name"], f["hashes"][0]["content"]) for f in repo[0]["components"]) ==
+      sorted((f["path"], f["sha256"]) for f in lock["repos"][0]["files"]))
+PY
+is "$out" "True True" "  every file of the lock once, with its hash"
+
+# a file path may hold what JSON need not escape: a C1 control (CSI) and
+# quotes. The SBOM escapes it (\u009b), so that printing the SBOM sends no
+# control to the terminal, and keeps the exact name
+mkdir -p "$T/h"
+"$PYTHON3" - "$T/p/airlock.lock" "$T/h/airlock.lock" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+old = 'path: "config.json"'
+assert old in s
+open(sys.argv[2], "w").write(s.replace(old, r'path: "con\u009b31m\"fig\".json"', 1))
+PY
+run "$AIRLOCK" sbom -f "$T/h/airlock.yaml" -o "$T/hostile.json"
+is "$status" 0 "sbom of a lock with a file path holding a C1 control and quotes"
+is_valid "$T/hostile.json" "  validates"
+ok '! grep -q "$(printf "\302\233")" "$T/hostile.json"' "  the control is not written raw"
+ok 'grep -q "\"con\\\\u009b31m\\\\\"fig\\\\\".json\"" "$T/hostile.json"' "  but escaped"
+run "$PYTHON3" -c '
+import json, sys
+bom = json.load(open(sys.argv[1]))
+print([f["name"] for c in bom["components"] for f in c.get("components", []) if f["name"].startswith("con")])' "$T/hostile.json"
+is "$out" "['con\\x9b31m\"fig\".json']" "  and the name is exact"
+
 run "$AIRLOCK" sbom --bundle lic -o "$T/bundle.json"
 is "$status" 0 "sbom --bundle on the connected side"
 ok 'cmp -s "$T/a.json" "$T/bundle.json"' "the same bytes as from the lock file"

@@ -166,6 +166,10 @@ int main(void)
 		is_str(res.matches[0].severity[0], "CVSS_V3 CVSS:3.1/AV:N", "as 'TYPE SCORE'");
 		is_int(res.matches[0].nfixed, 2, "both fixed versions");
 		is_str(res.matches[0].fixed[1], "2.1", "as written");
+		for (i = 0; i < res.n && strcmp(res.matches[i].version, "2.0"); i++)
+			;
+		ok(i < res.n && res.matches[i].nfixed == 1 && !strcmp(res.matches[i].fixed[0], "2.1"),
+		   "a 2.0: only the fix above it (1.6 fixed an earlier line)");
 		is_str(res.matches[0].ignored, "not reachable", "--ignore by an alias, with its reason");
 		al_audit_release(&res);
 	}
