@@ -45,7 +45,7 @@ static bool scheme_ok(const char *url)
 	return al_url_is_http(url) || !strncasecmp(url, "file://", 7);
 }
 
-al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d)
+al_err al_url_join_curl(const char *base, const char *ref, char **out, struct al_diag *d)
 {
 	CURLU *u = curl_url();
 	char *s = NULL;
@@ -79,6 +79,211 @@ out:
 	curl_free(s);
 	curl_url_cleanup(u);
 	return err;
+}
+
+/*
+ * The fast path of al_url_join. A page of 2,000 versions joins a file URL
+ * per file, and libcurl parses base and reference anew each time; most of
+ * them are one of three plain shapes ("name.whl#sha256=...", "../../x" and
+ * "/x" against "http://host:port/simple/p/", or an absolute URL). For those
+ * the answer is concatenation, and it is computed here when every byte is
+ * one libcurl (7.88 and later, tests/unit/test-url.c holds the two to each
+ * other) gives back unchanged: a lowercase http(s) scheme and host, a port
+ * with no leading zero, paths of unreserved characters, sub-delimiters and
+ * complete %XX escapes, no dot segment but leading "../", no "//", no query,
+ * no userinfo, no IPv4 address in a shape libcurl would rewrite. Anything
+ * else goes to libcurl.
+ */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || is_digit(c);
+}
+
+static bool is_path_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+	       (c && strchr("-._~!$&'()*+,;=", c));
+}
+
+static bool is_frag_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+	       (c && strchr("-._~=&+", c));
+}
+
+/* A canonical dotted quad: four decimal numbers 0-255 without leading zeros. */
+static bool dotted_quad(const char *h, size_t n)
+{
+	size_t i = 0, parts = 0;
+
+	while (i < n) {
+		size_t start = i;
+		unsigned v = 0;
+		while (i < n && is_digit(h[i]) && i - start < 4)
+			v = v * 10 + (unsigned)(h[i++] - '0');
+		if (i == start || i - start > 3 || v > 255 || (h[start] == '0' && i - start > 1))
+			return false;
+		parts++;
+		if (i < n && h[i++] != '.')
+			return false;
+		if (i == n && h[n - 1] == '.')
+			return false;
+	}
+	return parts == 4;
+}
+
+/* A host libcurl keeps as written: dot-separated labels of [a-z0-9-] that
+ * start and end with a letter or digit. libcurl rewrites IPv4 addresses in
+ * other shapes ("127.1", "0x7f.1", "010.0.0.1"): a host whose every label
+ * might be such a number ([0-9a-fx] only) must be a canonical dotted quad. */
+static bool plain_host(const char *h, size_t n)
+{
+	bool maybe_number = true;
+	size_t i, label = 0;
+
+	if (!n || n > 253)
+		return false;
+	for (i = 0; i <= n; i++) {
+		char c = i < n ? h[i] : '.';
+		if (c == '.') {
+			if (!label || h[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!is_lower_alnum(c) && c != '-')
+			return false;
+		if (!label && c == '-')
+			return false;
+		if (!(is_digit(c) || (c >= 'a' && c <= 'f') || c == 'x'))
+			maybe_number = false;
+		label++;
+	}
+	return !maybe_number || dotted_quad(h, n);
+}
+
+/* The length of "http[s]://host[:port]" at the start of u when it is plain
+ * and followed by '/', else 0. */
+static size_t plain_origin(const char *u)
+{
+	const char *h, *p;
+
+	if (!strncmp(u, "http://", 7))
+		h = u + 7;
+	else if (!strncmp(u, "https://", 8))
+		h = u + 8;
+	else
+		return 0;
+	p = h + strcspn(h, ":/");
+	if (!plain_host(h, (size_t)(p - h)))
+		return 0;
+	if (*p == ':') {
+		unsigned long port = 0;
+		const char *q = ++p;
+		while (is_digit(*p) && p - q < 6)
+			port = port * 10 + (unsigned long)(*p++ - '0');
+		if (p == q || p - q > 5 || *q == '0' || port > 65535)
+			return 0;
+	}
+	return *p == '/' ? (size_t)(p - u) : 0;
+}
+
+/* Whether [p, p + n) is a plain path: path characters and complete %XX
+ * escapes, no empty, "." or ".." segment (a leading '/' and a trailing one
+ * aside). */
+static bool plain_path(const char *p, size_t n)
+{
+	size_t i, seg = 0;
+
+	if (n && p[0] == '/') {
+		p++;
+		n--;
+	}
+	for (i = 0; i <= n; i++) {
+		if (i == n || p[i] == '/') {
+			size_t len = i - seg;
+			if ((!len && i != n) || (len == 1 && p[seg] == '.') ||
+			    (len == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+				return false;
+			seg = i + 1;
+		} else if (p[i] == '%') {
+			if (i + 2 >= n || al_hexval(p[i + 1]) < 0 || al_hexval(p[i + 2]) < 0)
+				return false;
+			i += 2;
+		} else if (!is_path_char(p[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+al_err al_url_join_plain(const char *base, const char *ref, char **out, struct al_diag *d)
+{
+	struct al_buf b = AL_BUF_INIT;
+	size_t bo = plain_origin(base), blen, rlen, ro, up = 0, dir;
+	const char *hash = strchr(ref, '#'), *rest = ref;
+	bool ok;
+
+	*out = NULL;
+	if (!bo || (blen = strlen(base)) > 4096 || !plain_path(base + bo, blen - bo))
+		return AL_ENOTFOUND;
+	rlen = hash ? (size_t)(hash - ref) : strlen(ref);
+	if (!rlen || rlen > 4096)
+		return AL_ENOTFOUND;
+	if (hash) {
+		const char *f;
+		if (!hash[1])
+			return AL_ENOTFOUND;
+		for (f = hash + 1; *f; f++)
+			if (!is_frag_char(*f))
+				return AL_ENOTFOUND;
+	}
+	if ((ro = plain_origin(ref))) {
+		if (!plain_path(ref + ro, rlen - ro))
+			return AL_ENOTFOUND;
+		ok = !al_buf_addstr(&b, ref);
+	} else if (ref[0] == '/') {
+		if (ref[1] == '/' || !plain_path(ref, rlen))
+			return AL_ENOTFOUND;
+		ok = !al_buf_add(&b, base, bo) && !al_buf_addstr(&b, ref);
+	} else {
+		while (!strncmp(rest, "../", 3)) {
+			rest += 3;
+			up++;
+		}
+		if (rest == ref + rlen || rest[0] == '/' ||
+		    !plain_path(rest, rlen - (size_t)(rest - ref)))
+			return AL_ENOTFOUND;
+		/* the base's directory: up to its last '/', less one segment per "../" */
+		dir = (size_t)(strrchr(base + bo, '/') - base) + 1;
+		for (; up; up--) {
+			if (dir - 1 == bo)
+				return AL_ENOTFOUND; /* above the root: libcurl's rules */
+			dir--;
+			while (base[dir - 1] != '/')
+				dir--;
+		}
+		ok = !al_buf_add(&b, base, dir) && !al_buf_addstr(&b, rest);
+	}
+	if (!ok || !b.buf) {
+		al_buf_release(&b);
+		return al_oom(d);
+	}
+	*out = al_buf_detach(&b, NULL);
+	return AL_OK;
+}
+
+al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d)
+{
+	al_err err = al_url_join_plain(base, ref, out, d);
+
+	return err == AL_ENOTFOUND ? al_url_join_curl(base, ref, out, d) : err;
 }
 
 /* Where the userinfo of url is: [*ui, *at) with *at the '@' ending it.

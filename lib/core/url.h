@@ -14,6 +14,16 @@ bool al_url_is_http(const char *url);
  * *out is malloc'd, without userinfo (al_url_strip_userinfo). Only http,
  * https and file URLs are accepted. */
 AL_MUST_CHECK al_err al_url_join(const char *base, const char *ref, char **out, struct al_diag *d);
+/* al_url_join's two halves. _plain: the common plain shapes (a relative
+ * "name#sha256=...", "../x" or "/x", an absolute URL, against a plain http(s)
+ * base), by concatenation, byte for byte what libcurl answers; AL_ENOTFOUND
+ * (no message) for any other shape. _curl: libcurl's answer, for every
+ * shape. al_url_join tries the first, then the second; tests hold the two to
+ * each other. */
+AL_MUST_CHECK al_err al_url_join_plain(const char *base, const char *ref, char **out,
+                                       struct al_diag *d);
+AL_MUST_CHECK al_err al_url_join_curl(const char *base, const char *ref, char **out,
+                                      struct al_diag *d);
 /* The last path segment, percent-decoded, without query or fragment
  * (malloc'd). AL_EINVALID when the result is empty, contains '/' or NUL. */
 AL_MUST_CHECK al_err al_url_filename(const char *url, char **out, struct al_diag *d);

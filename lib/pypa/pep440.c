@@ -170,11 +170,22 @@ static bool num_is_zero(const struct al_vnum *n)
 	return !n->big && n->n == 0;
 }
 
+/* The digits by hand, not "%llu": printf's machinery was most of the cost
+ * of a version string, and the resolver makes one per version of each page
+ * (thousands for some projects) for every target. */
 static al_err num_str(const struct al_vnum *n, struct al_buf *out)
 {
+	char digits[20]; /* UINT64_MAX has 20 */
+	size_t k = sizeof(digits);
+	uint64_t v = n->n;
+
 	if (n->big)
 		return al_buf_add(out, n->big, n->nbig);
-	return al_buf_addf(out, "%llu", (unsigned long long)n->n);
+	do {
+		digits[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return al_buf_add(out, digits + k, sizeof(digits) - k);
 }
 
 /* ---- the scanner -------------------------------------------------------- */

@@ -367,3 +367,243 @@ al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
 	*out = p;
 	return AL_OK;
 }
+
+/* ---- the digest: a parsed page in a compact form ---------------------------------------
+ *
+ *	"airlock simple digest\n"  magic
+ *	u32                         AL_SIMPLE_DIGEST_VERSION
+ *	str                         PACKAGE_VERSION: a digest made by another
+ *	                            release is not trusted either
+ *	str                         sha256 of the body (hex)
+ *	u8                          format (0 HTML, 1 JSON)
+ *	str                         the URL links were joined against
+ *	u32                         number of files, then per file:
+ *	u8                          flags: 1 bad_hash, 2 yanked, 4 has_metadata
+ *	u64                         size + 1 (0: none)
+ *	str x 6                     filename, url, sha256, requires_python,
+ *	                            yanked_reason, metadata_sha256
+ *
+ * Integers little-endian; a str is a u32 length and its bytes, the length
+ * 0xffffffff for NULL. */
+
+#define DIGEST_MAGIC "airlock simple digest\n"
+#define DIGEST_NULL 0xffffffffu
+
+static al_err put_u32(struct al_buf *b, uint32_t v)
+{
+	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+	                       (unsigned char)(v >> 24) };
+
+	return al_buf_add(b, x, 4);
+}
+
+static al_err put_u64(struct al_buf *b, uint64_t v)
+{
+	al_err err = put_u32(b, (uint32_t)v);
+
+	return err ? err : put_u32(b, (uint32_t)(v >> 32));
+}
+
+static al_err put_str(struct al_buf *b, const char *s)
+{
+	size_t n;
+	al_err err;
+
+	if (!s)
+		return put_u32(b, DIGEST_NULL);
+	if ((n = strlen(s)) >= DIGEST_NULL)
+		return AL_ELIMIT;
+	if ((err = put_u32(b, (uint32_t)n)))
+		return err;
+	return al_buf_add(b, s, n);
+}
+
+al_err al_simple_page_pack(const struct al_simple_page *p, const char *body_sha256,
+                           enum al_simple_format fmt, const char *page_url, struct al_buf *out,
+                           struct al_diag *d)
+{
+	al_err err;
+	size_t i;
+
+	al_buf_reset(out);
+	if (p->nfiles > AL_SIMPLE_MAX_FILES)
+		return al_diag_set(d, AL_ELIMIT, "more than %d files on one index page",
+		                   AL_SIMPLE_MAX_FILES);
+	if ((err = al_buf_addstr(out, DIGEST_MAGIC)) ||
+	    (err = put_u32(out, AL_SIMPLE_DIGEST_VERSION)) || (err = put_str(out, PACKAGE_VERSION)) ||
+	    (err = put_str(out, body_sha256)) ||
+	    (err = al_buf_addch(out, fmt == AL_SIMPLE_JSON ? 1 : 0)) ||
+	    (err = put_str(out, page_url)) || (err = put_u32(out, (uint32_t)p->nfiles)))
+		goto out;
+	for (i = 0; i < p->nfiles; i++) {
+		const struct al_simple_file *f = &p->files[i];
+		unsigned flags = (f->bad_hash ? 1u : 0) | (f->yanked ? 2u : 0) | (f->has_metadata ? 4u : 0);
+		if ((err = al_buf_addch(out, (char)flags)) ||
+		    (err = put_u64(out, f->size < 0 ? 0 : (uint64_t)f->size + 1)) ||
+		    (err = put_str(out, f->filename)) || (err = put_str(out, f->url)) ||
+		    (err = put_str(out, f->sha256)) || (err = put_str(out, f->requires_python)) ||
+		    (err = put_str(out, f->yanked_reason)) || (err = put_str(out, f->metadata_sha256)))
+			goto out;
+	}
+out:
+	if (err == AL_ELIMIT)
+		return al_diag_set(d, AL_ELIMIT, "a string on index page '%s' is too long", page_url);
+	return err ? al_oom(d) : AL_OK;
+}
+
+/* A reader over [p, end): every get fails (false) once anything is short. */
+struct rd {
+	const unsigned char *p, *end;
+};
+
+static bool get_u32(struct rd *r, uint32_t *v)
+{
+	if (r->end - r->p < 4)
+		return false;
+	*v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+	     (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	return true;
+}
+
+static bool get_u64(struct rd *r, uint64_t *v)
+{
+	uint32_t lo, hi;
+
+	if (!get_u32(r, &lo) || !get_u32(r, &hi))
+		return false;
+	*v = (uint64_t)hi << 32 | lo;
+	return true;
+}
+
+/* A string in place: *s (not NUL-terminated) and *n, *s NULL for NULL. */
+static bool get_span(struct rd *r, const char **s, size_t *n)
+{
+	uint32_t len;
+
+	if (!get_u32(r, &len))
+		return false;
+	if (len == DIGEST_NULL) {
+		*s = NULL;
+		*n = 0;
+		return true;
+	}
+	if ((size_t)(r->end - r->p) < len || memchr(r->p, '\0', len))
+		return false;
+	*s = (const char *)r->p;
+	*n = len;
+	r->p += len;
+	return true;
+}
+
+static bool span_is(const char *s, size_t n, const char *want)
+{
+	return s && want && strlen(want) == n && !memcmp(s, want, n);
+}
+
+/* A copy of a string from the digest: *ok false when it is malformed,
+ * *oom when out of memory. */
+static char *get_str(struct rd *r, bool *ok, bool *oom)
+{
+	const char *s;
+	size_t n;
+	char *c;
+
+	if (!*ok || *oom)
+		return NULL;
+	if (!get_span(r, &s, &n)) {
+		*ok = false;
+		return NULL;
+	}
+	if (!s)
+		return NULL;
+	if (!(c = al_strndup(s, n)))
+		*oom = true;
+	return c;
+}
+
+al_err al_simple_page_unpack(const char *buf, size_t len, const char *body_sha256,
+                             enum al_simple_format fmt, const char *page_url,
+                             struct al_simple_page **out, struct al_diag *d)
+{
+	struct rd r = { (const unsigned char *)buf, (const unsigned char *)buf + len };
+	struct al_simple_page *p = NULL;
+	const size_t magic = strlen(DIGEST_MAGIC);
+	const char *s;
+	size_t n, i;
+	uint32_t version, nfiles;
+	bool ok = true, oom = false;
+
+	*out = NULL;
+	if (len < magic || memcmp(buf, DIGEST_MAGIC, magic))
+		return al_diag_set(d, AL_EPARSE, "not a page digest");
+	r.p += magic;
+	if (!get_u32(&r, &version))
+		goto bad;
+	if (version != AL_SIMPLE_DIGEST_VERSION)
+		return AL_ENOTFOUND;
+	if (!get_span(&r, &s, &n))
+		goto bad;
+	if (!span_is(s, n, PACKAGE_VERSION))
+		return AL_ENOTFOUND;
+	if (!get_span(&r, &s, &n))
+		goto bad;
+	if (!span_is(s, n, body_sha256))
+		return AL_ENOTFOUND;
+	if (r.p == r.end)
+		goto bad;
+	if (*r.p++ != (fmt == AL_SIMPLE_JSON ? 1 : 0))
+		return AL_ENOTFOUND;
+	if (!get_span(&r, &s, &n))
+		goto bad;
+	if (!span_is(s, n, page_url))
+		return AL_ENOTFOUND;
+	/* each file takes at least 1 + 8 + 6 * 4 bytes */
+	if (!get_u32(&r, &nfiles) || nfiles > AL_SIMPLE_MAX_FILES ||
+	    (size_t)(r.end - r.p) / 33 < nfiles)
+		goto bad;
+	if (!(p = al_calloc(1, sizeof(*p))) ||
+	    (nfiles && !(p->files = al_calloc(nfiles, sizeof(*p->files))))) {
+		al_free(p);
+		return al_oom(d);
+	}
+	for (i = 0; i < nfiles && ok && !oom; i++) {
+		struct al_simple_file *f = &p->files[i];
+		uint64_t size;
+		unsigned flags;
+		p->nfiles++;
+		if (r.p == r.end) {
+			ok = false;
+			break;
+		}
+		flags = *r.p++;
+		if ((flags & ~7u) || !get_u64(&r, &size) || size > (uint64_t)INT64_MAX) {
+			ok = false;
+			break;
+		}
+		f->bad_hash = flags & 1;
+		f->yanked = flags & 2;
+		f->has_metadata = flags & 4;
+		f->size = size ? (int64_t)(size - 1) : -1;
+		f->filename = get_str(&r, &ok, &oom);
+		f->url = get_str(&r, &ok, &oom);
+		f->sha256 = get_str(&r, &ok, &oom);
+		f->requires_python = get_str(&r, &ok, &oom);
+		f->yanked_reason = get_str(&r, &ok, &oom);
+		f->metadata_sha256 = get_str(&r, &ok, &oom);
+		if (ok && !oom && (!f->filename || !f->url))
+			ok = false;
+	}
+	if (oom) {
+		al_simple_page_free(p);
+		return al_oom(d);
+	}
+	if (!ok || r.p != r.end) {
+		al_simple_page_free(p);
+		goto bad;
+	}
+	*out = p;
+	return AL_OK;
+bad:
+	return al_diag_set(d, AL_EPARSE, "page digest of '%s' is malformed", page_url);
+}

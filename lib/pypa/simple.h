@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "airlock.h"
+#include "core/buf.h"
 
 #define AL_SIMPLE_MAX_FILES 200000
 
@@ -50,5 +51,23 @@ AL_MUST_CHECK al_err al_simple_format_of(const char *content_type, enum al_simpl
 AL_MUST_CHECK al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
                        const char *page_url, struct al_simple_page **out, struct al_diag *d);
 void al_simple_page_free(struct al_simple_page *p);
+
+/* The digest of a parsed page: its files in a compact binary form, kept
+ * beside the page's body (lib/resolve/index.c, in the HTTP cache) so that a
+ * page that did not change is not parsed again (docs/decisions/0054-page-digest.md).
+ * It names what it was made from: AL_SIMPLE_DIGEST_VERSION and the release
+ * (PACKAGE_VERSION), the sha256 of
+ * the body, its format and the URL its links were joined against; unpack
+ * answers AL_ENOTFOUND (no message) when any of these differs from what the
+ * caller has, AL_EPARSE for a digest that is malformed (cut short, lengths
+ * that overrun, a NUL in a string, bytes left over). Bump the version with
+ * any change to the layout or to what al_simple_parse gives. */
+#define AL_SIMPLE_DIGEST_VERSION 1
+AL_MUST_CHECK al_err al_simple_page_pack(const struct al_simple_page *p, const char *body_sha256,
+                                         enum al_simple_format fmt, const char *page_url,
+                                         struct al_buf *out, struct al_diag *d);
+AL_MUST_CHECK al_err al_simple_page_unpack(const char *buf, size_t len, const char *body_sha256,
+                                           enum al_simple_format fmt, const char *page_url,
+                                           struct al_simple_page **out, struct al_diag *d);
 
 #endif

@@ -371,7 +371,66 @@ static al_err merge_page(struct proj *p, struct al_simple_page *pg, struct al_di
 	return AL_OK;
 }
 
-static void finish_page(struct proj *p, const char *content_type, const char *base_url)
+/* The http_cache key of the digest of the page at url (al_simple_page_pack):
+ * not a URL, so no response can land there. One per page, replaced when the
+ * page changes. */
+static char *digest_key(const char *url)
+{
+	struct al_buf b = AL_BUF_INIT;
+
+	if (al_buf_addf(&b, "page-digest:%s", url))
+		return NULL;
+	return al_buf_detach(&b, NULL);
+}
+
+/* p->body parsed (its sha256 is sha256, NULL when not known): from the
+ * digest the store keeps of these very bytes, parsed against the same URL by
+ * this version of the parser, when there is one; else parsed, and its digest
+ * kept for the next lock. A digest that does not match or is damaged is
+ * only a miss. docs/decisions/0054-page-digest.md */
+static al_err parse_page(struct proj *p, enum al_simple_format fmt, const char *sha256,
+                         const char *base_url, struct al_simple_page **pg)
+{
+	struct al_store *store = p->ix->o.store;
+	struct al_httpcache_row row;
+	struct al_buf pack = AL_BUF_INIT;
+	struct al_diag skip = AL_DIAG_INIT;
+	char hex[AL_SHA256_HEX], *key;
+	al_err err = AL_ENOTFOUND;
+
+	*pg = NULL;
+	if (!sha256) {
+		al_sha256_hex(p->body.buf, p->body.len, hex);
+		sha256 = hex;
+	}
+	if (!(key = digest_key(p->url)))
+		return al_oom(&p->diag);
+	if (al_httpcache_get(store, key, &row)) {
+		if (row.inline_body)
+			err = al_simple_page_unpack(row.body.buf, row.body.len, sha256, fmt, base_url,
+			                            pg, &skip);
+		al_httpcache_row_release(&row);
+		if (err == AL_ENOMEM) {
+			err = al_oom(&p->diag);
+			goto out;
+		}
+		if (!err)
+			goto out;
+	}
+	if ((err = al_simple_parse(fmt, p->body.buf, p->body.len, base_url, pg, &p->diag)))
+		goto out;
+	/* only a cache: a digest that cannot be kept (a read-only store, no
+	 * memory) costs a parse next time, nothing else */
+	if (!al_simple_page_pack(*pg, sha256, fmt, base_url, &pack, &skip))
+		al_ignore(al_httpcache_put(store, key, NULL, NULL, &pack, &skip));
+out:
+	al_buf_release(&pack);
+	al_free(key);
+	return err;
+}
+
+static void finish_page(struct proj *p, const char *content_type, const char *sha256,
+                        const char *base_url)
 {
 	struct al_index *ix = p->ix;
 	struct al_simple_page *pg = NULL;
@@ -383,7 +442,7 @@ static void finish_page(struct proj *p, const char *content_type, const char *ba
 		al_diag_prefix(&p->diag, "%s: ", p->url);
 		return;
 	}
-	p->err = al_simple_parse(fmt, p->body.buf, p->body.len, base_url, &pg, &p->diag);
+	p->err = parse_page(p, fmt, sha256, base_url, &pg);
 	al_buf_release(&p->body);
 	if (p->err)
 		return;
@@ -420,7 +479,7 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		    (p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
 			p->state = ST_DONE;
 		else
-			finish_page(p, row.content_type, resp->url ? resp->url : p->url);
+			finish_page(p, row.content_type, row.sha256, resp->url ? resp->url : p->url);
 		al_httpcache_row_release(&row);
 		return;
 	}
@@ -446,7 +505,7 @@ static void page_done(void *ctx, struct al_http_resp *resp)
 		p->state = ST_DONE;
 		return;
 	}
-	finish_page(p, resp->hdrs.content_type, resp->url ? resp->url : p->url);
+	finish_page(p, resp->hdrs.content_type, NULL, resp->url ? resp->url : p->url);
 }
 
 static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag *d)
@@ -469,7 +528,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 		p->state = ST_DONE;
 		ix->cached++;
 		if (!(p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
-			finish_page(p, row.content_type, p->url);
+			finish_page(p, row.content_type, row.sha256, p->url);
 		al_httpcache_row_release(&row);
 		return AL_OK;
 	}
@@ -481,7 +540,7 @@ static al_err start_project(struct al_index *ix, struct proj *p, struct al_diag 
 		}
 		ix->cached++;
 		if (!(p->err = al_httpcache_body(ix->o.store, &row, PAGE_MAX, &p->body, &p->diag)))
-			finish_page(p, row.content_type, p->url);
+			finish_page(p, row.content_type, row.sha256, p->url);
 		al_httpcache_row_release(&row);
 		return AL_OK;
 	}

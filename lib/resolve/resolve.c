@@ -220,11 +220,6 @@ static al_err add_pkg(struct rs *r, const char *name, size_t *out)
 	return AL_OK;
 }
 
-static int cmp_rver(const void *a, const void *b)
-{
-	return al_version_cmp(&((const struct rver *)b)->v, &((const struct rver *)a)->v);
-}
-
 /* pip's FormatControl.get_allowed_formats: a name beats ":all:", and
  * only-binary beats no-binary. */
 #define FMT_BINARY 1
@@ -440,9 +435,20 @@ static al_err load_pkg(struct rs *r, struct pkg *p)
 		al_wheelname_release(&wn);
 		al_sdistname_release(&sn);
 	}
+	/* newest first: order[] already holds the versions in ascending order,
+	 * each once, so thousands of large entries need no sort */
+	if (p->nvers > 1) {
+		struct rver *sorted = al_reallocarray(NULL, p->nvers, sizeof(*sorted));
+		if (!sorted) {
+			al_free(order);
+			return al_oom(r->d);
+		}
+		for (i = 0; i < p->nvers; i++)
+			sorted[i] = p->vers[order[p->nvers - 1 - i]];
+		al_free(p->vers);
+		p->vers = sorted;
+	}
 	al_free(order);
-	if (p->nvers > 1)
-		qsort(p->vers, p->nvers, sizeof(*p->vers), cmp_rver);
 	return AL_OK;
 }
 

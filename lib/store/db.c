@@ -132,6 +132,12 @@ static al_err migrate(sqlite3 *db, struct al_diag *d)
 		                  (long long)version, al_schema_count);
 		goto fail;
 	}
+	if (version == al_schema_count) {
+		/* up to date: a transaction that wrote nothing, so nothing for
+		 * the checkpoint at close to sync (a relock that changes nothing
+		 * syncs nothing) */
+		return al_db_commit(db, d);
+	}
 	for (; version < al_schema_count; version++)
 		if ((err = al_db_exec(db, al_schema_sql[version], d)))
 			goto fail;

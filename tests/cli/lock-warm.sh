@@ -5,8 +5,10 @@
 # that sends max-age (as PyPI does), a relock of the unchanged manifest
 # sends no request at all and writes the same lock, byte for byte. A page
 # of 300 versions, served in file-name order (1.0.10 before 1.0.9), is
-# grouped by version right. Requests are counted at the fixture index
-# (--log); no timing.
+# grouped by version right. The digest kept of each parsed page is used
+# only for the very body it was made from (decision 0054): another page's,
+# a damaged one and one of a page that changed give the lock a parse gives.
+# Requests are counted at the fixture index (--log); no timing.
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/helpers/indexserver.sh"
 
@@ -99,6 +101,59 @@ is "$(tail -n +"$((n + 1))" "$T/b.log" | grep -vc ' 304 notmodified' || true)" 0
 	"revalidates: nothing but 304s"
 is "$(tail -n +"$((n + 1))" "$T/b.log" | awk '{ print $2 }' | sort | uniq -d)" "" "each page once"
 ok 'cmp -s "$T/b/airlock.lock" "$T/cold.lock"' "the same lock again"
+
+# ---- the digest of each page (docs/decisions/0054-page-digest.md) ---------------
+# db.py digests: how many; db.py damage: each digest's bytes changed (its row's
+# sha256 made to match, so only the digest's own checks stand); db.py swap:
+# the digests of wm-many and wm-dep exchanged, each a sound digest of another
+# body
+cat > "$T/db.py" <<'PY'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT url, body FROM http_cache WHERE url LIKE 'page-digest:%'").fetchall()
+def put(url, body):
+    db.execute("UPDATE http_cache SET body = ?, sha256 = ? WHERE url = ?",
+               (body, hashlib.sha256(body).hexdigest(), url))
+if sys.argv[2] == "digests":
+    print(len(rows))
+elif sys.argv[2] == "damage":
+    for url, body in rows:
+        b = bytearray(body)
+        b[len(b) // 2] ^= 0x5a
+        put(url, bytes(b[: len(b) - 3]))
+elif sys.argv[2] == "swap":
+    d = {u.split("/simple/")[1]: b for u, b in rows}
+    for url, _ in rows:
+        other = {"wm-many/": "wm-dep/", "wm-dep/": "wm-many/"}.get(url.split("/simple/")[1])
+        if other:
+            put(url, d[other])
+elif sys.argv[2] == "sound":
+    print(sum(1 for _, b in rows if b.startswith(b"airlock simple digest\n") and len(b) > 100))
+db.commit()
+PY
+is "$("$PYTHON3" "$T/db.py" "$T/sb/airlock.db" digests)" 3 "the store keeps a digest of each of the three pages"
+n=$(lines "$T/b.log")
+"$PYTHON3" "$T/db.py" "$T/sb/airlock.db" swap
+run env AIRLOCK_STORE="$T/sb" "$AIRLOCK" lock -f "$T/b/airlock.yaml"
+is "$status" 0 "relock with each page's digest swapped for another page's"
+ok 'cmp -s "$T/b/airlock.lock" "$T/cold.lock"' "the same lock: a digest of another page is not used"
+"$PYTHON3" "$T/db.py" "$T/sb/airlock.db" damage
+run env AIRLOCK_STORE="$T/sb" "$AIRLOCK" lock -f "$T/b/airlock.yaml"
+is "$status" 0 "relock with every digest damaged"
+ok 'cmp -s "$T/b/airlock.lock" "$T/cold.lock"' "the same lock: the pages are parsed again"
+is "$("$PYTHON3" "$T/db.py" "$T/sb/airlock.db" sound)" 3 "and their digests made anew"
+is "$(lines "$T/b.log")" "$n" "and no request was sent for any of it"
+# the page changes under the same URL (the server, restarted on its port,
+# reads the folder again): its digest, of the old body, is not used
+rm "$T"/idx/wm_many-1.2.49-*.whl
+port=$INDEX_PORT
+indexserver_stop
+indexserver_start --port "$port" --cache-control "max-age=600, public" --validators etag \
+	"$T/idx" || { echo "Bail out! no index"; exit 1; }
+run env AIRLOCK_STORE="$T/sb" "$AIRLOCK" lock -f "$T/b/airlock.yaml" --refresh --upgrade
+is "$status" 0 "relock --refresh after 1.2.49 left the index"
+is "$(grep -A1 'name: "*wm-many"*$' "$T/b/airlock.lock" | sed -n 's/.*version: *"*\([^"]*\)"*$/\1/p' | sort -u)" \
+	"1.2.48" "the new page is read, not the digest of the old one"
 indexserver_stop
 
 finish

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -94,6 +95,21 @@ int main(void)
 	is_int(ro ? al_db_exec(ro, "DELETE FROM t", &d) : AL_EINTERNAL, AL_EDB, "writes are refused");
 	ok(strstr(d.msg, "readonly") != NULL, "saying so: %s", d.msg);
 	al_db_close(ro);
+
+	/* opening an up-to-date database for writing writes nothing: no WAL
+	 * frame, so nothing for the checkpoint at close to sync */
+	{
+		char wal[4300];
+		struct stat before, after;
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		ro = NULL;
+		ok(!stat(wal, &before), "the open writer has a WAL (%lld bytes)",
+		   (long long)before.st_size);
+		is_int(al_db_open(&ro, path, false, &d), AL_OK, "a second writer opens it");
+		al_db_close(ro);
+		ok(!stat(wal, &after) && after.st_size == before.st_size,
+		   "and wrote nothing to the WAL (%lld bytes)", (long long)after.st_size);
+	}
 
 	/* a database of another schema version */
 	ro = NULL;

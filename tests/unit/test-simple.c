@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "core/buf.h"
+#include "core/mem.h"
 #include "pypa/simple.h"
 #include "tap.h"
 
@@ -17,6 +18,106 @@ static struct al_simple_page *load(const char *name, enum al_simple_format fmt, 
 	al_buf_release(&path);
 	al_buf_release(&body);
 	return p;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether two pages hold the same files, field by field. */
+static bool same_page(const struct al_simple_page *a, const struct al_simple_page *b)
+{
+	size_t i;
+
+	if (a->nfiles != b->nfiles)
+		return false;
+	for (i = 0; i < a->nfiles; i++) {
+		const struct al_simple_file *x = &a->files[i], *y = &b->files[i];
+		if (!same_str(x->filename, y->filename) || !same_str(x->url, y->url) ||
+		    !same_str(x->sha256, y->sha256) || x->bad_hash != y->bad_hash ||
+		    !same_str(x->requires_python, y->requires_python) || x->yanked != y->yanked ||
+		    !same_str(x->yanked_reason, y->yanked_reason) ||
+		    x->has_metadata != y->has_metadata ||
+		    !same_str(x->metadata_sha256, y->metadata_sha256) || x->size != y->size)
+			return false;
+	}
+	return true;
+}
+
+#define BODY_HASH "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define OTHER_HASH "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* The digest (al_simple_page_pack / _unpack) of p, parsed from fmt at url:
+ * the same page back for the same body, format and URL; a miss for any other;
+ * an error, never a page, for a digest cut short, lengthened or damaged. */
+static void digest_tests(const struct al_simple_page *p, enum al_simple_format fmt, const char *url)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_buf b = AL_BUF_INIT, bad = AL_BUF_INIT;
+	struct al_simple_page *q = NULL;
+	size_t n, wrong = 0, trusted = 0;
+	enum al_simple_format other = fmt == AL_SIMPLE_JSON ? AL_SIMPLE_HTML : AL_SIMPLE_JSON;
+
+	is_int(al_simple_page_pack(p, BODY_HASH, fmt, url, &b, &d), AL_OK, "pack %s", url);
+	is_int(al_simple_page_unpack(b.buf, b.len, BODY_HASH, fmt, url, &q, &d), AL_OK, "unpack");
+	ok(q && same_page(p, q), "gives the same %zu files, field by field", p->nfiles);
+	al_simple_page_free(q);
+	q = NULL;
+	is_int(al_simple_page_unpack(b.buf, b.len, OTHER_HASH, fmt, url, &q, &d), AL_ENOTFOUND,
+	       "a digest of another body is a miss");
+	ok(!q, "with no page");
+	is_int(al_simple_page_unpack(b.buf, b.len, BODY_HASH, other, url, &q, &d), AL_ENOTFOUND,
+	       "so is one of the body read as the other format");
+	is_int(al_simple_page_unpack(b.buf, b.len, BODY_HASH, fmt, "https://elsewhere/simple/", &q, &d),
+	       AL_ENOTFOUND, "or joined against another URL");
+	/* the version follows the magic */
+	al_buf_reset(&bad);
+	al_buf_add(&bad, b.buf, b.len);
+	bad.buf[strlen("airlock simple digest\n")] ^= 0x40;
+	is_int(al_simple_page_unpack(bad.buf, bad.len, BODY_HASH, fmt, url, &q, &d), AL_ENOTFOUND,
+	       "or made by another version of the digest");
+	bad.buf[strlen("airlock simple digest\n")] ^= 0x40;
+	bad.buf[strlen("airlock simple digest\n") + 8] ^= 0x01;
+	is_int(al_simple_page_unpack(bad.buf, bad.len, BODY_HASH, fmt, url, &q, &d), AL_ENOTFOUND,
+	       "or by another release");
+	bad.buf[0] = 'A';
+	is_int(al_simple_page_unpack(bad.buf, bad.len, BODY_HASH, fmt, url, &q, &d), AL_EPARSE,
+	       "no magic: malformed");
+	/* cut short anywhere, or with a byte more: an error, never a page */
+	for (n = 0; n < b.len; n++) {
+		al_err err = al_simple_page_unpack(b.buf, n, BODY_HASH, fmt, url, &q, &d);
+		if (err != AL_EPARSE || q)
+			wrong++;
+		al_simple_page_free(q);
+		q = NULL;
+	}
+	is_int(wrong, 0, "cut short at each of %zu lengths: malformed", b.len);
+	al_buf_reset(&bad);
+	al_buf_add(&bad, b.buf, b.len);
+	al_buf_addch(&bad, 0);
+	is_int(al_simple_page_unpack(bad.buf, bad.len, BODY_HASH, fmt, url, &q, &d), AL_EPARSE,
+	       "a byte left over: malformed");
+	ok(strstr(d.msg, url) != NULL, "naming the page: %s", d.msg);
+	/* every byte flipped in turn: malformed, a miss, or a page (a string's
+	 * bytes changed), but never a crash or a read out of bounds (ASan) */
+	for (n = 0; n < b.len; n++) {
+		al_err err;
+		al_buf_reset(&bad);
+		al_buf_add(&bad, b.buf, b.len);
+		bad.buf[n] ^= 0xa5;
+		err = al_simple_page_unpack(bad.buf, bad.len, BODY_HASH, fmt, url, &q, &d);
+		if (err == AL_OK)
+			trusted++;
+		else if ((err != AL_EPARSE && err != AL_ENOTFOUND) || q)
+			wrong++;
+		al_simple_page_free(q);
+		q = NULL;
+	}
+	is_int(wrong, 0, "each of %zu bytes flipped: an error or a page (%zu), nothing else", b.len,
+	       trusted);
+	al_buf_release(&bad);
+	al_buf_release(&b);
 }
 
 int main(void)
@@ -60,6 +161,7 @@ int main(void)
 	ok(p->files[3].bad_hash && !p->files[3].sha256, "a malformed sha256 is flagged");
 	ok(p->files[3].has_metadata && !p->files[3].metadata_sha256, "dist-info-metadata=true");
 	is_str(p->files[4].metadata_sha256, NULL, "data-core-metadata wins over the legacy name");
+	digest_tests(p, AL_SIMPLE_HTML, "https://index.example.org/simple/demo/");
 	al_simple_page_free(p);
 
 	p = load("page.json", AL_SIMPLE_JSON, "https://index.example.org/simple/demo/");
@@ -77,6 +179,7 @@ int main(void)
 	ok(p->files[1].has_metadata && !p->files[1].sha256, "dist-info-metadata: true; no hash");
 	ok(p->files[2].yanked && !p->files[2].yanked_reason && p->files[2].bad_hash,
 	   "yanked: true; a bad hash flagged");
+	digest_tests(p, AL_SIMPLE_JSON, "https://index.example.org/simple/demo/");
 	al_simple_page_free(p);
 
 	is_int(al_simple_parse(AL_SIMPLE_JSON, "{\"files\": 3}", 12, "https://x/", &p, &d), AL_EPARSE,
@@ -109,6 +212,11 @@ int main(void)
 		al_buf_addstr(&b, "<a href='deep-1.0.tar.gz'>x</a>");
 		is_int(al_simple_parse(AL_SIMPLE_HTML, b.buf, b.len, "https://x/", &p, &d), AL_OK,
 		       "20000 nested elements parse");
+		al_simple_page_free(p);
+		/* an empty page has a digest too */
+		al_simple_parse(AL_SIMPLE_HTML, "", 0, "https://x/", &p, &d);
+		if (p)
+			digest_tests(p, AL_SIMPLE_HTML, "https://x/");
 		al_simple_page_free(p);
 		al_buf_release(&b);
 	}

@@ -1,7 +1,9 @@
 /*
  * test-url.c: lib/core/url.c, chiefly that userinfo leaves every URL airlock
  * records or prints (al_url_strip_userinfo), and how it is read when lent
- * to the HTTP engine (al_url_userinfo).
+ * to the HTTP engine (al_url_userinfo); and that al_url_join's fast path
+ * for plain shapes answers byte for byte what libcurl does, on every pair of
+ * a list of bases and references, plain and hostile.
  */
 #include "config.h"
 
@@ -60,6 +62,207 @@ static const struct {
 	{ "http://u:p%00w@host/", NULL, NULL, AL_EINVALID },
 };
 
+/* Bases and references crossed with each other: every pair the fast path
+ * takes must give libcurl's answer, and one libcurl refuses it must leave to
+ * libcurl. */
+static const char *const bases[] = {
+	"http://127.0.0.1:8080/simple/torch/",
+	"https://pypi.org/simple/torch/",
+	"https://pypi.org/simple/torch",
+	"http://localhost:3141/root/pypi/+simple/fsspec/",
+	"https://download.pytorch.org/whl/cu121/torch/",
+	"https://h/",
+	"https://h/a",
+	"http://h/%7Euser/simple/x/",
+	"http://h/%7euser/simple/x/",
+	"http://h/a%2/",
+	"http://h/a%zz/",
+	"http://h:80/simple/x/",
+	"https://h:443/simple/x/",
+	"http://h:080/simple/x/",
+	"http://h:0/simple/x/",
+	"http://h:65535/simple/x/",
+	"http://h:65536/simple/x/",
+	"http://h:/simple/x/",
+	"http://H/simple/x/",
+	"HTTP://h/simple/x/",
+	"http://h.example.com./simple/",
+	"http://h..example/simple/",
+	"http://-h/simple/",
+	"http://h-/simple/",
+	"http://a_b/simple/",
+	"http://127.1/simple/",
+	"http://0x7f.0.0.1/simple/",
+	"http://010.0.0.1/simple/",
+	"http://1.2.3.256/simple/",
+	"http://1.2.3.4.5/simple/",
+	"http://4294967295/simple/",
+	"http://cafe.de/simple/",
+	"http://abc/simple/",
+	"http://deadbeef/simple/",
+	"http://0xdeadbeef/simple/",
+	"http://[::1]:8080/simple/x/",
+	"http://u:p@h/simple/x/",
+	"http://h/simple/x/?q=1",
+	"http://h/simple/x/#frag",
+	"http://h/simple/./x/",
+	"http://h/simple/../x/",
+	"http://h//simple/x/",
+	"http://h/sim ple/x/",
+	"http://h/sim\\ple/x/",
+	"http://h/simple/x/\xc3\xa9/",
+	"http://h/a(b)!$&'*+,;=/",
+	"http://h/a:b@c/",
+	"http://h",
+	"http://h?x",
+	"file:///srv/simple/x/",
+	"file://localhost/srv/simple/x/",
+	"ftp://h/simple/x/",
+	"h/simple/x/",
+	"",
+};
+
+static const char *const refs[] = {
+	"torch-2.3.0-cp311-cp311-linux_x86_64.whl",
+	"torch-2.3.0-cp311-cp311-linux_x86_64.whl#sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	"torch-2.3.0%2Bcu121-cp311-cp311-linux_x86_64.whl#sha256=00ff",
+	"torch-2.3.0%2bcu121.whl",
+	"torch-2.3.0+cu121.whl",
+	"../../packages/ab/cd/x-1.0.tar.gz#sha256=00",
+	"../x.whl",
+	"../../x.whl",
+	"../../../x.whl",
+	"../../../../x.whl",
+	"../",
+	"..",
+	"./x.whl",
+	"a/./x.whl",
+	"a/../x.whl",
+	"a/..",
+	"a/.",
+	".",
+	".hidden.whl",
+	"a..b.whl",
+	"/packages/x.whl",
+	"/packages/x.whl#md5=00&sha256=ff",
+	"/",
+	"//cdn.example/x.whl",
+	"///x.whl",
+	"https://files.pythonhosted.org/packages/ab/cd/x-1.0-py3-none-any.whl#sha256=ff",
+	"http://127.0.0.1:9/x.whl",
+	"http://h:80/x.whl",
+	"HTTPS://files.pythonhosted.org/x.whl",
+	"https://Files.pythonhosted.org/x.whl",
+	"https://127.1/x.whl",
+	"https://u:p@cdn/x.whl",
+	"https://cdn",
+	"https:x.whl",
+	"https:/x.whl",
+	"ftp://h/x.whl",
+	"file:///etc/passwd",
+	"javascript:alert(1)",
+	"mailto:a@b",
+	"a:b.whl",
+	"x.whl?q=1",
+	"?q=1",
+	"x.whl#",
+	"#sha256=00",
+	"x.whl#a b",
+	"x.whl#a%20b",
+	"x.whl#a/b?c",
+	"x.whl#sha256=00#x",
+	"x y.whl",
+	"x%20y.whl",
+	"x%2.whl",
+	"x%.whl",
+	"x%zz.whl",
+	"x%00.whl",
+	"x%2F..%2Fy.whl",
+	"%2e%2e/x.whl",
+	"a\\b.whl",
+	"..\\x.whl",
+	"\\\\h\\x.whl",
+	"a//b.whl",
+	"x.whl/",
+	"d\xc3\xa9j\xc3\xa0.whl",
+	"a\"b<c>.whl",
+	"a`b{c}|d^e.whl",
+	"a[b]c.whl",
+	"a(b)!$&'*+,;=c.whl",
+	"a@b.whl",
+	"a~b_c-d.e.whl",
+	" x.whl",
+	"x.whl ",
+	"\tx.whl",
+	"x\n.whl",
+	"",
+};
+
+/* libcurl's answer, or NULL when it refuses: the same calls as al_url_join_curl. */
+static char *curl_join(const char *base, const char *ref)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	char *s = NULL;
+
+	if (al_url_join_curl(base, ref, &s, &d))
+		return NULL;
+	return s;
+}
+
+static void plain_against_curl(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	size_t i, k, taken = 0, pairs = 0, bad = 0;
+
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		for (k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
+			char *want = curl_join(bases[i], refs[k]), *got = NULL, *via = NULL;
+			al_err err = al_url_join_plain(bases[i], refs[k], &got, &d);
+			al_err jerr = al_url_join(bases[i], refs[k], &via, &d);
+
+			pairs++;
+			if (err == AL_OK) {
+				taken++;
+				if (!want || strcmp(got, want)) {
+					bad++;
+					diag("'%s' + '%s': plain '%s', libcurl '%s'", bases[i], refs[k],
+					     got, want ? want : "(refused)");
+				}
+			} else if (err != AL_ENOTFOUND || got) {
+				bad++;
+				diag("'%s' + '%s': plain failed with %d", bases[i], refs[k], err);
+			}
+			if ((jerr == AL_OK) != (want != NULL) || (want && strcmp(via, want))) {
+				bad++;
+				diag("'%s' + '%s': al_url_join '%s', libcurl '%s'", bases[i], refs[k],
+				     via ? via : "(refused)", want ? want : "(refused)");
+			}
+			al_free(want);
+			al_free(got);
+			al_free(via);
+		}
+	}
+	ok(bad == 0, "the fast path agrees with libcurl on %zu of %zu pairs it takes (%zu pairs)",
+	   taken - bad, taken, pairs);
+	ok(taken >= 250, "and takes the plain ones (%zu)", taken);
+}
+
+/* The shapes real pages use take the fast path. */
+static const struct {
+	const char *base, *ref, *want;
+} plain[] = {
+	{ "http://127.0.0.1:8080/simple/torch/", "torch-2.3.0-cp311-none-any.whl#sha256=00ff",
+	  "http://127.0.0.1:8080/simple/torch/torch-2.3.0-cp311-none-any.whl#sha256=00ff" },
+	{ "https://pypi.org/simple/x/",
+	  "https://files.pythonhosted.org/packages/ab/cd/x-1.0-py3-none-any.whl#sha256=ff",
+	  "https://files.pythonhosted.org/packages/ab/cd/x-1.0-py3-none-any.whl#sha256=ff" },
+	{ "https://download.pytorch.org/whl/cu121/torch/",
+	  "/whl/cu121/torch-2.3.0%2Bcu121-cp311-cp311-linux_x86_64.whl#sha256=ab",
+	  "https://download.pytorch.org/whl/cu121/torch-2.3.0%2Bcu121-cp311-cp311-linux_x86_64.whl#sha256=ab" },
+	{ "http://localhost:3141/root/pypi/+simple/x/", "../../+f/abc/x-1.0.tar.gz#sha256=00",
+	  "http://localhost:3141/root/pypi/+f/abc/x-1.0.tar.gz#sha256=00" },
+};
+
 int main(void)
 {
 	struct al_diag d = AL_DIAG_INIT;
@@ -116,5 +319,14 @@ int main(void)
 	   d.msg);
 	is_int(al_url_filename("http://u:s3cret@host/simple/", &s, &d), AL_EINVALID, "no file name");
 	ok(!strstr(d.msg, "s3cret"), "without the password: %s", d.msg);
+
+	plain_against_curl();
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		s = NULL;
+		is_int(al_url_join_plain(plain[i].base, plain[i].ref, &s, &d), AL_OK,
+		       "plain: '%s' + '%s'", plain[i].base, plain[i].ref);
+		is_str(s, plain[i].want, "gives the URL");
+		al_free(s);
+	}
 	return done_testing();
 }
