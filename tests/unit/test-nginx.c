@@ -146,13 +146,14 @@ static void test_conf(void)
 	   "  braces and quotes balance");
 	ok(has(b.buf, "disable_symlinks on from=$document_root;") && has(b.buf, "autoindex off;"),
 	   "  no symbolic links below DIR, no listings");
-	ok(has(b.buf, "if ($al_method_ok = 0)") && has(b.buf, "\"~^(GET|HEAD):\" 1;") &&
+	ok(has(b.buf, "if ($al_method_ok = 0)") && has(b.buf, "        GET 1;\n        HEAD 1;\n        POST $al_post_ok;\n") &&
 	   has(b.buf, "add_header Allow \"GET, HEAD\" always;"),
 	   "  read-only: 405 with Allow but for GET, HEAD and paths-info's POST");
 	ok(has(b.buf, "upstream al_self {\n        server 127.0.0.1:8080;"),
 	   "  paths-info goes round through the loopback when listening on 0.0.0.0");
 	ok(has(b.buf, "map $http_accept $al_simple") && has(b.buf, "add_header Vary Accept always;") &&
-	   has(b.buf, "default_type application/vnd.pypi.simple.v1+json;"),
+	   has(b.buf, "application/vnd.pypi.simple.v1+json v1_json;") &&
+	   has(b.buf, "default_type application/vnd.pypi.simple.v1+html;"),
 	   "  PEP 691 by Accept, with Vary");
 	ok(has(b.buf, "add_header X-Repo-Commit $al_hub_commit always;") &&
 	   has(b.buf, "add_header X-Linked-Etag $al_hub_letag always;") &&
