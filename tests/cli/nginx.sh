@@ -54,6 +54,29 @@ is "$(stat -c %Y "$g2/simple/index.html") $(stat -c %Y "$g2/hf/api/models/tiny-o
 run "$AIRLOCK" verify --published "$T/rep"
 is "$status" 0 "verify --published: the tree matches the store"
 like "$out" "matches what the store publishes" "  and says so"
+# a replica fed by rsync: the publisher's tree, blobs' mtimes (the store's) included
+if command -v rsync >/dev/null 2>&1; then
+	mkdir -p "$T/site/.mirror.airlock"
+	rsync -aH --delete-after "$g2/" "$T/site/.mirror.airlock/gen-r/"
+	ln -s .mirror.airlock/gen-r "$T/site/mirror"
+	is "$(listing "$T/site/mirror/")" "$(listing "$g2")" \
+		"rsync -aH: the replica has the publisher's names, sizes, mtimes (the blobs' too) and links"
+	ok '[ "$(stat -c %i "$T/site/mirror/models/tiny-org/tiny-model/model.safetensors")" = \
+	      "$(stat -c %i "$T/site/mirror/hf/hub/models--tiny-org--tiny-model/blobs/$(sha256sum < "$T/repo/model.safetensors" | cut -c1-64)")" ]' \
+		"  -H keeps a blob's two names one file"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	is "$status" 0 "verify --published passes on the replica"
+	touch -d @1000000000 "$T/site/mirror/wheels/alpha-1.0-py3-none-any.whl"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	is "$status" 0 "  a blob dated by another store (its own import) still matches: its bytes are compared"
+	touch -d @1000000000 "$T/site/mirror/simple/index.html"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	ok '[ "$status" -eq 1 ] && echo "$out" | grep -q "differs: simple/index.html: a different mtime"' \
+		"  a page publish wrote is dated by the publish: a different mtime is a difference"
+else
+	skip "rsync is not installed: the replica it feeds is not checked"
+	skip "rsync"; skip "rsync"; skip "rsync"; skip "rsync"
+fi
 req=$(ls "$g2"/requirements/*.txt | head -1)
 printf '# edited\n' >> "$req"
 printf 'x\n' > "$g2/extra.txt"
