@@ -24,6 +24,8 @@
 /* A resolve key longer than this is left out of the map (it must fit one
  * bucket of map_hash_bucket_size, 1024 in the configuration below). */
 #define MAP_KEY_MAX 900
+/* A form-encoded path longer than this is no file name (NAME_MAX) */
+#define FORM_NAME_MAX 255
 
 bool al_nginx_path_ok(const char *path)
 {
@@ -77,6 +79,14 @@ static bool listen_ok(const char *l)
  * '/'-separated parts, none empty, "." or "..", without '"' or '\\'. */
 static const char segs[] = "(?:[^\\\"\\\\\\\\/.]|\\.[^\\\"\\\\\\\\/.]|\\.\\.[^\\\"\\\\\\\\/])[^\\\"\\\\\\\\/]*(?:/(?:[^\\\"\\\\\\\\/.]|\\.[^\\\"\\\\\\\\/.]|\\.\\.[^\\\"\\\\\\\\/])[^\\\"\\\\\\\\/]*)*";
 
+/* huggingface_hub's form body, paths=P&expand=B, P one path as urlencode()
+ * writes it (publish names the files so; "." and ".." are no names): any B,
+ * then B true (the file under fe/), B false or none (under fp/). */
+#define FORM_RE(p, e) "\"~^paths=(?!\\.\\.?&|\\.\\.?$)" p "(" e ")$\""
+static const char form_any[] = FORM_RE("[A-Za-z0-9._~%+-]+", "&expand=(True|true|False|false)|");
+static const char form_e[] = FORM_RE("([A-Za-z0-9._~%+-]+)", "&expand=(?:True|true)");
+static const char form_p[] = FORM_RE("([A-Za-z0-9._~%+-]+)", "&expand=(?:False|false)|");
+
 static const char conf_template[] =
 "# nginx.conf for the airlock published tree @DIR@\n"
 "# made by `airlock serve --root ... --listen @LISTEN@ --nginx-conf`\n"
@@ -86,6 +96,8 @@ static const char conf_template[] =
 "# After each `airlock publish`: nginx -p PREFIX -c THIS-FILE -s reload\n"
 "# (the resolve map is read when the configuration is loaded).\n"
 "worker_processes auto;\n"
+"# the routes and maps are regular expressions: compiled to machine code\n"
+"pcre_jit on;\n"
 "pid nginx.pid;\n"
 "error_log error.log;\n"
 "\n"
@@ -128,17 +140,26 @@ static const char conf_template[] =
 "        json index.v1_json;\n"
 "    }\n"
 "    # read-only: GET and HEAD, and the POST of paths-info (which reads)\n"
-"    map \"$request_method:$uri\" $al_method_ok {\n"
+"    # (a hash lookup by method; the expression only for a POST)\n"
+"    map $request_method $al_method_ok {\n"
 "        default 0;\n"
-"        \"~^(GET|HEAD):\" 1;\n"
-"        \"~^POST:/api/(models|datasets)/[^/]+(/[^/]+)?/paths-info/.\" 1;\n"
+"        GET 1;\n"
+"        HEAD 1;\n"
+"        POST $al_post_ok;\n"
+"    }\n"
+"    map $uri $al_post_ok {\n"
+"        default 0;\n"
+"        \"~^/api/(models|datasets)/[^/]+(/[^/]+)?/paths-info/.\" 1;\n"
 "    }\n"
 "    # paths-info: the one path of @huggingface/hub's body, {\"paths\":[\"P\"],\n"
-"    # \"expand\":B}, with no '\"', '\\\\', empty, '.' or '..' part; nginx reads a body\n"
-"    # only for a proxy, so the request goes round once through this server\n"
+"    # \"expand\":B}, with no '\"', '\\\\', empty, '.' or '..' part, or of\n"
+"    # huggingface_hub's form, paths=P&expand=B, P as Python's urlencode writes\n"
+"    # it; nginx reads a body only for a proxy, so the request goes round once\n"
+"    # through this server\n"
 "    map $request_body $al_pi_body {\n"
 "        default \"\";\n"
 "        \"~^\\{\\\"paths\\\":\\[\\\"@SEGS@\\\"\\],\\\"expand\\\":(true|false)\\}$\" $request_body;\n"
+"        @FORM@ $request_body;\n"
 "    }\n"
 "    upstream al_self {\n"
 "        server @UPSTREAM@;\n"
@@ -146,6 +167,8 @@ static const char conf_template[] =
 "    map $http_x_airlock_body $al_pi_path {\n"
 "        \"~^\\{\\\"paths\\\":\\[\\\"(@SEGS@)\\\"\\],\\\"expand\\\":true\\}$\" e/$1;\n"
 "        \"~^\\{\\\"paths\\\":\\[\\\"(@SEGS@)\\\"\\],\\\"expand\\\":false\\}$\" p/$1;\n"
+"        @FORM_E@ fe/$1;\n"
+"        @FORM_P@ fp/$1;\n"
 "    }\n"
 "    # the Hub API's query flags, as file name suffixes (map strings match\n"
 "    # ignoring case: true, True)\n"
@@ -234,6 +257,53 @@ static const char conf_template[] =
 "            return 200 \"ok\\n\";\n"
 "        }\n"
 "\n"
+"        # PEP 503 / 691: the page by Accept, Vary: Accept; the routes asked\n"
+"        # for most come first among the expressions\n"
+"        location = /simple {\n"
+"            add_header Vary Accept always;\n"
+"            return 301 simple/;\n"
+"        }\n"
+"        location = /simple/ {\n"
+"            if ($al_simple = v1html) {\n"
+"                rewrite ^ /_al/v1html/simple/index.html last;\n"
+"            }\n"
+"            types {\n"
+"                \"text/html; charset=utf-8\" html;\n"
+"                application/vnd.pypi.simple.v1+json v1_json;\n"
+"            }\n"
+"            add_header Vary Accept always;\n"
+"            try_files /simple/$al_simple_page @al_404;\n"
+"        }\n"
+"        location ~ ^/simple/(?<al_p>[^/]+)$ {\n"
+"            add_header Vary Accept always;\n"
+"            return 301 $al_p/;\n"
+"        }\n"
+"        location ~ ^/simple/(?<al_p>[^/]+)/$ {\n"
+"            if ($al_simple = v1html) {\n"
+"                rewrite ^ /_al/v1html/simple/$al_p/index.html last;\n"
+"            }\n"
+"            types {\n"
+"                \"text/html; charset=utf-8\" html;\n"
+"                application/vnd.pypi.simple.v1+json v1_json;\n"
+"            }\n"
+"            add_header Vary Accept always;\n"
+"            try_files /simple/$al_p/$al_simple_page @al_404;\n"
+"        }\n"
+"        location ^~ /_al/v1html/ {\n"
+"            internal;\n"
+"            alias \"@DIR@/\";\n"
+"            types { }\n"
+"            default_type application/vnd.pypi.simple.v1+html;\n"
+"            add_header Vary Accept always;\n"
+"            try_files $uri @al_404;\n"
+"        }\n"
+"        # the files: wheels with their .metadata, requirements, SBOMs\n"
+"        location ~ ^/(wheels|requirements|sbom)/[^/]+$ {\n"
+"            try_files $uri @al_404;\n"
+"            add_header Content-Security-Policy \"sandbox; default-src 'none'\";\n"
+"            add_header X-Content-Type-Options nosniff;\n"
+"        }\n"
+"\n"
 "        # the catalog; its pages run only their own inline scripts\n"
 "        location = / {\n"
 "            try_files /index.html @al_home;\n"
@@ -317,54 +387,8 @@ static const char conf_template[] =
 "            try_files /hf/nginx/api/$al_t/$al_r/refs.json @al_repo404;\n"
 "        }\n"
 "\n"
-"        # PEP 503 / 691: the page by Accept, Vary: Accept\n"
-"        location = /simple {\n"
-"            add_header Vary Accept always;\n"
-"            return 301 simple/;\n"
-"        }\n"
-"        location = /simple/ {\n"
-"            rewrite ^ /_al/$al_simple/simple/$al_simple_page last;\n"
-"        }\n"
-"        location ~ ^/simple/(?<al_p>[^/]+)$ {\n"
-"            add_header Vary Accept always;\n"
-"            return 301 $al_p/;\n"
-"        }\n"
-"        location ~ ^/simple/(?<al_p>[^/]+)/$ {\n"
-"            rewrite ^ /_al/$al_simple/simple/$al_p/$al_simple_page last;\n"
-"        }\n"
-"        location ^~ /_al/html/ {\n"
-"            internal;\n"
-"            alias \"@DIR@/\";\n"
-"            types { }\n"
-"            default_type \"text/html; charset=utf-8\";\n"
-"            add_header Vary Accept always;\n"
-"            try_files $uri @al_404;\n"
-"        }\n"
-"        location ^~ /_al/v1html/ {\n"
-"            internal;\n"
-"            alias \"@DIR@/\";\n"
-"            types { }\n"
-"            default_type application/vnd.pypi.simple.v1+html;\n"
-"            add_header Vary Accept always;\n"
-"            try_files $uri @al_404;\n"
-"        }\n"
-"        location ^~ /_al/json/ {\n"
-"            internal;\n"
-"            alias \"@DIR@/\";\n"
-"            types { }\n"
-"            default_type application/vnd.pypi.simple.v1+json;\n"
-"            add_header Vary Accept always;\n"
-"            try_files $uri @al_404;\n"
-"        }\n"
-"\n"
-"        # the files: wheels with their .metadata, requirements, SBOMs, plain\n"
-"        # model and dataset trees; no listings; what came in media never runs\n"
+"        # the plain model and dataset trees; no listings; what came in media never runs\n"
 "        # on this origin\n"
-"        location ~ ^/(wheels|requirements|sbom)/[^/]+$ {\n"
-"            try_files $uri @al_404;\n"
-"            add_header Content-Security-Policy \"sandbox; default-src 'none'\";\n"
-"            add_header X-Content-Type-Options nosniff;\n"
-"        }\n"
 "        location ~ ^/(models|datasets)/.*[^/]$ {\n"
 "            try_files $uri @al_404;\n"
 "            add_header Content-Security-Policy \"sandbox; default-src 'none'\";\n"
@@ -399,6 +423,12 @@ al_err al_nginx_conf(const char *dir, const char *listen, struct al_buf *out, st
 			if (al_buf_addstr(out, listen))
 				return al_oom(d);
 			s = at + 8;
+		} else if (!strncmp(at, "@FORM@", 6) || !strncmp(at, "@FORM_E@", 8) ||
+		           !strncmp(at, "@FORM_P@", 8)) {
+			bool any = at[5] == '@';
+			if (al_buf_addstr(out, any ? form_any : at[6] == 'E' ? form_e : form_p))
+				return al_oom(d);
+			s = at + (any ? 6 : 8);
 		} else if (!strncmp(at, "@SEGS@", 6)) {
 			if (al_buf_addstr(out, segs))
 				return al_oom(d);
@@ -544,6 +574,25 @@ static al_err dirs_of(json_t *files, json_t *dirs)
 	return AL_OK;
 }
 
+/* A path as Python's urlencode() writes it in a form body (quote_plus: ASCII
+ * letters, digits and "_.-~" kept, ' ' as '+', every other byte as %XX in
+ * capitals), which is what huggingface_hub's get_paths_info sends: nginx
+ * cannot decode it, so the file is named so. */
+static al_err form_name(struct al_buf *b, const char *path)
+{
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)path; *s; s++) {
+		bool keep = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		            (*s >= '0' && *s <= '9') || strchr("_.-~", *s);
+		if (keep ? al_buf_addch(b, (char)*s)
+		    : *s == ' ' ? al_buf_addch(b, '+')
+		                : al_buf_addf(b, "%%%02X", (unsigned)*s))
+			return AL_ENOMEM;
+	}
+	return AL_OK;
+}
+
 /* Over 80 lines: one revision's files: info (plain and with blobs), the four
  * tree listings of every directory, and its resolve lines; they share the
  * revision's commit, files and paths. */
@@ -601,6 +650,17 @@ static al_err hub_rev(struct hubw *w, const char *type, const char *repo, const 
 				json_decref(all);
 				goto oom;
 			}
+			if ((err = put_json(w, rel.buf, json_pack("[O]", e))))
+				break;
+			/* and under the name huggingface_hub's form body gives it */
+			al_buf_reset(&rel);
+			if (al_buf_addf(&rel, "%s/paths-info/%s/f%c/", base, rev, k ? 'e' : 'p') ||
+			    form_name(&rel, path)) {
+				json_decref(all);
+				goto oom;
+			}
+			if (rel.len - (size_t)(strrchr(rel.buf, '/') + 1 - rel.buf) > FORM_NAME_MAX)
+				continue; /* not a file name: [] under nginx */
 			if ((err = put_json(w, rel.buf, json_pack("[O]", e))))
 				break;
 		}

@@ -54,6 +54,29 @@ is "$(stat -c %Y "$g2/simple/index.html") $(stat -c %Y "$g2/hf/api/models/tiny-o
 run "$AIRLOCK" verify --published "$T/rep"
 is "$status" 0 "verify --published: the tree matches the store"
 like "$out" "matches what the store publishes" "  and says so"
+# a replica fed by rsync: the publisher's tree, blobs' mtimes (the store's) included
+if command -v rsync >/dev/null 2>&1; then
+	mkdir -p "$T/site/.mirror.airlock"
+	rsync -aH --delete-after "$g2/" "$T/site/.mirror.airlock/gen-r/"
+	ln -s .mirror.airlock/gen-r "$T/site/mirror"
+	is "$(listing "$T/site/mirror/")" "$(listing "$g2")" \
+		"rsync -aH: the replica has the publisher's names, sizes, mtimes (the blobs' too) and links"
+	ok '[ "$(stat -c %i "$T/site/mirror/models/tiny-org/tiny-model/model.safetensors")" = \
+	      "$(stat -c %i "$T/site/mirror/hf/hub/models--tiny-org--tiny-model/blobs/$(sha256sum < "$T/repo/model.safetensors" | cut -c1-64)")" ]' \
+		"  -H keeps a blob's two names one file"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	is "$status" 0 "verify --published passes on the replica"
+	touch -d @1000000000 "$T/site/mirror/wheels/alpha-1.0-py3-none-any.whl"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	is "$status" 0 "  a blob dated by another store (its own import) still matches: its bytes are compared"
+	touch -d @1000000000 "$T/site/mirror/simple/index.html"
+	run "$AIRLOCK" verify --published "$T/site/mirror"
+	ok '[ "$status" -eq 1 ] && echo "$out" | grep -q "differs: simple/index.html: a different mtime"' \
+		"  a page publish wrote is dated by the publish: a different mtime is a difference"
+else
+	skip "rsync is not installed: the replica it feeds is not checked"
+	skip "rsync"; skip "rsync"; skip "rsync"; skip "rsync"
+fi
 req=$(ls "$g2"/requirements/*.txt | head -1)
 printf '# edited\n' >> "$req"
 printf 'x\n' > "$g2/extra.txt"
@@ -179,6 +202,22 @@ same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: a
 same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H 'Content-Type: application/json' \
 	--data '{"paths":["config.json"],"expand":false}'
 same "/api/models/tiny-org/tiny-model/paths-info/$COMMIT" -X POST --data '{"paths":["nope.txt"],"expand":true}'
+# huggingface_hub's form: requests writes expand as True/False, httpx as true/false
+FORM='Content-Type: application/x-www-form-urlencoded'
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H "$FORM" \
+	--data 'paths=sub%2Fread+me+%C3%A9.txt&expand=True'
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H "$FORM" --data 'paths=config.json&expand=false'
+same "/api/models/tiny-org/tiny-model/paths-info/$COMMIT" -X POST -H "$FORM" \
+	--data 'paths=model.safetensors&expand=true'
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H "$FORM" --data 'paths=model.safetensors'
+same /api/models/tiny-org/tiny-model/paths-info/main -X POST -H "$FORM" --data 'paths=nope.txt&expand=True'
+for body in 'paths=..&expand=True' 'paths=.&expand=False' 'paths=..%2F..%2F..%2Fetc%2Fpasswd&expand=True' \
+	'paths=sub%2F..%2Fconfig.json&expand=True' 'paths=config.json%0A&expand=True' \
+	'paths=config.json&expand=True&x=1' 'paths=config.json&paths=model.safetensors&expand=True'; do
+	code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "$FORM" --data "$body" \
+		"$NGX/api/models/tiny-org/tiny-model/paths-info/main")
+	is "$code $(cat "$T/body")" "200 []" "paths-info: form '$body' finds nothing"
+done
 code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 	--data '{"paths":["../../../../../../etc/passwd"],"expand":true}' "$NGX/api/models/tiny-org/tiny-model/paths-info/main")
 is "$code $(cat "$T/body")" "200 []" "paths-info: a path with '..' finds nothing"
@@ -241,6 +280,10 @@ print("snapshot", os.path.basename(snap) == commit, same)
 cache = os.path.join(os.environ["HF_HUB_CACHE"], "models--tiny-org--tiny-model", "blobs")
 pubb = os.path.join(pub, "hf", "hub", "models--tiny-org--tiny-model", "blobs")
 print("blobs", sorted(os.listdir(cache)) == sorted(os.listdir(pubb)))
+from huggingface_hub import HfApi
+for expand in (False, True):
+    pi = HfApi().get_paths_info(repo, ["sub/read me \u00e9.txt", "model.safetensors"][expand], expand=expand)
+    print("paths_info", [(p.path, p.size, p.lfs is not None, p.last_commit is not None) for p in pi])
 PY
 if [ -z "$HFC" ]; then
 	skip "huggingface_hub: no vendor/hub-clients folder (set AIRLOCK_HUB_CLIENTS)"
@@ -257,7 +300,9 @@ else
 		is "$got_nginx" "info True ['config.json', 'model.safetensors', 'sub/read me é.txt']
 download True
 snapshot True True
-blobs True" "$v: model_info, hf_hub_download, snapshot_download from nginx; blobs named as published"
+blobs True
+paths_info [('sub/read me é.txt', 6, False, False)]
+paths_info [('model.safetensors', 300000, True, True)]" "$v: model_info, hf_hub_download, snapshot_download, get_paths_info from nginx; blobs named as published"
 		is "$got_nginx" "$got_serve" "$v: exactly as from airlock serve"
 	done
 fi

@@ -25,7 +25,7 @@
 #define SHA "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 struct files {
-	char *rel[256], *text[256];
+	char *rel[1024], *text[1024];
 	size_t n;
 	bool fail; /* every write fails */
 };
@@ -40,7 +40,7 @@ static al_err collect(void *ctx, const char *rel, const char *text, size_t len)
 	for (i = 0; i < fs->n; i++)
 		if (!strcmp(fs->rel[i], rel))
 			return AL_ECONFLICT; /* publish's write_text refuses a second write */
-	if (fs->n == 256)
+	if (fs->n == 1024)
 		return AL_EIO;
 	fs->rel[fs->n] = al_strdup(rel);
 	fs->text[fs->n] = al_strndup(text, len);
@@ -54,6 +54,17 @@ static const char *file(const struct files *fs, const char *rel)
 		if (!strcmp(fs->rel[i], rel))
 			return fs->text[i];
 	return NULL;
+}
+
+/* Is there a file named dir + a name starting with start? */
+static bool has_prefix_file(const struct files *fs, const char *dir, const char *start)
+{
+	size_t n = strlen(dir);
+
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strncmp(fs->rel[i], dir, n) && !strncmp(fs->rel[i] + n, start, strlen(start)))
+			return true;
+	return false;
 }
 
 static void files_free(struct files *fs)
@@ -125,18 +136,24 @@ static void test_conf(void)
 	   has(b.buf, "include \"/srv/mirror/pub/hf/nginx/resolve.map\";"),
 	   "  DIR quoted, without its trailing '/', in root, alias and the map's include");
 	ok(has(b.buf, "listen 0.0.0.0:8080;\n"), "  the listen address");
-	ok(!has(b.buf, "@DIR@") && !has(b.buf, "@LISTEN@"), "  every placeholder filled");
+	ok(!has(b.buf, "@DIR@") && !has(b.buf, "@LISTEN@") && !has(b.buf, "@FORM"),
+	   "  every placeholder filled");
+	ok(has(b.buf, "\"~^paths=(?!\\.\\.?&|\\.\\.?$)([A-Za-z0-9._~%+-]+)(&expand=(?:True|true))$\" fe/$1;") &&
+	   has(b.buf, "(&expand=(?:False|false)|)$\" fp/$1;") &&
+	   has(b.buf, "[A-Za-z0-9._~%+-]+(&expand=(True|true|False|false)|)$\" $request_body;"),
+	   "  paths-info's form body, one encoded path, to fe/ or fp/");
 	ok(count(b.buf, '{') == count(b.buf, '}') && count(b.buf, '"') % 2 == 0,
 	   "  braces and quotes balance");
 	ok(has(b.buf, "disable_symlinks on from=$document_root;") && has(b.buf, "autoindex off;"),
 	   "  no symbolic links below DIR, no listings");
-	ok(has(b.buf, "if ($al_method_ok = 0)") && has(b.buf, "\"~^(GET|HEAD):\" 1;") &&
+	ok(has(b.buf, "if ($al_method_ok = 0)") && has(b.buf, "        GET 1;\n        HEAD 1;\n        POST $al_post_ok;\n") &&
 	   has(b.buf, "add_header Allow \"GET, HEAD\" always;"),
 	   "  read-only: 405 with Allow but for GET, HEAD and paths-info's POST");
 	ok(has(b.buf, "upstream al_self {\n        server 127.0.0.1:8080;"),
 	   "  paths-info goes round through the loopback when listening on 0.0.0.0");
 	ok(has(b.buf, "map $http_accept $al_simple") && has(b.buf, "add_header Vary Accept always;") &&
-	   has(b.buf, "default_type application/vnd.pypi.simple.v1+json;"),
+	   has(b.buf, "application/vnd.pypi.simple.v1+json v1_json;") &&
+	   has(b.buf, "default_type application/vnd.pypi.simple.v1+html;"),
 	   "  PEP 691 by Accept, with Vary");
 	ok(has(b.buf, "add_header X-Repo-Commit $al_hub_commit always;") &&
 	   has(b.buf, "add_header X-Linked-Etag $al_hub_letag always;") &&
@@ -245,10 +262,15 @@ static void test_hub(void)
 				break;
 		ok(same_json(AT("paths-info/main/e/sub/dir/w.bin"), json_pack("[O]", e)),
 		   "paths-info/main/e/<file>: [its expanded entry]");
+		ok(same_json(AT("paths-info/main/fe/sub%2Fdir%2Fw.bin"), json_pack("[O]", e)),
+		   "  and fe/<the path as a form encodes it>");
 		json_decref(all);
 	}
 	ok(AT("paths-info/main/p/config.json") && !AT("paths-info/main/p/sub") &&
 	   AT("paths-info/refs/pr/1/e/only.txt"), "  and plain; files only, every revision");
+	ok(AT("paths-info/main/fp/config.json") && AT("paths-info/main/fp/a%22b%5Cc.txt") &&
+	   AT("paths-info/main/fp/new%0Aline.txt") && AT("paths-info/refs/pr/1/fe/only.txt") &&
+	   !AT("paths-info/main/fp/sub"), "  the form's names: every byte but [A-Za-z0-9_.~-] as %%XX");
 	ok(!AT("revision/../up/info.json") && !AT("tree/../up/.tree.json"),
 	   "a revision that cannot be a path ('..') is left out");
 	c = map.buf;
@@ -296,6 +318,40 @@ static void test_hub(void)
 	al_diag_clear(&d);
 }
 
+/* The form's names: ' ' as '+', '+' as %2B, and a name that the encoding
+ * makes longer than a file name is left out (nginx answers [] for it). */
+static void test_form_names(void)
+{
+	struct al_diag d = AL_DIAG_INIT;
+	struct al_buf map = AL_BUF_INIT, longname = AL_BUF_INIT, rel = AL_BUF_INIT;
+	struct files fs = { .n = 0, .fail = false };
+	json_t *api = NULL;
+	int i;
+
+	for (i = 0; i < 60; i++)
+		if (al_buf_addstr(&longname, "\xc3\xa9"))
+			break;
+	if (i == 60)
+		api = json_pack("{s:s, s:s, s:{s:s}, s:{s:[{s:s, s:i, s:s, s:s}, {s:s, s:i, s:s, s:s}]}}",
+		                "type", "model", "id", "org/m", "refs", "main", C1, "commits", C1,
+		                "rfilename", "a b+c~.txt", "size", 1, "blobId", B1, "sha256", SHA,
+		                "rfilename", longname.buf, "size", 1, "blobId", B1, "sha256", SHA);
+	ok(api && al_nginx_hub_repo(api, 1700000000, collect, &fs, &map, &d) == AL_OK, "a repo");
+	ok(file(&fs, "hf/nginx/api/models/org/m/paths-info/main/fe/a+b%2Bc~.txt") != NULL,
+	   "  ' ' is '+', '+' is %%2B, '~' is kept, as Python's urlencode writes them");
+	ok(!al_buf_addf(&rel, "hf/nginx/api/models/org/m/paths-info/main/p/%s", longname.buf) &&
+	   file(&fs, rel.buf), "  a name of 120 bytes is under p/");
+	al_buf_reset(&rel);
+	ok(!al_buf_addstr(&rel, "hf/nginx/api/models/org/m/paths-info/main/fp/") && rel.len &&
+	   !has_prefix_file(&fs, rel.buf, "%C3%A9"), "  but not under fp/: encoded, 360 bytes");
+	files_free(&fs);
+	al_buf_release(&map);
+	al_buf_release(&longname);
+	al_buf_release(&rel);
+	json_decref(api);
+	al_diag_clear(&d);
+}
+
 static void test_map_finish(void)
 {
 	struct al_diag d = AL_DIAG_INIT;
@@ -319,6 +375,7 @@ int main(void)
 {
 	test_conf();
 	test_hub();
+	test_form_names();
 	test_map_finish();
 	return done_testing();
 }
