@@ -343,6 +343,8 @@ static const char conf_template[] =
 "            add_header X-Linked-Etag $al_hub_letag always;\n"
 "            add_header X-Linked-Size $al_hub_lsize always;\n"
 "            add_header ETag $al_hub_etag;\n"
+"            add_header Content-Security-Policy \"sandbox; default-src 'none'\";\n"
+"            add_header X-Content-Type-Options nosniff;\n"
 "            rewrite ^ /$al_hub_blob break;\n"
 "        }\n"
 "        location ~ ^/api/(?<al_t>models|datasets)/(?<al_r>[^/]+/[^/]+|[^/]+)$ {\n"

@@ -783,8 +783,11 @@ static enum MHD_Result hub_file(struct req *r, struct hub *h, const struct rpath
 	snprintf(etag, sizeof(etag), "\"%s\"", blob ? blob : "");
 	snprintf(size, sizeof(size), "%lld", (long long)json_integer_value(json_object_get(f, "size")));
 	{
-		const char *hdrs[] = { "X-Repo-Commit", h->commit, "X-Linked-Etag", lfs ? etag : NULL,
-			               "X-Linked-Size", lfs ? size : NULL, NULL };
+		/* a repo file never runs on the mirror's origin (serve-files.c) */
+		const char *hdrs[] = { "Content-Security-Policy", "sandbox; default-src 'none'",
+			               "X-Content-Type-Options", "nosniff", "X-Repo-Commit", h->commit,
+			               "X-Linked-Etag", lfs ? etag : NULL, "X-Linked-Size", lfs ? size : NULL,
+			               NULL };
 		ret = serve_fd(r, fd, CT_BIN, blob, hdrs);
 	}
 out:

@@ -186,7 +186,8 @@ ok '[ "$(sed -n "1s/\r//p" "$T/h.ngx")" = "HTTP/1.1 301 Moved Permanently" ] && 
 	"/simple/alpha redirects to alpha/ (relative, as serve does)"
 curl -s -I -o /dev/null -D "$T/h.ngx" "$NGX/tiny-org/tiny-model/resolve/main/model.safetensors"
 curl -s -I -o /dev/null -D "$T/h.srv" "$SRV/tiny-org/tiny-model/resolve/main/model.safetensors"
-for h in X-Repo-Commit X-Linked-Etag X-Linked-Size ETag Content-Length Accept-Ranges; do
+for h in X-Repo-Commit X-Linked-Etag X-Linked-Size ETag Content-Length Accept-Ranges \
+	Content-Security-Policy X-Content-Type-Options; do
 	is "$(hdr "$T/h.ngx" $h)" "$(hdr "$T/h.srv" $h)" "HEAD resolve of an LFS file: $h as serve sends it"
 done
 curl -s -I -o /dev/null -D "$T/h.ngx" "$NGX/tiny-org/tiny-model/resolve/main/config.json"

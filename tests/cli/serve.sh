@@ -72,6 +72,9 @@ lfs_sha=$(sha256sum "$T/repo/model.safetensors" | cut -c1-64)
 curl -s -I -o /dev/null -D "$T/hdr" "$URL/tiny-org/tiny-model/resolve/main/model.safetensors"
 ok '[ "$(hdr X-Repo-Commit)" = "$COMMIT" ] && [ "$(hdr X-Linked-Etag)" = "\"$lfs_sha\"" ] && [ "$(hdr X-Linked-Size)" = 300000 ]' \
 	"HEAD resolve of an LFS file: X-Repo-Commit, X-Linked-Etag, X-Linked-Size"
+curl -s -o /dev/null -D "$T/hdr" "$URL/tiny-org/tiny-model/resolve/main/config.json"
+ok '[ "$(hdr Content-Security-Policy)" = "sandbox; default-src '"'"'none'"'"'" ] && [ "$(hdr X-Content-Type-Options)" = nosniff ]' \
+	"  a resolve is served sandboxed, with nosniff, as the plain trees are"
 code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$URL/api/models/tiny-org/tiny-model/tree/main?recursive=true&limit=1")
 like "$(hdr Link)" "^<http://127\.0\.0\.1:$port/api/models/tiny-org/tiny-model/tree/main\?recursive=true&limit=1&cursor=1>; rel=\"next\"\$" \
 	"tree pages with an absolute Link"
