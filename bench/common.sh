@@ -31,11 +31,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0) a = 0.001; printf "%.1f",
 # bench_index: the fixture index with LATENCY_MS (default 20) of added latency
 # per request, $T/airlock.yaml asking it for benchtop (54 distributions), a
 # fresh venv for pip; sets LAT, PIP, INDEX_URL and AIRLOCK_STORE ($T/store).
+# Arguments are passed to indexserver.py (--cache-control, --log, ...).
 bench_index() {
 	. "$top_srcdir/tests/helpers/indexserver.sh"
 	LAT=${LATENCY_MS:-20}
 	fixture_wheels "$T/wheels" >/dev/null
-	indexserver_start --latency-ms "$LAT" "$FIXTURE_WHEELS"
+	indexserver_start --latency-ms "$LAT" "$@" "$FIXTURE_WHEELS"
 	index_manifest "$T/airlock.yaml" bench "benchtop"
 	"$PYTHON3" -m venv "$T/venv" >/dev/null
 	PIP="$T/venv/bin/pip"

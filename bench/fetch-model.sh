@@ -152,6 +152,23 @@ HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_PROGRESS_BARS=1 \\
 	exec '$PYTHON3' -c 'from huggingface_hub import snapshot_download; snapshot_download("bench-org/$mode")'
 SH
 	chmod +x "$w/hf-get.sh"
+	if [ $mode = wan ]; then
+		# the fake Hub's own ceiling at airlock's 8 connections: the same bytes
+		# as 8 range requests at once (--parallel-immediate: curl otherwise
+		# waits for its first connection before opening the others)
+		_q=$((size / 2 * 1048576 / 4))
+		for f in model-00001-of-00002.safetensors model-00002-of-00002.safetensors; do
+			for k in 0 1 2 3; do
+				printf 'url = "%s/bench-org/%s/resolve/main/%s"\noutput = "/dev/null"\nrange = "%d-%d"\n' \
+					"$HUB" "$mode" "$f" $((k * _q)) $(((k + 1) * _q - 1))
+			done
+		done > "$w/ceil.cfg"
+		ceil_all=""
+		for k in 1 2 3; do
+			measure ceil curl -sS -L --parallel --parallel-immediate --parallel-max 8 -K "$w/ceil.cfg"
+			ceil_all="$ceil_all $ceil_s"
+		done
+	fi
 	air_all="" curl_all="" hf_all="" air_rss=0 curl_rss=0 hf_rss=0 air_c="" curl_c="" hf_c=""
 	load0=$(load)
 	i=0
@@ -183,6 +200,15 @@ SH
 	printf '  curl --parallel (8)      %6.2f s  CPU %5.2f s  peak RSS %6d KiB  (runs:%s)  airlock/curl %.2f (target <= %s)\n' \
 		"$curl_m" "$(median $curl_c)" "$curl_rss" "$curl_all" \
 		"$(awk -v a="$air_m" -v b="$curl_m" 'BEGIN { printf "%.2f", a / b }')" "$target"
+	if [ $mode = wan ]; then
+		ceil_m=$(median $ceil_all)
+		printf '  the fake Hub at 8 connections: %.2f s (curl, 8 range requests at once, median of 3: %s MB/s; 8 x 40 MB/s would take %.2f s),\n' \
+			"$ceil_m" "$(awk -v s="$ceil_m" -v m="$size" 'BEGIN { printf "%.0f", m * 1.048576 / s }')" \
+			"$(awk -v m="$size" 'BEGIN { printf "%.2f", m * 1.048576 / 320 }')"
+		printf '    so airlock with 8 connections can at best be %.2f of curl here; airlock took %.2f times that\n' \
+			"$(awk -v a="$ceil_m" -v b="$curl_m" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(awk -v a="$air_m" -v b="$ceil_m" 'BEGIN { printf "%.2f", a / b }')"
+	fi
 	if [ $have_hf = 1 ]; then
 		hf_m=$(median $hf_all)
 		printf '  huggingface_hub 1.28     %6.2f s  CPU %5.2f s  peak RSS %6d KiB  (runs:%s)  airlock/hf %.2f%s\n' \
