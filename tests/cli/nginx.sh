@@ -243,6 +243,15 @@ ok '[ "$code" = 403 ] || [ "$code" = 404 ]' "a symbolic link out of the tree is 
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NGX/wheels/inside.txt")
 ok '[ "$code" = 403 ] || [ "$code" = 404 ]' "  nor one inside it ($code)"
 rm -f "$gen/wheels/evil-1.0-py3-none-any.whl" "$gen/wheels/inside.txt"
+# the pages are served without the symlink walk (publish writes them as
+# regular files); a link planted among them is what verify --published finds
+ln -s /etc/passwd "$gen/simple/alpha/planted.html"
+run "$AIRLOCK" verify --published "$T/pub"
+ok '[ "$status" -ne 0 ]' "a link planted among the pages: verify --published fails"
+like "$out$err" "simple/alpha/planted\.html" "  naming it"
+rm -f "$gen/simple/alpha/planted.html"
+run "$AIRLOCK" verify --published "$T/pub"
+is "$status" 0 "  and passes once it is gone"
 
 # ---- pip -------------------------------------------------------------------------------------------------
 req="$T/pub/requirements/cp311-manylinux_2_28_x86_64.txt"
