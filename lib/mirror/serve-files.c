@@ -261,9 +261,30 @@ static bool etag_matches(const char *list, const char *etag)
 /* Serve an open file (the descriptor is ours to close) with ETag,
  * Last-Modified, conditional GET and single byte ranges. etag: the bare
  * value to use, or NULL for one made from the file's identity. */
+/* Bodies up to this size are read into memory and sent with their headers. */
+#define SMALL_BODY ((size_t)16384)
+
+/* All n bytes of fd from offset 0 into buf; false when the file gave fewer
+ * (it changed since its fstat: the fd path then sends what it holds). */
+static bool read_small(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, buf + got, n - got, (off_t)got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		got += (size_t)k;
+	}
+	return true;
+}
+
 enum MHD_Result serve_fd(struct req *r, int fd, const char *ctype, const char *etag_in,
                                 const char *const *extra)
 {
+	char small_buf[SMALL_BODY];
 	char etag[160], lm[64], cr[96];
 	const char *h, *ifr;
 	struct MHD_Response *resp;
@@ -314,6 +335,13 @@ enum MHD_Result serve_fd(struct req *r, int fd, const char *ctype, const char *e
 		close(fd);
 		fd = -1;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else if (size <= SMALL_BODY && read_small(fd, small_buf, (size_t)size)) {
+		/* a page: read whole, so that it leaves with its headers in one
+		 * send instead of a header write and a sendfile */
+		len = size;
+		close(fd);
+		fd = -1;
+		resp = MHD_create_response_from_buffer((size_t)size, small_buf, MHD_RESPMEM_MUST_COPY);
 	} else {
 		len = size;
 		resp = MHD_create_response_from_fd64(size, fd);
