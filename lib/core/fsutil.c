@@ -95,6 +95,25 @@ int al_write_full(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int al_pread_full(int fd, void *p, size_t n, uint64_t off)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t r = pread(fd, c, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (r == 0)
+			return EIO;
+		c += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
 al_err al_write_all(int fd, const void *p, size_t n, const char *what, struct al_diag *d)
 {
 	int e = al_write_full(fd, p, n);

@@ -23,6 +23,9 @@ AL_MUST_CHECK al_err al_write_all(int fd, const void *p, size_t n, const char *w
  * libarchive callback, a writer thread): 0, or the errno of the failed
  * write. */
 AL_MUST_CHECK int al_write_full(int fd, const void *p, size_t n);
+/* pread(2) of exactly n bytes at off, retrying on EINTR: 0, the errno of
+ * the failed read, or EIO when the file ends first. */
+AL_MUST_CHECK int al_pread_full(int fd, void *p, size_t n, uint64_t off);
 /* fsync and close *fd (then -1), so that the bytes are on disk before a
  * rename publishes them. `what` names the file in errors ("cannot sync
  * 'x'", AL_ENOSPACE when the disk is full). */

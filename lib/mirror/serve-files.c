@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "mirror/serve-internal.h"
 
@@ -261,25 +262,9 @@ static bool etag_matches(const char *list, const char *etag)
 /* Serve an open file (the descriptor is ours to close) with ETag,
  * Last-Modified, conditional GET and single byte ranges. etag: the bare
  * value to use, or NULL for one made from the file's identity. */
-/* Bodies up to this size are read into memory and sent with their headers. */
+/* Bodies up to this size are read into memory and sent with their headers
+ * (one that reads short, changed since its fstat, goes the fd path). */
 #define SMALL_BODY ((size_t)16384)
-
-/* All n bytes of fd from offset 0 into buf; false when the file gave fewer
- * (it changed since its fstat: the fd path then sends what it holds). */
-static bool read_small(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t k = pread(fd, buf + got, n - got, (off_t)got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		got += (size_t)k;
-	}
-	return true;
-}
 
 enum MHD_Result serve_fd(struct req *r, int fd, const char *ctype, const char *etag_in,
                                 const char *const *extra)
@@ -335,7 +320,7 @@ enum MHD_Result serve_fd(struct req *r, int fd, const char *ctype, const char *e
 		close(fd);
 		fd = -1;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	} else if (size <= SMALL_BODY && read_small(fd, small_buf, (size_t)size)) {
+	} else if (size <= SMALL_BODY && !al_pread_full(fd, small_buf, (size_t)size, 0)) {
 		/* a page: read whole, so that it leaves with its headers in one
 		 * send instead of a header write and a sendfile */
 		len = size;

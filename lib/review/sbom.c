@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/mem.h"
@@ -526,17 +527,11 @@ static json_t *hashes(const char *sha256)
 /* n bytes at off of fd into b (replacing its contents) */
 static al_err pread_buf(int fd, uint64_t off, size_t n, struct al_buf *b)
 {
-	size_t got = 0;
-
 	al_buf_reset(b);
 	if (al_buf_grow(b, n))
 		return AL_ENOMEM;
-	while (got < n) {
-		ssize_t r = pread(fd, b->buf + got, n - got, (off_t)(off + got));
-		if (r <= 0)
-			return AL_EIO;
-		got += (size_t)r;
-	}
+	if (al_pread_full(fd, b->buf, n, off))
+		return AL_EIO;
 	b->len = n;
 	b->buf[n] = '\0';
 	return AL_OK;

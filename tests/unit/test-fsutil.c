@@ -121,6 +121,18 @@ static void test_write_all(void)
 	is_int(al_write_full(fd, big, 1000), 0, "and 0 when every byte is written");
 	close(fd);
 
+	/* pread_full: exactly n bytes at an offset, EIO when the file ends first */
+	{
+		char got[1000];
+		fd = open(at("big"), O_RDONLY);
+		is_int(al_pread_full(fd, got, sizeof(got), 299000), 0, "pread_full reads the last 1000 bytes");
+		ok(!memcmp(got, big + 299000, sizeof(got)), "  the right ones");
+		is_int(al_pread_full(fd, got, sizeof(got), 299500), EIO, "  past the end: EIO");
+		is_int(al_pread_full(fd, got, 0, 400000), 0, "  nothing asked: 0");
+		close(fd);
+		is_int(al_pread_full(fd, got, 1, 0), EBADF, "  a bad descriptor: its errno");
+	}
+
 	/* a pipe nobody reads: EPIPE (SIGPIPE ignored, as airlock does) */
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(pfd) == 0) {
