@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
@@ -32,6 +33,12 @@
 #define PAGE ((size_t)4096)
 /* start write-back of what was written every this many bytes */
 #define SYNC_EVERY ((uint64_t)16 << 20)
+/* Direct writes: address, length and offset a multiple of this (the
+ * smallest logical block; a device that wants more refuses the write with
+ * EINVAL, and the writer goes on buffered), and at most this many bytes of
+ * entries that lie back to back in memory in one write. */
+#define DIO_ALIGN ((uintptr_t)512)
+#define DIO_MAX ((size_t)2 << 20)
 
 struct al_hashpipe {
 	struct al_hash *hash;
@@ -52,6 +59,8 @@ struct al_hashpipe {
 	bool stop;                             /* under mu: no more will be put */
 	int werrno;                            /* under mu: the first write error */
 	unsigned nthreads;                     /* started (0, 1 or 2) */
+	bool direct;                           /* writer's: fd has O_DIRECT on */
+	uint64_t direct_bytes;                 /* writer's: written with it */
 	pthread_t threads[2];
 };
 
@@ -60,16 +69,74 @@ static uint64_t done_by_both(const struct al_hashpipe *p)
 	return p->hashed < p->written ? p->hashed : p->written;
 }
 
+/* Turn the writer's O_DIRECT off (the rest goes through the page cache). */
+static void direct_off(struct al_hashpipe *p)
+{
+	int fl = fcntl(p->fd, F_GETFL);
+
+	if (fl >= 0)
+		al_ignore(fcntl(p->fd, F_SETFL, fl & ~O_DIRECT));
+	p->direct = false;
+}
+
+/* Try O_DIRECT on the writer's fd: a regular file at an aligned offset on a
+ * file system that takes it (tmpfs and some others refuse the flag). */
+static void direct_on(struct al_hashpipe *p, off_t base)
+{
+	struct stat st;
+	int fl;
+
+	if (base < 0 || (uintptr_t)base % DIO_ALIGN || fstat(p->fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || (fl = fcntl(p->fd, F_GETFL)) < 0)
+		return;
+	p->direct = fcntl(p->fd, F_SETFL, fl | O_DIRECT) == 0;
+}
+
+/* Write n bytes at the file's offset off: directly while address, length
+ * and offset allow it, else (and from then on) through the page cache. A
+ * direct write the device refuses (EINVAL: it wants a larger alignment)
+ * writes nothing and is made again buffered. errno, or 0. */
+static int write_out(struct al_hashpipe *p, const char *at, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t w;
+
+		if (p->direct && (((uintptr_t)at | n | off) & (DIO_ALIGN - 1)))
+			direct_off(p);
+		w = write(p->fd, at, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EINVAL && p->direct) {
+			direct_off(p);
+			continue;
+		}
+		if (w < 0)
+			return errno;
+		if (w == 0)
+			return EIO;
+		if (p->direct)
+			p->direct_bytes += (uint64_t)w;
+		at += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
 /* The body of both threads: take the buffers in order, hash or write each,
- * until told to stop and nothing is left. */
+ * until told to stop and nothing is left. The writer takes entries that lie
+ * back to back in memory (the ring's buffers, filled in turn) in one write
+ * when it writes directly. */
 static void consume(struct al_hashpipe *p, uint64_t *mine, bool writer)
 {
 	off_t base = writer ? lseek(p->fd, 0, SEEK_CUR) : 0;
 	uint64_t done = 0, synced = 0;
 
+	if (writer)
+		direct_on(p, base);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		unsigned i;
+		unsigned i, k = 1;
 		size_t n;
 		bool failed;
 
@@ -85,13 +152,25 @@ static void consume(struct al_hashpipe *p, uint64_t *mine, bool writer)
 		i = (unsigned)(*mine % AL_HASHPIPE_SLOTS);
 		n = p->len[i];
 		at = p->data[i];
+		if (writer && p->direct && !(n & (DIO_ALIGN - 1))) {
+			while (*mine + k < p->filled) {
+				unsigned j = (unsigned)((*mine + k) % AL_HASHPIPE_SLOTS);
+				/* an unaligned length (the tail) is written on
+				 * its own: the ones before it still go direct */
+				if (p->data[j] != at + n || n + p->len[j] > DIO_MAX ||
+				    (p->len[j] & (DIO_ALIGN - 1)))
+					break;
+				n += p->len[j];
+				k++;
+			}
+		}
 		failed = p->werrno != 0;
 		pthread_mutex_unlock(&p->mu);
 
 		if (!writer) {
 			al_hash_update(p->hash, at, n);
 		} else if (!failed) {
-			int e = al_write_full(p->fd, at, n);
+			int e = write_out(p, at, n, (uint64_t)base + done);
 			if (e) {
 				pthread_mutex_lock(&p->mu);
 				p->werrno = e;
@@ -99,20 +178,25 @@ static void consume(struct al_hashpipe *p, uint64_t *mine, bool writer)
 			}
 			done += n;
 			/* write-back starts now, not at the fsync (a no-op where
-			 * the file system has none, and base is -1 for a pipe) */
-			if (!e && base >= 0 && done - synced >= SYNC_EVERY) {
+			 * the file system has none, and base is -1 for a pipe);
+			 * direct writes are on the disk already */
+			if (!e && !p->direct && base >= 0 && done - synced >= SYNC_EVERY) {
 				al_ignore(sync_file_range(p->fd, base + (off_t)synced,
 				                          (off_t)(done - synced), SYNC_FILE_RANGE_WRITE));
+				synced = done;
+			} else if (p->direct) {
 				synced = done;
 			}
 		}
 
 		pthread_mutex_lock(&p->mu);
-		(*mine)++;
+		*mine += k;
 		if (p->prod_until && (done_by_both(p) >= p->prod_until || p->werrno))
 			pthread_cond_signal(&p->cv_prod);
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (writer && p->direct)
+		direct_off(p); /* the caller gets its fd back as it gave it */
 }
 
 static void *hasher(void *arg)
@@ -366,6 +450,11 @@ al_err al_hashpipe_finish(struct al_hashpipe *p, struct al_diag *d)
 	flush(p);
 	stop_threads(p);
 	return write_error(p, d);
+}
+
+uint64_t al_hashpipe_direct_bytes(const struct al_hashpipe *p)
+{
+	return p->direct_bytes; /* the writer is joined: no lock needed */
 }
 
 void al_hashpipe_free(struct al_hashpipe *p)

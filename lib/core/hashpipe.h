@@ -10,8 +10,17 @@
  * (AL_HASHPIPE_SLOTS x AL_HASHPIPE_SLOT bytes, page-aligned) whatever the
  * size. A buffer is a size a core's cache holds: with 2 MiB buffers the
  * kernel's copies in read(2) and write(2) took four times as long (the
- * decision page has the figures), so the ring is many small buffers. The pipe never fsyncs: it starts write-back early
- * (sync_file_range) so that the caller's one fsync at the end is short.
+ * decision page has the figures), so the ring is many small buffers.
+ *
+ * The writer writes to a regular file with O_DIRECT while the bytes allow
+ * it (address, length and offset multiples of 512, which the ring's full
+ * buffers are), up to 2 MiB of back-to-back buffers at a time: no copy into
+ * the page cache and no page to allocate for it. An unaligned piece (the
+ * tail, borrowed memory), a file system that refuses the flag and a device
+ * that refuses the write (EINVAL) turn it off and the rest goes buffered,
+ * with write-back started early (sync_file_range). The pipe never fsyncs:
+ * the caller's one fsync at the end makes all of it durable
+ * (docs/decisions/0060-direct-writes.md).
  *
  * One producer: the calls below are made from one thread. The hash context
  * and the file descriptor belong to the pipe's threads from al_hashpipe_new
@@ -79,6 +88,9 @@ AL_MUST_CHECK al_err al_hashpipe_read_fd(struct al_hashpipe *p, int fd, uint64_t
  * threads, and report the first write error. The hash then holds every
  * byte put, and the caller has the fd back. */
 AL_MUST_CHECK al_err al_hashpipe_finish(struct al_hashpipe *p, struct al_diag *d);
+/* After al_hashpipe_finish: how many bytes went to the file with O_DIRECT
+ * (the rest went through the page cache). */
+uint64_t al_hashpipe_direct_bytes(const struct al_hashpipe *p);
 /* Finish (dropping any error) and free; NULL-safe. */
 void al_hashpipe_free(struct al_hashpipe *p);
 

@@ -687,11 +687,13 @@ static al_err locate_volumes(struct import *im)
  * half ring, not once per buffer.
  */
 #define VR_SLOTS 16
+#define VR_PAGE ((uintptr_t)4096)
 
 struct vol_reader {
 	int fd;
 	struct al_hash hash;
 	uint64_t bytes;
+	void *block; /* the allocation; the buffers are page-aligned in it */
 	char *bufs[VR_SLOTS];
 	size_t lens[VR_SLOTS];
 	/* the blob writer borrowing buffers, and for each buffer the ticket
@@ -734,11 +736,16 @@ static void *vr_hasher(void *arg)
 
 static al_err vr_start(struct vol_reader *r, struct al_diag *d)
 {
+	uintptr_t at;
 	unsigned i;
 
+	/* page-aligned, so that an object's data (at 512-byte boundaries in
+	 * the tar stream) can go to the disk directly (core/hashpipe.c) */
+	if (!(r->block = al_malloc(VR_SLOTS * IO_CHUNK + VR_PAGE)))
+		return al_oom(d);
+	at = ((uintptr_t)r->block + VR_PAGE - 1) & ~(uintptr_t)(VR_PAGE - 1);
 	for (i = 0; i < VR_SLOTS; i++)
-		if (!(r->bufs[i] = al_malloc(IO_CHUNK)))
-			return al_oom(d);
+		r->bufs[i] = (char *)at + i * IO_CHUNK;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	if (pthread_create(&r->thread, NULL, vr_hasher, r) != 0) {
@@ -825,10 +832,10 @@ static void vr_stop(struct vol_reader *r)
 		pthread_cond_destroy(&r->cv);
 		r->started = false;
 	}
-	for (i = 0; i < VR_SLOTS; i++) {
-		al_free(r->bufs[i]);
+	al_free(r->block);
+	r->block = NULL;
+	for (i = 0; i < VR_SLOTS; i++)
 		r->bufs[i] = NULL;
-	}
 }
 
 static la_ssize_t vr_read(struct archive *a, void *ctx, const void **out)

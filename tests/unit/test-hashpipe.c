@@ -6,7 +6,13 @@
  * megabytes, a file longer than expected, and a pipe freed half way.
  * Borrowed memory (al_hashpipe_put_ref): a few caller buffers reused as
  * soon as al_hashpipe_wait says so, mixed with copied pieces, give the same
- * digest and bytes (a buffer refilled too early would change both). */
+ * digest and bytes (a buffer refilled too early would change both).
+ * Direct writes: full buffers go to a file that takes O_DIRECT without the
+ * page cache, the unaligned tail after them through it; an unaligned
+ * borrowed piece first, or an unaligned start offset, means no direct
+ * write at all; a file system without O_DIRECT (tmpfs, where the kernel
+ * refuses it) gets the same bytes; and the descriptor is handed back
+ * without O_DIRECT whatever happened. */
 #include "config.h"
 
 #include <errno.h>
@@ -294,6 +300,89 @@ int main(void)
 	al_hashpipe_free(p);
 	al_hash_release(&h);
 	close(fd);
+
+	/* direct writes, where the file system takes them */
+	{
+		static const char *const dirs[] = {"/tmp", "/dev/shm"};
+		unsigned k;
+
+		for (k = 0; k < 2; k++) {
+			char path[64];
+			size_t n = 4 * AL_HASHPIPE_SLOT + 1000; /* full buffers, then a tail */
+			uint64_t direct = 0, want_direct;
+			int probe, fl;
+
+			snprintf(path, sizeof(path), "%s/airlock-test-hashpipe-dio-XXXXXX", dirs[k]);
+			probe = mkstemp(path);
+			if (probe < 0) {
+				ok(1, "# SKIP no %s", dirs[k]);
+				ok(1, "# SKIP no %s", dirs[k]);
+				ok(1, "# SKIP no %s", dirs[k]);
+				ok(1, "# SKIP no %s", dirs[k]);
+				continue;
+			}
+			fl = fcntl(probe, F_GETFL);
+			want_direct = fcntl(probe, F_SETFL, fl | O_DIRECT) == 0 ? 4 * AL_HASHPIPE_SLOT : 0;
+			close(probe);
+
+			fd = open(path, O_WRONLY | O_TRUNC);
+			err = al_hash_init(&h, AL_HASH_SHA256, &d);
+			ok(!err && !al_hashpipe_new(&p, &h, fd, path, &d), "%s: a pipe starts", dirs[k]);
+			err = al_hashpipe_write(p, data, n, &d);
+			if (!err)
+				err = al_hashpipe_finish(p, &d);
+			direct = al_hashpipe_direct_bytes(p);
+			al_hashpipe_free(p);
+			al_hash_final_hex(&h, hex);
+			al_sha256_hex(data, n, want);
+			ok(!err && !strcmp(hex, want) && file_is(path, data, n),
+			   "%s: every byte hashed and written", dirs[k]);
+			/* where writes can be refused by the device (EINVAL for
+			 * a larger block), fewer may go direct, never more */
+			ok(direct <= want_direct && (want_direct == 0 || direct > 0),
+			   "%s: %llu bytes written directly (O_DIRECT %s)", dirs[k],
+			   (unsigned long long)direct, want_direct ? "taken" : "refused");
+			ok(!(fcntl(fd, F_GETFL) & O_DIRECT), "%s: the descriptor comes back buffered",
+			   dirs[k]);
+			close(fd);
+			unlink(path);
+		}
+	}
+
+	/* an unaligned borrowed piece first, or an unaligned offset: buffered */
+	for (int shape = 0; shape < 2; shape++) {
+		uint64_t ticket = 0;
+		size_t lead = shape == 0 ? 0 : 100;
+
+		fd = open(dst, O_WRONLY | O_TRUNC);
+		if (lead)
+			ok(write(fd, data, lead) == (ssize_t)lead, "a file begun with %zu bytes", lead);
+		err = al_hash_init(&h, AL_HASH_SHA256, &d);
+		ok(!err && !al_hashpipe_new(&p, &h, fd, dst, &d), "a pipe starts");
+		if (shape == 0)
+			err = al_hashpipe_put_ref(p, data + 1, 4095, &ticket, &d);
+		if (!err)
+			err = al_hashpipe_write(p, data + lead + (shape == 0 ? 4096 : 0),
+			                        3 * AL_HASHPIPE_SLOT, &d);
+		if (!err)
+			err = al_hashpipe_finish(p, &d);
+		ok(!err && al_hashpipe_direct_bytes(p) == 0, "%s: nothing written directly",
+		   shape == 0 ? "unaligned memory first" : "an unaligned offset");
+		al_hashpipe_free(p);
+		al_hash_release(&h);
+		if (shape == 0) {
+			unsigned char *want_bytes = al_malloc(4095 + 3 * AL_HASHPIPE_SLOT);
+			memcpy(want_bytes, data + 1, 4095);
+			memcpy(want_bytes + 4095, data + 4096, 3 * AL_HASHPIPE_SLOT);
+			ok(file_is(dst, want_bytes, 4095 + 3 * AL_HASHPIPE_SLOT),
+			   "unaligned memory first: every byte written");
+			al_free(want_bytes);
+		} else {
+			ok(file_is(dst, data, lead + 3 * AL_HASHPIPE_SLOT),
+			   "an unaligned offset: every byte written after the lead");
+		}
+		close(fd);
+	}
 
 	/* freed half way, without finishing: threads joined, nothing leaks */
 	fd = open(dst, O_WRONLY | O_TRUNC);
