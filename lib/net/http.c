@@ -1300,6 +1300,10 @@ al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
 		return AL_OK;
 	h->running = true;
 	for (;;) {
+		/* ranged downloads whose thread has checked and synced the file
+		 * end here (their callbacks may queue more) */
+		bool committing = al_ranged_poll(&h->ranged);
+
 		/* backoffs that are over go to the back of the queue */
 		now = now_ms();
 		next_wake = UINT64_MAX;
@@ -1327,7 +1331,7 @@ al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
 			if ((err = hop_start(x, &xd)))
 				xfer_finish(x, err, &xd);
 		}
-		if (!h->pending && !h->waiting && !h->active)
+		if (!h->pending && !h->waiting && !h->active && !committing)
 			break;
 		if ((mc = curl_multi_perform(h->multi, &running))) {
 			err = al_diag_set(d, AL_EINTERNAL, "HTTP engine failure: %s",
@@ -1346,8 +1350,8 @@ al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
 			break;
 		if (h->pending && h->active < h->parallel)
 			continue;
-		if (!h->pending && !h->waiting && !h->active)
-			break;
+		if (!h->pending && !h->waiting && !h->active && !al_ranged_poll(&h->ranged))
+			continue; /* the last ranged download ended: its callback may add more */
 		timeout = 1000;
 		now = now_ms();
 		if (next_wake <= now)
@@ -1368,6 +1372,11 @@ al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
 al_err al_http_run(struct al_http *h, struct al_diag *d)
 {
 	return al_http_run_until(h, NULL, NULL, d);
+}
+
+void al_http_wakeup(struct al_http *h)
+{
+	al_ignore(curl_multi_wakeup(h->multi));
 }
 
 void al_http_hurry(struct al_http *h, const void *ctx)

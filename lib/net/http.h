@@ -174,6 +174,9 @@ AL_MUST_CHECK al_err al_http_run(struct al_http *h, struct al_diag *d);
  * queued or in flight for the next run. */
 AL_MUST_CHECK al_err al_http_run_until(struct al_http *h, bool (*until)(void *ctx), void *ctx,
                          struct al_diag *d);
+/* Wake al_http_run from its wait for sockets; from any thread (a ranged
+ * download's hashing thread, when the file is checked and synced). */
+void al_http_wakeup(struct al_http *h);
 /* Move the queued (not yet started) transfers whose ctx is ctx to the front
  * of the queue: the caller is about to wait for them. */
 void al_http_hurry(struct al_http *h, const void *ctx);

@@ -107,6 +107,14 @@ struct al_ranged {
 	int herrno;
 	struct al_hash hash;
 	char *hbuf;
+	/* The end of a whole file, in the thread: its digest, and for a file
+	 * that matches, the fchmod and fsync of the commit (syncerr: errno), so
+	 * that the event loop does not wait for the disk (the other downloads
+	 * go on meanwhile). hdone (under mu): the thread is through with it. */
+	char hhex[AL_SHA256_HEX];
+	bool hfinal, hsynced, hdone;
+	int syncerr;
+	bool committing;            /* finish() waits for the thread's end */
 };
 
 /* ---- the hashing thread ------------------------------------------------------- */
@@ -151,10 +159,37 @@ static void *hash_main(void *arg)
 				synced = r->hashed;
 			}
 		}
-		if (r->herrno || (stop && r->hashed >= target))
+		if (r->herrno || (stop && r->hashed >= target) || r->hashed == r->size)
 			break;
 	}
+	/* The whole file is in and hashed: check it and make it durable here,
+	 * beside the other downloads, not on the event loop. */
+	if (!r->herrno && r->hashed == r->size) {
+		al_hash_final_hex(&r->hash, r->hhex);
+		r->hfinal = true;
+		if (strcmp(r->hhex, r->sha256) == 0) {
+			if (fchmod(r->fd, 0444) < 0 || fsync(r->fd) < 0)
+				r->syncerr = errno;
+			else
+				r->hsynced = true;
+		}
+	}
+	pthread_mutex_lock(&r->mu);
+	r->hdone = true;
+	pthread_mutex_unlock(&r->mu);
+	al_http_wakeup(r->h); /* finish() may be waiting in the event loop */
 	return NULL;
+}
+
+/* The thread is through (its end is for finish() to take). */
+static bool hasher_done(struct al_ranged *r)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->mu);
+	done = r->hdone;
+	pthread_mutex_unlock(&r->mu);
+	return done;
 }
 
 static al_err hasher_start(struct al_ranged *r, struct al_diag *d)
@@ -173,6 +208,8 @@ static al_err hasher_start(struct al_ranged *r, struct al_diag *d)
 	r->avail = 0;
 	r->hstop = r->habort = false;
 	r->herrno = 0;
+	r->hfinal = r->hsynced = r->hdone = false;
+	r->syncerr = 0;
 	if (pthread_create(&r->thread, NULL, hash_main, r) != 0) {
 		return al_diag_set(d, AL_EINTERNAL, "cannot start a hashing thread");
 	}
@@ -530,14 +567,30 @@ static void ranged_free(struct al_ranged *r)
 	al_free(r);
 }
 
+static void finish_end(struct al_ranged *r);
+
 /* Every piece is in (or the download failed) and nothing is in flight:
- * check, commit, report. */
+ * check, commit, report. A whole file's last bytes are hashed and synced
+ * by the thread: until it is through, the event loop goes on with the other
+ * downloads and al_ranged_poll comes back here. */
 static void finish(struct al_ranged *r)
 {
+	if (!r->failed) {
+		hasher_feed(r, r->size);
+		if (r->hrunning && !hasher_done(r)) {
+			r->committing = true;
+			return;
+		}
+	}
+	finish_end(r);
+}
+
+static void finish_end(struct al_ranged *r)
+{
 	struct al_diag d = AL_DIAG_INIT;
-	char hex[AL_SHA256_HEX];
 	al_err err = AL_OK;
 
+	r->committing = false;
 	if (r->failed) {
 		hasher_stop(r, true);
 		err = r->resp.err;
@@ -547,26 +600,32 @@ static void finish(struct al_ranged *r)
 		}
 		goto out;
 	}
-	hasher_feed(r, r->size);
 	hasher_stop(r, false);
 	if (r->herrno) {
 		err = al_diag_set(&d, AL_EIO, "cannot read '%s': %s", r->path, strerror(r->herrno));
-	} else if (r->hashed != r->size) {
+	} else if (r->hashed != r->size || !r->hfinal) {
 		err = al_diag_set(&d, AL_EINTERNAL, "GET %s: hashed %llu of %llu bytes", r->shown,
 		                  (unsigned long long)r->hashed, (unsigned long long)r->size);
 	} else {
-		al_hash_final_hex(&r->hash, hex);
-		if (strcmp(hex, r->sha256) != 0) {
+		if (strcmp(r->hhex, r->sha256) != 0) {
 			/* the journal may name bytes a power loss took, or the
 			 * server sent other bytes: the next run starts over */
 			err = al_diag_set(&d, AL_EVERIFY, "sha256 mismatch: expected %s, got %s%s",
-			                  r->sha256, hex, r->resumed ? " (the partial download was "
-			                  "dropped; the next run starts over)" : "");
+			                  r->sha256, r->hhex, r->resumed ? " (the partial download "
+			                  "was dropped; the next run starts over)" : "");
 			journal_drop(r);
 			unlink(r->path);
-		} else if (!(err = al_store_commit_tmp(r->store, r->fd, r->path, hex, r->size, &d))) {
+		} else if (!r->hsynced) {
+			err = al_diag_set(&d, r->syncerr == ENOSPC || r->syncerr == EDQUOT ? AL_ENOSPACE
+			                  : AL_EIO, "cannot sync '%s': %s", r->path,
+			                  strerror(r->syncerr));
+			unlink(r->path);
 			journal_drop(r);
-			memcpy(r->resp.sha256, hex, AL_SHA256_HEX);
+		} else if (!(err = al_store_commit_tmp(r->store, r->fd, r->path, r->hhex, r->size,
+		                                       &d))) {
+			/* its fsync finds nothing left to write: the thread did it */
+			journal_drop(r);
+			memcpy(r->resp.sha256, r->hhex, AL_SHA256_HEX);
 			r->resp.bytes = r->size;
 		} else {
 			unlink(r->path);
@@ -827,6 +886,24 @@ out:
 }
 
 /* ---- start --------------------------------------------------------------------- */
+
+bool al_ranged_poll(struct al_ranged **list)
+{
+	struct al_ranged *r;
+	bool waiting = false;
+
+again:
+	for (r = *list; r; r = r->next) {
+		if (!r->committing)
+			continue;
+		if (hasher_done(r)) {
+			finish_end(r); /* frees r; its callback may change the list */
+			goto again;
+		}
+		waiting = true;
+	}
+	return waiting;
+}
 
 void al_ranged_drop(struct al_ranged **list, const void *owner)
 {
