@@ -47,7 +47,9 @@ indexserver_start() {
 	_i=0
 	INDEX_PORT=""
 	while [ $_i -lt 200 ]; do
-		INDEX_PORT=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$_d/out")
+		# the server's shell opens out only once this shell holds in open
+		# (the FIFO above): out may not exist yet, which is no error here
+		INDEX_PORT=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$_d/out" 2>/dev/null || :)
 		[ -n "$INDEX_PORT" ] && break
 		kill -0 "$INDEX_PID" 2>/dev/null || break
 		sleep 0.05
