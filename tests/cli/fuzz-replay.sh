@@ -4,5 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/helpers/fuzzreplay.sh"
 
-replay_corpora wheelname metadata reqfile httphdr minisign-pubkey minisign-sig simple-page lock manifest
+replay_corpora wheelname metadata reqfile httphdr minisign-pubkey minisign-sig simple-page lock manifest \
+	osv-record
 finish
