@@ -301,13 +301,19 @@ static al_err add_severity(struct al_audit_match *m, json_t *sev, const char *na
 		return AL_OK;
 	json_array_foreach(sev, i, s) {
 		const char *type, *score;
-		if (!json_is_object(s))
-			return bad(d, name, "%sseverity[%zu]: expected an object", where, i);
+		/* every way out goes through the release below: an earlier
+		 * entry has grown b (found by the osv-record fuzzer) */
+		if (!json_is_object(s)) {
+			err = bad(d, name, "%sseverity[%zu]: expected an object", where, i);
+			break;
+		}
 		if ((err = get_str(s, "type", name, where, &type, d)) ||
 		    (err = get_str(s, "score", name, where, &score, d)))
-			return err;
-		if (!type || !score)
-			return bad(d, name, "%sseverity[%zu]: needs a type and a score", where, i);
+			break;
+		if (!type || !score) {
+			err = bad(d, name, "%sseverity[%zu]: needs a type and a score", where, i);
+			break;
+		}
 		al_buf_reset(&b);
 		if (al_buf_addf(&b, "%s %s", type, score) ||
 		    (err = strv_push(&m->severity, &m->nseverity, b.buf, d))) {
