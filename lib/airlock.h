@@ -799,7 +799,9 @@ struct al_audit {
 /* Match every distribution of l (targets and build dependencies) against
  * the OSV records at path: a directory of *.json records, a zip of them
  * (OSV's PyPI/all.zip) or one record. A record that breaks the format is an
- * error naming its file; see docs/reference/audit.md. */
+ * error naming its file; see docs/reference/audit.md. Matches add to what
+ * out holds (several sources into one result); on an error out is left as
+ * it was. */
 AL_MUST_CHECK al_err al_audit_osv(const struct al_lock *l, const char *path,
                                   const struct al_audit_opts *o, struct al_audit *out,
                                   struct al_diag *d);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -13,11 +14,32 @@ static long fail_countdown = -1;
 static int fail_sticky, fail_hit;
 static unsigned long nfailed; /* updated with __atomic builtins */
 
-/* jansson's allocations go through al_malloc/al_free, before any json_*
- * call can run (a constructor of this file, which every module links). */
+/* jansson 2.14 cannot go on safely from a failed allocation while it
+ * parses: its lexer drops the failure (lex_save ignores the result of
+ * strbuffer_append_byte), and a string's unescaping then reads and writes
+ * past the end of its buffer (upstream akheron/jansson#362; found here by
+ * the allocation-failure sweep of the OSV reader). So jansson's allocations
+ * never fail: out of memory inside jansson ends the process with a message
+ * before a byte is written out of bounds, where failing would have let a
+ * hostile document's parse go on with a corrupted heap. They are not
+ * counted by the failure injection either: tests/unit/test-oom.c sweeps
+ * airlock's own allocations. Set by a constructor of this file, which every
+ * module links, before any json_* call can run. */
+static void *json_malloc(size_t n)
+{
+	static const char msg[] = "airlock: out of memory inside the JSON library: stopping\n";
+	void *p = malloc(n ? n : 1);
+
+	if (!p) {
+		al_ignore(write(STDERR_FILENO, msg, sizeof(msg) - 1));
+		abort();
+	}
+	return p;
+}
+
 __attribute__((constructor)) static void json_alloc_init(void)
 {
-	json_set_alloc_funcs(al_malloc, al_free);
+	json_set_alloc_funcs(json_malloc, free);
 }
 
 static void *failed(void)

@@ -332,6 +332,7 @@ static al_err parse_ranges(struct al_osv_ctx *c, json_t *ranges, const char *nam
 {
 	struct range *rs = NULL;
 	size_t i, j, n = 0;
+	al_err perr;
 	json_t *r, *e;
 	al_err err = AL_OK;
 	char where[96];
@@ -396,16 +397,22 @@ static al_err parse_ranges(struct al_osv_ctx *c, json_t *ranges, const char *nam
 				cur->evs[cur->n].zero = true;
 			else if (kind == EV_LIMIT && !strcmp(val, "*"))
 				cur->evs[cur->n].star = true;
-			else if (!al_version_valid(val)) {
+			else if ((perr = al_version_parse(&cur->evs[cur->n].v, val, NULL))) {
 				char q[AL_QUOTE_MAX];
+				al_version_release(&cur->evs[cur->n].v);
+				/* out of memory is an error, never "not a version":
+				 * a range skipped for it would hide a match */
+				if (perr == AL_ENOMEM) {
+					err = al_oom(d);
+					goto fail;
+				}
 				al_pep_quote(q, sizeof(q), val, strlen(val));
 				warn(c, "OSV record '%s': %sevents[%zu]: '%s' is not a PEP 440 version: "
 				     "range skipped", name, where, j, q);
 				range_release(cur);
 				cur->skip = true;
 				continue;
-			} else if ((err = al_version_parse(&cur->evs[cur->n].v, val, d)))
-				goto fail;
+			}
 			cur->n++;
 		}
 		if (!strcmp(type, "ECOSYSTEM") && !cur->skip) {
@@ -460,23 +467,32 @@ static bool in_range(const struct range *r, const struct al_version *v)
 	return affected && (!has_limit || below_limit);
 }
 
-static bool in_versions(json_t *versions, const struct pkg *p)
+/* *hit: p's version is listed in versions. Out of memory is an error, never
+ * "not listed": an audit that ran out of memory must not pass. */
+static al_err in_versions(json_t *versions, const struct pkg *p, bool *hit, struct al_diag *d)
 {
 	size_t i;
 	json_t *s;
 
+	*hit = false;
 	json_array_foreach(versions, i, s) {
 		struct al_version v = AL_VERSION_INIT;
+		al_err err = al_version_parse(&v, json_string_value(s), NULL);
 		bool eq;
-		if (!al_version_valid(json_string_value(s)) ||
-		    al_version_parse(&v, json_string_value(s), NULL))
+		if (err) {
+			al_version_release(&v);
+			if (err == AL_ENOMEM)
+				return al_oom(d);
 			continue; /* not PEP 440: never a locked (canonical) version */
+		}
 		eq = al_version_cmp(&v, &p->v) == 0 && (!v.nlocal || !strcmp(v.lower, p->version));
 		al_version_release(&v);
-		if (eq)
-			return true;
+		if (eq) {
+			*hit = true;
+			return AL_OK;
+		}
 	}
-	return false;
+	return AL_OK;
 }
 
 /* The match of this record for p, made on first use. */
@@ -582,7 +598,9 @@ static al_err one_affected(struct al_osv_ctx *c, json_t *root, const char *id, j
 		goto out;
 	for (i = lo; i < hi; i++) {
 		struct al_audit_match *m = NULL;
-		bool hit = versions && in_versions(versions, &c->pkgs[i]);
+		bool hit = false;
+		if (versions && (err = in_versions(versions, &c->pkgs[i], &hit, d)))
+			goto out;
 		for (k = 0; k < nrs && !hit; k++)
 			hit = in_range(&rs[k], &c->pkgs[i].v);
 		if (!hit)
@@ -810,6 +828,8 @@ al_err al_audit_osv(const struct al_lock *l, const char *path, const struct al_a
 	struct al_osv_ctx *c = NULL;
 	unsigned char magic[4];
 	struct stat st;
+	size_t n0 = out->n, i;
+	uint64_t records0 = out->records;
 	int fd;
 	al_err err;
 
@@ -844,5 +864,12 @@ al_err al_audit_osv(const struct al_lock *l, const char *path, const struct al_a
 		al_osv_ctx_finish(c);
 out:
 	al_osv_ctx_free(c);
+	if (err) {
+		/* out as it was: no half-read record's match is left behind */
+		for (i = n0; i < out->n; i++)
+			match_release(&out->matches[i]);
+		out->n = n0;
+		out->records = records0;
+	}
 	return err;
 }

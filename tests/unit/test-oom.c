@@ -408,6 +408,27 @@ static al_err do_card(void *ctx, struct al_diag *d)
 
 /* ---- the sweep ------------------------------------------------------------------- */
 
+/* The OSV reader over fixtures/osv (a directory of records, some matching
+ * the lock in ctx): a failure leaves the result as it was, empty here. */
+struct osv_case {
+	const struct al_lock *l;
+	const char *path;
+};
+
+static al_err do_osv(void *ctx, struct al_diag *d)
+{
+	const struct osv_case *oc = ctx;
+	struct al_audit res = AL_AUDIT_INIT;
+	al_err err = al_audit_osv(oc->l, oc->path, NULL, &res, d);
+
+	if (err && res.n)
+		err = al_diag_set(d, AL_EINTERNAL, "failed audit left %zu matches", res.n);
+	else if (!err && !res.n)
+		err = al_diag_set(d, AL_EINTERNAL, "no match: the sweep would not reach them");
+	al_audit_release(&res);
+	return err;
+}
+
 /* Set around the sweeps of parsers that read JSON: jansson allocates
  * through al_malloc, and a single failed allocation inside it may be one
  * it recovers from (the call then returns the whole result), which is no
@@ -569,7 +590,23 @@ int main(void)
 		struct input card = { .s = "---\nlicense: [apache-2.0, other]\nlicense_name: x\n"
 		                           "datasets: [a/b, c/d]\n---\n# card\n" };
 		struct al_lock *pair[2] = { l, l };
+		static struct al_lock_dist fx[] = {
+			{ .name = (char *)"demo-core", .version = (char *)"2.0" },
+			{ .name = (char *)"demo-leaf", .version = (char *)"1.1" },
+			{ .name = (char *)"foo-bar", .version = (char *)"1.0" },
+			{ .name = (char *)"localver", .version = (char *)"1.0+cpu" },
+		};
+		struct al_lock_target ft = { .name = (char *)"t", .dists = fx, .ndists = 4 };
+		struct al_lock fl = { .version = 1, .bundle = (char *)"x", .targets = &ft,
+		                      .ntargets = 1 };
+		struct al_buf osvdir = AL_BUF_INIT;
+		struct osv_case oc = { &fl, NULL };
 		jansson_inside = true;
+		if (!al_buf_addf(&osvdir, "%s/fixtures/osv", tap_srcdir())) {
+			oc.path = osvdir.buf;
+			sweep("al_audit_osv (a directory of records)", do_osv, &oc);
+		}
+		al_buf_release(&osvdir);
 		sweep("al_sbom_metadata_licenses", do_licenses, &lic);
 		sweep("al_sbom_metadata_licenses (expression)", do_licenses, &lic2);
 		sweep("al_sbom_card", do_card, &card);
