@@ -340,6 +340,35 @@ char *al_url_strip_userinfo(const char *url)
 	return al_buf_detach(&b, NULL);
 }
 
+al_err al_url_for_message_buf(struct al_buf *out, const char *url)
+{
+	size_t start = out->len;
+	char *q;
+	al_err err;
+
+	if ((err = al_url_strip_userinfo_buf(out, url)))
+		return err;
+	if (!out->buf)
+		return AL_OK;
+	q = out->buf + start + strcspn(out->buf + start, "?#");
+	if (*q != '?')
+		return AL_OK; /* no query: a fragment alone is never sent, and stays */
+	out->len = (size_t)(q - out->buf);
+	out->buf[out->len] = '\0';
+	return al_buf_addstr(out, "?...");
+}
+
+char *al_url_for_message(const char *url)
+{
+	struct al_buf b = AL_BUF_INIT;
+
+	if (al_url_for_message_buf(&b, url) || !b.buf) {
+		al_buf_release(&b);
+		return NULL;
+	}
+	return al_buf_detach(&b, NULL);
+}
+
 /* Percent-decode [p, p + n) into a new string; NULL when out of memory. */
 static char *pct_decode(const char *p, size_t n, bool *nul)
 {

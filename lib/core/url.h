@@ -45,6 +45,13 @@ AL_MUST_CHECK al_err al_url_host(const char *url, char **out, struct al_diag *d)
 AL_MUST_CHECK al_err al_url_strip_userinfo_buf(struct al_buf *out, const char *url);
 /* The same, malloc'd; NULL when out of memory. */
 char *al_url_strip_userinfo(const char *url);
+/* url as messages show it: without userinfo, and with its query, if any,
+ * replaced by "?..." (a signed CDN URL carries its grant there:
+ * X-Amz-Signature, Signature, Key-Pair-Id, sig, token). The fragment goes
+ * with the query. Fails only for memory. */
+AL_MUST_CHECK al_err al_url_for_message_buf(struct al_buf *out, const char *url);
+/* The same, malloc'd; NULL when out of memory. */
+char *al_url_for_message(const char *url);
 /* Whether url has userinfo (an '@' in its authority). */
 bool al_url_has_userinfo(const char *url);
 /* The userinfo of url, percent-decoded: *user (malloc'd) and *password

@@ -72,11 +72,12 @@ static al_err oom(struct al_diag *d)
 	return al_oom(d);
 }
 
-/* A URL for a message (without userinfo); "?" when out of memory. */
+/* A URL for a message (without userinfo, its query elided); "?" when out
+ * of memory. */
 static const char *url_shown(struct al_buf *b, const char *url)
 {
 	al_buf_reset(b);
-	if (!url || al_url_strip_userinfo_buf(b, url) || !b->buf)
+	if (!url || al_url_for_message_buf(b, url) || !b->buf)
 		return "?";
 	return b->buf;
 }

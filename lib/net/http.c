@@ -638,8 +638,10 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 			x->caller_range = true;
 		x->headers[x->nheaders++] = dup_or_null(line, &oom);
 	}
-	if (oom || al_buf_addf(&what, "%s %s", req->method == AL_HTTP_HEAD ? "HEAD" : "GET",
-	                       x->url)) {
+	/* messages name the URL without its query: a signed CDN URL (a
+	 * ranged download's pieces ask one directly) carries its grant there */
+	if (oom || al_buf_addf(&what, "%s ", req->method == AL_HTTP_HEAD ? "HEAD" : "GET") ||
+	    al_url_for_message_buf(&what, x->url)) {
 		err = al_oom(d);
 		goto fail;
 	}
@@ -1149,7 +1151,7 @@ static void redirect(struct xfer *x)
 	}
 	if (!(u = curl_url()) || curl_url_set(u, CURLUPART_URL, next, 0) ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) || !scheme_ok(scheme)) {
-		r = al_url_strip_userinfo(next);
+		r = al_url_for_message(next);
 		err = al_diag_set(&d, AL_EREFUSED, "%s: refusing a redirect to '%s'", x->what,
 		                  r ? r : "?");
 		goto fail;

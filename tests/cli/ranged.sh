@@ -99,6 +99,16 @@ ok 'cmp -s "$big" "$(blob)"' "the bytes are right"
 ok 'grep -q "\"fault\":\"flaky" "$HUB_LOG"' "failures were injected"
 hub_stop
 
+# ---- pieces the CDN keeps failing: the signed URL stays out of the message -------------------
+hub --fault '/cdn/*=500-after:1' || exit 1
+fetch
+ok '[ "$status" -ne 0 ]' "a CDN that fails every piece after the probe fails the fetch"
+like "$err" "GET http://[^ ]*/cdn/[^ ]*\\?\\.\\.\\.: HTTP 500" "the message names the CDN URL"
+ok '! printf "%s" "$err" | grep -q "sig="' "without its signed query"
+ok 'grep -q "\"status\":500" "$HUB_LOG" && grep "\"path\":\"/cdn/" "$HUB_LOG" | grep -q "sig="' \
+	"(the CDN was asked with a signature)"
+hub_stop
+
 # ---- a server that ignores Range ---------------------------------------------------------
 hub --fault '/cdn/*=ignore-range' || exit 1
 fetch

@@ -41,7 +41,7 @@ MAX_BODY = 1 << 20
 TRUE = ("true", "True", "1")
 API_KEYWORDS = ("revision", "tree", "paths-info", "refs", "discussions", "xet-read-token",
 		"commits", "resolve")
-STATUS_FAULTS = ("500", "500-then-ok", "429", "429-then-ok", "redirect-loop")
+STATUS_FAULTS = ("500", "500-then-ok", "500-after", "429", "429-then-ok", "redirect-loop")
 BODY_FAULTS = ("cut", "wrong-bytes", "stall", "ignore-range", "endless", "flaky")
 
 
@@ -63,6 +63,12 @@ class Fault:
 				raise ValueError(f"fault '{spec}': {kind} needs a count")
 			self.remaining = self.arg
 			kind = kind[:-len("-then-ok")]
+		self.spared = 0  # 500-after:K: the first K matching requests pass
+		if kind == "500-after":
+			if self.arg is None:
+				raise ValueError(f"fault '{spec}': 500-after needs a count")
+			self.spared = self.arg
+			kind = "500"
 		if kind == "cut" and self.arg is None:
 			raise ValueError(f"fault '{spec}': cut needs an offset")
 		if kind == "flaky" and (self.arg is None or not 0 < self.arg <= 100):
@@ -92,6 +98,9 @@ class Fault:
 	def take(self):
 		"""True when the fault fires for this request (consumes one use)."""
 		with self.lock:
+			if self.spared > 0:
+				self.spared -= 1
+				return False
 			if self.remaining is None:
 				return True
 			if self.remaining <= 0:

@@ -1,6 +1,7 @@
 /*
  * test-url.c: lib/core/url.c, chiefly that userinfo leaves every URL airlock
- * records or prints (al_url_strip_userinfo), and how it is read when lent
+ * records or prints (al_url_strip_userinfo; al_url_for_message also elides
+ * the query, where a signed URL carries its grant), and how it is read when lent
  * to the HTTP engine (al_url_userinfo); and that al_url_join's fast path
  * for plain shapes answers byte for byte what libcurl does, on every pair of
  * a list of bases and references, plain and hostile.
@@ -281,6 +282,31 @@ int main(void)
 	is_int(al_url_strip_userinfo_buf(&b, "https://u:p@host/x"), AL_OK, "the _buf form appends");
 	is_str(b.buf, "GET https://host/x", "to what the buffer holds");
 	al_buf_release(&b);
+
+	/* URLs in messages: no userinfo, no query (a signed URL's grant) */
+	{
+		static const struct { const char *in, *want; } msg[] = {
+			{ "https://cdn.example/x/model.safetensors?X-Amz-Signature=abc&X-Amz-Credential=k",
+			  "https://cdn.example/x/model.safetensors?..." },
+			{ "https://u:p@cdn.example/f?sig=1#frag", "https://cdn.example/f?..." },
+			{ "https://files.example/x-1.0-py3-none-any.whl#sha256=ff",
+			  "https://files.example/x-1.0-py3-none-any.whl#sha256=ff" },
+			{ "https://host/a#frag?notaquery", "https://host/a#frag?notaquery" },
+			{ "https://host/?", "https://host/?..." },
+			{ "https://host/plain", "https://host/plain" },
+			{ "not a url?at all", "not a url?..." },
+		};
+		for (i = 0; i < sizeof(msg) / sizeof(msg[0]); i++) {
+			s = al_url_for_message(msg[i].in);
+			is_str(s, msg[i].want, "for a message: '%s'", msg[i].in);
+			al_free(s);
+		}
+		al_buf_addstr(&b, "GET ");
+		is_int(al_url_for_message_buf(&b, "https://h/x?t=secret"), AL_OK,
+		       "the _buf form appends");
+		is_str(b.buf, "GET https://h/x?...", "to what the buffer holds");
+		al_buf_release(&b);
+	}
 
 	for (i = 0; i < sizeof(info) / sizeof(info[0]); i++) {
 		al_err err = al_url_userinfo(info[i].url, &user, &password, &d);
