@@ -45,15 +45,20 @@ al_err al_zip_find_cd(const unsigned char *tail, size_t len, uint64_t total, str
 		size = le32(e + 12);
 		if (off == 0xffffffffu || size == 0xffffffffu) {
 			/* zip64: the locator sits just before */
-			const unsigned char *loc = e - 20, *e64;
+			const unsigned char *loc, *e64;
 			uint64_t e64off;
-			if (i < 20 || le32(loc) != 0x07064b50)
+			if (i < 20 || le32(e - 20) != 0x07064b50)
 				return al_diag_set(d, AL_EINVALID, "zip64 archive without a locator");
+			loc = e - 20;
 			e64off = le64(loc + 8);
-			if (e64off < total - len || e64off > total - 56)
+			/* the 56-byte record must lie in the tail: with total below
+			 * 56, total - 56 would wrap and let any offset through
+			 * (found by the zipmeta fuzzer); in bounds, its position
+			 * in the tail is at most len - 56 */
+			if (total < 56 || e64off < total - len || e64off > total - 56)
 				return al_diag_set(d, AL_EINVALID, "zip64 end record outside the tail read");
-			e64 = tail + (e64off - (total - len));
-			if ((size_t)(e64 - tail) + 56 > len || le32(e64) != 0x06064b50)
+			e64 = tail + (size_t)(e64off - (total - len));
+			if (le32(e64) != 0x06064b50)
 				return al_diag_set(d, AL_EINVALID, "bad zip64 end record");
 			size = le64(e64 + 40);
 			off = le64(e64 + 48);

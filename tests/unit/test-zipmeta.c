@@ -134,6 +134,23 @@ int main(void)
 		is_int(al_zip_find_metadata(e, sizeof(e), 4096, &m, &d), AL_EINVALID,
 		       "a zip64 offset near 2^64 is refused");
 	}
+	/* a file shorter than a zip64 end record, whose locator points 56 bytes
+	 * before the tail: total - 56 used to wrap and let it through, and the
+	 * record was read from before the buffer (found by the zipmeta fuzzer) */
+	{
+		unsigned char f[20 + 22];
+		struct al_zip_cd cd;
+		unsigned char *loc = f, *eocd = f + 20;
+		memset(f, 0, sizeof(f));
+		loc[0] = 0x50, loc[1] = 0x4b, loc[2] = 0x06, loc[3] = 0x07;
+		memset(loc + 8, 0xff, 8);
+		loc[8] = 0xc8;                     /* e64off = 2^64 - 56 */
+		eocd[0] = 0x50, eocd[1] = 0x4b, eocd[2] = 0x05, eocd[3] = 0x06;
+		memset(eocd + 12, 0xff, 8);        /* size and offset: see zip64 */
+		is_int(al_zip_find_cd(f, sizeof(f), sizeof(f), &cd, &d), AL_EINVALID,
+		       "a zip64 end record that cannot fit a tiny file is refused");
+		ok(strstr(d.msg, "zip64 end record outside") != NULL, "  and says so: %s", d.msg);
+	}
 	al_buf_release(&meta);
 	al_buf_release(&zip);
 	al_buf_release(&out);
