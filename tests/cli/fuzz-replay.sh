@@ -5,5 +5,5 @@
 . "$top_srcdir/tests/helpers/fuzzreplay.sh"
 
 replay_corpora wheelname metadata reqfile httphdr minisign-pubkey minisign-sig simple-page lock manifest \
-	osv-record zipmeta
+	osv-record zipmeta card wheel-zip
 finish
