@@ -108,7 +108,7 @@ struct al_ranged {
 	struct al_hash hash;
 	char *hbuf;
 	/* The end of a whole file, in the thread: its digest, and for a file
-	 * that matches, the fchmod and fsync of the commit (syncerr: errno), so
+	 * that matches, the fsync of the commit (syncerr: errno), so
 	 * that the event loop does not wait for the disk (the other downloads
 	 * go on meanwhile). hdone (under mu): the thread is through with it. */
 	char hhex[AL_SHA256_HEX];
@@ -168,7 +168,10 @@ static void *hash_main(void *arg)
 		al_hash_final_hex(&r->hash, r->hhex);
 		r->hfinal = true;
 		if (strcmp(r->hhex, r->sha256) == 0) {
-			if (fchmod(r->fd, 0444) < 0 || fsync(r->fd) < 0)
+			/* only the fsync: the mode changes at the commit, right
+			 * before the rename, so that a run killed meanwhile leaves
+			 * a partial file the next run can open for writing */
+			if (fsync(r->fd) < 0)
 				r->syncerr = errno;
 			else
 				r->hsynced = true;
