@@ -40,6 +40,9 @@ the first N matching requests of each path. Kinds:
   ranges-from:FILE  a request with Range is answered from FILE's bytes, one
                   without from the real file (range answers that do not
                   belong to the file the page names)
+  range-shift:N   a request with a Range from A to B gets the range N bytes
+                  earlier (clamped at 0), with a Content-Range that says so;
+                  a suffix range (bytes=-N, the tail) is answered as asked
 
 --auth USER:PASSWORD requires HTTP Basic credentials on every request: a
 request without them, or with others, gets 401 with WWW-Authenticate (logged
@@ -93,7 +96,7 @@ HTML_TYPE = "text/html"
 UPLOAD_TIME = "2020-01-01T00:00:00.000000Z"
 MAX_META = 1 << 20
 FAULT_KINDS = {"500-then-ok", "500", "status", "429", "cut", "wrong-bytes", "stall", "slow",
-               "redirect-loop", "endless", "drop", "ranges-from"}
+               "redirect-loop", "endless", "drop", "ranges-from", "range-shift"}
 
 
 def normalize(name):
@@ -411,7 +414,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.log(304, "notmodified")
 
-    def send_body(self, status, ctype, body, what, head, extra=(), fault=None):
+    def send_body(self, status, ctype, body, what, head, extra=(), fault=None, shift=0):
         size = len(body)
         rng = self.headers.get("Range")
         if status == 200 and what in ("file", "metadata") and rng is not None:
@@ -421,6 +424,10 @@ class Handler(BaseHTTPRequestHandler):
                                   [("Content-Range", "bytes */%d" % size)])
             if r is not None:
                 start, end = r
+                if shift and not rng.replace(" ", "").startswith("bytes=-"):
+                    # range-shift: another range than asked, labelled honestly
+                    # (a suffix range, the tail, is answered as asked)
+                    start, end = max(0, start - shift), max(0, end - shift)
                 body = body[start:end + 1]
                 status = 206
                 extra = list(extra) + [("Content-Range", "bytes %d-%d/%d" % (start, end, size))]
@@ -487,6 +494,9 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as e:
             body, ctype, what, status, extra = (("%d %s\n" % (e.status, e.msg)).encode(),
                                                 "text/plain", "error", e.status, [])
+        if kind == "range-shift":
+            return self.send_body(status, ctype, body, what, head, extra,
+                                  shift=int(fault.arg or 512))
         if kind == "ranges-from":
             if self.headers.get("Range") is not None and status == 200:
                 with open(fault.arg, "rb") as f:

@@ -22,8 +22,9 @@ struct server {
 	char url[96];
 };
 
-/* indexserver.py DIR; it stops when its stdin closes. */
-static inline bool server_start(struct server *s, const char *dir)
+/* indexserver.py [ARGS...] DIR (args: NULL-terminated, may be NULL); it
+ * stops when its stdin closes. */
+static inline bool server_start_args(struct server *s, const char *dir, const char *const *args)
 {
 	const char *py = getenv("PYTHON3");
 	struct al_buf script = AL_BUF_INIT;
@@ -42,7 +43,19 @@ static inline bool server_start(struct server *s, const char *dir)
 		dup2(out[1], 1);
 		close(in[1]);
 		close(out[0]);
-		execlp(py, py, script.buf, "--timeout", "120", dir, (char *)NULL);
+		{
+			const char *argv[16];
+			int k = 0;
+			argv[k++] = py;
+			argv[k++] = script.buf;
+			argv[k++] = "--timeout";
+			argv[k++] = "120";
+			for (; args && *args && k < 14; args++)
+				argv[k++] = *args;
+			argv[k++] = dir;
+			argv[k] = NULL;
+			execvp(py, (char *const *)argv);
+		}
 		_exit(127);
 	}
 	close(in[0]);
@@ -58,6 +71,12 @@ static inline bool server_start(struct server *s, const char *dir)
 	s->in = in[1];
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d/simple/", atoi(line + 5));
 	return true;
+}
+
+/* indexserver.py DIR. */
+static inline bool server_start(struct server *s, const char *dir)
+{
+	return server_start_args(s, dir, NULL);
 }
 
 static inline void server_stop(struct server *s)

@@ -3,7 +3,9 @@
  * a wheel's METADATA read with range requests, from a small wheel (the tail
  * holds everything), from a large one (the member lies before the tail),
  * and the fall-back answers for a file that is no zip, one with no METADATA
- * and a missing file. The zips are written by python3's zipfile. */
+ * and a missing file; a server that answers another range than the one
+ * asked for (range-shift) is not parsed at the offsets assumed: the reader
+ * falls back. The zips are written by python3's zipfile. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -146,6 +148,37 @@ int main(void)
 	al_buf_release(&r.text);
 
 	server_stop(&srv);
+
+	/* a server that answers a Range from A to B 512 bytes earlier than asked
+	 * (and says so in Content-Range), the tail as asked: the small wheel's
+	 * tail holds everything and is read; the large one's central directory
+	 * or member request gets other bytes than asked, which are not parsed
+	 * as if they were: the read falls back to the whole file */
+	{
+		static const char *const shift[] = { "--fault", "/files/*=range-shift:512", NULL };
+		struct server s2 = { 0 };
+		if (!server_start_args(&s2, dir, shift)) {
+			ok(0, "the shifting server starts");
+		} else {
+			snprintf(base, sizeof(base), "%.*sfiles/",
+			         (int)(strlen(s2.url) - strlen("simple/")), s2.url);
+			al_buf_reset(&url);
+			ok(!al_buf_addf(&url, "%sdemo-1.0-py3-none-any.whl", base), "its URL");
+			r = read_meta(url.buf, &n);
+			ok(r.calls == 1 && r.err == AL_OK && r.have_text && r.text.len == strlen(META),
+			   "the tail as asked: METADATA read (err %d, text %d)", r.err, r.have_text);
+			al_buf_release(&r.text);
+			al_buf_reset(&url);
+			ok(!al_buf_addf(&url, "%sdemo-2.0-py3-none-any.whl", base), "its URL");
+			r = read_meta(url.buf, &n);
+			ok(r.calls == 1 && r.err == AL_OK && !r.have_text,
+			   "a shifted range of a large wheel: fall back (err %d, text %d)", r.err,
+			   r.have_text);
+			al_buf_release(&r.text);
+			server_stop(&s2);
+		}
+	}
+
 	al_buf_release(&url);
 	al_buf_reset(&url);
 	if (!al_buf_addf(&url, "rm -rf '%s'", dir))
