@@ -92,35 +92,31 @@ static void direct_on(struct al_hashpipe *p, off_t base)
 	p->direct = fcntl(p->fd, F_SETFL, fl | O_DIRECT) == 0;
 }
 
-/* Write n bytes at the file's offset off: directly while address, length
- * and offset allow it, else (and from then on) through the page cache. A
- * direct write the device refuses (EINVAL: it wants a larger alignment)
- * writes nothing and is made again buffered. errno, or 0. */
+/* Write n bytes at the file's offset off: in one direct write while
+ * address, length and offset allow it; else, and after a direct write the
+ * device refused (EINVAL: it wants a larger alignment; nothing was written)
+ * or cut short, through the page cache from then on. errno, or 0. */
 static int write_out(struct al_hashpipe *p, const char *at, size_t n, uint64_t off)
 {
-	while (n) {
+	if (p->direct && !(((uintptr_t)at | n | off) & (DIO_ALIGN - 1))) {
 		ssize_t w;
 
-		if (p->direct && (((uintptr_t)at | n | off) & (DIO_ALIGN - 1)))
-			direct_off(p);
-		w = write(p->fd, at, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EINVAL && p->direct) {
-			direct_off(p);
-			continue;
-		}
-		if (w < 0)
+		do
+			w = write(p->fd, at, n);
+		while (w < 0 && errno == EINTR);
+		if (w < 0 && errno != EINVAL)
 			return errno;
-		if (w == 0)
-			return EIO;
-		if (p->direct)
+		if (w > 0) {
 			p->direct_bytes += (uint64_t)w;
-		at += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
+			at += w;
+			n -= (size_t)w;
+		}
+		if (!n)
+			return 0;
 	}
-	return 0;
+	if (p->direct)
+		direct_off(p);
+	return al_write_full(p->fd, at, n);
 }
 
 /* The body of both threads: take the buffers in order, hash or write each,
@@ -180,11 +176,11 @@ static void consume(struct al_hashpipe *p, uint64_t *mine, bool writer)
 			/* write-back starts now, not at the fsync (a no-op where
 			 * the file system has none, and base is -1 for a pipe);
 			 * direct writes are on the disk already */
-			if (!e && !p->direct && base >= 0 && done - synced >= SYNC_EVERY) {
+			if (p->direct) {
+				synced = done;
+			} else if (!e && base >= 0 && done - synced >= SYNC_EVERY) {
 				al_ignore(sync_file_range(p->fd, base + (off_t)synced,
 				                          (off_t)(done - synced), SYNC_FILE_RANGE_WRITE));
-				synced = done;
-			} else if (p->direct) {
 				synced = done;
 			}
 		}

@@ -259,13 +259,13 @@ static bool etag_matches(const char *list, const char *etag)
 	return !strcmp(list, "*") || strstr(list, etag) != NULL;
 }
 
-/* Serve an open file (the descriptor is ours to close) with ETag,
- * Last-Modified, conditional GET and single byte ranges. etag: the bare
- * value to use, or NULL for one made from the file's identity. */
 /* Bodies up to this size are read into memory and sent with their headers
  * (one that reads short, changed since its fstat, goes the fd path). */
 #define SMALL_BODY ((size_t)16384)
 
+/* Serve an open file (the descriptor is ours to close) with ETag,
+ * Last-Modified, conditional GET and single byte ranges. etag: the bare
+ * value to use, or NULL for one made from the file's identity. */
 enum MHD_Result serve_fd(struct req *r, int fd, const char *ctype, const char *etag_in,
                                 const char *const *extra)
 {
