@@ -68,6 +68,11 @@ struct xfer {
 	void *ctx;
 	const void *owner;
 	bool caller_range;
+	/* The caller's own single range, which a 206 must answer exactly
+	 * (check_caller_range): bytes=A-B, bytes=A- or bytes=-N. */
+	enum { RQ_NONE, RQ_FROM_TO, RQ_FROM, RQ_SUFFIX } rq_kind;
+	uint64_t rq_a, rq_b;        /* A and B; N in rq_a for a suffix */
+	int64_t rq_len;             /* bytes this hop's 206 promised (-1: none checked) */
 
 	/* state */
 	char *cur;                  /* URL of the current hop */
@@ -542,6 +547,60 @@ static bool header_is(const char *line, const char *name)
 	return strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
+/* A decimal number of up to 18 digits at *p (no sign, no spaces), *p moved
+ * past it; false when there is none. */
+static bool range_number(const char **p, uint64_t *out)
+{
+	const char *c = *p;
+	uint64_t v = 0;
+
+	if (*c < '0' || *c > '9')
+		return false;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		if (c - *p >= 18)
+			return false;
+		v = v * 10 + (uint64_t)(*c - '0');
+	}
+	*p = c;
+	*out = v;
+	return true;
+}
+
+/* The caller's "Range:" line, when it asks for one range (A-B, A- or -N):
+ * then a 206 is held to it. Several ranges, or another unit, are not
+ * checked here (no caller sends them). */
+static void parse_caller_range(struct xfer *x, const char *line)
+{
+	const char *p = line + strlen("Range:");
+
+	x->rq_kind = RQ_NONE;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, "bytes=", 6))
+		return;
+	p += 6;
+	if (*p == '-') {
+		p++;
+		if (!range_number(&p, &x->rq_a) || x->rq_a == 0)
+			return;
+		x->rq_kind = RQ_SUFFIX;
+	} else {
+		if (!range_number(&p, &x->rq_a) || *p++ != '-')
+			return;
+		if (range_number(&p, &x->rq_b)) {
+			if (x->rq_b < x->rq_a)
+				return;
+			x->rq_kind = RQ_FROM_TO;
+		} else {
+			x->rq_kind = RQ_FROM;
+		}
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p)
+		x->rq_kind = RQ_NONE;
+}
+
 /* Over 80 lines: every field of the request is checked, then
  * copied into the transfer, in the order of struct al_http_req; nothing is
  * queued until all of it is sound. */
@@ -634,8 +693,10 @@ al_err al_http_add(struct al_http *h, const struct al_http_req *req, struct al_d
 			x->auth = dup_or_null(line, &oom);
 			continue;
 		}
-		if (header_is(line, "Range"))
+		if (header_is(line, "Range")) {
 			x->caller_range = true;
+			parse_caller_range(x, line);
+		}
 		x->headers[x->nheaders++] = dup_or_null(line, &oom);
 	}
 	/* messages name the URL without its query: a signed CDN URL (a
@@ -740,18 +801,56 @@ static bool is_redirect(int status)
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* A 206 to the caller's own range must be that range, as RFC 9110 has it
+ * (an end past the file's is cut at its last byte): a server that answers
+ * another one would have the caller take bytes for others (the zip reader
+ * of remotezip.c, a ranged download's piece). Its length is checked when
+ * the body is in (hop_done). */
+static al_err check_caller_range(struct xfer *x, const struct al_http_hdrs *hd,
+                                 struct al_diag *d)
+{
+	int64_t s = hd->range_start, e = hd->range_end, t = hd->range_total;
+	bool ok = hd->has_content_range && s >= 0 && e >= s && (t < 0 || e < t);
+
+	switch (x->rq_kind) {
+	case RQ_FROM_TO:
+		ok = ok && (uint64_t)s == x->rq_a &&
+		     ((uint64_t)e == x->rq_b || (t >= 0 && e == t - 1 && (uint64_t)e < x->rq_b));
+		break;
+	case RQ_FROM:
+		ok = ok && (uint64_t)s == x->rq_a && t >= 0 && e == t - 1;
+		break;
+	case RQ_SUFFIX:
+		ok = ok && t >= 0 && e == t - 1 &&
+		     (uint64_t)s == ((uint64_t)t > x->rq_a ? (uint64_t)t - x->rq_a : 0);
+		break;
+	default:
+		return AL_OK;
+	}
+	if (!ok)
+		return al_diag_set(d, AL_EPARSE, "%s: HTTP 206 with bytes %lld-%lld/%lld, not the "
+		                   "range asked for", x->what, (long long)s, (long long)e,
+		                   (long long)t);
+	x->rq_len = e - s + 1;
+	return AL_OK;
+}
+
 /* The final header block of a hop is complete: decide where the body goes. */
 static al_err headers_complete(struct xfer *x, struct al_diag *d)
 {
 	struct al_http_hdrs *hd = &x->cur_hdrs;
 	int st = hd->status;
+	al_err err;
 
 	x->body_ok = false;
+	x->rq_len = -1;
 	if (x->method == AL_HTTP_HEAD || st < 200 || st >= 300)
 		return AL_OK;
 	if (x->sink == SINK_MEMORY && hd->content_length > (int64_t)x->max)
 		return al_diag_set(d, AL_ELIMIT, "%s: the body is larger than %zu bytes (%lld)",
 		                   x->what, x->max, (long long)hd->content_length);
+	if (st == 206 && x->caller_range && (err = check_caller_range(x, hd, d)))
+		return err;
 	if (st == 206 && !x->caller_range) {
 		if (!x->range_sent)
 			return al_diag_set(d, AL_EPARSE, "%s: HTTP 206 to a request without Range",
@@ -784,8 +883,7 @@ static al_err headers_complete(struct xfer *x, struct al_diag *d)
 	x->body_base = x->offset;
 	if (x->on_headers) {
 		const struct al_http_hdrs *first = x->hop == 0 ? hd : &x->resp.first;
-		al_err err = x->on_headers(x->ctx, hd, first, x->cur, d);
-		if (err)
+		if ((err = x->on_headers(x->ctx, hd, first, x->cur, d)))
 			return err;
 	}
 	x->body_ok = true;
@@ -1247,6 +1345,13 @@ static void hop_done(struct xfer *x, CURLcode rc)
 	if (st == 304) {
 		x->resp.not_modified = true;
 		xfer_finish(x, AL_OK, &d);
+		return;
+	}
+	if (st == 206 && x->rq_len >= 0 && x->method != AL_HTTP_HEAD &&
+	    x->offset - x->body_base != (uint64_t)x->rq_len) {
+		al_diag_set(&d, AL_EVERIFY, "%s: %llu bytes of the %lld the range promised", x->what,
+		            (unsigned long long)(x->offset - x->body_base), (long long)x->rq_len);
+		xfer_finish(x, AL_EVERIFY, &d);
 		return;
 	}
 	if (st >= 200 && st < 300) {

@@ -36,7 +36,6 @@ struct al_remotezip {
 	uint64_t total;              /* the file's size, from Content-Range */
 	struct al_zip_member mem;
 	unsigned steps;
-	uint64_t want_from, want_to; /* the range the last rz_get asked for */
 };
 
 /* An empty reader (as from calloc plus al_buf_init). */

@@ -19,6 +19,8 @@ Paths (GET and HEAD):
      cut=OFF        the first `cuts` requests (default 1) promise the whole body
                     and close the connection after OFF bytes of it
      corrupt=OFF    byte OFF of the body is wrong
+     range=shift:K  answer Range with the range K bytes earlier (and a
+                    Content-Range that says so)
      range=ignore   answer Range requests with 200 and the whole body
                     (default: honour "bytes=A-" and "bytes=A-B" with 206;
                     If-Range must match the ETag)
@@ -182,6 +184,10 @@ class Handler(BaseHTTPRequestHandler):
                 if start >= n or start >= end:
                     raise ValueError
                 code = 206
+                shift = self.q("range") or ""
+                if shift.startswith("shift:"):
+                    k = min(int(shift[6:]), start)
+                    start, end = start - k, end - k
             except (ValueError, AssertionError):
                 self.simple(416, "bad range\n", [("Content-Range", "bytes */%d" % n)])
                 return

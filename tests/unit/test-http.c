@@ -438,6 +438,27 @@ int main(void)
 		   "progress reported %llu of %lld", (unsigned long long)pg.done, (long long)pg.total);
 	}
 
+	/* ---- a caller's own Range: a 206 must be that range ---- */
+	{
+		const char *r1[] = { "Range: bytes=1000-1999", NULL };
+		const char *r2[] = { "Range: bytes=199500-200999", NULL };
+
+		pattern(&want, 200000, 7);
+		is_int(al_http_get(h, url("/bytes/200000?seed=7"), r1, 0, &body, &resp, &d), AL_OK,
+		       "a range answered as asked");
+		ok(resp.status == 206 && body.len == 1000 && !memcmp(body.buf, want.buf + 1000, 1000),
+		   "its 1000 bytes");
+		is_int(al_http_get(h, url("/bytes/200000?seed=7"), r2, 0, &body, &resp, &d), AL_OK,
+		       "a range past the end, answered up to the last byte");
+		ok(resp.status == 206 && body.len == 500 && !memcmp(body.buf, want.buf + 199500, 500),
+		   "its 500 bytes");
+		is_int(al_http_get(h, url("/bytes/200000?seed=7&range=shift:100"), r1, 0, &body, &resp,
+		                   &d),
+		       AL_EPARSE, "a range answered 100 bytes earlier is refused");
+		ok(strstr(d.msg, "bytes 900-1899/200000, not the range asked for") != NULL, "%s",
+		   d.msg);
+	}
+
 	/* ---- redirects and auth ---- */
 	{
 		const char *auth[] = { "Authorization: Bearer s3cret", NULL };
