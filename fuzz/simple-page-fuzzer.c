@@ -27,30 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define URL "https://index.example/simple/demo/"
 #define BODY_SHA "0000000000000000000000000000000000000000000000000000000000000000"
 
-static bool same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static bool same_page(const struct al_simple_page *a, const struct al_simple_page *b)
-{
-	size_t i;
-
-	if (a->nfiles != b->nfiles)
-		return false;
-	for (i = 0; i < a->nfiles; i++) {
-		const struct al_simple_file *x = &a->files[i], *y = &b->files[i];
-		if (!same_str(x->filename, y->filename) || !same_str(x->url, y->url) ||
-		    !same_str(x->sha256, y->sha256) || x->bad_hash != y->bad_hash ||
-		    !same_str(x->requires_python, y->requires_python) || x->yanked != y->yanked ||
-		    !same_str(x->yanked_reason, y->yanked_reason) ||
-		    x->has_metadata != y->has_metadata ||
-		    !same_str(x->metadata_sha256, y->metadata_sha256) || x->size != y->size)
-			return false;
-	}
-	return true;
-}
-
 static void check_page(const struct al_simple_page *p)
 {
 	size_t i;
@@ -87,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_page(p);
 			if (al_simple_page_pack(p, BODY_SHA, fmt, URL, &dig, &d) == AL_OK) {
 				if (al_simple_page_unpack(dig.buf, dig.len, BODY_SHA, fmt, URL, &back,
-				                          &d) != AL_OK || !same_page(p, back))
+				                          &d) != AL_OK || !al_simple_page_same(p, back))
 					abort(); /* a digest of ours must give the page back */
 			}
 		}

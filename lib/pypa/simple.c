@@ -44,6 +44,30 @@ void al_simple_page_free(struct al_simple_page *p)
 	al_free(p);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool al_simple_page_same(const struct al_simple_page *a, const struct al_simple_page *b)
+{
+	size_t i;
+
+	if (a->nfiles != b->nfiles)
+		return false;
+	for (i = 0; i < a->nfiles; i++) {
+		const struct al_simple_file *x = &a->files[i], *y = &b->files[i];
+		if (!same_str(x->filename, y->filename) || !same_str(x->url, y->url) ||
+		    !same_str(x->sha256, y->sha256) || x->bad_hash != y->bad_hash ||
+		    !same_str(x->requires_python, y->requires_python) || x->yanked != y->yanked ||
+		    !same_str(x->yanked_reason, y->yanked_reason) ||
+		    x->has_metadata != y->has_metadata ||
+		    !same_str(x->metadata_sha256, y->metadata_sha256) || x->size != y->size)
+			return false;
+	}
+	return true;
+}
+
 al_err al_simple_format_of(const char *ct, enum al_simple_format *out, struct al_diag *d)
 {
 	size_t n;

@@ -51,6 +51,10 @@ AL_MUST_CHECK al_err al_simple_format_of(const char *content_type, enum al_simpl
 AL_MUST_CHECK al_err al_simple_parse(enum al_simple_format fmt, const char *body, size_t len,
                        const char *page_url, struct al_simple_page **out, struct al_diag *d);
 void al_simple_page_free(struct al_simple_page *p);
+/* Whether a and b hold the same files in the same order, field by field
+ * (index aside): what a page digest must give back (tests and fuzzing hold
+ * al_simple_page_pack and _unpack to it). */
+bool al_simple_page_same(const struct al_simple_page *a, const struct al_simple_page *b);
 
 /* The digest of a parsed page: its files in a compact binary form, kept
  * beside the page's body (lib/resolve/index.c, in the HTTP cache) so that a

@@ -20,31 +20,6 @@ static struct al_simple_page *load(const char *name, enum al_simple_format fmt, 
 	return p;
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-/* Whether two pages hold the same files, field by field. */
-static bool same_page(const struct al_simple_page *a, const struct al_simple_page *b)
-{
-	size_t i;
-
-	if (a->nfiles != b->nfiles)
-		return false;
-	for (i = 0; i < a->nfiles; i++) {
-		const struct al_simple_file *x = &a->files[i], *y = &b->files[i];
-		if (!same_str(x->filename, y->filename) || !same_str(x->url, y->url) ||
-		    !same_str(x->sha256, y->sha256) || x->bad_hash != y->bad_hash ||
-		    !same_str(x->requires_python, y->requires_python) || x->yanked != y->yanked ||
-		    !same_str(x->yanked_reason, y->yanked_reason) ||
-		    x->has_metadata != y->has_metadata ||
-		    !same_str(x->metadata_sha256, y->metadata_sha256) || x->size != y->size)
-			return false;
-	}
-	return true;
-}
-
 #define BODY_HASH "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define OTHER_HASH "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -61,7 +36,7 @@ static void digest_tests(const struct al_simple_page *p, enum al_simple_format f
 
 	is_int(al_simple_page_pack(p, BODY_HASH, fmt, url, &b, &d), AL_OK, "pack %s", url);
 	is_int(al_simple_page_unpack(b.buf, b.len, BODY_HASH, fmt, url, &q, &d), AL_OK, "unpack");
-	ok(q && same_page(p, q), "gives the same %zu files, field by field", p->nfiles);
+	ok(q && al_simple_page_same(p, q), "gives the same %zu files, field by field", p->nfiles);
 	al_simple_page_free(q);
 	q = NULL;
 	is_int(al_simple_page_unpack(b.buf, b.len, OTHER_HASH, fmt, url, &q, &d), AL_ENOTFOUND,
