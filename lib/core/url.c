@@ -329,15 +329,21 @@ al_err al_url_strip_userinfo_buf(struct al_buf *out, const char *url)
 	return al_buf_addstr(out, at + 1);
 }
 
-char *al_url_strip_userinfo(const char *url)
+/* What a _buf form gives for url, malloc'd; NULL when out of memory. */
+static char *malloced(al_err (*fn)(struct al_buf *, const char *), const char *url)
 {
 	struct al_buf b = AL_BUF_INIT;
 
-	if (al_url_strip_userinfo_buf(&b, url) || !b.buf) {
+	if (fn(&b, url) || !b.buf) {
 		al_buf_release(&b);
 		return NULL;
 	}
 	return al_buf_detach(&b, NULL);
+}
+
+char *al_url_strip_userinfo(const char *url)
+{
+	return malloced(al_url_strip_userinfo_buf, url);
 }
 
 al_err al_url_for_message_buf(struct al_buf *out, const char *url)
@@ -360,13 +366,7 @@ al_err al_url_for_message_buf(struct al_buf *out, const char *url)
 
 char *al_url_for_message(const char *url)
 {
-	struct al_buf b = AL_BUF_INIT;
-
-	if (al_url_for_message_buf(&b, url) || !b.buf) {
-		al_buf_release(&b);
-		return NULL;
-	}
-	return al_buf_detach(&b, NULL);
+	return malloced(al_url_for_message_buf, url);
 }
 
 /* Percent-decode [p, p + n) into a new string; NULL when out of memory. */
