@@ -503,15 +503,6 @@ al_err al_version_parse(struct al_version *v, const char *s, struct al_diag *d)
 	return version_parse_n(v, s, strlen(s), d);
 }
 
-bool al_version_valid(const char *s)
-{
-	struct al_version v;
-	al_err err = al_version_parse(&v, s, NULL);
-
-	al_version_release(&v);
-	return err == AL_OK;
-}
-
 bool al_version_is_prerelease(const struct al_version *v)
 {
 	return v->pre != AL_PRE_NONE || v->has_dev;

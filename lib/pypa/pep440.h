@@ -60,7 +60,6 @@ struct al_version {
  * On failure v is left empty (safe to release) and d says why. */
 AL_MUST_CHECK al_err al_version_parse(struct al_version *v, const char *s, struct al_diag *d);
 void al_version_release(struct al_version *v);
-bool al_version_valid(const char *s);
 
 /* The PEP 440 total order: <0, 0 or >0. 1.0 == 1.0.0; 1.0+local > 1.0. */
 int al_version_cmp(const struct al_version *a, const struct al_version *b);

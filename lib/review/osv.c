@@ -399,7 +399,6 @@ static al_err parse_ranges(struct al_osv_ctx *c, json_t *ranges, const char *nam
 				cur->evs[cur->n].star = true;
 			else if ((perr = al_version_parse(&cur->evs[cur->n].v, val, NULL))) {
 				char q[AL_QUOTE_MAX];
-				al_version_release(&cur->evs[cur->n].v);
 				/* out of memory is an error, never "not a version":
 				 * a range skipped for it would hide a match */
 				if (perr == AL_ENOMEM) {
@@ -479,8 +478,7 @@ static al_err in_versions(json_t *versions, const struct pkg *p, bool *hit, stru
 		struct al_version v = AL_VERSION_INIT;
 		al_err err = al_version_parse(&v, json_string_value(s), NULL);
 		bool eq;
-		if (err) {
-			al_version_release(&v);
+		if (err) { /* v is left empty */
 			if (err == AL_ENOMEM)
 				return al_oom(d);
 			continue; /* not PEP 440: never a locked (canonical) version */
