@@ -106,6 +106,12 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* What the library calls before it stops the process (al_set_fatal). */
+static void on_fatal(const char *what)
+{
+	cli_error("%s", what);
+}
+
 /* Exit 0 only when everything written to stdout reached it: a full disk or
  * a closed pipe is an error (as git's run_builtin does). */
 static int finish_stdout(int rc)
@@ -130,6 +136,7 @@ int main(int argc, char **argv)
 	int key;
 
 	cli.tty = isatty(STDERR_FILENO);
+	al_set_fatal(on_fatal);
 	cli_parse_start(&p, &global, argc, argv);
 	while ((key = cli_parse_next(&p)) > 0) {
 		switch (key) {

@@ -76,8 +76,15 @@ al_err al_diag_prefix(struct al_diag *d, const char *fmt, ...)
 void al_diag_clear(struct al_diag *d);
 /* The one out-of-memory diagnostic: sets "out of memory" and returns
  * AL_ENOMEM (`return al_oom(d);`). The failed allocations themselves are
- * counted where they happen, jansson's included (al_mem_failures, mem.c). */
+ * counted where they happen (al_mem_failures, mem.c). */
 al_err al_oom(struct al_diag *d);
+/* The one place where running out of memory stops the process: inside
+ * jansson, whose parser cannot go on safely from a failed allocation (it
+ * runs past its buffer: akheron/jansson#362). fn is called with what ran
+ * out, then the process aborts; NULL (the default): it aborts without a
+ * word. The library prints nothing itself: cmd/ sets an fn that does. */
+typedef void (*al_fatal_fn)(const char *what);
+void al_set_fatal(al_fatal_fn fn);
 
 const char *al_version(void);
 

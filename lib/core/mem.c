@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,12 +13,19 @@ static long fail_countdown = -1;
 static int fail_sticky, fail_hit;
 static unsigned long nfailed; /* updated with __atomic builtins */
 
+static al_fatal_fn fatal;
+
+void al_set_fatal(al_fatal_fn fn)
+{
+	fatal = fn;
+}
+
 /* jansson 2.14 cannot go on safely from a failed allocation while it
  * parses: its lexer drops the failure (lex_save ignores the result of
  * strbuffer_append_byte), and a string's unescaping then reads and writes
  * past the end of its buffer (upstream akheron/jansson#362; found here by
  * the allocation-failure sweep of the OSV reader). So jansson's allocations
- * never fail: out of memory inside jansson ends the process with a message
+ * never fail: out of memory inside jansson stops the process (al_set_fatal)
  * before a byte is written out of bounds, where failing would have let a
  * hostile document's parse go on with a corrupted heap. They are not
  * counted by the failure injection either: tests/unit/test-oom.c sweeps
@@ -27,11 +33,11 @@ static unsigned long nfailed; /* updated with __atomic builtins */
  * module links, before any json_* call can run. */
 static void *json_malloc(size_t n)
 {
-	static const char msg[] = "airlock: out of memory inside the JSON library: stopping\n";
 	void *p = malloc(n ? n : 1);
 
 	if (!p) {
-		al_ignore(write(STDERR_FILENO, msg, sizeof(msg) - 1));
+		if (fatal)
+			fatal("out of memory inside the JSON library: stopping");
 		abort();
 	}
 	return p;

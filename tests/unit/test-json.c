@@ -2,8 +2,9 @@
  * allocator (lib/core/mem.c): jansson cannot go on safely from a failed
  * allocation while it parses (upstream akheron/jansson#362), so its
  * allocations are out of the failure injection, and real exhaustion inside
- * it stops the process with a message (a child under a small RLIMIT_AS
- * parsing a long string) instead of running past a buffer. */
+ * it stops the process, after the al_set_fatal callback has said why (a
+ * child under a small RLIMIT_AS parsing a long string), instead of running
+ * past a buffer. */
 #include "config.h"
 
 #include <signal.h>
@@ -23,6 +24,14 @@
 #define __SANITIZE_ADDRESS__ 1
 #endif
 #endif
+
+/* What the child says before it stops (cmd/ prints the same through
+ * cli_error). */
+static void say_fatal(const char *what)
+{
+	if (write(2, what, strlen(what)) < 0)
+		return;
+}
 
 int main(void)
 {
@@ -91,6 +100,7 @@ int main(void)
 				fclose(f);
 			rl.rlim_cur = rl.rlim_max = ((rlim_t)vm_kb << 10) + ((rlim_t)96 << 20);
 			dup2(fds[1], 2);
+			al_set_fatal(say_fatal);
 			signal(SIGABRT, SIG_DFL);
 			setrlimit(RLIMIT_AS, &rl);
 			json_loadb(doc, n + 2, JSON_DECODE_ANY, &je);
