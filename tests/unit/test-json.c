@@ -25,6 +25,7 @@
 #endif
 #endif
 
+#if !defined(__SANITIZE_ADDRESS__)
 /* What the child says before it stops (cmd/ prints the same through
  * cli_error). */
 static void say_fatal(const char *what)
@@ -32,6 +33,7 @@ static void say_fatal(const char *what)
 	if (write(2, what, strlen(what)) < 0)
 		return;
 }
+#endif
 
 int main(void)
 {
